@@ -1,0 +1,3 @@
+from golens.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""The check engine: document in, findings out. Both faces (LSP, CLI) call only this.
+
+Checks run per top-level declaration ("unit"). Results are cached by the unit's exact bytes and
+the file context, with offsets relative to the unit, so an edit re-checks only the declaration
+it touched and shifts the rest.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from golens.config import Config
+from golens.document import Document
+from golens.findings import Finding, Related
+from golens.registry import Registry, Rule, default_registry
+from golens.suppression import Suppressions
+from golens.syntax.unit import FileContext, Report, Unit
+
+log = logging.getLogger(__name__)
+
+_NOT_UNITS = frozenset({"package_clause", "import_declaration", "comment"})
+
+
+@dataclass
+class RuleFailure:
+    rule: str
+    offset: int
+    error: str
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    skipped: str | None = None  # why the whole file was not checked
+    failures: list[RuleFailure] = field(default_factory=list)  # checks that crashed on a unit
+
+
+@dataclass
+class _UnitResult:
+    summary: frozenset
+    reports: dict[str, tuple[Report, ...]] | None = None  # rule id -> reports, offsets unit-relative
+    context_key: tuple | None = None
+
+
+class UnitCache:
+    """Per-document memory of unit results between edits (the LSP keeps one per open file)."""
+
+    def __init__(self):
+        self.entries: dict[tuple, _UnitResult] = {}
+
+
+class Engine:
+    def __init__(self, registry: Registry | None = None, config: Config | None = None):
+        self.registry = registry or default_registry()
+        self.config = config or Config()
+
+    @property
+    def static_rules(self) -> list[Rule]:
+        return self.registry.static_rules
+
+    def check(self, doc: Document, cache: UnitCache | None = None, config: Config | None = None) -> CheckResult:
+        config = config or self.config
+        if doc.skip_reason is not None or doc.tree is None:
+            return CheckResult([], skipped=doc.skip_reason or "not parsed")
+        cache = cache or UnitCache()
+        rules = self.static_rules
+        header = doc.header
+        base_context = FileContext(
+            path=doc.path,
+            package=header.package,
+            imports=tuple(sorted(header.alias_map().items())),
+            dot_imports=header.dot_imports(),
+            go_version=doc.go_version,
+            is_test=doc.is_test_file,
+        )
+        summary_key = (base_context.imports, base_context.dot_imports, base_context.package)
+        failures: list[RuleFailure] = []
+
+        units = [n for n in doc.tree.root_node.named_children if n.type not in _NOT_UNITS]
+        fresh: dict[tuple, _UnitResult] = {}
+        walked: dict[int, Unit] = {}
+        facts: set = set()
+        for node in units:
+            key = (summary_key, doc.source[node.start_byte:node.end_byte])
+            entry = fresh.get(key) or cache.entries.get(key)
+            if entry is None:
+                unit = walked[node.start_byte] = Unit(node, base_context)
+                entry = _UnitResult(self._summarize(unit, rules, failures))
+            fresh[key] = entry
+            facts |= entry.summary
+
+        context = FileContext(**{**base_context.__dict__, "facts": frozenset(facts)})
+        context_key = (context.imports, context.dot_imports, context.package, context.go_version,
+                       context.is_test, context.path, context.facts)
+        findings: list[Finding] = []
+        suppressions = Suppressions.scan(doc)
+        for node in units:
+            key = (summary_key, doc.source[node.start_byte:node.end_byte])
+            entry = fresh[key]
+            if entry.reports is None or entry.context_key != context_key:
+                unit = walked.get(node.start_byte)
+                if unit is None:
+                    unit = Unit(node, context)
+                unit.file = context
+                entry.reports = self._run_checks(unit, rules, failures)
+                entry.context_key = context_key
+            for rule in rules:
+                if not config.is_enabled(rule):
+                    continue
+                for report in entry.reports.get(rule.id, ()):
+                    start = node.start_byte + report.start
+                    if suppressions.suppresses(doc, rule.id, rule.slug, start):
+                        continue
+                    findings.append(Finding(
+                        rule=rule.id,
+                        start=start,
+                        end=node.start_byte + report.end,
+                        message=report.message,
+                        severity=config.severity.get(rule.id) or report.severity or rule.severity,
+                        related=tuple(Related(node.start_byte + s, node.start_byte + e, m) for s, e, m in report.related),
+                        data=report.data,
+                    ))
+        cache.entries = fresh
+        findings.sort(key=lambda f: (f.start, f.rule))
+        return CheckResult(findings, failures=failures)
+
+    @staticmethod
+    def _summarize(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> frozenset:
+        facts: set = set()
+        for rule in rules:
+            summarize = rule.summarize
+            if summarize is None:
+                continue
+            try:
+                facts.update(summarize(unit))
+            except Exception as exc:  # one broken check must not take the others down
+                log.exception("%s summarize failed", rule.id)
+                failures.append(RuleFailure(rule.id, unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
+        return frozenset(facts)
+
+    @staticmethod
+    def _run_checks(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> dict[str, tuple[Report, ...]]:
+        base = unit.node.start_byte
+        results: dict[str, tuple[Report, ...]] = {}
+        for rule in rules:
+            check = rule.check
+            if check is None:
+                continue
+            try:
+                reports = tuple(check(unit))
+            except Exception as exc:
+                log.exception("%s failed", rule.id)
+                failures.append(RuleFailure(rule.id, base, f"{type(exc).__name__}: {exc}"))
+                continue
+            if reports:
+                results[rule.id] = tuple(
+                    Report(r.start - base, r.end - base, r.message,
+                           tuple((s - base, e - base, m) for s, e, m in r.related), r.data, r.severity)
+                    for r in reports
+                )
+        return results

@@ -1,0 +1,180 @@
+"""Path approximation without a CFG (catalog §0.4): walk statements in source order, join the
+branches of if/switch/select, look at loop bodies once, and stop at terminating statements.
+
+Used by checks that ask "can control reach an exit before X happens?" (a cancel called, a lock
+released). Where the structure is too irregular to approximate (goto, labelled jumps), the scan
+gives up and the check stays silent: precision first.
+"""
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+from tree_sitter import Node
+
+from golens.syntax.calls import selector_parts
+
+
+class Outcome(Enum):
+    DONE = "done"  # every path through here performed the awaited action
+    ENDED = "ended"  # every path through here left the function (or the loop iteration)
+    OPEN = "open"  # some path falls through without the action
+
+
+class GiveUp(Exception):
+    """Control flow this approximation does not model (goto, labelled jumps)."""
+
+
+_TERMINATING_CALLS = {
+    ("os", "Exit"), ("log", "Fatal"), ("log", "Fatalf"), ("log", "Fatalln"),
+    ("log", "Panic"), ("log", "Panicf"), ("log", "Panicln"), ("runtime", "Goexit"),
+}
+_TEST_FATALS = {"Fatal", "Fatalf", "FailNow", "Skip", "Skipf", "SkipNow"}
+
+_CASE_TYPES = ("expression_case", "default_case", "type_case", "communication_case")
+
+
+def is_terminating_call(statement: Node) -> bool:
+    """`panic(...)`, `os.Exit`, `log.Fatal*`, `t.Fatal*`: the path ends without a return."""
+    if statement.type != "expression_statement" or not statement.named_children:
+        return False
+    call = statement.named_children[0]
+    if call.type != "call_expression":
+        return False
+    function = call.child_by_field_name("function")
+    if function is None:
+        return False
+    if function.type == "identifier":
+        return function.text == b"panic"
+    parts = selector_parts(function)
+    if parts is None:
+        return False
+    operand, name = parts
+    if operand.type == "identifier" and (operand.text.decode(), name) in _TERMINATING_CALLS:
+        return True
+    return operand.type == "identifier" and operand.text in (b"t", b"b", b"tb", b"f") and name in _TEST_FATALS
+
+
+def statements_of(block: Node | None) -> list[Node]:
+    """The statements of a block or case clause (tree-sitter-go 0.25 wraps them in statement_list)."""
+    if block is None:
+        return []
+    for child in block.named_children:
+        if child.type == "statement_list":
+            return [s for s in child.named_children if s.type != "comment"]
+    if block.type == "statement_list":
+        return [s for s in block.named_children if s.type != "comment"]
+    return []
+
+
+@dataclass
+class PathScan:
+    """Finds exits reached before `is_action(node)` holds on the path.
+
+    `exits` collects the return statements (and, for fall-through, the node passed as `end`) that
+    a path reaches without the action."""
+
+    is_action: Callable[[Node], bool]
+    exits: list[Node] = field(default_factory=list)
+
+    def scan(self, statements: list[Node]) -> Outcome:
+        for statement in statements:
+            outcome = self.statement(statement)
+            if outcome is not Outcome.OPEN:
+                return outcome
+        return Outcome.OPEN
+
+    def statement(self, node: Node) -> Outcome:
+        kind = node.type
+        if kind == "return_statement":
+            if not self.is_action(node):
+                self.exits.append(node)
+            return Outcome.ENDED
+        if kind in ("goto_statement", "fallthrough_statement"):
+            raise GiveUp(kind)
+        if kind in ("break_statement", "continue_statement"):
+            if node.named_children:  # labelled
+                raise GiveUp(kind)
+            return Outcome.ENDED
+        if kind == "labeled_statement":
+            raise GiveUp(kind)
+        if kind == "block":
+            return self.scan(statements_of(node))
+        if kind == "if_statement":
+            return self._if(node)
+        if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
+            return self._cases(node)
+        if kind == "for_statement":
+            return self._loop(node)
+        if is_terminating_call(node):
+            return Outcome.ENDED
+        return Outcome.DONE if self.is_action(node) else Outcome.OPEN
+
+    def _if(self, node: Node) -> Outcome:
+        for part in ("initializer", "condition"):
+            child = node.child_by_field_name(part)
+            if child is not None and self.is_action(child):
+                return Outcome.DONE
+        branches = [self.statement(node.child_by_field_name("consequence"))]
+        alternative = node.child_by_field_name("alternative")
+        branches.append(self.statement(alternative) if alternative is not None else Outcome.OPEN)
+        return _join(branches)
+
+    def _cases(self, node: Node) -> Outcome:
+        header = [c for c in node.named_children if c.type not in _CASE_TYPES]
+        if any(self.is_action(c) for c in header):
+            return Outcome.DONE
+        cases = [c for c in node.named_children if c.type in _CASE_TYPES]
+        branches = []
+        for case in cases:
+            guard = case.child_by_field_name("communication") or case.child_by_field_name("value")
+            if guard is not None and self.is_action(guard):
+                branches.append(Outcome.DONE)
+                continue
+            branches.append(self.scan(statements_of(case)))
+        has_default = any(c.type == "default_case" for c in cases)
+        if not has_default and node.type != "select_statement":
+            branches.append(Outcome.OPEN)
+        if not cases:
+            return Outcome.ENDED if node.type == "select_statement" else Outcome.OPEN  # select {} blocks forever
+        return _join(branches)
+
+    def _loop(self, node: Node) -> Outcome:
+        header = [c for c in node.named_children if c.type != "block"]
+        if any(self.is_action(c) for c in header):
+            return Outcome.DONE
+        body = node.child_by_field_name("body")
+        self.scan(statements_of(body))
+        # Optimistic on purpose: an action anywhere in the body is taken to have happened by the
+        # time the loop is left, which can only hide findings, never invent them.
+        if body is not None and self.is_action(body):
+            return Outcome.DONE
+        infinite = not any(c.type in ("for_clause", "range_clause") for c in node.named_children) and \
+            node.child_by_field_name("condition") is None
+        if infinite and not _has_unlabelled_break(body):
+            return Outcome.ENDED
+        return Outcome.OPEN
+
+
+def _join(branches: list[Outcome]) -> Outcome:
+    if any(b is Outcome.OPEN for b in branches):
+        return Outcome.OPEN
+    if any(b is Outcome.DONE for b in branches):
+        return Outcome.DONE
+    return Outcome.ENDED
+
+
+def _has_unlabelled_break(body: Node | None) -> bool:
+    """A `break` that leaves this loop (not one inside a nested loop, switch or select)."""
+    if body is None:
+        return False
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type == "break_statement" and not node.named_children:
+            return True
+        if node.type in ("for_statement", "expression_switch_statement", "type_switch_statement",
+                         "select_statement", "func_literal"):
+            continue
+        stack.extend(node.named_children)
+    return False

@@ -1,0 +1,119 @@
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from tree_sitter import Node
+
+from golens.document.goversion import GoVersion
+from golens.findings import Severity
+
+FUNCTION_TYPES = frozenset({"function_declaration", "method_declaration", "func_literal"})
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What every check may know about the file beyond the declaration it is looking at.
+
+    `facts` is the union of every unit's summary (see checks' optional `summarize`), so that a
+    check can ask about other declarations of the file without walking them again."""
+
+    path: str | None
+    package: str | None
+    imports: tuple[tuple[str, str], ...]  # (local name, import path), blank and dot imports excluded
+    dot_imports: frozenset[str]
+    go_version: GoVersion | None
+    is_test: bool
+    facts: frozenset = field(default=frozenset())
+
+    def import_path(self, local_name: str) -> str | None:
+        for name, path in self.imports:
+            if name == local_name:
+                return path
+        return None
+
+    def names_for(self, import_path: str) -> tuple[str, ...]:
+        return tuple(name for name, path in self.imports if path == import_path)
+
+    def imports_any(self, *import_paths: str) -> bool:
+        return any(path in import_paths for _, path in self.imports)
+
+    def go_at_least(self, minor: int) -> bool:
+        """True when the file's Go version is known to be >= 1.minor."""
+        return self.go_version is not None and self.go_version >= GoVersion(1, minor)
+
+    def go_below(self, minor: int) -> bool:
+        """True only when the Go version is known and older: unknown versions count as new, so
+        version-gated rules stay silent rather than guess."""
+        return self.go_version is not None and self.go_version < GoVersion(1, minor)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A check's raw result; the engine adds the rule id and the configured severity."""
+
+    start: int
+    end: int
+    message: str
+    related: tuple[tuple[int, int, str], ...] = ()
+    data: dict[str, Any] | None = None
+    severity: Severity | None = None  # None: the rule's configured severity
+
+
+def walk_named(node: Node, skip_function_literals: bool = False) -> Iterator[Node]:
+    """Named descendants of `node` in source order, iteratively (deeply nested expressions must
+    not hit Python's recursion limit)."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        current = stack.pop()
+        yield current
+        if skip_function_literals and current.type == "func_literal":
+            continue
+        children = current.named_children
+        if children:
+            stack.extend(reversed(children))
+
+
+class Unit:
+    """One top-level declaration, walked once; every check reads from the same index."""
+
+    def __init__(self, node: Node, file: FileContext):
+        self.node = node
+        self.file = file
+        by_type: dict[str, list[Node]] = defaultdict(list)
+        by_type[node.type].append(node)
+        for child in walk_named(node):
+            by_type[child.type].append(child)
+        self._by_type = by_type
+
+    def nodes(self, node_type: str) -> list[Node]:
+        """All named nodes of this type in the declaration, in source order."""
+        return self._by_type.get(node_type, [])
+
+    @property
+    def functions(self) -> list[Node]:
+        found = [n for t in FUNCTION_TYPES for n in self._by_type.get(t, ())]
+        found.sort(key=lambda n: n.start_byte)
+        return found
+
+    @staticmethod
+    def text(node: Node | None) -> str:
+        return node.text.decode("utf-8", "replace") if node is not None else ""
+
+    def report(
+        self,
+        node: Node | tuple[int, int],
+        message: str,
+        *,
+        related: tuple[tuple[Node, str], ...] = (),
+        data: dict[str, Any] | None = None,
+        severity: Severity | None = None,
+    ) -> Report:
+        start, end = (node.start_byte, node.end_byte) if isinstance(node, Node) else node
+        return Report(
+            start,
+            end,
+            message,
+            tuple((n.start_byte, n.end_byte, msg) for n, msg in related),
+            data,
+            severity,
+        )
