@@ -13,6 +13,7 @@ from golens.document import Document
 from golens.findings import Finding, Related
 from golens.registry import Registry, Rule, default_registry
 from golens.suppression import Suppressions
+from golens.syntax.bindings import summarize_bindings
 from golens.syntax.unit import FileContext, Report, Unit
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class Engine:
 
     @staticmethod
     def _summarize(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> frozenset:
-        facts: set = set()
+        facts: set = set(summarize_bindings(unit))
         for rule in rules:
             summarize = rule.summarize
             if summarize is None:

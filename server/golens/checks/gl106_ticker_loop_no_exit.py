@@ -1,0 +1,210 @@
+from tree_sitter import Node
+
+from golens.findings import Severity
+from golens.syntax import Unit
+from golens.syntax.bindings import expression_kind
+from golens.syntax.calls import (
+    call_target, enclosing_function, function_name, is_package_call, selector_parts,
+)
+from golens.syntax.paths import statements_of
+from golens.syntax.unit import FUNCTION_TYPES, walk_named
+
+ENTRY_POINTS = frozenset({"main", "init"})
+
+
+def summarize(unit: Unit):
+    # Which functions this file starts with `go name(...)`/`go x.name(...)`, and from where;
+    # which ticker fields some method stops.
+    for go in unit.nodes("go_statement"):
+        call = go.named_children[0] if go.named_children else None
+        function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+        if function is None:
+            continue
+        name = function.text.decode() if function.type == "identifier" else (
+            selector_parts(function)[1] if selector_parts(function) else None)
+        if name is None:
+            continue
+        caller = enclosing_function(go)
+        caller_name = _outer_name(caller) if caller is not None else None
+        yield ("go-started", name, caller_name or "")
+    for call in unit.nodes("call_expression"):
+        parts = selector_parts(call.child_by_field_name("function"))
+        if parts is not None and parts[1] == "Stop" and parts[0].type == "selector_expression":
+            inner = selector_parts(parts[0])
+            if inner is not None:
+                yield ("stop-called", inner[1])
+
+
+def check(unit: Unit):
+    for loop in unit.nodes("for_statement"):
+        function = enclosing_function(loop)
+        if function is None or function.has_error:
+            continue
+        ticker = _ticker_loop(loop, unit)
+        if ticker is None:
+            continue
+        source, receiver = ticker
+        outer = _outermost_function(function)
+        in_goroutine = _runs_in_goroutine(function, unit)
+        if in_goroutine and not _loop_can_exit(loop):
+            if _is_entry_point(outer, unit) or _only_started_from_entry(function, unit):
+                continue
+            if receiver is not None and _stopped_elsewhere(receiver, outer, unit):
+                continue
+            yield unit.report(
+                source,
+                f"this goroutine loops on {_text(source)} forever: nothing can stop it, so it and the "
+                f"ticker leak (stopping the ticker does not end a range over its channel)",
+                data={"ticker": _text(receiver) if receiver is not None else None,
+                      "kind": "range-ticker" if loop.child_by_field_name("body") is not None else "select"},
+            )
+            continue
+        if _is_time_tick(source, unit) and unit.file.go_below(23) and not in_goroutine:
+            if unit.file.package == "main" or unit.file.is_test or _is_entry_point(outer, unit):
+                continue
+            yield unit.report(
+                source,
+                "time.Tick's ticker is never released before Go 1.23 (this module's go line is "
+                f"{unit.file.go_version}): every call of this function leaks one",
+                severity=Severity.WARNING,
+                data={"kind": "time-tick"},
+            )
+
+
+def _ticker_loop(loop: Node, unit: Unit) -> tuple[Node, Node | None] | None:
+    """(the ticking expression, the ticker's expression or None for time.Tick) when the loop
+    is driven by a ticker: `for range T.C`, `for range time.Tick(d)`, `for { select { case <-T.C: } }`."""
+    range_clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
+    if range_clause is not None:
+        right = range_clause.child_by_field_name("right")
+        return _ticker_channel(right, unit) if right is not None else None
+    if loop.child_by_field_name("condition") is not None or any(c.type == "for_clause" for c in loop.named_children):
+        return None
+    body = statements_of(loop.child_by_field_name("body"))
+    if len(body) != 1 or body[0].type != "select_statement":
+        return None
+    for case in body[0].named_children:
+        if case.type != "communication_case":
+            continue
+        comm = case.child_by_field_name("communication")
+        received = _received_channel(comm)
+        found = _ticker_channel(received, unit) if received is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def _received_channel(comm: Node | None) -> Node | None:
+    if comm is None:
+        return None
+    expr = comm.child_by_field_name("right") if comm.type == "receive_statement" else comm
+    if expr is None and comm.type == "receive_statement":
+        expr = comm.named_children[0] if comm.named_children else None
+    if expr is not None and expr.type == "expression_statement" and expr.named_children:
+        expr = expr.named_children[0]
+    if expr is not None and expr.type == "unary_expression" and expr.text.startswith(b"<-"):
+        return expr.child_by_field_name("operand")
+    return None
+
+
+def _ticker_channel(expr: Node, unit: Unit) -> tuple[Node, Node | None] | None:
+    if _is_time_tick(expr, unit):
+        return expr, None
+    parts = selector_parts(expr)
+    if parts is None or parts[1] != "C":
+        return None
+    if expression_kind(parts[0], unit) == "TICKER":
+        return expr, parts[0]
+    return None
+
+
+def _is_time_tick(expr: Node, unit: Unit) -> bool:
+    return expr.type == "call_expression" and is_package_call(expr, unit.file, "time", "Tick")
+
+
+def _loop_can_exit(loop: Node) -> bool:
+    """A return, a break out of this loop, a goto, or a Done()/quit-style case."""
+    body = loop.child_by_field_name("body")
+    if body is None:
+        return True
+    stack = [(child, False) for child in body.named_children]
+    while stack:
+        node, nested = stack.pop()
+        kind = node.type
+        if kind in FUNCTION_TYPES:
+            continue
+        if kind in ("return_statement", "goto_statement"):
+            return True
+        if kind == "break_statement" and (node.named_children or not nested):
+            return True
+        if kind == "expression_statement" and _terminates(node):
+            return True
+        nested_here = nested or kind in ("for_statement", "expression_switch_statement",
+                                         "type_switch_statement", "select_statement")
+        stack.extend((child, nested_here) for child in node.named_children)
+    return False
+
+
+def _terminates(statement: Node) -> bool:
+    call = statement.named_children[0] if statement.named_children else None
+    if call is None or call.type != "call_expression":
+        return False
+    function = call.child_by_field_name("function")
+    if function is not None and function.type == "identifier":
+        return function.text == b"panic"
+    parts = selector_parts(function)
+    return parts is not None and parts[1] in ("Exit", "Goexit", "Fatal", "Fatalf", "Fatalln")
+
+
+def _runs_in_goroutine(function: Node, unit: Unit) -> bool:
+    if function.type == "func_literal":
+        call = function.parent
+        if call is not None and call.type == "call_expression" and call.parent is not None \
+                and call.parent.type == "go_statement":
+            return True
+        return False
+    name = function_name(function)
+    return any(f[0] == "go-started" and f[1] == name for f in unit.file.facts)
+
+
+def _only_started_from_entry(function: Node, unit: Unit) -> bool:
+    if function.type == "func_literal":
+        return False
+    name = function_name(function)
+    callers = {f[2] for f in unit.file.facts if f[0] == "go-started" and f[1] == name}
+    return bool(callers) and callers <= ENTRY_POINTS
+
+
+def _outermost_function(function: Node) -> Node:
+    while True:
+        parent = enclosing_function(function)
+        if parent is None:
+            return function
+        function = parent
+
+
+def _outer_name(function: Node) -> str | None:
+    return function_name(_outermost_function(function))
+
+
+def _is_entry_point(function: Node, unit: Unit) -> bool:
+    return function.type == "function_declaration" and function_name(function) in ENTRY_POINTS \
+        and unit.file.package == "main" or (function.type == "function_declaration" and function_name(function) == "init")
+
+
+def _stopped_elsewhere(receiver: Node, outer: Node, unit: Unit) -> bool:
+    """`T.Stop()` in the same function, or, for a field, in any method of the file."""
+    text = receiver.text
+    for node in walk_named(outer):
+        if node.type == "call_expression":
+            parts = selector_parts(node.child_by_field_name("function"))
+            if parts is not None and parts[1] == "Stop" and parts[0].text == text:
+                return True
+    if receiver.type == "selector_expression":
+        parts = selector_parts(receiver)
+        return parts is not None and ("stop-called", parts[1]) in unit.file.facts
+    return False
+
+
+def _text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None else ""

@@ -1,0 +1,160 @@
+"""Settings: the project's `golens.toml` as the base, the editor's `golens` section on top.
+
+Editor settings use the keys of `golens.toml` plus LSP-only ones:
+
+    {"golens": {"disable": ["GL201"], "severity": {"GL202": "error"},
+                "diagnostics": {"debounceMs": 0}}}
+
+Unknown rule ids and bad severities are dropped with a warning instead of rejecting the whole
+section: a settings file shared across golens versions must not switch every rule back on.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from golens.config import Config, ConfigError, find_config_file
+from golens.findings import Severity
+from golens.registry import Registry
+
+log = logging.getLogger(__name__)
+
+SECTION = "golens"
+MAX_DEBOUNCE_MS = 5000
+
+
+@dataclass
+class EditorSettings:
+    config: Config = field(default_factory=Config)
+    debounce_ms: int = 0
+
+
+def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    """`diagnostics.debounceMs` as a nested key or as a flat dotted one (clients send both)."""
+    if dotted in data:
+        return data[dotted]
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def parse_editor_settings(raw: Any, registry: Registry, warn) -> EditorSettings:
+    """EditorSettings from whatever the client sent; problems go to `warn(message)`."""
+    if raw is None:
+        return EditorSettings()
+    if not isinstance(raw, Mapping):
+        warn(f"golens settings must be an object, got {type(raw).__name__}; using defaults")
+        return EditorSettings()
+    if isinstance(raw.get(SECTION), Mapping):
+        # didChangeConfiguration pushes the whole settings tree; take our section out of it.
+        raw = raw[SECTION]
+
+    clean: dict[str, Any] = {}
+    for key in ("disable", "enable"):
+        values = raw.get(key)
+        if values is None:
+            continue
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, (list, tuple)):
+            warn(f"golens.{key} must be a list of rule ids; ignored")
+            continue
+        known = []
+        for value in values:
+            if registry.get(str(value)) is None:
+                warn(f"golens.{key}: unknown rule {value!r} ignored")
+            else:
+                known.append(str(value))
+        clean[key] = known
+    severities = raw.get("severity")
+    if isinstance(severities, Mapping):
+        kept = {}
+        for rule, level in severities.items():
+            if registry.get(str(rule)) is None:
+                warn(f"golens.severity: unknown rule {rule!r} ignored")
+                continue
+            try:
+                Severity.parse(str(level))
+            except ValueError as exc:
+                warn(f"golens.severity.{rule}: {exc}; ignored")
+                continue
+            kept[str(rule)] = str(level)
+        clean["severity"] = kept
+    elif severities is not None:
+        warn("golens.severity must be an object of rule -> level; ignored")
+    size = _lookup(raw, "max-file-size")
+    if size is None:
+        size = _lookup(raw, "maxFileSize")
+    if size is not None:
+        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+            clean["max-file-size"] = size
+        else:
+            warn("golens.max-file-size must be a positive number of bytes; ignored")
+
+    try:
+        config = Config.from_mapping(clean, registry, "editor settings")
+    except ConfigError as exc:
+        warn(f"{exc}; using defaults")
+        config = Config()
+
+    debounce = _lookup(raw, "diagnostics.debounceMs")
+    debounce_ms = 0
+    if debounce is not None:
+        if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and debounce >= 0:
+            debounce_ms = int(min(debounce, MAX_DEBOUNCE_MS))
+        else:
+            warn("golens.diagnostics.debounceMs must be a non-negative number; using 0")
+    return EditorSettings(config, debounce_ms)
+
+
+class ConfigManager:
+    """Effective configuration per document; `generation` changes whenever any input does, so
+    check results can be cached against it."""
+
+    def __init__(self, registry: Registry, warn):
+        self.registry = registry
+        self.warn = warn
+        self.editor = EditorSettings()
+        self.workspace_root: Path | None = None
+        self.generation = 0
+        self._project: dict[Path | None, Config] = {}
+        self._reported: set[str] = set()
+
+    def set_editor_settings(self, raw: Any) -> None:
+        self.editor = parse_editor_settings(raw, self.registry, self.warn)
+        self.generation += 1
+
+    def project_files_changed(self) -> None:
+        self._project.clear()
+        self._reported.clear()
+        self.generation += 1
+
+    @property
+    def debounce_ms(self) -> int:
+        return self.editor.debounce_ms
+
+    def _project_config(self, directory: Path | None) -> Config:
+        if directory in self._project:
+            return self._project[directory]
+        start = directory or self.workspace_root
+        config = Config()
+        if start is not None:
+            path = find_config_file(start)
+            if path is not None:
+                try:
+                    config = Config.from_file(path, self.registry)
+                except ConfigError as exc:
+                    message = f"{exc}; the file is ignored until it is fixed"
+                    if message not in self._reported:
+                        self._reported.add(message)
+                        self.warn(message)
+        self._project[directory] = config
+        return config
+
+    def config_for(self, path: str | None) -> Config:
+        directory = Path(path).parent if path else None
+        return self._project_config(directory).overridden_by(self.editor.config)

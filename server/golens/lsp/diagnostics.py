@@ -1,0 +1,99 @@
+"""Findings -> LSP diagnostics, pushed (publishDiagnostics) or pulled (textDocument/diagnostic).
+
+A client that can pull gets only pull: answering both ways makes VS Code show every finding
+twice. Which mode is used is decided once, from the client's capabilities at initialize.
+"""
+
+from lsprotocol import types
+
+from golens.findings import Finding
+from golens.lsp.documents import OpenDocument
+from golens.lsp.guard import guarded
+from golens.lsp.positions import PositionMapper
+from golens.registry import Registry
+
+SOURCE = "golens"
+
+
+def client_can_pull(capabilities: types.ClientCapabilities | None) -> bool:
+    text_document = capabilities and capabilities.text_document
+    return bool(text_document and text_document.diagnostic is not None)
+
+
+def to_diagnostic(finding: Finding, mapper: PositionMapper, registry: Registry, uri: str) -> types.Diagnostic:
+    rule = registry.get(finding.rule)
+    related = []
+    for item in finding.related:
+        if item.path is not None:
+            # Other files' offsets need their own text to convert; until trace evidence brings
+            # such locations with a mapper of their own they are left out rather than misplaced.
+            continue
+        related.append(types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri, range=mapper.range(item.start, item.end)),
+            message=item.message,
+        ))
+    return types.Diagnostic(
+        range=mapper.range(finding.start, finding.end),
+        message=finding.message,
+        severity=types.DiagnosticSeverity(int(finding.severity)),
+        code=finding.rule,
+        code_description=types.CodeDescription(href=rule.doc_uri) if rule is not None else None,
+        source=SOURCE,
+        related_information=related or None,
+        data={"rule": finding.rule, **(finding.data or {})},
+    )
+
+
+def diagnostics_for(ls, opened: OpenDocument) -> list[types.Diagnostic]:
+    result = ls.check(opened)
+    if result.skipped is not None:
+        return []
+    mapper = opened.mapper(ls.encoding)
+    return [to_diagnostic(f, mapper, ls.engine.registry, opened.uri) for f in result.findings]
+
+
+def publish(ls, uri: str) -> None:
+    """Check the document as it is now and publish, tagged with the version that was checked.
+
+    Runs on the event loop between messages, so no edit can land between the check and the
+    publish: the version sent is always the one the diagnostics were computed for.
+    """
+    opened = ls.documents.get(uri)
+    if opened is None:
+        return
+    diagnostics = diagnostics_for(ls, opened)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+        uri=uri, diagnostics=diagnostics, version=opened.version,
+    ))
+
+
+def clear(ls, uri: str) -> None:
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def _result_id(ls, opened: OpenDocument) -> str:
+    return f"{opened.token}.{ls.settings.generation}"
+
+
+def _empty_report() -> types.RelatedFullDocumentDiagnosticReport:
+    return types.RelatedFullDocumentDiagnosticReport(items=[])
+
+
+def register_pull(ls) -> None:
+    """Called from initialize when the client can pull (registering decides the capability)."""
+
+    @ls.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    @guarded(_empty_report)
+    async def document_diagnostic(ls, params: types.DocumentDiagnosticParams):
+        await ls.wait_for_settings()
+        opened = ls.documents.get(params.text_document.uri)
+        if opened is None:
+            ls.log_warning(f"diagnostics requested for {params.text_document.uri}, which is not open")
+            return _empty_report()
+        result_id = _result_id(ls, opened)
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=diagnostics_for(ls, opened), result_id=result_id)

@@ -1,0 +1,38 @@
+"""Every handler runs behind a guard: an exception is logged to the client and answered with a
+harmless fallback, never raised into pygls (which would turn it into an error popup or, for a
+notification, a dropped edit without any trace in the editor's log)."""
+
+import asyncio
+import functools
+import traceback
+from typing import Any, Callable
+
+
+def guarded(fallback: Callable[[], Any] | None = None):
+    """Wrap a `(ls, params)` handler; `fallback()` builds the answer when the handler fails."""
+
+    def decorate(handler):
+        def recover(ls, params):
+            ls.report_handler_error(handler.__name__, traceback.format_exc())
+            return fallback() if fallback is not None else None
+
+        if asyncio.iscoroutinefunction(handler):
+            @functools.wraps(handler)
+            async def async_wrapper(ls, params):
+                try:
+                    return await handler(ls, params)
+                except Exception:
+                    return recover(ls, params)
+
+            return async_wrapper
+
+        @functools.wraps(handler)
+        def wrapper(ls, params):
+            try:
+                return handler(ls, params)
+            except Exception:
+                return recover(ls, params)
+
+        return wrapper
+
+    return decorate

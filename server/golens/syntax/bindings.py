@@ -1,0 +1,198 @@
+"""What a name is bound to, from syntactic evidence only (catalog §0.2): our stand-in for types.
+
+Never guess: a name without evidence has no kind, and checks that need a kind stay silent.
+"""
+
+from tree_sitter import Node
+
+from golens.syntax.calls import call_target, enclosing_function, package_member, selector_parts
+from golens.syntax.unit import FileContext, Unit, walk_named
+
+# (import path, type name) -> kind; pointer or not does not matter for what the checks ask.
+TYPE_KINDS = {
+    ("database/sql", "DB"): "SQLDB",
+    ("database/sql", "Tx"): "SQLTX",
+    ("database/sql", "Conn"): "SQLCONN",
+    ("database/sql", "Stmt"): "SQLSTMT",
+    ("net/http", "Client"): "HTTPCLIENT",
+    ("net/http", "Request"): "REQ",
+    ("net/http", "ResponseWriter"): "RW",
+    ("time", "Ticker"): "TICKER",
+    ("time", "Timer"): "TIMER",
+    ("context", "Context"): "CTX",
+    ("context", "CancelFunc"): "CANCEL",
+    ("sync", "WaitGroup"): "WAITGROUP",
+    ("sync", "Mutex"): "MUTEX",
+    ("sync", "RWMutex"): "RWMUTEX",
+    ("sync", "Once"): "ONCE",
+    ("sync", "Cond"): "COND",
+    ("sync", "Pool"): "POOL",
+}
+# Package functions whose (first) result has a known kind.
+CONSTRUCTOR_KINDS = {
+    ("database/sql", "Open"): "SQLDB",
+    ("database/sql", "OpenDB"): "SQLDB",
+    ("time", "NewTicker"): "TICKER",
+    ("time", "NewTimer"): "TIMER",
+    ("sync", "NewCond"): "COND",
+}
+# Methods on a bound receiver whose result has a known kind.
+METHOD_KINDS = {
+    ("SQLDB", "Begin"): "SQLTX", ("SQLDB", "BeginTx"): "SQLTX",
+    ("SQLCONN", "BeginTx"): "SQLTX",
+    ("SQLDB", "Conn"): "SQLCONN",
+    ("SQLDB", "Prepare"): "SQLSTMT", ("SQLDB", "PrepareContext"): "SQLSTMT",
+    ("SQLTX", "Prepare"): "SQLSTMT", ("SQLTX", "PrepareContext"): "SQLSTMT",
+}
+# Package-level variables with a known kind.
+VARIABLE_KINDS = {("net/http", "DefaultClient"): "HTTPCLIENT"}
+
+
+def type_kind(type_node: Node | None, file: FileContext) -> str | None:
+    """Kind of a type expression: `*sql.DB`, `sql.DB`, `*http.Client`, ..."""
+    while type_node is not None and type_node.type in ("pointer_type", "parenthesized_type"):
+        type_node = type_node.named_children[0] if type_node.named_children else None
+    if type_node is None or type_node.type != "qualified_type":
+        return None
+    package = type_node.child_by_field_name("package")
+    name = type_node.child_by_field_name("name")
+    if package is None or name is None:
+        return None
+    path = file.import_path(package.text.decode())
+    return TYPE_KINDS.get((path, name.text.decode())) if path else None
+
+
+def value_kind(value: Node | None, unit: Unit, at: Node | None = None) -> str | None:
+    """Kind of an expression's value (the first result, for multi-value calls)."""
+    if value is None:
+        return None
+    kind = value.type
+    if kind == "unary_expression" and value.text.startswith(b"&"):
+        operand = value.child_by_field_name("operand")
+        return value_kind(operand, unit, at)
+    if kind == "composite_literal":
+        return type_kind(value.child_by_field_name("type"), unit.file)
+    if kind == "call_expression":
+        target = call_target(value, unit.file)
+        if target is not None:
+            return CONSTRUCTOR_KINDS.get(target)
+        function = value.child_by_field_name("function")
+        if function is not None and function.type == "identifier" and function.text == b"new":
+            args = value.child_by_field_name("arguments")
+            first = args.named_children[0] if args is not None and args.named_children else None
+            return type_kind(first, unit.file)
+        parts = selector_parts(function)
+        if parts is not None:
+            receiver_kind = expression_kind(parts[0], unit)
+            return METHOD_KINDS.get((receiver_kind, parts[1])) if receiver_kind else None
+        return None
+    if kind == "selector_expression":
+        member = package_member(value, unit.file)
+        if member is not None:
+            return VARIABLE_KINDS.get(member)
+        return expression_kind(value, unit)
+    if kind == "identifier":
+        return expression_kind(value, unit)
+    return None
+
+
+def expression_kind(expr: Node, unit: Unit) -> str | None:
+    """Kind of an identifier or `x.field` used at `expr`."""
+    if expr.type == "identifier":
+        return _identifier_kind(expr, unit)
+    if expr.type == "selector_expression":
+        member = package_member(expr, unit.file)
+        if member is not None:
+            return VARIABLE_KINDS.get(member)
+        parts = selector_parts(expr)
+        if parts is None:
+            return None
+        return field_kind(parts[1], unit.file)
+    if expr.type == "parenthesized_expression" and expr.named_children:
+        return expression_kind(expr.named_children[0], unit)
+    return None
+
+
+def field_kind(field: str, file: FileContext) -> str | None:
+    """A struct field's kind, when every struct of the file that declares the field agrees."""
+    kinds = {kind for fact in file.facts if fact[:2] == ("field-kind", field) for kind in (fact[2],)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _identifier_kind(identifier: Node, unit: Unit) -> str | None:
+    name = identifier.text
+    function = enclosing_function(identifier)
+    while function is not None:
+        found = _local_kind(function, name, identifier, unit)
+        if found is not None:
+            return found or None
+        function = enclosing_function(function)
+    kinds = {fact[2] for fact in unit.file.facts if fact[:2] == ("var-kind", name.decode())}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _local_kind(function: Node, name: bytes, use: Node, unit: Unit) -> str | None:
+    """The kind of `name` as declared in `function` before `use`: a kind, "" when declared with
+    no known kind (it shadows outer declarations), or None when not declared here."""
+    for field in ("receiver", "parameters"):
+        params = function.child_by_field_name(field)
+        if params is None:
+            continue
+        for decl in params.named_children:
+            if any(n.text == name for n in decl.children_by_field_name("name")):
+                return type_kind(decl.child_by_field_name("type"), unit.file) or ""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return None
+    found: str | None = None
+    for node in walk_named(body, skip_function_literals=True):
+        if node.start_byte >= use.start_byte:
+            break
+        if node.type == "var_spec":
+            names = list(node.children_by_field_name("name"))
+            for index, n in enumerate(names):
+                if n.text == name:
+                    declared = type_kind(node.child_by_field_name("type"), unit.file)
+                    values = node.child_by_field_name("value")
+                    if declared is None and values is not None and index == 0 and values.named_children:
+                        declared = value_kind(values.named_children[0], unit)
+                    found = declared or ""
+        elif node.type in ("short_var_declaration", "assignment_statement"):
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if left is None or right is None:
+                continue
+            lefts = left.named_children
+            for index, n in enumerate(lefts):
+                if n.type == "identifier" and n.text == name:
+                    values = right.named_children
+                    value = values[index] if len(values) == len(lefts) else (values[0] if index == 0 and values else None)
+                    kind = value_kind(value, unit) if value is not None else None
+                    if node.type == "short_var_declaration" or kind:
+                        found = kind or ""
+    return found
+
+
+def summarize_bindings(unit: Unit):
+    """Facts for file-wide lookups: struct field kinds and package-level variable kinds."""
+    node = unit.node
+    if node.type == "type_declaration":
+        for field_decl in unit.nodes("field_declaration"):
+            kind = type_kind(field_decl.child_by_field_name("type"), unit.file)
+            if kind is None:
+                continue
+            names = list(field_decl.children_by_field_name("name"))
+            if names:
+                for n in names:
+                    yield ("field-kind", n.text.decode(), kind)
+            else:  # embedded sync.Mutex: methods are promoted
+                yield ("embedded-kind", kind)
+    elif node.type == "var_declaration":
+        for spec in unit.nodes("var_spec"):
+            kind = type_kind(spec.child_by_field_name("type"), unit.file)
+            values = spec.child_by_field_name("value")
+            if kind is None and values is not None and values.named_children:
+                kind = value_kind(values.named_children[0], unit)
+            if kind:
+                for n in spec.children_by_field_name("name"):
+                    yield ("var-kind", n.text.decode(), kind)

@@ -1,0 +1,18 @@
+"""Errors raised by the trace reader."""
+
+from __future__ import annotations
+
+
+class TraceError(Exception):
+    """The input is not a readable Go execution trace.
+
+    ``offset`` is the byte offset in the file where the problem was found
+    (``None`` only when no byte position applies).
+    """
+
+    def __init__(self, message: str, offset: int | None = None):
+        self.message = message
+        self.offset = offset
+        if offset is not None:
+            message = f"{message} (at byte offset {offset})"
+        super().__init__(message)
