@@ -86,7 +86,6 @@ def edits_for_changes(
 class DocumentStore:
     def __init__(self):
         self._docs: dict[str, OpenDocument] = {}
-        self.max_file_bytes: dict[str, int] = {}
 
     def __contains__(self, uri: str) -> bool:
         return uri in self._docs
@@ -141,6 +140,12 @@ class DocumentStore:
                               version=doc.version, max_bytes=max_bytes)
         opened.cache = UnitCache()
         opened.touch()
+
+    def resync(self, uri: str, text: str, version: int) -> None:
+        opened = self._docs.get(uri)
+        if opened is not None:
+            opened.doc.replace_text(text, version=version)
+            opened.touch()
 
     def close(self, uri: str) -> OpenDocument | None:
         return self._docs.pop(uri, None)

@@ -1,0 +1,1 @@
+"""The language server face: LSP types and position encodings live here and nowhere else."""

@@ -1,0 +1,43 @@
+"""Text synchronisation: didOpen / didChange / didClose keep our documents and schedule checks."""
+
+from lsprotocol import types
+
+from golens.lsp import diagnostics
+from golens.lsp.documents import uri_to_path
+from golens.lsp.guard import guarded
+
+
+def register(ls) -> None:
+    @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @guarded()
+    def did_open(ls, params: types.DidOpenTextDocumentParams):
+        item = params.text_document
+        config = ls.settings.config_for(uri_to_path(item.uri))
+        ls.documents.open(item, max_bytes=config.max_file_bytes)
+        ls.schedule_diagnostics(item.uri)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded()
+    def did_change(ls, params: types.DidChangeTextDocumentParams):
+        uri = params.text_document.uri
+        if uri not in ls.documents:
+            ls.log_warning(f"didChange for {uri}, which is not open; ignored")
+            return
+        try:
+            ls.documents.change(uri, params.text_document.version, params.content_changes, ls.encoding)
+        except Exception:
+            # A change we could not replay would leave our copy out of step for every later
+            # edit; resynchronise from pygls's copy of the full text instead.
+            ls.documents.resync(uri, ls.workspace.get_text_document(uri).source, params.text_document.version)
+            raise
+        finally:
+            ls.schedule_diagnostics(uri)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded()
+    def did_close(ls, params: types.DidCloseTextDocumentParams):
+        uri = params.text_document.uri
+        ls.cancel_diagnostics(uri)
+        ls.documents.close(uri)
+        if not ls.pull_mode:
+            diagnostics.clear(ls, uri)
