@@ -1,0 +1,46 @@
+"""The `golens` command: one module per subcommand, each exposing register(subparsers) and
+run(args) -> exit code (0 clean, 1 findings, 2 usage or input error)."""
+
+import argparse
+import importlib
+import sys
+
+from golens import __version__
+
+SUBCOMMANDS = ("check", "rules", "explain", "serve", "trace_info")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="golens",
+        description="Go concurrency anti-patterns, checked statically and backed by runtime traces.",
+    )
+    parser.add_argument("--version", action="version", version=f"golens {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"golens.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"golens.cli.{name}":
+                raise
+            continue  # a face still being built; the others work without it
+        before = set(subparsers.choices)
+        module.register(subparsers)
+        for added in set(subparsers.choices) - before:
+            subparsers.choices[added].set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module = getattr(args, "_module", None)
+    if module is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return module.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

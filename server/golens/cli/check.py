@@ -1,0 +1,135 @@
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from golens.cli.files import display_path, go_files
+from golens.config import Config, ConfigError, find_config_file
+from golens.document import Document, find_module_go_version
+from golens.engine import Engine
+from golens.registry import default_registry
+from golens.report import LocatedFinding, locate
+
+FORMATS = ("text", "json", "sarif")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check Go files for concurrency anti-patterns",
+        description="Check Go files (directories recursively, skipping vendor/, testdata/ and hidden "
+        "directories). Exit status: 0 no findings, 1 findings, 2 usage or input error.",
+    )
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--config", type=Path, help="golens.toml to use (default: nearest above each file)")
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: CPU count)")
+    parser.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+
+
+@dataclass
+class FileResult:
+    findings: list[LocatedFinding]
+    error: str | None = None
+    skipped: str | None = None
+
+
+class _Checker:
+    """Per-process state: one engine, and project configs by directory."""
+
+    def __init__(self, explicit_config: Path | None, cwd: Path):
+        self.registry = default_registry()
+        self.engine = Engine(self.registry)
+        self.cwd = cwd
+        self.explicit = Config.from_file(explicit_config, self.registry) if explicit_config else None
+        self.configs: dict[Path, Config] = {}
+
+    def config_for(self, path: Path) -> Config:
+        if self.explicit is not None:
+            return self.explicit
+        found = find_config_file(path)
+        if found is None:
+            return self.engine.config
+        if found not in self.configs:
+            self.configs[found] = Config.from_file(found, self.registry)
+        return self.configs[found]
+
+    def check(self, path: Path) -> FileResult:
+        shown = display_path(path, self.cwd)
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            return FileResult([], error=f"{shown}: {exc.strerror or exc}")
+        try:
+            config = self.config_for(path)
+        except ConfigError as exc:
+            return FileResult([], error=str(exc))
+        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
+                       max_bytes=config.max_file_bytes)
+        result = self.engine.check(doc, config=config)
+        located = [locate(doc, shown, f, self.registry) for f in result.findings]
+        errors = [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
+        return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped)
+
+
+_worker: _Checker | None = None
+
+
+def _init_worker(explicit_config: Path | None, cwd: Path) -> None:
+    global _worker
+    _worker = _Checker(explicit_config, cwd)
+
+
+def _check_batch(paths: list[Path]) -> list[FileResult]:
+    return [_worker.check(p) for p in paths]
+
+
+def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0) -> tuple[list[LocatedFinding], list[str]]:
+    cwd = Path.cwd().resolve()
+    files = list(go_files(paths))
+    jobs = jobs or os.cpu_count() or 1
+    results: list[FileResult] = []
+    if jobs == 1 or len(files) < 64:
+        checker = _Checker(config, cwd)
+        results = [checker.check(p) for p in files]
+    else:
+        batches = [files[i:i + 32] for i in range(0, len(files), 32)]
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, cwd)) as pool:
+            for batch in pool.map(_check_batch, batches):
+                results.extend(batch)
+    findings = [f for r in results for f in r.findings]
+    errors = [r.error for r in results if r.error]
+    return findings, errors
+
+
+def run(args) -> int:
+    try:
+        if args.config is not None:
+            Config.from_file(args.config, default_registry())  # fail fast on a bad config
+        findings, errors = check_paths(args.paths, args.config, args.jobs)
+    except FileNotFoundError as exc:
+        print(f"golens: no such file or directory: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"golens: {exc}", file=sys.stderr)
+        return 2
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            from golens.report.jsonout import write_json
+            write_json(findings, out)
+        elif args.format == "sarif":
+            from golens.report.sarif import write_sarif
+            write_sarif(findings, out, default_registry(), Path.cwd())
+        else:
+            from golens.report.text import write_text
+            write_text(findings, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    for error in errors:
+        print(f"golens: {error}", file=sys.stderr)
+    if errors:
+        return 2
+    return 1 if findings else 0

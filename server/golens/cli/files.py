@@ -1,0 +1,30 @@
+"""Which files `golens check` looks at: Go files under the given paths, skipping what the go
+tool skips (vendor/, testdata/, hidden and underscore directories)."""
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
+
+
+def go_files(paths: list[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            yield path
+            continue
+        if not path.is_dir():
+            raise FileNotFoundError(raw)
+        for directory, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith((".", "_")))
+            for name in sorted(files):
+                if name.endswith(".go") and not name.startswith((".", "_")):
+                    yield Path(directory) / name
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(cwd))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,21 @@
+from golens.config import Config, find_config_file
+from golens.registry import default_registry
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    subparsers.add_parser("rules", help="list the rules", description="List every rule golens knows.")
+
+
+def run(args) -> int:
+    registry = default_registry()
+    found = find_config_file(Path.cwd())
+    config = Config.from_file(found, registry) if found else Config()
+    rows = [("ID", "SLUG", "SEVERITY", "CATEGORY", "ON", "TITLE")]
+    for rule in registry.rules:
+        rows.append((rule.id, rule.slug, config.severity_for(rule).label, rule.category,
+                     "yes" if config.is_enabled(rule) else "no", rule.title))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[5])
+    return 0

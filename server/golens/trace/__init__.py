@@ -1,0 +1,94 @@
+"""Native reader for Go execution traces (``runtime/trace``, Go 1.22 – 1.27).
+
+No Go toolchain and no LSP code here: bytes in, a model out.
+
+Entry point::
+
+    from golens.trace import read_trace, TraceError
+    tr = read_trace("trace.out")        # path, bytes, or binary file object
+
+``read_trace`` streams the file one generation at a time and raises
+``TraceError`` (with ``.offset``, the byte offset of the problem) for input
+that is not a readable v2 trace, including old (Go ≤ 1.21) formats. A trace
+cut short returns its complete generations with ``tr.truncated`` set and a
+message in ``tr.warnings``.
+
+The model (``golens.trace.model``):
+
+* ``Trace``: ``format_version`` (22/23/25/26), ``written_by``,
+  ``start_ns``/``end_ns``/``duration_ns`` (trace clock, ns), ``wall_start``
+  (UTC datetime, format 25+ only), ``frequency_hz``, ``generations``,
+  ``goroutines`` (id -> Goroutine), ``stacks`` (StackTable), ``tasks``,
+  ``regions``, ``logs``, ``gc_cycles``, ``stw_pauses``, ``mark_assists``,
+  ``heap_alloc``/``heap_goal``/``gomaxprocs`` (Series of times/values),
+  ``cpu_samples``, ``event_counts`` (wire event name -> count),
+  ``warnings``, ``truncated``; ``tr.stack(id)`` -> Stack or None.
+* ``Goroutine``: ``id``, ``created_ns``/``creator_id``/``creation_stack``
+  (creator's stack at the ``go`` statement) and ``start_stack`` (one frame,
+  the start function); all four are None/0 for goroutines that existed
+  before the trace (``existed_before_trace``), which enter via status events.
+  ``transitions()`` yields Transition(time, kind, from_state, to_state,
+  reason, stack) exactly as Go's parser orders them; ``intervals()`` yields
+  Interval(state, start, end, reason, stack, open) — RUNNING / RUNNABLE /
+  WAITING (reason + blocking stack) / SYSCALL (stack); ``alive_at_end``,
+  ``final_state``, ``end_ns``, ``last_stack``, ``start_function``,
+  ``labels``, ``time_in_states()``.
+* Stacks (``golens.trace.stacks``): ``Stack(id, frames)``, frames innermost
+  first, each ``Frame(func, file, line, pc)`` with inlined calls already
+  expanded; IDs are trace-wide (0 = no stack) and identical stacks share one
+  ID. ``Stack.first_frame()`` skips runtime/sync/time frames to find the
+  user line; ``is_bogus`` flags the runtime's PC-0 placeholder stacks.
+
+Block sites for evidence: ``Interval.stack`` of WAITING intervals (the
+GoBlock stack: leaf is the API frame, e.g. ``runtime.chanrecv1``; or the
+goroutine's status stack, starting with ``runtime.gopark``, when it was
+blocked for a whole generation; 0 in Go 1.22 traces for goroutines blocked
+throughout). Creation sites: ``Goroutine.creation_stack``.
+
+Ordering: each M's events are walked independently; per goroutine, records
+are ordered by sequence numbers (see ``golens.trace.builder``). Timestamps
+are raw: unlike Go's reader they are not clamped to be strictly increasing
+across generation boundaries.
+"""
+
+from .errors import TraceError
+from .model import (
+    CPUSamples,
+    GCCycle,
+    GoState,
+    Goroutine,
+    Interval,
+    Kind,
+    LogMessage,
+    MarkAssist,
+    Region,
+    Series,
+    STWPause,
+    Task,
+    Trace,
+    Transition,
+)
+from .reader import read_trace
+from .stacks import Frame, Stack, StackTable
+
+__all__ = [
+    "CPUSamples",
+    "Frame",
+    "GCCycle",
+    "GoState",
+    "Goroutine",
+    "Interval",
+    "Kind",
+    "LogMessage",
+    "MarkAssist",
+    "Region",
+    "STWPause",
+    "Series",
+    "Stack",
+    "StackTable",
+    "Task",
+    "Trace",
+    "TraceError",
+    "Transition",
+    "read_trace",
+]

@@ -1,0 +1,813 @@
+"""Turns the batches of one generation at a time into the trace model.
+
+Ordering strategy (see the module docstring of ``golens.trace``): each
+thread's (M's) events are walked independently, attributing implicit events
+to the goroutine currently running on that M. Every goroutine record gets a
+sort key built from sequence numbers, not timestamps: events that name a
+goroutine explicitly (GoStart, GoUnblock, GoSwitch) carry that goroutine's
+per-generation sequence number ``seq``; events the goroutine performs itself
+on its M get ``(seq of the GoStart that put it there, position after it)``;
+creation and status events are ``(0, 0)``. Sorting a goroutine's records of
+one generation by that key yields exactly the order Go's own parser derives
+with its global state machine, without a global merge of all Ms.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from array import array
+
+from . import wire
+from .errors import TraceError
+from .model import (
+    KIND_BITS,
+    MAX_REASONS,
+    REASON_SHIFT,
+    STACK_SHIFT,
+    CPUSamples,
+    GCCycle,
+    GoState,
+    Goroutine,
+    Kind,
+    LogMessage,
+    MarkAssist,
+    Region,
+    STWPause,
+    Task,
+    Trace,
+)
+
+NO_THREAD = wire.NO_THREAD
+
+# Wire goroutine status -> GoState.
+_WIRE_STATUS = {1: GoState.RUNNABLE, 2: GoState.RUNNING, 3: GoState.SYSCALL, 4: GoState.WAITING}
+
+# Per packed record low byte (kind | state << 4): required previous state and resulting state.
+_FROM = bytearray(256)
+_TO = bytearray(256)
+for _k in Kind:
+    for _s in range(16):
+        _b = int(_k) | _s << 4
+        if _k == Kind.STATUS:
+            _FROM[_b] = _s
+            _TO[_b] = _s
+        else:
+            from .model import KIND_FROM, KIND_TO
+
+            _FROM[_b] = KIND_FROM[_k]
+            _TO[_b] = KIND_TO[_k]
+_FROM = bytes(_FROM)
+_TO = bytes(_TO)
+_LOW = (0xFF).__and__
+
+# Side events (rare; applied in time order at commit).
+S_LABEL, S_STW_BEGIN, S_STW_END, S_GC_ACTIVE, S_GC_BEGIN, S_GC_END = range(6)
+S_ASSIST_ACTIVE, S_ASSIST_BEGIN, S_ASSIST_END = 6, 7, 8
+S_TASK_BEGIN, S_TASK_END, S_REGION_BEGIN, S_REGION_END, S_LOG = 9, 10, 11, 12, 13
+
+EVENT_NAMES = {k: v[0] for k, v in wire.EVENTS.items()}
+
+
+class _Reasons(dict):
+    """Generation string ID -> trace-wide reason index, filled on demand."""
+
+    def __init__(self, strings: dict, trace: Trace, index: dict):
+        super().__init__()
+        self.strings = strings
+        self.trace = trace
+        self.index = index
+
+    def __missing__(self, sid: int) -> int:
+        s = self.strings[sid]  # _MissingID: unknown string ID
+        r = self.index.get(s)
+        if r is None:
+            if len(self.trace.reasons) >= MAX_REASONS:
+                raise TraceError(f"more than {MAX_REASONS} distinct block/stop reasons")
+            r = self.index[s] = len(self.trace.reasons)
+            self.trace.reasons.append(s)
+        self[sid] = r
+        return r
+
+
+class _MissingID(Exception):
+    """An event referenced a stack or string the generation does not define."""
+
+    def __init__(self, what: str, ident: int):
+        super().__init__(what, ident)
+        self.what = what
+        self.ident = ident
+
+
+class _Strings(dict):
+    def __missing__(self, sid):
+        raise _MissingID("string", sid)
+
+
+class _StackMap(dict):
+    def __missing__(self, sid):
+        raise _MissingID("stack", sid)
+
+
+class Generation:
+    """The raw batches of one generation, grouped as Go's reader groups them."""
+
+    def __init__(self, gen: int, offset: int):
+        self.gen = gen
+        self.offset = offset
+        self.ms: dict[int, list[wire.Batch]] = {}
+        self.strings: list[wire.Batch] = []
+        self.stacks: list[wire.Batch] = []
+        self.cpu: list[wire.Batch] = []
+        self.sync: list[wire.Batch] = []
+        self.nbytes = 0
+
+    def add(self, b: wire.Batch, version: int) -> None:
+        self.nbytes += len(b.payload)
+        if b.exp:
+            return  # experiment-private payloads (types, heap info) are not modelled
+        first = b.payload[0] if b.payload else -1
+        if first == wire.EV_STRINGS:
+            self.strings.append(b)
+        elif first == wire.EV_STACKS:
+            self.stacks.append(b)
+        elif first == wire.EV_CPU_SAMPLES:
+            self.cpu.append(b)
+        elif (first == wire.EV_FREQUENCY and version < 25) or (first == wire.EV_SYNC and version >= 25):
+            self.sync.append(b)
+        else:
+            self.ms.setdefault(b.m, []).append(b)
+
+
+class Builder:
+    def __init__(self, version: int, size: int):
+        self.version = version
+        self.trace = Trace(format_version=version, size_bytes=size)
+        self.valid = bytearray(256)
+        for ev in wire.valid_event_types(version):
+            self.valid[ev] = 1
+        self.counts = [0] * 256
+        self.cur_g: dict[int, int] = {}
+        self.reason_index: dict[str, int] = {"": 0}
+        self.initial_gen: int | None = None
+        self.last_gen: int | None = None
+        # Open ranges carried across generations.
+        self.open_regions: dict[int, list[Region]] = {}
+        self.gc_open: GCCycle | None = None
+        self.assists_open: dict[int, MarkAssist] = {}
+        self.stw_open: dict[int, STWPause] = {}
+        self.start_ns: int | None = None
+        self.end_ns = 0
+
+    # ------------------------------------------------------------------
+    def process(self, g: Generation) -> None:
+        """Decode, validate and commit one complete generation (all or nothing)."""
+        if self.last_gen is not None and g.gen <= self.last_gen:
+            raise TraceError(f"generation {g.gen} follows generation {self.last_gen}", g.offset)
+        first = self.initial_gen is None
+        freq, snap = self._sync(g)
+        factor = 1.0 / (freq / 1e9)
+        fac = int(factor) if factor.is_integer() else factor
+        strings = self._strings(g)
+        smap = self._stacks(g, strings)
+        reasons = _Reasons(strings, self.trace, self.reason_index)
+        cpu = self._cpu(g, smap, fac)
+
+        st = _GenState(self, g, strings, smap, reasons, first)
+        counts_before = list(self.counts)
+        try:
+            for m, batches in g.ms.items():
+                if m != NO_THREAD:
+                    st.walk(m, batches)
+            if NO_THREAD in g.ms:
+                st.walk(NO_THREAD, g.ms[NO_THREAD])
+            st.check_and_sort()
+        except BaseException:
+            self.counts = counts_before
+            raise
+        # Everything below cannot fail on bad input: commit.
+        self._commit(st, fac, cpu)
+        if first:
+            self.initial_gen = g.gen
+            self.trace.first_generation = g.gen
+            self.trace.frequency_hz = freq
+            if snap is not None:
+                snap_ticks, _mono, sec, nsec = snap
+                snap_ns = int(snap_ticks * fac)
+                wall_ns = sec * 1_000_000_000 + nsec - (snap_ns - (self.start_ns or snap_ns))
+                self.trace.wall_start = _dt.datetime.fromtimestamp(wall_ns / 1e9, tz=_dt.timezone.utc)
+        self.last_gen = g.gen
+        self.trace.generations += 1
+
+    # -- tables ---------------------------------------------------------
+    def _sync(self, g: Generation):
+        if not g.sync:
+            raise _Truncatable(f"generation {g.gen} has no frequency batch", g.offset)
+        if len(g.sync) > 1:
+            raise TraceError(f"generation {g.gen} has more than one frequency batch", g.sync[1].offset)
+        b = g.sync[0]
+        p = b.payload
+        pos = 1 if self.version >= 25 else 0
+        freq = None
+        snap = None
+        lim = len(p)
+        try:
+            while pos < lim:
+                ev = p[pos]
+                at = b.payload_offset + pos
+                pos += 1
+                if ev == wire.EV_FREQUENCY:
+                    if freq is not None:
+                        raise TraceError("multiple frequency events", at)
+                    freq, pos = wire.read_uvarint(p, pos, lim)
+                elif ev == wire.EV_CLOCK_SNAPSHOT and self.version >= 25:
+                    if snap is not None:
+                        raise TraceError("multiple clock snapshot events", at)
+                    vals = []
+                    for _ in range(4):
+                        v, pos = wire.read_uvarint(p, pos, lim)
+                        vals.append(v)
+                    snap = (b.ts + vals[0], vals[1], vals[2], vals[3])
+                else:
+                    raise TraceError(f"expected frequency or clock snapshot event, found type {ev}", at)
+        except (IndexError, ValueError) as e:
+            raise TraceError(f"bad varint in frequency batch: {e}", b.payload_offset + pos) from None
+        if not freq:
+            raise TraceError("frequency batch without a (non-zero) frequency", b.offset)
+        if self.version >= 25 and snap is None:
+            raise TraceError("sync batch without a clock snapshot", b.offset)
+        return freq, snap
+
+    def _strings(self, g: Generation) -> dict[int, str]:
+        out = _Strings({0: ""})
+        for b in g.strings:
+            p = b.payload
+            lim = len(p)
+            pos = 1
+            while pos < lim:
+                at = b.payload_offset + pos
+                if p[pos] != wire.EV_STRING:
+                    raise TraceError(f"expected a string event, found type {p[pos]}", at)
+                try:
+                    sid, pos = wire.read_uvarint(p, pos + 1, lim)
+                    n, pos = wire.read_uvarint(p, pos, lim)
+                except (IndexError, ValueError):
+                    raise TraceError("bad or truncated varint in string table", at) from None
+                if n > wire.MAX_STRING_LEN:
+                    raise TraceError(f"string of {n} bytes exceeds the {wire.MAX_STRING_LEN}-byte maximum", at)
+                if pos + n > lim:
+                    raise TraceError("string runs past the end of its batch", at)
+                if sid in out:
+                    raise TraceError(f"duplicate string ID {sid}", at)
+                out[sid] = p[pos : pos + n].decode("utf-8", "replace")
+                pos += n
+        return out
+
+    def _stacks(self, g: Generation, strings: dict[int, str]) -> dict[int, int]:
+        table = self.trace.stacks
+        frame = table.frame
+        smap = _StackMap({0: 0})
+        for b in g.stacks:
+            vals = wire.decode_varints(b.payload, b.payload_offset)
+            n = len(vals)
+            i = 1
+            while i < n:
+                if vals[i] != wire.EV_STACK:
+                    at = wire.token_offset(b.payload, b.payload_offset, i)
+                    raise TraceError(f"expected a stack event, found type {vals[i]}", at)
+                if i + 2 >= n:
+                    raise TraceError("stack event runs past the end of its batch", wire.token_offset(b.payload, b.payload_offset, i))
+                sid = vals[i + 1]
+                nf = vals[i + 2]
+                if nf > wire.MAX_FRAMES:
+                    at = wire.token_offset(b.payload, b.payload_offset, i)
+                    raise TraceError(f"stack with {nf} frames exceeds the {wire.MAX_FRAMES}-frame maximum", at)
+                j = i + 3
+                end = j + 4 * nf
+                if end > n:
+                    at = wire.token_offset(b.payload, b.payload_offset, i)
+                    raise TraceError("stack event runs past the end of its batch", at)
+                if sid in smap:
+                    raise TraceError(f"duplicate stack ID {sid}", wire.token_offset(b.payload, b.payload_offset, i))
+                try:
+                    frames = tuple(
+                        frame(vals[k], strings[vals[k + 1]], strings[vals[k + 2]], vals[k + 3])
+                        for k in range(j, end, 4)
+                    )
+                except _MissingID as e:
+                    at = wire.token_offset(b.payload, b.payload_offset, i)
+                    raise _Truncatable(f"stack {sid} refers to string ID {e.ident}, which the generation does not define", at) from None
+                smap[sid] = table.intern(frames)
+                i = end
+        return smap
+
+    def _cpu(self, g: Generation, smap: dict[int, int], fac) -> list[tuple[int, int, int]]:
+        out = []
+        for b in g.cpu:
+            vals = wire.decode_varints(b.payload, b.payload_offset)
+            n = len(vals)
+            i = 1
+            while i < n:
+                if vals[i] != wire.EV_CPU_SAMPLE or i + 5 >= n:
+                    at = wire.token_offset(b.payload, b.payload_offset, i)
+                    raise TraceError("malformed CPU sample", at)
+                t, _m, _p, goid, sid = vals[i + 1 : i + 6]
+                if sid not in smap:
+                    at = wire.token_offset(b.payload, b.payload_offset, i)
+                    raise _Truncatable(f"CPU sample refers to stack ID {sid}, which the generation does not define", at)
+                out.append((int(t * fac), goid, smap[sid]))
+                i += 6
+        out.sort()
+        return out
+
+    # -- commit ----------------------------------------------------------
+    def _commit(self, st: "_GenState", fac, cpu) -> None:
+        tr = self.trace
+        gors = tr.goroutines
+        conv = fac.__mul__ if isinstance(fac, int) else (lambda x, f=fac: int(x * f))
+        for gid, (times, infos) in st.sorted.items():
+            go = gors.get(gid)
+            if go is None:
+                go = gors[gid] = Goroutine(gid, _trace=tr)
+            go._times.extend(map(conv, times))
+            go._recs.extend(infos)
+        for gid, t, creator, cstack, nstack in st.creates:
+            go = gors[gid]
+            go.created_ns = conv(t)
+            go.creator_id = creator
+            go.creation_stack = cstack
+            go.start_stack = nstack
+        self.cur_g = st.cur_g
+        if st.min_tick is not None:
+            lo = conv(st.min_tick)
+            if self.start_ns is None or lo < self.start_ns:
+                self.start_ns = lo
+            self.end_ns = max(self.end_ns, conv(st.max_tick))
+        tr.start_ns = self.start_ns or 0
+        tr.end_ns = self.end_ns
+        for series, pts in ((tr.heap_alloc, st.heap_alloc), (tr.heap_goal, st.heap_goal), (tr.gomaxprocs, st.procs)):
+            pts.sort()
+            series.times.extend(conv(t) for t, _ in pts)
+            series.values.extend(v for _, v in pts)
+        cs: CPUSamples = tr.cpu_samples
+        for t, goid, sid in cpu:
+            cs.times.append(t)
+            cs.goroutines.append(goid)
+            cs.stacks.append(sid)
+        tr.sweeps += st.sweeps
+        st.side.sort(key=lambda e: e[0])
+        for ev in st.side:
+            self._apply_side(ev, conv, st)
+
+    def _apply_side(self, ev, conv, st: "_GenState") -> None:
+        tr = self.trace
+        tick, kind, g, m, a, b, c = ev[:7]
+        t = conv(tick)
+        strings = st.strings
+        if kind == S_LABEL:
+            if g is not None and g in tr.goroutines:
+                tr.goroutines[g].labels.append((t, strings[a]))
+        elif kind == S_STW_BEGIN:
+            p = STWPause(strings[a], t, None, g, b)
+            self.stw_open[m] = p
+            tr.stw_pauses.append(p)
+        elif kind == S_STW_END:
+            p = self.stw_open.pop(m, None)
+            if p is not None:
+                p.end_ns = t
+        elif kind == S_GC_ACTIVE:
+            if self.gc_open is None:
+                self.gc_open = GCCycle(a, None, None)
+                tr.gc_cycles.append(self.gc_open)
+        elif kind == S_GC_BEGIN:
+            self.gc_open = GCCycle(a, t, None, b)
+            tr.gc_cycles.append(self.gc_open)
+        elif kind == S_GC_END:
+            if self.gc_open is not None:
+                self.gc_open.end_ns = t
+                self.gc_open = None
+            else:
+                tr.gc_cycles.append(GCCycle(a, None, t))
+        elif kind == S_ASSIST_ACTIVE:
+            if a not in self.assists_open:
+                ma = MarkAssist(a, None, None)
+                self.assists_open[a] = ma
+                tr.mark_assists.append(ma)
+        elif kind == S_ASSIST_BEGIN:
+            ma = MarkAssist(g, t, None, b)
+            self.assists_open[g] = ma
+            tr.mark_assists.append(ma)
+        elif kind == S_ASSIST_END:
+            ma = self.assists_open.pop(g, None)
+            if ma is not None:
+                ma.end_ns = t
+        elif kind == S_TASK_BEGIN:
+            task = tr.tasks.get(a)
+            if task is None:
+                task = tr.tasks[a] = Task(a, strings[c], b)
+            task.name = strings[c]
+            task.parent_id = b
+            task.start_ns = t
+            task.start_goroutine = g
+            task.start_stack = ev[7]
+        elif kind == S_TASK_END:
+            task = tr.tasks.get(a)
+            if task is None:
+                task = tr.tasks[a] = Task(a, "")
+            task.end_ns = t
+            task.end_goroutine = g
+            task.end_stack = b
+        elif kind == S_REGION_BEGIN:
+            r = Region(g, a, strings[b], t, None, c)
+            self.open_regions.setdefault(g, []).append(r)
+            tr.regions.append(r)
+        elif kind == S_REGION_END:
+            name = strings[b]
+            stack = self.open_regions.get(g, [])
+            for k in range(len(stack) - 1, -1, -1):
+                if stack[k].name == name and stack[k].task_id == a:
+                    r = stack.pop(k)
+                    r.end_ns = t
+                    r.end_stack = c
+                    break
+            else:
+                tr.regions.append(Region(g, a, name, None, t, 0, c))
+        elif kind == S_LOG:
+            tr.logs.append(LogMessage(t, g, a, strings[b], strings[c], ev[7]))
+
+    def finish(self) -> Trace:
+        tr = self.trace
+        tr.event_counts = {EVENT_NAMES.get(k, f"type{k}"): v for k, v in enumerate(self.counts) if v}
+        return tr
+
+
+class _Truncatable(TraceError):
+    """A table is missing something: the sign of a generation cut short."""
+
+
+class _GenState:
+    """Decoding state for one generation; nothing here touches the Trace until commit."""
+
+    def __init__(self, b: Builder, g: Generation, strings, smap, reasons, first: bool):
+        self.b = b
+        self.g = g
+        self.strings = strings
+        self.smap = smap
+        self.reasons = reasons
+        self.first = first
+        self.recs: dict[int, list[int]] = {}
+        self.creates: list[tuple] = []
+        self.side: list[tuple] = []
+        self.heap_alloc: list[tuple[int, int]] = []
+        self.heap_goal: list[tuple[int, int]] = []
+        self.procs: list[tuple[int, int]] = []
+        self.sweeps = 0
+        self.cur_g = dict(b.cur_g)
+        self.bindings: dict[int, int] = {}
+        self.min_tick: int | None = None
+        self.max_tick = 0
+        self.sorted: dict[int, tuple[list[int], list[int]]] = {}
+
+    def walk(self, m: int, batches: list[wire.Batch]) -> None:
+        recs = self.recs
+        smap = self.smap
+        rmap = self.reasons
+        side = self.side
+        counts = self.b.counts
+        cur = self.cur_g.get(m) if m != NO_THREAD else None
+        cl = None
+        if cur is not None:
+            cl = recs.get(cur)
+            if cl is None:
+                cl = recs[cur] = []
+        rs = 0
+        sub = 0
+        min_tick = self.min_tick
+        max_tick = self.max_tick
+        for b in batches:
+            vals = wire.decode_varints(b.payload, b.payload_offset)
+            n = len(vals)
+            i = 0
+            t = b.ts
+            first_t = None
+            try:
+                while i < n:
+                    ev = vals[i]
+                    if ev > 48:
+                        i, t = self._other(vals, i, t, b)
+                        continue
+                    counts[ev] += 1
+                    if ev == 22:  # GoSyscallBegin p_seq stack
+                        t += vals[i + 1]
+                        sub += 1
+                        cl += (rs + sub, t, 8 | smap[vals[i + 3]] << 24)
+                        i += 4
+                    elif ev == 23:  # GoSyscallEnd
+                        t += vals[i + 1]
+                        sub += 1
+                        cl += (rs + sub, t, 9)
+                        i += 2
+                    elif ev == 16:  # GoStart g seq
+                        t += vals[i + 1]
+                        cur = vals[i + 2]
+                        rs = vals[i + 3] << 32
+                        sub = 0
+                        cl = recs.get(cur)
+                        if cl is None:
+                            cl = recs[cur] = []
+                        cl += (rs, t, 4)
+                        i += 4
+                    elif ev == 21:  # GoUnblock g seq stack
+                        t += vals[i + 1]
+                        g = vals[i + 2]
+                        l = recs.get(g)
+                        if l is None:
+                            l = recs[g] = []
+                        l += (vals[i + 3] << 32, t, 7 | smap[vals[i + 4]] << 24)
+                        i += 5
+                    elif ev == 20:  # GoBlock reason stack
+                        t += vals[i + 1]
+                        sub += 1
+                        cl += (rs + sub, t, 6 | rmap[vals[i + 2]] << 8 | smap[vals[i + 3]] << 24)
+                        cur = cl = None
+                        i += 4
+                    elif ev == 37:  # HeapAlloc
+                        t += vals[i + 1]
+                        self.heap_alloc.append((t, vals[i + 2]))
+                        i += 3
+                    elif ev == 10 or ev == 13:  # ProcStart p seq / ProcStatus p status
+                        t += vals[i + 1]
+                        i += 4
+                    elif ev == 11:  # ProcStop
+                        t += vals[i + 1]
+                        i += 2
+                    elif ev == 19:  # GoStop reason stack
+                        t += vals[i + 1]
+                        sub += 1
+                        cl += (rs + sub, t, 5 | rmap[vals[i + 2]] << 8 | smap[vals[i + 3]] << 24)
+                        cur = cl = None
+                        i += 4
+                    elif ev == 24:  # GoSyscallEndBlocked
+                        t += vals[i + 1]
+                        sub += 1
+                        cl += (rs + sub, t, 10)
+                        cur = cl = None
+                        i += 2
+                    elif ev == 32:  # GCSweepBegin stack
+                        t += vals[i + 1]
+                        smap[vals[i + 2]]
+                        i += 3
+                    elif ev == 33:  # GCSweepEnd swept reclaimed
+                        t += vals[i + 1]
+                        self.sweeps += 1
+                        i += 4
+                    elif ev == 14 or ev == 47:  # GoCreate(Blocked) new_g new_stack stack
+                        if ev == 47 and not self.b.valid[47]:
+                            raise _BadType(ev)
+                        t += vals[i + 1]
+                        g = vals[i + 2]
+                        ns = smap[vals[i + 3]]
+                        cs = smap[vals[i + 4]]
+                        l = recs.get(g)
+                        if l is None:
+                            l = recs[g] = []
+                        l += (0, t, (1 if ev == 14 else 2) | ns << 24)
+                        self.creates.append((g, t, cur, cs, ns))
+                        i += 5
+                    elif ev == 17:  # GoDestroy
+                        t += vals[i + 1]
+                        sub += 1
+                        cl += (rs + sub, t, 11)
+                        cur = cl = None
+                        i += 2
+                    elif ev == 25 or ev == 48:  # GoStatus(Stack) g m status [stack]
+                        if ev == 48 and not self.b.valid[48]:
+                            raise _BadType(ev)
+                        t += vals[i + 1]
+                        g = vals[i + 2]
+                        mid = vals[i + 3]
+                        state = _WIRE_STATUS.get(vals[i + 4])
+                        if state is None:
+                            raise _Bad(f"invalid goroutine status {vals[i + 4]} for goroutine {g}")
+                        sid = smap[vals[i + 5]] if ev == 48 else 0
+                        l = recs.get(g)
+                        if l is None:
+                            l = recs[g] = []
+                        l += (0, t, 13 | state << 4 | sid << 24)
+                        if m != NO_THREAD and (state == GoState.RUNNING or (state == GoState.SYSCALL and mid == m)):
+                            cur = g
+                            cl = l
+                            rs = sub = 0
+                        elif state == GoState.SYSCALL:
+                            if mid == NO_THREAD:
+                                raise _Bad(f"goroutine {g} in a syscall without a thread")
+                            self.bindings[mid] = g
+                        i += 6 if ev == 48 else 5
+                    elif ev == 45 or ev == 46:  # GoSwitch(Destroy) g seq
+                        if not self.b.valid[ev]:
+                            raise _BadType(ev)
+                        t += vals[i + 1]
+                        g = vals[i + 2]
+                        s = vals[i + 3] << 32
+                        sub += 1
+                        cl += (rs + sub, t, 14 if ev == 45 else 15)
+                        cl = recs.get(g)
+                        if cl is None:
+                            cl = recs[g] = []
+                        cl += (s, t, 7, s | 1, t, 4)
+                        cur = g
+                        rs = s
+                        sub = 1
+                        i += 4
+                    elif ev == 15:  # GoCreateSyscall new_g
+                        t += vals[i + 1]
+                        cur = vals[i + 2]
+                        cl = recs.get(cur)
+                        if cl is None:
+                            cl = recs[cur] = []
+                        cl += (0, t, 3)
+                        self.creates.append((cur, t, None, 0, 0))
+                        rs = sub = 0
+                        i += 3
+                    elif ev == 18:  # GoDestroySyscall
+                        t += vals[i + 1]
+                        sub += 1
+                        cl += (rs + sub, t, 12)
+                        cur = cl = None
+                        i += 2
+                    else:
+                        i, t = self._rare(ev, vals, i, t, b, m, cur)
+                    if first_t is None:
+                        first_t = t
+            except (IndexError, _MissingID, TypeError, _Bad, _BadType) as e:
+                raise self._error(e, vals, i, b, m) from None
+            if first_t is not None:
+                if min_tick is None or first_t < min_tick:
+                    min_tick = first_t
+                if t > max_tick:
+                    max_tick = t
+        self.min_tick = min_tick
+        self.max_tick = max_tick
+        if m != NO_THREAD:
+            if cur is None:
+                self.cur_g.pop(m, None)
+            else:
+                self.cur_g[m] = cur
+        else:
+            self.cur_g.update(self.bindings)
+
+    def _error(self, e: Exception, vals, i, b: wire.Batch, m: int) -> TraceError:
+        at = wire.token_offset(b.payload, b.payload_offset, i)
+        ev = vals[i] if i < len(vals) else None
+        name = EVENT_NAMES.get(ev, f"type {ev}") if ev is not None else "event"
+        if isinstance(e, _BadType):
+            return TraceError(f"unknown event type {e.args[0]} for format go 1.{self.b.version}", at)
+        if isinstance(e, _Bad):
+            return TraceError(f"{name}: {e.args[0]}", at)
+        if isinstance(e, IndexError):
+            return TraceError(f"{name} event runs past the end of its batch", at)
+        if isinstance(e, _MissingID):
+            return _Truncatable(f"{name} refers to {e.what} ID {e.ident}, which generation {self.g.gen} does not define", at)
+        thread = "no thread" if m == NO_THREAD else f"thread {m}"
+        return TraceError(f"{name} without a running goroutine on {thread}", at)
+
+    def _other(self, vals, i, t, b):
+        v = vals[i]
+        if v >= 128:
+            ev = 128 + (v & 0x7F)
+            if ev <= 136 and self.b.valid[ev]:
+                self.b.counts[ev] += 1
+                nargs = wire.EVENTS[ev][1]
+                if i + nargs > len(vals):
+                    raise self._error(IndexError(), vals, i, b, 0)
+                return i + nargs, t + (v >> 7)
+        raise TraceError(
+            f"unknown event type {v if v < 128 else 128 + (v & 0x7F)} for format go 1.{self.b.version}",
+            wire.token_offset(b.payload, b.payload_offset, i),
+        )
+
+    def _rare(self, ev, vals, i, t, b, m, cur):
+        if not self.b.valid[ev]:
+            raise _BadType(ev)
+        smap = self.smap
+        side = self.side
+        t += vals[i + 1]
+        if ev == 9:  # ProcsChange procs stack
+            smap[vals[i + 3]]
+            self.procs.append((t, vals[i + 2]))
+            return i + 4, t
+        if ev == 12:  # ProcSteal p seq m
+            return i + 5, t
+        if ev == 26:  # STWBegin kind stack
+            self.strings[vals[i + 2]]
+            side.append((t, S_STW_BEGIN, cur, m, vals[i + 2], smap[vals[i + 3]], 0))
+            return i + 4, t
+        if ev == 27:
+            side.append((t, S_STW_END, cur, m, 0, 0, 0))
+            return i + 2, t
+        if ev == 28:  # GCActive seq
+            side.append((t, S_GC_ACTIVE, cur, m, vals[i + 2], 0, 0))
+            return i + 3, t
+        if ev == 29:  # GCBegin seq stack
+            side.append((t, S_GC_BEGIN, cur, m, vals[i + 2], smap[vals[i + 3]], 0))
+            return i + 4, t
+        if ev == 30:  # GCEnd seq
+            side.append((t, S_GC_END, cur, m, vals[i + 2], 0, 0))
+            return i + 3, t
+        if ev == 31:  # GCSweepActive p
+            return i + 3, t
+        if ev == 34:  # GCMarkAssistActive g
+            side.append((t, S_ASSIST_ACTIVE, cur, m, vals[i + 2], 0, 0))
+            return i + 3, t
+        if ev == 35:  # GCMarkAssistBegin stack
+            side.append((t, S_ASSIST_BEGIN, self._need(cur), m, 0, smap[vals[i + 2]], 0))
+            return i + 3, t
+        if ev == 36:
+            side.append((t, S_ASSIST_END, self._need(cur), m, 0, 0, 0))
+            return i + 2, t
+        if ev == 38:  # HeapGoal
+            self.heap_goal.append((t, vals[i + 2]))
+            return i + 3, t
+        if ev == 39:  # GoLabel label
+            self.strings[vals[i + 2]]
+            side.append((t, S_LABEL, self._need(cur), m, vals[i + 2], 0, 0))
+            return i + 3, t
+        if ev == 40:  # UserTaskBegin task parent name stack
+            self.strings[vals[i + 4]]
+            side.append((t, S_TASK_BEGIN, self._need(cur), m, vals[i + 2], vals[i + 3], vals[i + 4], smap[vals[i + 5]]))
+            return i + 6, t
+        if ev == 41:  # UserTaskEnd task stack
+            side.append((t, S_TASK_END, self._need(cur), m, vals[i + 2], smap[vals[i + 3]], 0))
+            return i + 4, t
+        if ev == 42 or ev == 43:  # UserRegionBegin/End task name stack
+            self.strings[vals[i + 3]]
+            side.append((t, S_REGION_BEGIN if ev == 42 else S_REGION_END, self._need(cur), m, vals[i + 2], vals[i + 3], smap[vals[i + 4]]))
+            return i + 5, t
+        if ev == 44:  # UserLog task key value stack
+            self.strings[vals[i + 3]]
+            self.strings[vals[i + 4]]
+            side.append((t, S_LOG, self._need(cur), m, vals[i + 2], vals[i + 3], vals[i + 4], smap[vals[i + 5]]))
+            return i + 6, t
+        raise _BadType(ev)
+
+    @staticmethod
+    def _need(cur):
+        if cur is None:
+            raise TypeError("no goroutine")
+        return cur
+
+    def check_and_sort(self) -> None:
+        """Order each goroutine's records and check its state machine.
+
+        Raises TraceError if a goroutine's transitions do not chain (an event
+        leaves a state the goroutine was not in), which only happens on
+        corrupt input.
+        """
+        gors = self.b.trace.goroutines
+        first = self.first
+        for gid, lst in self.recs.items():
+            keys = lst[0::3]
+            times = lst[1::3]
+            infos = lst[2::3]
+            if any(map(int.__gt__, keys, keys[1:])):
+                perm = sorted(range(len(keys)), key=keys.__getitem__)
+                times = list(map(times.__getitem__, perm))
+                infos = list(map(infos.__getitem__, perm))
+            low = bytes(map(_LOW, infos))
+            froms = low.translate(_FROM)
+            tos = low.translate(_TO)
+            go = gors.get(gid)
+            prev = None
+            if go is not None and go._recs:
+                prev = _TO[go._recs[-1] & 0xFF]
+            f0 = low[0] & KIND_BITS
+            if prev is None:
+                if f0 == Kind.STATUS and not first:
+                    raise TraceError(
+                        f"status for goroutine {gid} first seen after the first generation", self.g.offset
+                    )
+                if f0 != Kind.STATUS and froms[0] != GoState.NOT_EXIST:
+                    raise TraceError(
+                        f"goroutine {gid} appears in generation {self.g.gen} with a "
+                        f"{Kind(f0).name} event before any creation or status event",
+                        self.g.offset,
+                    )
+            elif froms[0] != prev:
+                raise TraceError(
+                    f"goroutine {gid}: {Kind(f0).name} event while in state {GoState(prev)}", self.g.offset
+                )
+            if froms[1:] != tos[:-1]:
+                k = next(j for j in range(1, len(low)) if froms[j] != tos[j - 1])
+                raise TraceError(
+                    f"goroutine {gid}: {Kind(low[k] & KIND_BITS).name} event while in state "
+                    f"{GoState(tos[k - 1])} in generation {self.g.gen}",
+                    self.g.offset,
+                )
+            self.sorted[gid] = (times, infos)
+
+
+class _Bad(Exception):
+    pass
+
+
+class _BadType(Exception):
+    pass
