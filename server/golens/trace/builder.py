@@ -768,7 +768,14 @@ class _GenState:
             keys = lst[0::3]
             times = lst[1::3]
             infos = lst[2::3]
-            if any(map(int.__gt__, keys, keys[1:])):
+            if keys.count(0) > 1:
+                # Several lifetimes in one generation (a cgo callback goroutine
+                # destroyed and re-created under the same ID): sequence keys
+                # restart per lifetime, so lifetimes are told apart by time.
+                perm = sorted(range(len(keys)), key=lambda j: (times[j], keys[j]))
+                times = list(map(times.__getitem__, perm))
+                infos = list(map(infos.__getitem__, perm))
+            elif any(map(int.__gt__, keys, keys[1:])):
                 perm = sorted(range(len(keys)), key=keys.__getitem__)
                 times = list(map(times.__getitem__, perm))
                 infos = list(map(infos.__getitem__, perm))
