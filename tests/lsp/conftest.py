@@ -1,0 +1,207 @@
+"""End-to-end harness: the real `golens serve` over stdio, driven by pytest-lsp with the capability
+snapshots of real editors. Positions are computed here independently of the server's code."""
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
+
+SERVER = [sys.executable, "-m", "golens", "serve"]
+
+# name -> (pytest-lsp snapshot, expected negotiated encoding, expected diagnostics model)
+CLIENTS = {
+    "vscode": ("visual-studio-code", "utf-16", "push"),
+    "nvim-0.7": ("neovim@v0.7.0", "utf-16", "push"),
+    "nvim-0.11": ("neovim@v0.11.0", "utf-8", "pull"),
+    "emacs": ("emacs", "utf-32", "push"),
+}
+
+TIMEOUT = 10.0
+
+
+def units(text: str, encoding: str) -> int:
+    """Length of `text` in the client's position units (an independent oracle for the server)."""
+    if encoding == "utf-8":
+        return len(text.encode("utf-8", "surrogatepass"))
+    if encoding == "utf-16":
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text)
+
+
+class GolensClient(LanguageClient):
+    """pytest-lsp's client plus a record of every publishDiagnostics (with its version) and the
+    text of every document version it sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.published: list[types.PublishDiagnosticsParams] = []
+        self.texts: dict[str, dict[int, str]] = {}
+        self.versions: dict[str, int] = {}
+        self.encoding = "utf-16"
+        self.pull = False
+        self.registrations: list[types.Registration] = []
+
+    # -- positions -------------------------------------------------------------------------------
+
+    def position(self, uri: str, index: int) -> types.Position:
+        """Client position of character index `index` in the document's current text."""
+        text = self.text(uri)
+        line = text.count("\n", 0, index)
+        line_start = text.rfind("\n", 0, index) + 1
+        return types.Position(line=line, character=units(text[line_start:index], self.encoding))
+
+    def range_of(self, uri: str, needle: str, occurrence: int = 0, *, within: str | None = None) -> types.Range:
+        """Range of `needle` (inside the first `within`, when given) in the current text."""
+        text = self.text(uri)
+        base = text.index(within) if within is not None else 0
+        start = base - 1
+        for _ in range(occurrence + 1):
+            start = text.index(needle, start + 1)
+        return types.Range(start=self.position(uri, start), end=self.position(uri, start + len(needle)))
+
+    # -- documents -------------------------------------------------------------------------------
+
+    def text(self, uri: str) -> str:
+        return self.texts[uri][self.versions[uri]]
+
+    def open(self, uri: str, text: str, language_id: str = "go") -> None:
+        self.versions[uri] = 1
+        self.texts[uri] = {1: text}
+        self.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text)))
+
+    def replace(self, uri: str, old: str, new: str, occurrence: int = 0) -> None:
+        """Send one incremental change replacing an occurrence of `old` with `new`."""
+        rng = self.range_of(uri, old, occurrence)
+        text = self.text(uri)
+        index = -1
+        for _ in range(occurrence + 1):
+            index = text.index(old, index + 1)
+        self._send(uri, [types.TextDocumentContentChangePartial(range=rng, text=new)],
+                   text[:index] + new + text[index + len(old):])
+
+    def insert(self, uri: str, index: int, new: str) -> None:
+        pos = self.position(uri, index)
+        text = self.text(uri)
+        self._send(uri, [types.TextDocumentContentChangePartial(range=types.Range(start=pos, end=pos), text=new)],
+                   text[:index] + new + text[index:])
+
+    def send_changes(self, uri: str, changes, resulting_text: str) -> None:
+        self._send(uri, changes, resulting_text)
+
+    def _send(self, uri: str, changes, resulting_text: str) -> None:
+        version = self.versions[uri] + 1
+        self.versions[uri] = version
+        self.texts[uri][version] = resulting_text
+        self.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=changes))
+
+    def close(self, uri: str) -> None:
+        self.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+
+    # -- diagnostics -----------------------------------------------------------------------------
+
+    async def wait_for(self, predicate, what: str, timeout: float = TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.005)
+
+    def last_published(self, uri: str) -> types.PublishDiagnosticsParams | None:
+        for params in reversed(self.published):
+            if params.uri == uri:
+                return params
+        return None
+
+    async def get_diagnostics(self, uri: str) -> list[types.Diagnostic]:
+        """The diagnostics for the current version, the way this client gets them."""
+        if self.pull:
+            report = await self.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+                text_document=types.TextDocumentIdentifier(uri=uri)))
+            assert report.kind == "full"
+            return list(report.items)
+        version = self.versions[uri]
+        params = await self.wait_for(
+            lambda: (p := self.last_published(uri)) is not None and p.version == version and p,
+            f"diagnostics for {uri} version {version}")
+        return list(params.diagnostics)
+
+    def log_text(self) -> str:
+        return "\n".join(m.message for m in self.log_messages)
+
+
+def _record_publish(client: GolensClient, params: types.PublishDiagnosticsParams):
+    client.published.append(params)
+    client.diagnostics[params.uri] = params.diagnostics
+
+
+def _record_registration(client: GolensClient, params: types.RegistrationParams):
+    client.registrations.extend(params.registrations)
+
+
+def make_client() -> GolensClient:
+    client = GolensClient()
+    for method, func in DEFAULT_CLIENT_FEATURES.items():
+        if method != types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+            client.feature(method)(func)
+    client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(_record_publish)
+    client.feature(types.CLIENT_REGISTER_CAPABILITY)(_record_registration)
+    return client
+
+
+CONFIG = ClientServerConfig(server_command=SERVER, client_factory=make_client)
+
+
+async def start(client: GolensClient, name: str, root: Path, settings: dict | None = None) -> types.InitializeResult:
+    snapshot, _, _ = CLIENTS[name]
+    if settings is not None:
+        client.set_configuration(settings, section="golens")
+    result = await client.initialize_session(types.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities(snapshot),
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+    ))
+    client.encoding = str(result.capabilities.position_encoding or "utf-16")
+    client.pull = result.capabilities.diagnostic_provider is not None
+    return result
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "go.mod").write_text("module example.com/ws\n\ngo 1.22\n")
+    return tmp_path
+
+
+@pytest_lsp.fixture(config=CONFIG, params=list(CLIENTS))
+async def client(lsp_client: GolensClient, request, workspace: Path):
+    await start(lsp_client, request.param, workspace)
+    lsp_client.client_name = request.param
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def vscode(lsp_client: GolensClient, workspace: Path):
+    """One push client, for behaviour that does not depend on the editor."""
+    await start(lsp_client, "vscode", workspace)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def nvim011(lsp_client: GolensClient, workspace: Path):
+    await start(lsp_client, "nvim-0.11", workspace)
+    yield
+    await lsp_client.shutdown_session()
