@@ -15,12 +15,17 @@ with its global state machine, without a global merge of all Ms.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
+import sys
 from array import array
+from itertools import chain, islice
 
 from . import wire
 from .errors import TraceError
 from .model import (
     KIND_BITS,
+    KIND_FROM,
+    KIND_TO,
     MAX_REASONS,
     REASON_SHIFT,
     STACK_SHIFT,
@@ -45,20 +50,26 @@ _WIRE_STATUS = {1: GoState.RUNNABLE, 2: GoState.RUNNING, 3: GoState.SYSCALL, 4: 
 # Per packed record low byte (kind | state << 4): required previous state and resulting state.
 _FROM = bytearray(256)
 _TO = bytearray(256)
-for _k in Kind:
-    for _s in range(16):
-        _b = int(_k) | _s << 4
+for _b in range(256):
+    _k = _b & KIND_BITS
+    _s = (_b >> 4) & 7
+    if _k == 0:
+        _FROM[_b] = 0xFF
+        _TO[_b] = 0xFE
+    else:
+        _k = Kind(_k)
         if _k == Kind.STATUS:
             _FROM[_b] = _s
             _TO[_b] = _s
         else:
-            from .model import KIND_FROM, KIND_TO
-
             _FROM[_b] = KIND_FROM[_k]
             _TO[_b] = KIND_TO[_k]
 _FROM = bytes(_FROM)
 _TO = bytes(_TO)
+_KIND_ONLY = bytes(b & KIND_BITS for b in range(256))
 _LOW = (0xFF).__and__
+_LITTLE = sys.byteorder == "little"
+_le = operator.le
 
 # Side events (rare; applied in time order at commit).
 S_LABEL, S_STW_BEGIN, S_STW_END, S_GC_ACTIVE, S_GC_BEGIN, S_GC_END = range(6)
@@ -323,19 +334,42 @@ class Builder:
     def _commit(self, st: "_GenState", fac, cpu) -> None:
         tr = self.trace
         gors = tr.goroutines
+        if tr._tick_ns is None:
+            tr._tick_ns = fac
+        base = tr._tick_ns
+        if fac == base:
+            rescale = None
+        else:
+            # Another generation measured a different clock frequency: express
+            # this generation's ticks in the first generation's unit.
+            ratio = fac / base
+            rescale = lambda ts: array("q", (int(x * ratio) for x in ts))  # noqa: E731
         conv = fac.__mul__ if isinstance(fac, int) else (lambda x, f=fac: int(x * f))
         for gid, (times, infos) in st.sorted.items():
             go = gors.get(gid)
             if go is None:
                 go = gors[gid] = Goroutine(gid, _trace=tr)
-            go._times.extend(map(conv, times))
-            go._recs.extend(infos)
+            if rescale is not None:
+                times = rescale(times)
+            go._append(times, infos)
         for gid, t, creator, cstack, nstack in st.creates:
             go = gors[gid]
             go.created_ns = conv(t)
             go.creator_id = creator
             go.creation_stack = cstack
             go.start_stack = nstack
+        kc = st.kind_counts
+        counts = self.counts
+        switches = kc[Kind.SWITCH_BLOCK] + kc[Kind.SWITCH_DESTROY]
+        for ev, n in (
+            (14, kc[Kind.CREATE]), (47, kc[Kind.CREATE_BLOCKED]), (15, kc[Kind.CREATE_SYSCALL]),
+            (16, kc[Kind.START] - switches), (19, kc[Kind.STOP]), (20, kc[Kind.BLOCK]),
+            (21, kc[Kind.UNBLOCK] - switches), (22, kc[Kind.SYSCALL]), (23, kc[Kind.SYSCALL_END]),
+            (24, kc[Kind.SYSCALL_END_BLOCKED]), (17, kc[Kind.DESTROY]), (18, kc[Kind.DESTROY_SYSCALL]),
+            (45, kc[Kind.SWITCH_BLOCK]), (46, kc[Kind.SWITCH_DESTROY]),
+            (37, len(st.heap_alloc)), (33, st.sweeps),
+        ):
+            counts[ev] += n
         self.cur_g = st.cur_g
         if st.min_tick is not None:
             lo = conv(st.min_tick)
@@ -478,7 +512,7 @@ class _GenState:
         if cur is not None:
             cl = recs.get(cur)
             if cl is None:
-                cl = recs[cur] = []
+                cl = recs[cur] = array("q")
         rs = 0
         sub = 0
         min_tick = self.min_tick
@@ -495,16 +529,15 @@ class _GenState:
                     if ev > 48:
                         i, t = self._other(vals, i, t, b)
                         continue
-                    counts[ev] += 1
                     if ev == 22:  # GoSyscallBegin p_seq stack
                         t += vals[i + 1]
                         sub += 1
-                        cl += (rs + sub, t, 8 | smap[vals[i + 3]] << 24)
+                        cl.fromlist([rs + sub, t, 8 | smap[vals[i + 3]] << 15])
                         i += 4
                     elif ev == 23:  # GoSyscallEnd
                         t += vals[i + 1]
                         sub += 1
-                        cl += (rs + sub, t, 9)
+                        cl.fromlist([rs + sub, t, 9])
                         i += 2
                     elif ev == 16:  # GoStart g seq
                         t += vals[i + 1]
@@ -513,21 +546,21 @@ class _GenState:
                         sub = 0
                         cl = recs.get(cur)
                         if cl is None:
-                            cl = recs[cur] = []
-                        cl += (rs, t, 4)
+                            cl = recs[cur] = array("q")
+                        cl.fromlist([rs, t, 4])
                         i += 4
                     elif ev == 21:  # GoUnblock g seq stack
                         t += vals[i + 1]
                         g = vals[i + 2]
                         l = recs.get(g)
                         if l is None:
-                            l = recs[g] = []
-                        l += (vals[i + 3] << 32, t, 7 | smap[vals[i + 4]] << 24)
+                            l = recs[g] = array("q")
+                        l.fromlist([vals[i + 3] << 32, t, 7 | smap[vals[i + 4]] << 15])
                         i += 5
                     elif ev == 20:  # GoBlock reason stack
                         t += vals[i + 1]
                         sub += 1
-                        cl += (rs + sub, t, 6 | rmap[vals[i + 2]] << 8 | smap[vals[i + 3]] << 24)
+                        cl.fromlist([rs + sub, t, 6 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
                         cur = cl = None
                         i += 4
                     elif ev == 37:  # HeapAlloc
@@ -535,24 +568,27 @@ class _GenState:
                         self.heap_alloc.append((t, vals[i + 2]))
                         i += 3
                     elif ev == 10 or ev == 13:  # ProcStart p seq / ProcStatus p status
+                        counts[ev] += 1
                         t += vals[i + 1]
                         i += 4
                     elif ev == 11:  # ProcStop
+                        counts[11] += 1
                         t += vals[i + 1]
                         i += 2
                     elif ev == 19:  # GoStop reason stack
                         t += vals[i + 1]
                         sub += 1
-                        cl += (rs + sub, t, 5 | rmap[vals[i + 2]] << 8 | smap[vals[i + 3]] << 24)
+                        cl.fromlist([rs + sub, t, 5 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
                         cur = cl = None
                         i += 4
                     elif ev == 24:  # GoSyscallEndBlocked
                         t += vals[i + 1]
                         sub += 1
-                        cl += (rs + sub, t, 10)
+                        cl.fromlist([rs + sub, t, 10])
                         cur = cl = None
                         i += 2
                     elif ev == 32:  # GCSweepBegin stack
+                        counts[32] += 1
                         t += vals[i + 1]
                         smap[vals[i + 2]]
                         i += 3
@@ -569,19 +605,20 @@ class _GenState:
                         cs = smap[vals[i + 4]]
                         l = recs.get(g)
                         if l is None:
-                            l = recs[g] = []
-                        l += (0, t, (1 if ev == 14 else 2) | ns << 24)
+                            l = recs[g] = array("q")
+                        l.fromlist([0, t, (1 if ev == 14 else 2) | ns << 15])
                         self.creates.append((g, t, cur, cs, ns))
                         i += 5
                     elif ev == 17:  # GoDestroy
                         t += vals[i + 1]
                         sub += 1
-                        cl += (rs + sub, t, 11)
+                        cl.fromlist([rs + sub, t, 11])
                         cur = cl = None
                         i += 2
                     elif ev == 25 or ev == 48:  # GoStatus(Stack) g m status [stack]
                         if ev == 48 and not self.b.valid[48]:
                             raise _BadType(ev)
+                        counts[ev] += 1
                         t += vals[i + 1]
                         g = vals[i + 2]
                         mid = vals[i + 3]
@@ -591,8 +628,8 @@ class _GenState:
                         sid = smap[vals[i + 5]] if ev == 48 else 0
                         l = recs.get(g)
                         if l is None:
-                            l = recs[g] = []
-                        l += (0, t, 13 | state << 4 | sid << 24)
+                            l = recs[g] = array("q")
+                        l.fromlist([0, t, 13 | state << 4 | sid << 15])
                         if m != NO_THREAD and (state == GoState.RUNNING or (state == GoState.SYSCALL and mid == m)):
                             cur = g
                             cl = l
@@ -609,11 +646,11 @@ class _GenState:
                         g = vals[i + 2]
                         s = vals[i + 3] << 32
                         sub += 1
-                        cl += (rs + sub, t, 14 if ev == 45 else 15)
+                        cl.fromlist([rs + sub, t, 14 if ev == 45 else 15])
                         cl = recs.get(g)
                         if cl is None:
-                            cl = recs[g] = []
-                        cl += (s, t, 7, s | 1, t, 4)
+                            cl = recs[g] = array("q")
+                        cl.fromlist([s, t, 7, s | 1, t, 4])
                         cur = g
                         rs = s
                         sub = 1
@@ -623,22 +660,22 @@ class _GenState:
                         cur = vals[i + 2]
                         cl = recs.get(cur)
                         if cl is None:
-                            cl = recs[cur] = []
-                        cl += (0, t, 3)
+                            cl = recs[cur] = array("q")
+                        cl.fromlist([0, t, 3])
                         self.creates.append((cur, t, None, 0, 0))
                         rs = sub = 0
                         i += 3
                     elif ev == 18:  # GoDestroySyscall
                         t += vals[i + 1]
                         sub += 1
-                        cl += (rs + sub, t, 12)
+                        cl.fromlist([rs + sub, t, 12])
                         cur = cl = None
                         i += 2
                     else:
                         i, t = self._rare(ev, vals, i, t, b, m, cur)
                     if first_t is None:
                         first_t = t
-            except (IndexError, _MissingID, TypeError, _Bad, _BadType) as e:
+            except (IndexError, _MissingID, AttributeError, _Bad, _BadType) as e:
                 raise self._error(e, vals, i, b, m) from None
             if first_t is not None:
                 if min_tick is None or first_t < min_tick:
@@ -688,6 +725,7 @@ class _GenState:
     def _rare(self, ev, vals, i, t, b, m, cur):
         if not self.b.valid[ev]:
             raise _BadType(ev)
+        self.b.counts[ev] += 1
         smap = self.smap
         side = self.side
         t += vals[i + 1]
@@ -752,7 +790,7 @@ class _GenState:
     @staticmethod
     def _need(cur):
         if cur is None:
-            raise TypeError("no goroutine")
+            raise AttributeError("no goroutine")
         return cur
 
     def check_and_sort(self) -> None:
@@ -764,22 +802,26 @@ class _GenState:
         """
         gors = self.b.trace.goroutines
         first = self.first
-        for gid, lst in self.recs.items():
-            keys = lst[0::3]
-            times = lst[1::3]
-            infos = lst[2::3]
+        lows = []
+        for gid, arr in self.recs.items():
+            keys = arr[0::3]
+            times = arr[1::3]
+            infos = arr[2::3]
+            n = len(keys)
             if keys.count(0) > 1:
                 # Several lifetimes in one generation (a cgo callback goroutine
                 # destroyed and re-created under the same ID): sequence keys
                 # restart per lifetime, so lifetimes are told apart by time.
-                perm = sorted(range(len(keys)), key=lambda j: (times[j], keys[j]))
-                times = list(map(times.__getitem__, perm))
-                infos = list(map(infos.__getitem__, perm))
-            elif any(map(int.__gt__, keys, keys[1:])):
-                perm = sorted(range(len(keys)), key=keys.__getitem__)
-                times = list(map(times.__getitem__, perm))
-                infos = list(map(infos.__getitem__, perm))
-            low = bytes(map(_LOW, infos))
+                perm = sorted(range(n), key=lambda j: (times[j], keys[j]))
+            elif not all(map(_le, keys, islice(keys, 1, None))):
+                perm = sorted(range(n), key=keys.__getitem__)
+            else:
+                perm = None
+            if perm is not None:
+                times = array("q", map(times.__getitem__, perm))
+                infos = array("q", map(infos.__getitem__, perm))
+            low = infos.tobytes()[::8] if _LITTLE else bytes(map(_LOW, infos))
+            lows.append(low)
             froms = low.translate(_FROM)
             tos = low.translate(_TO)
             go = gors.get(gid)
@@ -810,6 +852,8 @@ class _GenState:
                     self.g.offset,
                 )
             self.sorted[gid] = (times, infos)
+        kinds = b"".join(lows).translate(_KIND_ONLY)
+        self.kind_counts = {k: kinds.count(k) for k in range(1, 16)}
 
 
 class _Bad(Exception):

@@ -8,7 +8,9 @@ Times are nanoseconds on the trace's monotonic clock (the same clock as
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from array import array
+from itertools import accumulate, chain, islice
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Iterator, NamedTuple
@@ -94,12 +96,15 @@ KIND_TO = {
     Kind.SWITCH_DESTROY: GoState.NOT_EXIST,
 }
 
-# Record packing (one unsigned 64-bit int per transition):
-# bits 0-3 kind, 4-7 state (STATUS only), 8-23 reason index, 24-63 stack ID.
+# Record packing (one int per transition; stored as 32-bit unsigned while the
+# stack IDs allow it): bits 0-3 kind, 4-6 state (STATUS only), 7-14 reason
+# index, 15+ trace-wide stack ID.
 KIND_BITS = 0xF
-REASON_SHIFT = 8
-STACK_SHIFT = 24
-MAX_REASONS = 1 << 16
+STATE_SHIFT = 4
+REASON_SHIFT = 7
+REASON_MASK = 0xFF
+STACK_SHIFT = 15
+MAX_REASONS = 1 << 8
 
 
 class Transition(NamedTuple):
@@ -149,9 +154,37 @@ class Goroutine:
     creation_stack: int = 0  # creator's stack at the go statement
     start_stack: int = 0  # one frame: the goroutine's start function
     labels: list[tuple[int, str]] = field(default_factory=list)
-    _times: array = field(default_factory=lambda: array("q"), repr=False)
-    _recs: array = field(default_factory=lambda: array("Q"), repr=False)
+    # Transition times as tick deltas (first delta 0, relative to _tbase) and
+    # packed records; both use 32-bit items until a value does not fit.
+    _dt: array = field(default_factory=lambda: array("I"), repr=False)
+    _recs: array = field(default_factory=lambda: array("I"), repr=False)
+    _tbase: int = field(default=0, repr=False)
+    _tlast: int = field(default=0, repr=False)
     _trace: "Trace | None" = field(default=None, repr=False)
+
+    def _append(self, ticks: array, recs: array) -> None:
+        if not ticks:
+            return
+        if not self._dt:
+            self._tbase = self._tlast = ticks[0]
+        deltas = array("q", map(operator.sub, ticks, chain((self._tlast,), ticks)))
+        self._tlast = ticks[-1]
+        self._dt = _extend(self._dt, deltas)
+        self._recs = _extend(self._recs, recs)
+
+    def _ticks(self) -> Iterator[int]:
+        return islice(accumulate(self._dt, initial=self._tbase), 1, None)
+
+    def times(self) -> Iterator[int]:
+        """Transition times in ns, in order."""
+        f = self._trace._tick_ns if self._trace else 1
+        if isinstance(f, int):
+            return map(f.__mul__, self._ticks())
+        return (int(t * f) for t in self._ticks())
+
+    def _ns(self, tick: int) -> int:
+        f = self._trace._tick_ns if self._trace else 1
+        return tick * f if isinstance(f, int) else int(tick * f)
 
     # -- derived facts -------------------------------------------------
     @property
@@ -160,7 +193,7 @@ class Goroutine:
 
     @property
     def first_seen_ns(self) -> int:
-        return self._times[0] if self._times else 0
+        return self._ns(self._tbase) if self._dt else 0
 
     @property
     def final_state(self) -> GoState:
@@ -176,7 +209,7 @@ class Goroutine:
     @property
     def end_ns(self) -> int | None:
         """When the goroutine exited, or None if it was alive at trace end."""
-        return None if self.alive_at_end else self._times[-1]
+        return None if self.alive_at_end else self._ns(self._tlast)
 
     @property
     def existed_before_trace(self) -> bool:
@@ -219,11 +252,11 @@ class Goroutine:
     def transitions(self) -> Iterator[Transition]:
         reasons = self._trace.reasons if self._trace else []
         prev = GoState.UNDETERMINED
-        for t, r in zip(self._times, self._recs):
+        for t, r in zip(self.times(), self._recs):
             kind = Kind(r & KIND_BITS)
             to = _to_state(r)
             frm = KIND_FROM.get(kind, prev) if kind != Kind.STATUS else prev
-            yield Transition(t, kind, frm, to, reasons[(r >> REASON_SHIFT) & 0xFFFF], r >> STACK_SHIFT)
+            yield Transition(t, kind, frm, to, reasons[(r >> REASON_SHIFT) & REASON_MASK], r >> STACK_SHIFT)
             prev = to
 
     def intervals(self) -> Iterator[Interval]:
@@ -242,7 +275,7 @@ class Goroutine:
         start = reason = stack = 0
         reason = ""
         first = True
-        for t, r in zip(self._times, self._recs):
+        for t, r in zip(self.times(), self._recs):
             kind = r & KIND_BITS
             to = _to_state(r)
             sid = r >> STACK_SHIFT
@@ -257,7 +290,7 @@ class Goroutine:
             first = False
             state = to
             start = t
-            reason = reasons[(r >> REASON_SHIFT) & 0xFFFF] if kind in (Kind.BLOCK, Kind.STOP) else ""
+            reason = reasons[(r >> REASON_SHIFT) & REASON_MASK] if kind in (Kind.BLOCK, Kind.STOP) else ""
             stack = sid if kind in _STATE_STACK_KINDS else 0
         if state is not None and state != GoState.NOT_EXIST:
             yield Interval(state, start, max(trace_end, start), reason, stack, True)
@@ -274,10 +307,22 @@ _STATE_STACK_KINDS = (Kind.BLOCK, Kind.STOP, Kind.SYSCALL, Kind.STATUS)
 _KIND_TO_INT = {int(k): int(v) for k, v in KIND_TO.items()}
 
 
+def _extend(dst: array, src: array) -> array:
+    """Append src to dst, widening dst from 32-bit unsigned to 64-bit signed if needed."""
+    if dst.typecode == "I":
+        try:
+            dst.extend(array("I", src))
+            return dst
+        except OverflowError:
+            dst = array("q", dst)
+    dst.extend(src)
+    return dst
+
+
 def _to_state(r: int) -> GoState:
     kind = r & KIND_BITS
     if kind == Kind.STATUS:
-        return GoState((r >> 4) & 0xF)
+        return GoState((r >> STATE_SHIFT) & 7)
     return GoState(_KIND_TO_INT[kind])
 
 
@@ -407,6 +452,7 @@ class Trace:
     event_counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
+    _tick_ns: "int | float | None" = field(default=None, repr=False)  # ns per tick of stored times
 
     @property
     def duration_ns(self) -> int:

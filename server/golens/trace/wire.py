@@ -172,7 +172,14 @@ class _TokenValues(dict):
             shift += 7
         if value >> 64:
             raise _BadToken("varint overflows 64 bits")
+        if len(tok) == 3 and len(self) < _CACHE_LIMIT:
+            # Sequence numbers of busy goroutines/Ps are 3-byte varints that
+            # recur across goroutines; a bounded cache keeps them in C.
+            self[tok] = value
         return value
+
+
+_CACHE_LIMIT = 16384 + 128 + 200_000
 
 
 class _BadToken(ValueError):

@@ -1,0 +1,3 @@
+module example.com/golens/benchmarks/tracegen
+
+go 1.22
