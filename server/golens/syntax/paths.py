@@ -55,6 +55,15 @@ def is_terminating_call(statement: Node) -> bool:
     return operand.type == "identifier" and operand.text in (b"t", b"b", b"tb", b"f") and name in _TEST_FATALS
 
 
+def loop_condition(loop: Node) -> Node | None:
+    """The condition of `for cond { ... }`. tree-sitter-go 0.25 gives it no field name (only a
+    three-clause loop's condition, inside for_clause, has one), so `child_by_field_name` misses it."""
+    for child in loop.named_children:
+        if child.type not in ("for_clause", "range_clause", "block", "comment"):
+            return child
+    return None
+
+
 def statements_of(block: Node | None) -> list[Node]:
     """The statements of a block or case clause (tree-sitter-go 0.25 wraps them in statement_list)."""
     if block is None:
@@ -150,7 +159,7 @@ class PathScan:
         if body is not None and self.is_action(body):
             return Outcome.DONE
         infinite = not any(c.type in ("for_clause", "range_clause") for c in node.named_children) and \
-            node.child_by_field_name("condition") is None
+            loop_condition(node) is None
         if infinite and not _has_unlabelled_break(body):
             return Outcome.ENDED
         return Outcome.OPEN
