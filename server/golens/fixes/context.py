@@ -1,0 +1,204 @@
+"""What every fix needs: the finding's node, statements, indentation, names in scope, imports."""
+
+from tree_sitter import Node
+
+from golens.document import Document, TextEdit
+from golens.findings import Finding
+from golens.syntax.calls import enclosing_function
+from golens.syntax.unit import walk_named
+
+_STATEMENT_PARENTS = ("statement_list", "source_file")
+
+
+class FixContext:
+    def __init__(self, doc: Document, finding: Finding):
+        self.doc = doc
+        self.finding = finding
+        self.data = finding.data or {}
+
+    # -- where -----------------------------------------------------------------------------------
+
+    @property
+    def node(self) -> Node:
+        """The smallest node covering the finding's range."""
+        return self.doc.tree.root_node.descendant_for_byte_range(self.finding.start, self.finding.end)
+
+    def named_node(self, *types: str) -> Node | None:
+        """The finding's node or its nearest ancestor of one of these types."""
+        node = self.node
+        while node is not None and node.type not in types:
+            node = node.parent
+        return node
+
+    def statement(self, node: Node | None = None) -> Node | None:
+        """The statement (a direct child of a statement list) that contains `node`."""
+        node = node or self.node
+        while node is not None and node.parent is not None and node.parent.type not in _STATEMENT_PARENTS:
+            node = node.parent
+        if node is None or node.parent is None:
+            return None
+        return node
+
+    def function(self) -> Node | None:
+        return enclosing_function(self.node)
+
+    def touches_error(self) -> bool:
+        """Refuse fixes around broken code: tree-sitter's recovery makes ranges unreliable there
+        (gopls once deleted most of a file applying a fix on a syntax error)."""
+        function = self.function()
+        scope = function if function is not None else self.statement()
+        return scope is not None and scope.has_error
+
+    # -- text ------------------------------------------------------------------------------------
+
+    def text(self, node: Node) -> str:
+        return self.doc.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def indent_at(self, offset: int) -> str:
+        line = self.doc.lines.position(offset)[0]
+        text = self.doc.line_text(line)
+        return text[: len(text) - len(text.lstrip(b" \t"))].decode()
+
+    def insert_after(self, statement: Node, code: str) -> TextEdit:
+        """A new statement on the line after `statement`, at its indentation (after a trailing
+        comment, which stays with the statement it explains)."""
+        end = statement.end_byte
+        line_end = self.doc.lines.line_end(self.doc.lines.position(end)[0])
+        rest = self.doc.source[end:line_end].strip()
+        if not rest or rest.startswith(b"//"):
+            end = line_end
+        return TextEdit(end, end, f"\n{self.indent_at(statement.start_byte)}{code}".encode())
+
+    def delete_statement(self, statement: Node) -> TextEdit:
+        """Remove a statement that sits alone on its lines, with its line break."""
+        lines = self.doc.lines
+        first = lines.position(statement.start_byte)[0]
+        last = lines.position(statement.end_byte)[0]
+        start = lines.line_start(first)
+        end = lines.line_start(last + 1) if last + 1 < lines.line_count else lines.line_end(last)
+        return TextEdit(start, end, b"")
+
+    # -- names -----------------------------------------------------------------------------------
+
+    def names_in(self, node: Node | None) -> set[str]:
+        if node is None:
+            return set()
+        return {n.text.decode() for n in walk_named(node) if n.type == "identifier"}
+
+    def free_name(self, preferred: str, scope: Node | None = None) -> str:
+        """`preferred`, or preferred2, preferred3... when the function already uses the name."""
+        scope = scope or self.function()
+        used = self.names_in(scope)
+        if preferred not in used:
+            return preferred
+        n = 2
+        while f"{preferred}{n}" in used:
+            n += 1
+        return f"{preferred}{n}"
+
+    # -- imports ---------------------------------------------------------------------------------
+
+    def package_name(self, import_path: str) -> str | None:
+        """The name this file uses for an import, if it imports it."""
+        names = self.doc.header.local_names(import_path)
+        return names[0] if names else None
+
+    def ensure_import(self, import_path: str) -> tuple[str, list[TextEdit]]:
+        """(name to use, edits adding the import if missing), keeping gofmt's sorted order."""
+        existing = self.package_name(import_path)
+        if existing is not None:
+            return existing, []
+        name = import_path.rsplit("/", 1)[-1]
+        root = self.doc.tree.root_node
+        declarations = [c for c in root.named_children if c.type == "import_declaration"]
+        spec_text = f'"{import_path}"'
+        if not declarations:
+            package = next((c for c in root.named_children if c.type == "package_clause"), None)
+            at = package.end_byte if package is not None else 0
+            return name, [TextEdit(at, at, f"\n\nimport {spec_text}".encode())]
+        block = next((c for d in declarations for c in d.named_children if c.type == "import_spec_list"), None)
+        if block is None:
+            # `import "x"` becomes a block so that the new path can sit beside it.
+            first = declarations[0]
+            spec = next(c for c in first.named_children if c.type == "import_spec")
+            specs = sorted([self.text(spec), spec_text], key=_import_sort_key)
+            body = "".join(f"\t{s}\n" for s in specs)
+            return name, [TextEdit(first.start_byte, first.end_byte, f"import (\n{body})".encode())]
+        specs = [c for c in block.named_children if c.type == "import_spec"]
+        # gofmt sorts each group (separated by blank lines); join the first group.
+        group = _first_group(self.doc, specs)
+        for spec in group:
+            if _import_sort_key(spec_text) < _import_sort_key(self.text(spec)):
+                at = self.doc.lines.line_start(spec.start_point[0])
+                return name, [TextEdit(at, at, f"\t{spec_text}\n".encode())]
+        last = group[-1] if group else None
+        if last is None:
+            at = block.start_byte + 1
+            return name, [TextEdit(at, at, f"\n\t{spec_text}".encode())]
+        return name, [TextEdit(last.end_byte, last.end_byte, f"\n\t{spec_text}".encode())]
+
+
+def _import_sort_key(spec_text: str) -> str:
+    path = spec_text.split('"')[1] if '"' in spec_text else spec_text
+    return path
+
+
+def _first_group(doc: Document, specs: list[Node]) -> list[Node]:
+    group: list[Node] = []
+    for spec in specs:
+        if group and spec.start_point[0] > group[-1].end_point[0] + 1:
+            break
+        group.append(spec)
+    return group
+
+
+def pick_context(ctx: FixContext) -> str | None:
+    """The context a fix should pass (catalog §0.8): the request's in a handler, else a
+    context.Context parameter, else a local `ctx` declared before the finding; None otherwise."""
+    from golens.syntax.handlers import enclosing_handler, request_context_names
+    from golens.syntax.unit import FileContext
+
+    header = ctx.doc.header
+    file = FileContext(path=ctx.doc.path, package=header.package, imports=tuple(sorted(header.alias_map().items())),
+                       dot_imports=header.dot_imports(), go_version=ctx.doc.go_version, is_test=ctx.doc.is_test_file)
+    node = ctx.node
+    handler = enclosing_handler(node, file)
+    if handler is not None:
+        names = _declared_before(request_context_names(handler, file), handler.function, node)
+        if names:
+            return "ctx" if "ctx" in names else sorted(names)[0]
+        if handler.request:
+            return f"{handler.request}.Context()"
+    function = enclosing_function(node)
+    while function is not None:
+        params = function.child_by_field_name("parameters")
+        for decl in params.named_children if params is not None else ():
+            kind = decl.child_by_field_name("type")
+            if kind is not None and kind.type == "qualified_type":
+                package = kind.child_by_field_name("package")
+                type_name = kind.child_by_field_name("name")
+                if package is not None and type_name is not None and type_name.text == b"Context" \
+                        and file.import_path(package.text.decode()) == "context":
+                    names = [n.text.decode() for n in decl.children_by_field_name("name") if n.text != b"_"]
+                    if names:
+                        return names[0]
+        if _declared_before({"ctx"}, function, node):
+            return "ctx"
+        function = enclosing_function(function)
+    return None
+
+
+def _declared_before(names: set[str], function: Node, use: Node) -> set[str]:
+    found = set()
+    body = function.child_by_field_name("body")
+    if body is None:
+        return found
+    for node in walk_named(body, skip_function_literals=True):
+        if node.start_byte >= use.start_byte:
+            break
+        if node.type == "short_var_declaration" and node.end_byte <= use.start_byte:
+            left = node.child_by_field_name("left")
+            for ident in left.named_children if left is not None else ():
+                if ident.type == "identifier" and ident.text.decode() in names:
+                    found.add(ident.text.decode())
+    return found
