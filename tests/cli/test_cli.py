@@ -133,3 +133,21 @@ def test_rules_and_explain():
     assert "## Why is this bad?" in explained.stdout
     assert golens("explain", "lost-cancel").stdout == explained.stdout
     assert golens("explain", "GL999").returncode == 2
+
+
+def test_fix_diff_prints_a_patch_and_fix_writes_it(project):
+    original = (project / "svc.go").read_text()
+    diff = golens("check", "--fix", "--diff", ".", cwd=project)
+    assert diff.returncode == 1
+    assert diff.stdout.startswith("--- a/svc.go\n+++ b/svc.go\n")
+    assert "+\tdefer cancel()\n" in diff.stdout
+    assert (project / "svc.go").read_text() == original  # --diff writes nothing
+    fixed = golens("check", "--fix", ".", cwd=project)
+    assert (fixed.returncode, fixed.stdout) == (0, "")
+    text = (project / "svc.go").read_text()
+    assert "ctx, cancel := context.WithTimeout(context.Background(), time.Second)\n\tdefer cancel()\n" in text
+    assert golens("check", "--fix", "--diff", ".", cwd=project).stdout == ""
+
+
+def test_diff_without_fix_is_a_usage_error(project):
+    assert golens("check", "--diff", ".", cwd=project).returncode == 2

@@ -1,3 +1,4 @@
+import difflib
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -8,6 +9,7 @@ from golens.cli.files import display_path, go_files
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.engine import Engine
+from golens.fixes import fix_all
 from golens.registry import default_registry
 from golens.report import LocatedFinding, locate
 
@@ -26,6 +28,10 @@ def register(subparsers) -> None:
     parser.add_argument("--config", type=Path, help="golens.toml to use (default: nearest above each file)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: CPU count)")
     parser.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    parser.add_argument("--fix", action="store_true",
+                        help="apply the preferred quick fixes to the files, then report what is left")
+    parser.add_argument("--diff", action="store_true",
+                        help="with --fix: print the fixes as a unified diff instead of writing files")
 
 
 @dataclass
@@ -33,12 +39,14 @@ class FileResult:
     findings: list[LocatedFinding]
     error: str | None = None
     skipped: str | None = None
+    diff: str | None = None  # --fix --diff: what the fixes would change
 
 
 class _Checker:
     """Per-process state: one engine, and project configs by directory."""
 
-    def __init__(self, explicit_config: Path | None, cwd: Path):
+    def __init__(self, explicit_config: Path | None, cwd: Path, fix_mode: str | None = None):
+        self.fix_mode = fix_mode  # None, "write" or "diff"
         self.registry = default_registry()
         self.engine = Engine(self.registry)
         self.cwd = cwd
@@ -67,47 +75,69 @@ class _Checker:
             return FileResult([], error=str(exc))
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
                        max_bytes=config.max_file_bytes)
+        diff = None
+        if self.fix_mode is not None and doc.skip_reason is None:
+            fixed = fix_all(doc, self.engine, config)
+            if fixed != source:
+                if self.fix_mode == "diff":
+                    diff = "".join(difflib.unified_diff(
+                        source.decode("utf-8", "replace").splitlines(True),
+                        fixed.decode("utf-8", "replace").splitlines(True),
+                        f"a/{shown}", f"b/{shown}"))
+                else:
+                    try:
+                        path.write_bytes(fixed)
+                    except OSError as exc:
+                        return FileResult([], error=f"{shown}: cannot write fixes: {exc.strerror or exc}")
+                    doc.replace_text(fixed)
         result = self.engine.check(doc, config=config)
         located = [locate(doc, shown, f, self.registry) for f in result.findings]
         errors = [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped)
+        return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped, diff=diff)
 
 
 _worker: _Checker | None = None
 
 
-def _init_worker(explicit_config: Path | None, cwd: Path) -> None:
+def _init_worker(explicit_config: Path | None, cwd: Path, fix_mode: str | None) -> None:
     global _worker
-    _worker = _Checker(explicit_config, cwd)
+    _worker = _Checker(explicit_config, cwd, fix_mode)
 
 
 def _check_batch(paths: list[Path]) -> list[FileResult]:
     return [_worker.check(p) for p in paths]
 
 
-def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0) -> tuple[list[LocatedFinding], list[str]]:
+def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0,
+                fix_mode: str | None = None) -> tuple[list[LocatedFinding], list[str], list[str]]:
+    """(findings, input errors, diffs) for the Go files under `paths`."""
     cwd = Path.cwd().resolve()
     files = list(go_files(paths))
     jobs = jobs or os.cpu_count() or 1
     results: list[FileResult] = []
     if jobs == 1 or len(files) < 64:
-        checker = _Checker(config, cwd)
+        checker = _Checker(config, cwd, fix_mode)
         results = [checker.check(p) for p in files]
     else:
         batches = [files[i:i + 32] for i in range(0, len(files), 32)]
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, cwd)) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, cwd, fix_mode)) as pool:
             for batch in pool.map(_check_batch, batches):
                 results.extend(batch)
     findings = [f for r in results for f in r.findings]
     errors = [r.error for r in results if r.error]
-    return findings, errors
+    diffs = [r.diff for r in results if r.diff]
+    return findings, errors, diffs
 
 
 def run(args) -> int:
     try:
         if args.config is not None:
             Config.from_file(args.config, default_registry())  # fail fast on a bad config
-        findings, errors = check_paths(args.paths, args.config, args.jobs)
+        if args.diff and not args.fix:
+            print("golens: --diff only makes sense with --fix", file=sys.stderr)
+            return 2
+        fix_mode = ("diff" if args.diff else "write") if args.fix else None
+        findings, errors, diffs = check_paths(args.paths, args.config, args.jobs, fix_mode)
     except FileNotFoundError as exc:
         print(f"golens: no such file or directory: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -116,7 +146,9 @@ def run(args) -> int:
         return 2
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
-        if args.format == "json":
+        if fix_mode == "diff":
+            out.write("".join(diffs))  # a pure patch: `golens check --fix --diff | git apply`
+        elif args.format == "json":
             from golens.report.jsonout import write_json
             write_json(findings, out)
         elif args.format == "sarif":
@@ -132,4 +164,6 @@ def run(args) -> int:
         print(f"golens: {error}", file=sys.stderr)
     if errors:
         return 2
+    if fix_mode == "diff":
+        return 1 if diffs else 0
     return 1 if findings else 0
