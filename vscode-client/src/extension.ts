@@ -1,0 +1,462 @@
+import * as vscode from 'vscode';
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+
+import { LevelFilter, Logger } from './logChannel';
+import { describe, failureMessage, resolveServer } from './serverResolve';
+import { currentServerSettings, readExtensionSettings, SECTION } from './settings';
+import { parseTraceStatus, statusText, summaryMarkdown, TraceStatus } from './traceStatus';
+
+/** `workspace/executeCommand` names the server implements (or will). */
+export const SERVER_COMMANDS = {
+  loadTrace: 'golens.loadTrace',
+  clearTrace: 'golens.clearTrace',
+  showTraceSummary: 'golens.showTraceSummary',
+} as const;
+export const TRACE_STATUS_NOTIFICATION = 'golens/traceStatus';
+
+// The extension's own command ids differ from the server's: the language client registers every
+// server command as a VS Code command of the same name, and two registrations of one id fail.
+export const COMMANDS = {
+  loadTrace: 'golens.trace.load',
+  clearTrace: 'golens.trace.clear',
+  showTraceSummary: 'golens.trace.showSummary',
+  restartServer: 'golens.server.restart',
+  showOutput: 'golens.output.show',
+} as const;
+
+const OPEN_OUTPUT = 'Show Output';
+const OPEN_SETTINGS = 'Open Settings';
+
+type ServerState = 'starting' | 'running' | 'failed' | 'stopped';
+
+class Golens implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private state: ServerState = 'stopped';
+  private trace: TraceStatus | undefined;
+  private serverVersion = '';
+  private readonly statusItem: vscode.StatusBarItem;
+  private readonly logger: Logger;
+  private readonly clientChannel: vscode.OutputChannel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private starting: Promise<void> | undefined;
+  private configPush: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly output: vscode.OutputChannel) {
+    const level = () => readExtensionSettings().logLevel;
+    this.logger = new Logger(output, level);
+    const filter = new LevelFilter(output, level);
+    // The language client writes through this: same channel, filtered by golens.logLevel.
+    this.clientChannel = {
+      name: output.name,
+      append: (value: string) => filter.append(value),
+      appendLine: (value: string) => filter.appendLine(value),
+      replace: (value: string) => output.replace(value),
+      clear: () => output.clear(),
+      show: (preserveFocus?: unknown) => output.show(preserveFocus === true),
+      hide: () => output.hide(),
+      dispose: () => undefined,
+    } as vscode.OutputChannel;
+    this.statusItem = vscode.window.createStatusBarItem('golens.status', vscode.StatusBarAlignment.Right, 100);
+    this.statusItem.name = 'golens';
+    this.disposables.push(this.statusItem);
+    // The age in the status text ("5m ago") goes stale without a tick.
+    const tick = setInterval(() => this.renderStatus(), 30_000);
+    this.disposables.push({ dispose: () => clearInterval(tick) });
+    this.renderStatus();
+    this.statusItem.show();
+  }
+
+  // -- server lifecycle ---------------------------------------------------------------------------
+
+  start(): Promise<void> {
+    if (!this.starting) {
+      this.starting = this.doStart().finally(() => { this.starting = undefined; });
+    }
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    this.state = 'starting';
+    this.renderStatus();
+    const settings = readExtensionSettings();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const pythonExtensionInterpreter = settings.trusted ? await pythonExtensionPython() : undefined;
+    const resolution = await resolveServer({
+      serverPath: settings.serverPath,
+      serverPython: settings.serverPython,
+      pythonExtensionInterpreter,
+      env: process.env,
+      platform: process.platform,
+      workspaceFolder: folder,
+    });
+    for (const attempt of resolution.attempts) {
+      this.logger.info(`server candidate ${describe(attempt.candidate)} (${attempt.candidate.source}): ${attempt.error}`);
+    }
+    if (!resolution.ok) {
+      this.state = 'failed';
+      this.renderStatus();
+      const message = failureMessage(resolution);
+      this.logger.error(message);
+      void vscode.window.showErrorMessage(message, OPEN_OUTPUT, OPEN_SETTINGS).then((choice) => {
+        if (choice === OPEN_OUTPUT) {
+          this.output.show(true);
+        } else if (choice === OPEN_SETTINGS) {
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'golens.server');
+        }
+      });
+      return;
+    }
+    const { candidate, version } = resolution;
+    this.serverVersion = version;
+    this.logger.info(`starting golens ${version}: ${describe(candidate)} serve (found via ${candidate.source})` +
+      (settings.trusted ? '' : '; untrusted workspace: static checks only'));
+
+    const executable = {
+      command: candidate.command,
+      args: [...candidate.args, 'serve'],
+      transport: TransportKind.stdio,
+      options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    };
+    const serverOptions: ServerOptions = { run: executable, debug: executable };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', language: 'go' },
+        { scheme: 'untitled', language: 'go' },
+      ],
+      outputChannel: this.clientChannel,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: () => currentServerSettings(),
+      synchronize: { configurationSection: SECTION },
+      middleware: {
+        workspace: {
+          // The server pulls `golens` through here, so trust rules and client-only keys are
+          // applied in one place, whatever scope it asks for.
+          configuration: async (params, token, next) => {
+            const fromClient = await next(params, token);
+            if (!Array.isArray(fromClient)) {
+              return fromClient;
+            }
+            return params.items.map((item, i) => item.section === SECTION
+              ? currentServerSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+              : fromClient[i]);
+          },
+          // Pushing the raw section would skip the rules above: send an empty notification,
+          // which makes the server pull. Both our own and the server's registration fire on one
+          // change; one notification is enough.
+          didChangeConfiguration: (_sections, next) => {
+            if (this.configPush === undefined) {
+              this.configPush = setTimeout(() => {
+                this.configPush = undefined;
+                next(undefined).catch((error) => this.logger.error(`settings update failed: ${error}`));
+              }, 50);
+            }
+            return Promise.resolve();
+          },
+        },
+      },
+      initializationFailedHandler: (error) => {
+        this.logger.error(`the server failed to initialize: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      },
+    };
+
+    const client = new LanguageClient('golens.lsp', 'golens', serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((event) => {
+      if (client !== this.client) {
+        return;
+      }
+      if (event.newState === State.Running) {
+        this.state = 'running';
+      } else if (event.newState === State.Stopped) {
+        this.state = this.state === 'stopped' ? 'stopped' : 'failed';
+      }
+      this.renderStatus();
+    });
+    try {
+      await client.start();
+    } catch (error) {
+      this.state = 'failed';
+      this.renderStatus();
+      const message = `golens: the language server (${describe(candidate)} serve) did not start: ` +
+        `${error instanceof Error ? error.message : String(error)}`;
+      this.logger.error(message);
+      void vscode.window.showErrorMessage(message, OPEN_OUTPUT).then((choice) => {
+        if (choice === OPEN_OUTPUT) {
+          this.output.show(true);
+        }
+      });
+      return;
+    }
+    client.onNotification(TRACE_STATUS_NOTIFICATION, (params: unknown) => {
+      this.trace = parseTraceStatus(params);
+      this.renderStatus();
+    });
+    this.state = 'running';
+    this.logCapabilities(client);
+    this.renderStatus();
+  }
+
+  private logCapabilities(client: LanguageClient): void {
+    const caps = client.initializeResult?.capabilities;
+    if (!caps) {
+      return;
+    }
+    const features = Object.keys(caps).filter((k) => k.endsWith('Provider') && (caps as Record<string, unknown>)[k]);
+    const commands = caps.executeCommandProvider?.commands ?? [];
+    this.logger.info(`golens ${this.serverVersion} running; features: ${features.join(', ') || 'none'}` +
+      (commands.length ? `; commands: ${commands.join(', ')}` : ''));
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.state = 'stopped';
+    if (client && client.state !== State.Stopped) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.logger.warn(`stopping the server: ${error}`);
+      }
+    }
+    client?.dispose();
+    this.renderStatus();
+  }
+
+  async restart(reason: string): Promise<void> {
+    this.logger.info(`restarting the server: ${reason}`);
+    await this.starting;
+    await this.stop();
+    this.trace = undefined;
+    await this.start();
+  }
+
+  // -- server commands ----------------------------------------------------------------------------
+
+  /** Runs a server command, or says clearly why it cannot run. Undefined when it did not run. */
+  async serverCommand(command: string, args: unknown[] = []): Promise<{ result: unknown } | undefined> {
+    await this.starting;
+    const client = this.client;
+    if (!client || this.state !== 'running') {
+      const choice = await vscode.window.showErrorMessage(
+        'golens: the language server is not running, see the golens output for why.', OPEN_OUTPUT);
+      if (choice === OPEN_OUTPUT) {
+        this.output.show(true);
+      }
+      return undefined;
+    }
+    if (!serverSupports(client, command)) {
+      void vscode.window.showWarningMessage(
+        `golens: this server (golens ${this.serverVersion}) does not support "${command}" yet. ` +
+        'Update golens (pip install -U golens) to use trace evidence.');
+      return undefined;
+    }
+    try {
+      return { result: await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }) };
+    } catch (error) {
+      const message = `golens: ${command} failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.logger.error(message);
+      void vscode.window.showErrorMessage(message, OPEN_OUTPUT).then((choice) => {
+        if (choice === OPEN_OUTPUT) {
+          this.output.show(true);
+        }
+      });
+      return undefined;
+    }
+  }
+
+  private refuseUntrusted(what: string): boolean {
+    if (vscode.workspace.isTrusted) {
+      return false;
+    }
+    void vscode.window.showWarningMessage(
+      `golens: ${what} is off in Restricted Mode; only static checks run until you trust this workspace.`,
+      'Manage Workspace Trust').then((choice) => {
+      if (choice) {
+        void vscode.commands.executeCommand('workbench.trust.manage');
+      }
+    });
+    return true;
+  }
+
+  async loadTrace(uri?: vscode.Uri): Promise<void> {
+    if (this.refuseUntrusted('loading a trace')) {
+      return;
+    }
+    let target = uri instanceof vscode.Uri ? uri : undefined;
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({
+        title: 'golens: load a Go execution trace',
+        openLabel: 'Load Trace',
+        canSelectMany: false,
+        defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+        filters: { 'Go execution traces': ['out', 'trace'], 'All files': ['*'] },
+      });
+      target = picked?.[0];
+    }
+    if (!target) {
+      return;
+    }
+    const done = await this.serverCommand(SERVER_COMMANDS.loadTrace, [target.fsPath]);
+    if (done) {
+      this.trace = parseTraceStatus(done.result) ?? this.trace ?? { loaded: true, path: target.fsPath };
+      this.renderStatus();
+    }
+  }
+
+  async clearTrace(): Promise<void> {
+    const done = await this.serverCommand(SERVER_COMMANDS.clearTrace);
+    if (done) {
+      this.trace = parseTraceStatus(done.result) ?? { loaded: false };
+      this.renderStatus();
+    }
+  }
+
+  async showTraceSummary(): Promise<void> {
+    if (this.state !== 'running') {
+      this.output.show(true);
+      return;
+    }
+    const done = await this.serverCommand(SERVER_COMMANDS.showTraceSummary);
+    if (!done) {
+      return;
+    }
+    const status = parseTraceStatus(done.result);
+    if (status) {
+      this.trace = status;
+      this.renderStatus();
+    }
+    const markdown = summaryMarkdown(done.result);
+    if (markdown === undefined) {
+      void vscode.window.showInformationMessage('golens: no trace is loaded (use "golens: Load Trace…").');
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+    } catch {
+      // Without the built-in Markdown extension the source is still readable.
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }
+  }
+
+  // -- status bar ---------------------------------------------------------------------------------
+
+  private renderStatus(): void {
+    const item = this.statusItem;
+    item.backgroundColor = undefined;
+    switch (this.state) {
+      case 'failed':
+        item.text = '$(error) golens: server not running';
+        item.tooltip = 'golens: the language server is not running. Click for the output.';
+        item.command = COMMANDS.showOutput;
+        item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+        return;
+      case 'starting':
+        item.text = '$(sync~spin) golens';
+        item.tooltip = 'golens: starting the language server';
+        item.command = COMMANDS.showOutput;
+        return;
+      case 'stopped':
+        item.text = '$(circle-slash) golens: stopped';
+        item.tooltip = 'golens: the language server is stopped. Run "golens: Restart Server".';
+        item.command = COMMANDS.restartServer;
+        return;
+    }
+    if (!vscode.workspace.isTrusted) {
+      item.text = '$(shield) golens: static only';
+      item.tooltip = 'golens: Restricted Mode: static checks only, no trace loading. Trust the workspace for trace evidence.';
+      item.command = COMMANDS.showOutput;
+      return;
+    }
+    const shown = statusText(this.trace, new Date());
+    item.text = shown.text;
+    item.tooltip = shown.tooltip;
+    item.command = COMMANDS.showTraceSummary;
+    if (shown.warning) {
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    }
+  }
+
+  // -- wiring -------------------------------------------------------------------------------------
+
+  register(context: vscode.ExtensionContext): void {
+    context.subscriptions.push(
+      this,
+      vscode.commands.registerCommand(COMMANDS.loadTrace, (uri?: vscode.Uri) => this.loadTrace(uri)),
+      vscode.commands.registerCommand(COMMANDS.clearTrace, () => this.clearTrace()),
+      vscode.commands.registerCommand(COMMANDS.showTraceSummary, () => this.showTraceSummary()),
+      vscode.commands.registerCommand(COMMANDS.restartServer, () => this.restart('requested')),
+      vscode.commands.registerCommand(COMMANDS.showOutput, () => this.output.show(true)),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        // Everything else reaches the running server as a settings change; these pick the
+        // program itself.
+        if (event.affectsConfiguration('golens.server')) {
+          void this.restart('golens.server settings changed');
+        }
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        void this.restart('workspace trusted: trace evidence enabled');
+      }),
+    );
+  }
+
+  dispose(): void {
+    if (this.configPush !== undefined) {
+      clearTimeout(this.configPush);
+    }
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}
+
+function serverSupports(client: LanguageClient, command: string): boolean {
+  const commands = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+  return commands.includes(command);
+}
+
+/** The interpreter the Python extension picked for this workspace, when it is installed. */
+async function pythonExtensionPython(): Promise<string | undefined> {
+  const extension = vscode.extensions.getExtension('ms-python.python');
+  if (!extension) {
+    return undefined;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const api: any = extension.isActive ? extension.exports : await extension.activate();
+    const scope = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const active = api?.environments?.getActiveEnvironmentPath?.(scope);
+    if (active?.path) {
+      const resolved = await api.environments.resolveEnvironment?.(active);
+      return resolved?.executable?.uri?.fsPath ?? active.path;
+    }
+    const command = api?.settings?.getExecutionDetails?.(scope)?.execCommand;
+    return Array.isArray(command) && typeof command[0] === 'string' ? command[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let golens: Golens | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('golens');
+  context.subscriptions.push(output);
+  golens = new Golens(output);
+  golens.register(context);
+  await golens.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await golens?.stop();
+  golens = undefined;
+}
