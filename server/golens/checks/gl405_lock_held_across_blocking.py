@@ -1,0 +1,82 @@
+from tree_sitter import Node
+
+from golens.syntax import Unit
+from golens.syntax.bindings import expression_kind
+from golens.syntax.calls import call_target
+from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, summarize_sync, sync_kind
+
+BLOCKING_PACKAGE_CALLS = {
+    ("time", "Sleep"): "time.Sleep",
+    ("net/http", "Get"): "http.Get", ("net/http", "Head"): "http.Head",
+    ("net/http", "Post"): "http.Post", ("net/http", "PostForm"): "http.PostForm",
+    ("net", "Dial"): "net.Dial", ("net", "DialTimeout"): "net.DialTimeout",
+}
+HTTP_CLIENT_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm"})
+SQL_METHODS = frozenset({
+    "Query", "QueryRow", "Exec", "Prepare", "Ping", "Begin", "QueryContext", "QueryRowContext",
+    "ExecContext", "PrepareContext", "PingContext", "BeginTx", "Commit", "Rollback",
+})
+SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
+
+
+def summarize(unit: Unit):
+    return summarize_sync(unit)
+
+
+def check(unit: Unit):
+    reports = []
+    for function, _ in functions_with_locks(unit):
+        if function.has_error:
+            continue
+
+        def on_event(kind: str, node: Node, held: State) -> None:
+            if not held:
+                return
+            what = _blocking(kind, node, unit)
+            if what is None:
+                return
+            lock = min(held.values(), key=lambda h: h.node.start_byte)
+            unlock = "Unlock" if lock.method == "Lock" else "RUnlock"
+            until = "until the function returns (deferred unlock)" if lock.deferred else f"until {lock.key}.{unlock}()"
+            reports.append(unit.report(
+                node,
+                f"{what} while holding {lock.key} (locked {until}): every goroutine that needs "
+                f"{lock.key} waits for it too, and if the other side needs {lock.key} to make "
+                f"progress this deadlocks; release the lock before blocking",
+                related=((lock.node, f"{lock.key} locked here"),),
+                data={"lock": lock.key, "unlock": unlock, "deferred": lock.deferred, "op": kind},
+            ))
+
+        HeldScan(unit, on_event).run(function)
+    return reports
+
+
+def _blocking(kind: str, node: Node, unit: Unit) -> str | None:
+    if kind == "send":
+        channel = node.child_by_field_name("channel")
+        return f"sending on {unit.text(channel)} can block"
+    if kind == "receive":
+        return f"receiving from {unit.text(node.child_by_field_name('operand'))} can block"
+    if kind == "select":
+        return "this select has no default case and can block"
+    if kind != "call":
+        return None
+    target = call_target(node, unit.file)
+    if target is not None:
+        name = BLOCKING_PACKAGE_CALLS.get(target)
+        return f"{name} blocks" if name else None
+    found = method_call(node)
+    if found is None:
+        return None
+    receiver, method = found
+    if method == "Wait" and not node.child_by_field_name("arguments").named_children:
+        if sync_kind(receiver, unit) == "WAITGROUP":
+            return f"{unit.text(receiver)}.Wait() blocks"
+        return None
+    if method in HTTP_CLIENT_METHODS or method in SQL_METHODS:
+        kind_of = expression_kind(receiver, unit)
+        if method in HTTP_CLIENT_METHODS and kind_of == "HTTPCLIENT":
+            return f"the HTTP request {unit.text(receiver)}.{method} blocks"
+        if method in SQL_METHODS and kind_of in SQL_KINDS:
+            return f"the database call {unit.text(receiver)}.{method} blocks"
+    return None

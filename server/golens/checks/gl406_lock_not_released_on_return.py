@@ -1,0 +1,76 @@
+import re
+
+from tree_sitter import Node
+
+from golens.syntax import Unit
+from golens.syntax.calls import function_name
+from golens.syntax.locks import (
+    RELEASE_OF, functions_with_locks, lock_op, releases, statement_call, summarize_sync,
+)
+from golens.syntax.paths import GiveUp, PathScan
+from golens.syntax.unit import walk_named
+
+_HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)
+
+
+def summarize(unit: Unit):
+    return summarize_sync(unit)
+
+
+def check(unit: Unit):
+    for function, locks in functions_with_locks(unit):
+        if function.has_error or _hands_off(function, unit):
+            continue
+        for lock in locks:
+            statement = lock.parent
+            if statement is None or statement.type != "expression_statement" or \
+                    statement.parent is None or statement.parent.type != "statement_list":
+                continue  # `if mu.TryLock()`-like or nested use: not a plain critical section
+            key, method, _ = lock_op(lock, unit)
+            rest = _following(statement)
+            if rest and rest[0].type == "defer_statement" and releases(rest[0], key):
+                continue
+            if not _unlocks_somewhere(function, key, unit):
+                continue  # never released here: the caller owns the lock (a hand-off)
+            scan = PathScan(lambda node: releases(node, key))
+            try:
+                scan.scan(rest)
+            except GiveUp:
+                continue
+            unlock = RELEASE_OF[method]
+            for exit_node in scan.exits:
+                yield unit.report(
+                    exit_node,
+                    f"this return leaves {key} locked: {key}.{method}() has no matching "
+                    f"{key}.{unlock}() on this path, so the next {method} deadlocks",
+                    related=((lock, f"{key} locked here"),),
+                    data={"lock": key, "unlock": unlock},
+                )
+
+
+def _following(statement: Node) -> list[Node]:
+    siblings = [s for s in statement.parent.named_children if s.type != "comment"]
+    return siblings[siblings.index(statement) + 1:]
+
+
+def _unlocks_somewhere(function: Node, key: str, unit: Unit) -> bool:
+    """Ownership evidence: the function itself releases the lock on some path."""
+    for node in walk_named(function):
+        if node.type == "call_expression":
+            op = lock_op(node, unit)
+            if op is not None and op[0] == key and op[1] in RELEASE_OF.values():
+                return True
+    return False
+
+
+def _hands_off(function: Node, unit: Unit) -> bool:
+    """Functions that lock for their caller: `lockX`, documented hand-offs, or `return mu.Unlock`."""
+    name = function_name(function) or ""
+    if name.lower().startswith("lock") or name.lower().startswith("rlock"):
+        return True
+    comment = function.prev_named_sibling
+    doc = []
+    while comment is not None and comment.type == "comment" and function.type != "func_literal":
+        doc.append(unit.text(comment))
+        comment = comment.prev_named_sibling
+    return bool(doc) and _HANDS_OFF.search(" ".join(doc)) is not None

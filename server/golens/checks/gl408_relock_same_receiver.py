@@ -1,0 +1,74 @@
+from tree_sitter import Node
+
+from golens.syntax import Unit
+from golens.syntax.calls import enclosing_function
+from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, receiver, summarize_sync, unparen
+
+
+def summarize(unit: Unit):
+    return summarize_sync(unit)
+
+
+def check(unit: Unit):
+    reports = []
+    for function, _ in functions_with_locks(unit):
+        if function.has_error:
+            continue
+        method = function
+        while method is not None and method.type == "func_literal":
+            method = enclosing_function(method)
+        found = receiver(method) if method is not None else None
+        recv = found[0] if found is not None and found[0] not in ("", "_") else None
+        acquires = {(f[2], f[3]) for f in unit.file.facts if f[0] == "acquires" and f[1] == found[1]} \
+            if recv is not None else set()
+
+        def on_event(kind: str, node: Node, held: State) -> None:
+            if not held:
+                return
+            if kind == "lock":
+                return _direct_relock(node, held, unit, reports)
+            if kind != "call" or not acquires:
+                return
+            parts = method_call(node)
+            if parts is None:
+                return
+            operand, callee = unparen(parts[0]), parts[1]
+            if operand.type != "identifier" or operand.text.decode() != recv:
+                return
+            for callee_name, field in acquires:
+                if callee_name != callee:
+                    continue
+                key = f"{recv}.{field}" if field else recv
+                lock = held.get(key)
+                if lock is None:
+                    continue
+                reports.append(unit.report(
+                    node,
+                    f"{recv}.{callee}() locks {key} again while this method holds it: sync mutexes "
+                    f"are not reentrant, so this call deadlocks; call a variant that expects the "
+                    f"lock to be held (e.g. {_locked_name(callee)})",
+                    related=((lock.node, f"{key} locked here"),),
+                    data={"lock": key, "callee": callee, "locked_variant": _locked_name(callee)},
+                ))
+
+        HeldScan(unit, on_event).run(function)
+    return reports
+
+
+def _direct_relock(node: Node, held: State, unit: Unit, reports: list) -> None:
+    parts = method_call(node)
+    key = unit.text(unparen(parts[0]))
+    lock = held.get(key)
+    if lock is None or (lock.method == "RLock" and parts[1] == "RLock"):
+        return
+    reports.append(unit.report(
+        node,
+        f"{key}.{parts[1]}() while {key} is already locked by this function: sync mutexes are not "
+        f"reentrant, so this deadlocks",
+        related=((lock.node, f"{key} locked here"),),
+        data={"lock": key, "callee": None, "locked_variant": None},
+    ))
+
+
+def _locked_name(callee: str) -> str:
+    return callee[0].lower() + callee[1:] + "Locked"
