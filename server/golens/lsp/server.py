@@ -25,6 +25,7 @@ FEATURES = (
     "golens.lsp.lifecycle",
     "golens.lsp.sync",
     "golens.lsp.hover",
+    "golens.lsp.code_actions",
 )
 
 # How long diagnostics wait for the client's first workspace/configuration answer, so that a
