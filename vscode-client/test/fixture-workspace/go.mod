@@ -1,0 +1,3 @@
+module example.com/golens/traces
+
+go 1.22
