@@ -142,8 +142,8 @@ def make_buffering(value: Node | None) -> str | None:
 
 
 def summarize_channel_fields(unit: Unit) -> Iterator[tuple]:
-    """("chan-field", field, buffering) for every `field: make(chan ...)` in a composite literal
-    and every `x.field = make(chan ...)` of the declaration; ("chan-var", name, buffering) for
+    """("chan-make-field", field, buffering) for every `field: make(chan ...)` in a composite literal
+    and every `x.field = make(chan ...)` of the declaration; ("chan-make-var", name, buffering) for
     package-level `var name = make(chan ...)`."""
     for element in unit.nodes("keyed_element"):
         if len(element.named_children) != 2:
@@ -153,13 +153,13 @@ def summarize_channel_fields(unit: Unit) -> Iterator[tuple]:
         value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
         buffering = make_buffering(value)
         if buffering is not None and key.type in ("identifier", "field_identifier"):
-            yield ("chan-field", key.text.decode(), buffering)
+            yield ("chan-make-field", key.text.decode(), buffering)
     for assignment in unit.nodes("assignment_statement"):
         for target, value in assignment_pairs(assignment):
             buffering = make_buffering(value)
             parts = selector_parts(target)
             if buffering is not None and parts is not None:
-                yield ("chan-field", parts[1], buffering)
+                yield ("chan-make-field", parts[1], buffering)
     if unit.node.type == "var_declaration":
         for spec in unit.nodes("var_spec"):
             values = spec.child_by_field_name("value")
@@ -169,7 +169,7 @@ def summarize_channel_fields(unit: Unit) -> Iterator[tuple]:
             for name, value in zip(names, values.named_children):
                 buffering = make_buffering(value)
                 if buffering is not None:
-                    yield ("chan-var", name.text.decode(), buffering)
+                    yield ("chan-make-var", name.text.decode(), buffering)
 
 
 def assignment_pairs(node: Node) -> list[tuple[Node, Node]]:
@@ -208,7 +208,7 @@ def channel_buffering(expr: Node, function: Node, file: FileContext) -> str | No
         parts = selector_parts(expr)
         if parts is None:
             return None
-        kinds = {f[2] for f in file.facts if f[0] == "chan-field" and f[1] == parts[1]}
+        kinds = {f[2] for f in file.facts if f[0] == "chan-make-field" and f[1] == parts[1]}
         return kinds.pop() if len(kinds) == 1 else None
     if expr.type != "identifier":
         return None
@@ -232,7 +232,7 @@ def channel_buffering(expr: Node, function: Node, file: FileContext) -> str | No
             if any(n.text == name for n in node.children_by_field_name("name")):
                 return None  # a parameter: made by the caller
     if not kinds and not declared:
-        found = {f[2] for f in file.facts if f[0] == "chan-var" and f[1] == name.decode()}
+        found = {f[2] for f in file.facts if f[0] == "chan-make-var" and f[1] == name.decode()}
         return found.pop() if len(found) == 1 else None
     if len(kinds) == 1:
         return next(iter(kinds))
