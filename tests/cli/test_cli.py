@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, REPO
+from testsupport import FIXTURES, REPO
 
 GOLENS = [sys.executable, "-m", "golens"]
 

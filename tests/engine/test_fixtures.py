@@ -15,7 +15,7 @@ import pytest
 from golens.document import Document, find_module_go_version
 from golens.engine import Engine
 
-from conftest import FIXTURES
+from testsupport import FIXTURES
 
 WANT = re.compile(r"//\s*want\s+((?:\"[^\"]*\"\s*)+)")
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.go"))

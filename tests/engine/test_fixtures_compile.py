@@ -1,7 +1,7 @@
 """The fixtures are real Go: every package must type-check, so that the near misses are code
 people write and the quick-fix tests can compile their results."""
 
-from conftest import FIXTURES, run_go
+from testsupport import FIXTURES, run_go
 
 
 def test_fixture_modules_build(go):

@@ -13,7 +13,7 @@ from golens.document import Document, GoVersion
 from golens.engine import Engine
 from golens.registry import REQUIRED_SECTIONS, default_registry, rules_dir
 
-from conftest import run_go
+from testsupport import run_go
 
 REGISTRY = default_registry()
 STATIC = REGISTRY.static_rules

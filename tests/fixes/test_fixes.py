@@ -16,7 +16,7 @@ from golens.engine import Engine
 from golens.fixes import apply_edits, fix_all, fixes_for, has_fix, suppress_fix
 from golens.registry import default_registry
 
-from conftest import FIXTURES, gofmt_binary, run_go
+from testsupport import FIXTURES, gofmt_binary, run_go
 
 ENGINE = Engine()
 DOC_GO_VERSION = GoVersion(1, 24)
