@@ -1,0 +1,18 @@
+-- User commands for golens's own server commands (workspace/executeCommand). They need a running
+-- golens client: see lsp/golens.lua (0.11+) or require('golens').setup() (0.7+).
+if vim.g.loaded_golens then
+  return
+end
+vim.g.loaded_golens = 1
+
+vim.api.nvim_create_user_command('GolensLoadTrace', function(args)
+  require('golens').load_trace(args.args)
+end, { nargs = 1, complete = 'file', desc = 'golens: load a Go execution trace as evidence' })
+
+vim.api.nvim_create_user_command('GolensClearTrace', function()
+  require('golens').clear_trace()
+end, { nargs = 0, desc = 'golens: drop the loaded trace' })
+
+vim.api.nvim_create_user_command('GolensTraceSummary', function()
+  require('golens').trace_summary()
+end, { nargs = 0, desc = "golens: show the loaded trace's summary" })
