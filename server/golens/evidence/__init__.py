@@ -1,0 +1,18 @@
+"""Trace evidence: what a Go execution trace saw, mapped to workspace lines (no LSP types).
+
+    from golens.evidence import load_evidence
+    ev = load_evidence("trace.out", root=".")      # TraceEvidence: evidence, summary, line_stats
+
+``analysis`` turns goroutine timelines into GT… evidence, ``mapping`` resolves frames to
+workspace files and decides staleness, ``merge`` turns evidence into findings and folds it into
+the static findings it corroborates.
+"""
+
+from .analysis import Evidence, LineStat, Site, Stats, Summary, Thresholds, TraceEvidence, analyze, fmt_duration
+from .load import load_evidence
+from .mapping import TraceTime, Workspace
+
+__all__ = [
+    "Evidence", "LineStat", "Site", "Stats", "Summary", "Thresholds", "TraceEvidence", "TraceTime",
+    "Workspace", "analyze", "fmt_duration", "load_evidence",
+]

@@ -1,0 +1,774 @@
+"""From a trace's goroutine timelines to evidence at workspace lines (GT101–GT501, regions).
+
+Everything here is measured, not guessed: each evidence item says what the runtime recorded
+(how many goroutines, how often, how long) at the first workspace frame of the stacks involved.
+The rules, and why their thresholds are what they are:
+
+* GT101 goroutines still blocked when the trace ended. A goroutine counts when it was parked at
+  trace end on something only another goroutine can release (a channel, select, mutex,
+  WaitGroup, Cond, a nil channel or ``select {}``) for at least ``leak_min_fraction`` of the
+  trace (and ``leak_min_ns``) — or when its ``go`` statement started ``leak_accumulate_min`` or
+  more goroutines spread over the trace and not one of them exited (a per-request goroutine that
+  loops on a ticker or a sleep: each wait is short, but they pile up). Network waits and the
+  runtime's own goroutines never count: idle connections and listeners wait like that by design.
+  Grouped by (creation line, block line, reason); reported at the ``go`` statement with the
+  block line as related information, and at the block line pointing back.
+* GT201 blocking hot spots: completed waits (waits still open at trace end are GT101's) per
+  (block line, reason) on channels, select, locks, WaitGroup and Cond, when their total reaches
+  ``blocking_min_fraction`` of the trace and ``blocking_min_total_ns``, over at least
+  ``blocking_min_count`` waits.
+* GT301 syscall hot spots per line: count, time in the syscall and the time spent afterwards
+  getting a P back (when the syscall outlived the P's hand-off).
+* GT401 scheduling latency (runnable → running) by creation line, when p95 reaches
+  ``sched_p95_ns`` over at least ``sched_min_samples`` waits.
+* GT501 running stretches (on CPU, preemptions and yields included, no blocking) of at least
+  ``running_min_ns``, at the line where the runtime found the goroutine when it preempted it.
+* GT601 user annotations: regions, tasks and logs, with their durations at the lines that
+  started them (off by default in reports; the editor shows them as hints).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from golens.findings import Severity
+from golens.trace import Frame, GoState, Kind, Stack, Trace
+from golens.trace.model import Goroutine
+
+from .mapping import Resolution, TraceTime, Where, Workspace, stale_reason
+
+MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    leak_min_fraction: float = 0.25
+    leak_min_ns: int = 10 * MS
+    leak_accumulate_min: int = 3
+    leak_accumulate_spread: float = 0.10
+    blocking_min_fraction: float = 0.02
+    blocking_min_total_ns: int = 1 * MS
+    blocking_min_count: int = 2
+    syscall_min_fraction: float = 0.05
+    syscall_min_count: int = 20
+    syscall_min_total_ns: int = 100_000
+    sched_p95_ns: int = 1 * MS
+    sched_min_samples: int = 10
+    running_min_ns: int = 10 * MS
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any] | None) -> "Thresholds":
+        if not values:
+            return cls()
+        known = {k: type(getattr(cls(), k)) for k in cls.__dataclass_fields__}
+        kwargs = {}
+        for k, v in values.items():
+            key = k.replace("-", "_")
+            if key in known and isinstance(v, (int, float)) and not isinstance(v, bool):
+                kwargs[key] = known[key](v)
+        return cls(**kwargs)
+
+
+# -- wait reasons -------------------------------------------------------------------------------
+
+CHAN_SEND = "chan send"
+CHAN_RECV = "chan receive"
+SELECT = "select"
+FOREVER = "forever"  # select {} or an operation on a nil channel
+MUTEX = "sync.Mutex"
+RWMUTEX = "sync.RWMutex"
+WAITGROUP = "sync.WaitGroup"
+COND = "sync.Cond"
+NETWORK = "network"
+FD_LOCK = "fd lock"  # concurrent reads/writes of one file descriptor (e.g. os.Stdout)
+SLEEP = "sleep"
+COROUTINE = "coroutine"
+SYSTEM = "runtime"
+UNKNOWN = "unknown"
+
+# Waits that only another goroutine can end: a goroutine parked on one of these for long is stuck.
+STUCK_REASONS = frozenset({CHAN_SEND, CHAN_RECV, SELECT, FOREVER, MUTEX, RWMUTEX, WAITGROUP, COND})
+BLOCKING_REASONS = (STUCK_REASONS - {FOREVER}) | {FD_LOCK}
+ACCUMULATE_REASONS = STUCK_REASONS | {SLEEP}
+
+_SYSTEM_RAW = ("system goroutine wait", "GC ", "wait until GC ends", "preempted")
+
+
+def classify_wait(raw: str, stack: Stack | None) -> str:
+    """A stable reason label from the trace's reason string and the blocking stack's API frames."""
+    if raw.startswith(_SYSTEM_RAW):
+        return SYSTEM
+    if raw == "forever":
+        return FOREVER
+    for f in stack.frames if stack else ():
+        fn = f.func
+        if fn.startswith("sync.(*RWMutex)") or fn.startswith("internal/sync.(*RWMutex)"):
+            return RWMUTEX
+        if fn.startswith(("sync.(*Mutex)", "internal/sync.(*Mutex)")):
+            return MUTEX
+        if fn.startswith("sync.(*WaitGroup)"):
+            return WAITGROUP
+        if fn.startswith("sync.(*Cond)"):
+            return COND
+        if fn.startswith("runtime.chansend"):
+            return CHAN_SEND
+        if fn.startswith("runtime.chanrecv"):
+            return CHAN_RECV
+        if fn == "runtime.selectgo":
+            return SELECT
+        if fn == "runtime.block":
+            return FOREVER
+        if fn == "time.Sleep":
+            return SLEEP
+        if fn.startswith("internal/poll.(*fdMutex)"):
+            return FD_LOCK
+        if fn.startswith("internal/poll."):
+            return NETWORK
+        if fn.startswith(("runtime.coro", "iter.")):
+            return COROUTINE
+        if not fn.startswith(("runtime.", "internal/", "sync.", "time.")):
+            break
+    return {
+        "chan send": CHAN_SEND, "chan receive": CHAN_RECV, "select": SELECT, "sleep": SLEEP,
+        "network": NETWORK, "sync.(*Cond).Wait": COND,
+    }.get(raw, UNKNOWN if not raw else raw)
+
+
+# -- results ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Site:
+    """A workspace line a stack was attributed to."""
+
+    path: Path
+    line: int
+    func: str  # the frame's function symbol
+    trace_file: str  # the frame's file as the trace wrote it
+    how: str  # module | exact | suffix | moved
+    stale: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (str(self.path), self.line)
+
+
+@dataclass(frozen=True)
+class Stats:
+    count: int
+    total: int
+    p50: int
+    p95: int
+    max: int
+    min: int
+
+    @classmethod
+    def of(cls, values: Iterable[int]) -> "Stats":
+        v = sorted(values)
+        if not v:
+            return cls(0, 0, 0, 0, 0, 0)
+        return cls(len(v), sum(v), percentile(v, 50), percentile(v, 95), v[-1], v[0])
+
+    def as_dict(self) -> dict[str, int]:
+        return {"count": self.count, "total_ns": self.total, "p50_ns": self.p50, "p95_ns": self.p95,
+                "max_ns": self.max, "min_ns": self.min}
+
+
+def percentile(sorted_values: list[int], p: float) -> int:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return 0
+    k = max(0, min(len(sorted_values) - 1, -(-len(sorted_values) * p // 100) - 1))
+    return sorted_values[int(k)]
+
+
+@dataclass
+class Evidence:
+    rule: str
+    site: Site
+    message: str
+    severity: Severity
+    reason: str = ""
+    goroutines: int = 0
+    stats: Stats | None = None
+    related: list[tuple[Site, str]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    histogram: list[int] = field(default_factory=list)  # durations bucketed for sparklines
+
+    @property
+    def stale(self) -> str | None:
+        return self.site.stale
+
+    def sort_key(self):
+        return (int(self.severity), -(self.stats.total if self.stats else 0), str(self.site.path), self.site.line)
+
+
+@dataclass
+class LineStat:
+    """Every wait or syscall attributed to one line (all reasons), for hovers and inlay hints."""
+
+    site: Site
+    kind: str  # "blocked" | "syscall"
+    reason: str
+    durations: list[int] = field(default_factory=list)
+    goroutines: set[int] = field(default_factory=set)
+    open: int = 0  # waits still going at trace end
+    # Waits another goroutine ended (a channel op, Unlock, Done, Signal), as opposed to a timer,
+    # the network poller or a status change: only these are contention.
+    released: list[int] = field(default_factory=list)
+    releasers: Counter = field(default_factory=Counter)  # Site of the releasing goroutine -> count
+
+    @property
+    def stats(self) -> Stats:
+        return Stats.of(self.durations)
+
+
+@dataclass
+class Summary:
+    duration_ns: int
+    format: str
+    wall_start: _dt.datetime | None
+    goroutines_total: int
+    goroutines_created: int
+    goroutines_ended: int
+    goroutines_alive: int
+    gc_cycles: int
+    stw_total_ns: int
+    stw_count: int
+    unresolved_frames: int
+    unresolved_examples: list[str]
+    parked_without_stack: int  # goroutines that look stuck but have no workspace frame to show them at
+    truncated: bool
+    warnings: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["wall_start"] = self.wall_start.isoformat() if self.wall_start else None
+        return d
+
+
+@dataclass
+class TraceEvidence:
+    evidence: list[Evidence]
+    summary: Summary
+    line_stats: dict[tuple[str, int], list[LineStat]]
+    source: str = ""  # the trace file (display form), if it came from one
+    trace_time: TraceTime = field(default_factory=TraceTime)
+
+    def for_path(self, path: Path) -> list[Evidence]:
+        p = str(path)
+        return [e for e in self.evidence if str(e.site.path) == p]
+
+    def worst(self, n: int = 5) -> list[Evidence]:
+        return sorted((e for e in self.evidence if e.rule != "GT601"), key=Evidence.sort_key)[:n]
+
+
+# -- formatting -----------------------------------------------------------------------------------
+
+def fmt_duration(ns: int) -> str:
+    if ns >= 10_000_000_000:
+        return f"{ns / 1e9:.0f} s"
+    if ns >= 1_000_000_000:
+        return f"{ns / 1e9:.1f} s"
+    if ns >= 10 * MS:
+        return f"{ns / 1e6:.0f} ms"
+    if ns >= MS:
+        return f"{ns / 1e6:.1f} ms"
+    if ns >= 1000:
+        return f"{ns / 1e3:.0f} µs"
+    return f"{ns} ns"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def histogram(values: Iterable[int], buckets: int = 8) -> list[int]:
+    """Counts over log-spaced buckets between the smallest and largest value."""
+    v = [x for x in values if x > 0]
+    if not v:
+        return []
+    lo, hi = min(v), max(v)
+    if lo == hi:
+        return [len(v)]
+    import math
+
+    span = math.log(hi) - math.log(lo)
+    out = [0] * buckets
+    for x in v:
+        i = int((math.log(x) - math.log(lo)) / span * buckets)
+        out[min(i, buckets - 1)] += 1
+    return out
+
+
+# -- the analysis ---------------------------------------------------------------------------------
+
+class _Mapper:
+    """Stack ID → attributed Site, cached; counts frames that did not resolve."""
+
+    def __init__(self, trace: Trace, ws: Workspace, when: TraceTime):
+        self.trace = trace
+        self.ws = ws
+        self.when = when
+        self._stacks: dict[int, Site | None] = {}
+        self._sites: dict[tuple[Path, int, str], Site] = {}
+
+    def site(self, stack_id: int) -> Site | None:
+        if not stack_id:
+            return None
+        if stack_id in self._stacks:
+            return self._stacks[stack_id]
+        stack = self.trace.stacks[stack_id]
+        hit = self.ws.first_workspace_frame(stack)
+        site = self._site(*hit) if hit else None
+        self._stacks[stack_id] = site
+        return site
+
+    def _site(self, frame: Frame, res: Resolution) -> Site:
+        key = (res.path, frame.line, frame.func)
+        site = self._sites.get(key)
+        if site is None:
+            stale = stale_reason(res.path, frame.line, frame.func, self.when)
+            site = self._sites[key] = Site(res.path, frame.line, frame.func, frame.file, res.how, stale)
+        return site
+
+    def is_go_statement_in_workspace(self, creation_stack: int) -> bool:
+        """Is the creation stack's innermost user frame (the `go` statement) workspace code?"""
+        stack = self.trace.stack(creation_stack)
+        if stack is None:
+            return False
+        for f in stack.frames:
+            if not f.func or f.func.startswith("runtime."):
+                continue
+            return self.ws.resolve_frame(f).where is Where.WORKSPACE
+        return False
+
+    def unresolved(self) -> tuple[int, list[str]]:
+        seen: set[tuple[str, str]] = set()
+        examples: list[str] = []
+        for stack in self.trace.stacks:
+            for f in stack.frames:
+                if not f.file or not f.func:
+                    continue
+                key = (f.file, f.func)
+                if key in seen:
+                    continue
+                seen.add(key)
+        bad = sorted((file, func) for file, func in seen if self.ws.resolve(file, func).where is Where.UNRESOLVED)
+        files = sorted({file for file, _ in bad})
+        examples = files[:5]
+        return len(bad), examples
+
+
+def _is_system(g: Goroutine) -> bool:
+    fn = g.start_function
+    return fn.startswith(("runtime.", "runtime/trace.", "internal/")) or (g.existed_before_trace and fn == "main.main")
+
+
+def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = None, *,
+            trace_time: TraceTime | None = None, source: str = "") -> TraceEvidence:
+    th = thresholds or Thresholds()
+    when = trace_time or TraceTime(
+        captured_end=trace.wall_start + _dt.timedelta(microseconds=trace.duration_ns / 1000) if trace.wall_start else None)
+    m = _Mapper(trace, workspace, when)
+    dur = max(trace.duration_ns, 1)
+    evidence: list[Evidence] = []
+    line_stats: dict[tuple[Any, ...], LineStat] = {}
+    sched: dict[Site, list[int]] = defaultdict(list)
+    sched_g: dict[Site, set[int]] = defaultdict(set)
+    sys_lost: dict[Site, list[int]] = defaultdict(list)
+    running: dict[Site, list[tuple[int, int, int]]] = defaultdict(list)  # (on-CPU ns, wall ns, goroutine)
+    by_creation: dict[Site, list[Goroutine]] = defaultdict(list)
+    ended_by_creation: Counter = Counter()
+    parked_at_end: dict[int, tuple[str, Site | None, int, str]] = {}  # gid -> (reason, block site, wait ns, leaf)
+    unattributed = 0
+
+    for g in trace.goroutines.values():
+        if _is_system(g):
+            continue
+        csite = m.site(g.creation_stack) if g.creation_stack and m.is_go_statement_in_workspace(g.creation_stack) else None
+        if csite is not None:
+            if g.alive_at_end:
+                by_creation[csite].append(g)
+            else:
+                ended_by_creation[csite] += 1
+        prev = None
+        stretch_cpu = stretch_start = 0
+        stretch_stops: Counter = Counter()
+        last_iv = None
+        unblocks = {t.time: t.stack for t in g.transitions() if t.kind == Kind.UNBLOCK}
+        for iv in g.intervals():
+            state = iv.state
+            if state == GoState.WAITING:
+                stack = trace.stack(iv.stack)
+                reason = classify_wait(iv.reason, stack)
+                if reason != SYSTEM:
+                    site = m.site(iv.stack)
+                    if site is not None:
+                        ls = line_stats.get(("blocked", site, reason))
+                        if ls is None:
+                            ls = line_stats[("blocked", site, reason)] = LineStat(site, "blocked", reason)
+                        if iv.open:
+                            ls.open += 1
+                        else:
+                            ls.durations.append(iv.duration)
+                            by = unblocks.get(iv.end, 0)
+                            if by:
+                                ls.released.append(iv.duration)
+                                rsite = m.site(by)
+                                if rsite is not None:
+                                    ls.releasers[rsite] += 1
+                        ls.goroutines.add(g.id)
+            elif state == GoState.SYSCALL:
+                site = m.site(iv.stack)
+                if site is not None:
+                    ls = line_stats.get(("syscall", site, ""))
+                    if ls is None:
+                        ls = line_stats[("syscall", site, "")] = LineStat(site, "syscall", "syscall")
+                    ls.durations.append(iv.duration)
+                    ls.goroutines.add(g.id)
+            elif state == GoState.RUNNABLE:
+                if prev is not None and prev.state == GoState.SYSCALL:
+                    site = m.site(prev.stack)
+                    if site is not None and not iv.open:
+                        sys_lost[site].append(iv.duration)
+                if csite is not None and not iv.open:
+                    sched[csite].append(iv.duration)
+                    sched_g[csite].add(g.id)
+                if iv.stack:
+                    s = m.site(iv.stack)
+                    if s is not None:
+                        stretch_stops[s] += 1
+            # Running stretches: on-CPU time between blocking events.
+            if state in (GoState.RUNNING, GoState.RUNNABLE):
+                if stretch_cpu == 0 and state == GoState.RUNNING and not stretch_stops:
+                    stretch_start = iv.start
+                if state == GoState.RUNNING:
+                    stretch_cpu += iv.duration
+            else:
+                _close_stretch(m, running, g, csite, stretch_cpu, stretch_start, iv, stretch_stops, th)
+                stretch_cpu = 0
+                stretch_stops = Counter()
+            prev = iv
+            last_iv = iv
+        if stretch_cpu:
+            _close_stretch(m, running, g, csite, stretch_cpu, stretch_start, None, stretch_stops, th,
+                           end=trace.end_ns)
+        if g.alive_at_end and last_iv is not None and last_iv.state == GoState.WAITING and last_iv.open:
+            stack = trace.stack(last_iv.stack)
+            reason = classify_wait(last_iv.reason, stack)
+            if stack is None or stack.is_bogus:
+                ls_id = g.last_stack
+                stack = trace.stack(ls_id)
+                if reason in (UNKNOWN, "") and stack is not None:
+                    reason = classify_wait("", stack)
+                bsite = m.site(ls_id)
+            else:
+                bsite = m.site(last_iv.stack)
+            leaf = next((f.func for f in (stack.frames if stack else ()) if f.func), "")
+            if reason not in (SYSTEM, NETWORK):
+                parked_at_end[g.id] = (reason, bsite, last_iv.duration, leaf)
+                if g.creation_stack == 0 and (stack is None or stack.is_bogus) and \
+                        last_iv.duration >= max(th.leak_min_ns, th.leak_min_fraction * dur):
+                    unattributed += 1  # blocked since before the trace, and the trace kept no stack
+
+    evidence += _leaks(trace, m, by_creation, ended_by_creation, parked_at_end, th, dur)
+    evidence += _blocking(line_stats, th, dur)
+    evidence += _syscalls(line_stats, sys_lost, th, dur)
+    evidence += _sched(sched, sched_g, th)
+    evidence += _running(running, th, dur)
+    evidence += _annotations(trace, m)
+
+    unresolved, examples = m.unresolved()
+    alive = sum(1 for g in trace.goroutines.values() if g.alive_at_end)
+    summary = Summary(
+        duration_ns=trace.duration_ns,
+        format=f"go 1.{trace.format_version} trace",
+        wall_start=trace.wall_start,
+        goroutines_total=len(trace.goroutines),
+        goroutines_created=sum(1 for g in trace.goroutines.values() if g.created_ns is not None),
+        goroutines_ended=len(trace.goroutines) - alive,
+        goroutines_alive=alive,
+        gc_cycles=len(trace.gc_cycles),
+        stw_total_ns=sum(p.duration or 0 for p in trace.stw_pauses),
+        stw_count=len(trace.stw_pauses),
+        unresolved_frames=unresolved,
+        unresolved_examples=examples,
+        parked_without_stack=unattributed,
+        truncated=trace.truncated,
+        warnings=list(trace.warnings),
+    )
+    evidence.sort(key=lambda e: (str(e.site.path), e.site.line, e.rule))
+    stats_by_line: dict[tuple[str, int], list[LineStat]] = defaultdict(list)
+    for ls in line_stats.values():
+        stats_by_line[ls.site.key].append(ls)
+    return TraceEvidence(evidence, summary, dict(stats_by_line), source=source, trace_time=when)
+
+
+def _close_stretch(m, running, g, csite, cpu, start, ending_iv, stops: Counter, th: Thresholds, end=None):
+    if cpu < th.running_min_ns:
+        return
+    site = stops.most_common(1)[0][0] if stops else None
+    if site is None and ending_iv is not None:
+        site = m.site(ending_iv.stack)
+    site = site or csite
+    if site is None:
+        return
+    stop = ending_iv.start if ending_iv is not None else end
+    running[site].append((cpu, max(0, stop - start), g.id))
+
+
+def _severity(base: Severity, site: Site) -> Severity:
+    if site.stale:
+        return Severity(min(int(Severity.HINT), int(base) + 1))
+    return base
+
+
+def _stale_note(site: Site) -> str:
+    return f" [stale: {site.stale}]" if site.stale else ""
+
+
+def _loc(site: Site, ws_display) -> str:
+    return f"{ws_display(site.path)}:{site.line}"
+
+
+def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th: Thresholds, dur: int) -> list[Evidence]:
+    stuck_min = max(th.leak_min_ns, th.leak_min_fraction * dur)
+    groups: dict[tuple, list[tuple[Goroutine, int, str]]] = defaultdict(list)  # key -> (g, wait, why)
+    accounted: set[int] = set()
+    # Stuck: parked long on something only another goroutine can release.
+    for gid, (reason, bsite, wait, leaf) in parked.items():
+        if reason not in STUCK_REASONS or wait < stuck_min:
+            continue
+        g = trace.goroutines[gid]
+        csite = None
+        if g.creation_stack and m.is_go_statement_in_workspace(g.creation_stack):
+            csite = m.site(g.creation_stack)
+        if csite is None and bsite is None:
+            continue
+        groups[(csite, bsite, reason, leaf if bsite is None else "")].append((g, wait, "stuck"))
+        accounted.add(gid)
+    # Accumulating: one go statement, several goroutines spread over the trace, none exited.
+    for csite, gs in by_creation.items():
+        created = [g.created_ns for g in gs if g.created_ns is not None]
+        if (len(gs) >= th.leak_accumulate_min and ended_by_creation[csite] == 0 and len(created) == len(gs)
+                and max(created) - min(created) >= th.leak_accumulate_spread * dur
+                and all(g.id in parked and parked[g.id][0] in ACCUMULATE_REASONS for g in gs)):
+            for g in gs:
+                if g.id in accounted:
+                    continue
+                reason, bsite, wait, leaf = parked[g.id]
+                groups[(csite, bsite, reason, leaf if bsite is None else "")].append((g, wait, "accumulating"))
+                accounted.add(g.id)
+
+    out: list[Evidence] = []
+    disp = m.ws.display
+    # At the go statement: one item per (creation, block, reason).
+    by_block: dict[tuple, list[tuple[Site | None, list]]] = defaultdict(list)
+    for (csite, bsite, reason, leaf), members in groups.items():
+        if bsite is not None:
+            by_block[(bsite, reason)].append((csite, members))
+        if csite is None:
+            continue
+        text, data, stats, hist = _leak_text(members, dur, reason, bsite, leaf, disp)
+        related = [(bsite, f"blocked here: {reason}")] if bsite is not None and bsite.key != csite.key else []
+        data.update(creation=_site_dict(csite, disp), block=_site_dict(bsite, disp), anchor="creation")
+        out.append(Evidence("GT101", csite, text["creation"] + _stale_note(csite), _severity(Severity.WARNING, csite),
+                            reason, len(members), stats, related, data, hist))
+    # At the block line: one item per (block, reason), pointing back to every creation site.
+    for (bsite, reason), parts in by_block.items():
+        members = [x for _, ms in parts for x in ms]
+        csites = [c for c, _ in parts if c is not None]
+        if any(c.key == bsite.key for c in csites) and len(parts) == 1:
+            continue  # `go func() { <-ch }()` on one line: the creation item already says it all
+        text, data, stats, hist = _leak_text(members, dur, reason, bsite, "", disp)
+        msg = text["block"]
+        if csites:
+            msg += "; started at " + ", ".join(_loc(c, disp) for c in csites)
+        unknown = sum(len(ms) for c, ms in parts if c is None)
+        if unknown and csites:
+            msg += f" ({unknown} already running when the trace started)"
+        elif unknown:
+            msg += " (already running when the trace started)"
+        related = [(c, "the goroutines were started here") for c in csites if c.key != bsite.key]
+        data.update(creation=[_site_dict(c, disp) for c in csites], block=_site_dict(bsite, disp), anchor="block")
+        out.append(Evidence("GT101", bsite, msg + _stale_note(bsite), _severity(Severity.WARNING, bsite), reason,
+                            len(members), stats, related, data, hist))
+    return out
+
+
+def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, disp):
+    waits = [w for _, w, _ in members]
+    n = len(members)
+    kinds = {k for _, _, k in members}
+    stats = Stats.of(waits)
+    frac_lo, frac_hi = stats.min / dur * 100, stats.max / dur * 100
+    span = fmt_duration(stats.min) if fmt_duration(stats.min) == fmt_duration(stats.max) else \
+        f"{fmt_duration(stats.min)}–{fmt_duration(stats.max)}"
+    pct = f"{frac_lo:.0f}%" if round(frac_lo) == round(frac_hi) else f"{frac_lo:.0f}–{frac_hi:.0f}%"
+    where_block = f"{reason} at {_loc(bsite, disp)}" if bsite else f"{reason} in {leaf or 'runtime code'}"
+    was = "was" if n == 1 else "were"
+    data = {
+        "reason": reason,
+        "goroutines": n,
+        "goroutine_ids": sorted(g.id for g, _, _ in members)[:50],
+        "blocked": stats.as_dict(),
+        "trace_duration_ns": dur,
+        "criterion": "stuck" if "stuck" in kinds else "accumulating",
+    }
+    if "stuck" in kinds:
+        text = {
+            "creation": f"{_plural(n, 'goroutine')} started here {was} still blocked when the trace ended: "
+                        f"{where_block} for {span} ({pct} of the {fmt_duration(dur)} trace)",
+            "block": f"{_plural(n, 'goroutine')} {was} blocked here ({reason}) when the trace ended, "
+                     f"for {span} ({pct} of the {fmt_duration(dur)} trace)",
+        }
+    else:
+        created = sorted(g.created_ns for g, _, _ in members if g.created_ns is not None)
+        over = fmt_duration(created[-1] - created[0]) if len(created) > 1 else "0 ns"
+        text = {
+            "creation": f"{_plural(n, 'goroutine')} started here over {over} never exited (none from this line "
+                        f"ended during the {fmt_duration(dur)} trace); at trace end each was parked: {where_block}, "
+                        f"waiting {span}",
+            "block": f"{_plural(n, 'goroutine')} that never exited {was} parked here at trace end ({reason}, "
+                     f"waiting {span})",
+        }
+    return text, data, stats, histogram(waits)
+
+
+def _site_dict(site: Site | None, disp) -> dict | None:
+    if site is None:
+        return None
+    return {"path": disp(site.path), "line": site.line, "func": site.func, "stale": site.stale}
+
+
+def _blocking(line_stats, th: Thresholds, dur: int) -> list[Evidence]:
+    out = []
+    floor = max(th.blocking_min_total_ns, th.blocking_min_fraction * dur)
+    for (kind, site, reason), ls in line_stats.items():
+        if kind != "blocked" or reason not in BLOCKING_REASONS:
+            continue
+        st = Stats.of(ls.released)
+        if st.count < th.blocking_min_count or st.total < floor:
+            continue
+        msg = (f"goroutines blocked here {st.count}× on {reason} until another goroutine released them: "
+               f"{fmt_duration(st.total)} in total (p50 {fmt_duration(st.p50)}, p95 {fmt_duration(st.p95)}, "
+               f"max {fmt_duration(st.max)}) across {_plural(len(ls.goroutines), 'goroutine')}")
+        related = []
+        if ls.releasers:
+            rsite, n = ls.releasers.most_common(1)[0]
+            if rsite.key != site.key:
+                related.append((rsite, f"released {n}× from here"))
+        if ls.open:
+            msg += f"; {ls.open} more still waiting at trace end"
+        out.append(Evidence("GT201", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), reason,
+                            len(ls.goroutines), st, related, {"reason": reason, "blocked": st.as_dict(),
+                                                          "goroutines": len(ls.goroutines), "open": ls.open,
+                                                          "trace_duration_ns": dur},
+                            histogram(ls.released)))
+    return out
+
+
+def _syscalls(line_stats, sys_lost, th: Thresholds, dur: int) -> list[Evidence]:
+    out = []
+    for (kind, site, _), ls in line_stats.items():
+        if kind != "syscall":
+            continue
+        st = ls.stats
+        lost = sys_lost.get(site, [])
+        total = st.total + sum(lost)
+        if st.count < th.syscall_min_count or total < max(th.syscall_min_total_ns, th.syscall_min_fraction * dur):
+            continue
+        msg = (f"{st.count} syscalls here: {fmt_duration(st.total)} in the kernel "
+               f"(p50 {fmt_duration(st.p50)}, max {fmt_duration(st.max)})")
+        if lost:
+            msg += f", plus {fmt_duration(sum(lost))} waiting to get a P back after {_plural(len(lost), 'syscall')} that lost it"
+        msg += f", across {_plural(len(ls.goroutines), 'goroutine')}"
+        out.append(Evidence("GT301", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), "syscall",
+                            len(ls.goroutines), st, [], {"syscall": st.as_dict(), "lost_p": Stats.of(lost).as_dict(),
+                                                         "total_ns": total, "goroutines": len(ls.goroutines),
+                                                         "trace_duration_ns": dur},
+                            histogram(ls.durations)))
+    return out
+
+
+def _sched(sched, sched_g, th: Thresholds) -> list[Evidence]:
+    out = []
+    for site, values in sched.items():
+        st = Stats.of(values)
+        if st.count < th.sched_min_samples or st.p95 < th.sched_p95_ns:
+            continue
+        msg = (f"goroutines started here waited to be scheduled {st.count}× (runnable → running): "
+               f"p50 {fmt_duration(st.p50)}, p95 {fmt_duration(st.p95)}, max {fmt_duration(st.max)}, "
+               f"across {_plural(len(sched_g[site]), 'goroutine')}")
+        out.append(Evidence("GT401", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), "runnable",
+                            len(sched_g[site]), st, [], {"latency": st.as_dict(), "goroutines": len(sched_g[site])},
+                            histogram(values)))
+    return out
+
+
+def _running(running, th: Thresholds, dur: int) -> list[Evidence]:
+    out = []
+    for site, stretches in running.items():
+        cpu = [c for c, _, _ in stretches]
+        st = Stats.of(cpu)
+        gs = {g for _, _, g in stretches}
+        msg = (f"{_plural(len(gs), 'goroutine')} ran here for {_plural(st.count, 'stretch').replace('stretchs', 'stretches')} "
+               f"without blocking: longest {fmt_duration(st.max)} on CPU, {fmt_duration(st.total)} in total "
+               f"({st.total / dur * 100:.0f}% of the trace)")
+        out.append(Evidence("GT501", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), "running",
+                            len(gs), st, [], {"running": st.as_dict(), "wall_max_ns": max(w for _, w, _ in stretches),
+                                              "goroutines": len(gs), "trace_duration_ns": dur},
+                            histogram(cpu)))
+    return out
+
+
+def _annotations(trace: Trace, m: _Mapper) -> list[Evidence]:
+    spans: dict[tuple[Site, str, str], list[int]] = defaultdict(list)
+    open_: Counter = Counter()
+    for r in trace.regions:
+        site = m.site(r.start_stack)
+        if site is None:
+            continue
+        key = (site, "region", r.name)
+        if r.duration is None:
+            open_[key] += 1
+            spans.setdefault(key, [])
+        else:
+            spans[key].append(r.duration)
+    for t in trace.tasks.values():
+        site = m.site(t.start_stack)
+        if site is None:
+            continue
+        key = (site, "task", t.name)
+        if t.duration is None:
+            open_[key] += 1
+            spans.setdefault(key, [])
+        else:
+            spans[key].append(t.duration)
+    logs: dict[tuple[Site, str], list[str]] = defaultdict(list)
+    for lg in trace.logs:
+        site = m.site(lg.stack)
+        if site is not None:
+            logs[(site, lg.category)].append(lg.message)
+    out = []
+    for (site, kind, name), durations in spans.items():
+        st = Stats.of(durations)
+        parts = [f"{kind} {name!r}: {st.count}×"]
+        if st.count:
+            parts.append(f"p50 {fmt_duration(st.p50)}, p95 {fmt_duration(st.p95)}, max {fmt_duration(st.max)}")
+        if open_[(site, kind, name)]:
+            parts.append(f"{open_[(site, kind, name)]} not ended within the trace")
+        out.append(Evidence("GT601", site, ", ".join(parts) + _stale_note(site), Severity.HINT, kind, 0, st, [],
+                            {"kind": kind, "name": name, "durations": st.as_dict(), "open": open_[(site, kind, name)]},
+                            histogram(durations)))
+    for (site, category), messages in logs.items():
+        shown = ", ".join(repr(x) for x in messages[:3]) + (", …" if len(messages) > 3 else "")
+        label = f"log {category!r}" if category else "log"
+        out.append(Evidence("GT601", site, f"{label}: {len(messages)}× ({shown})" + _stale_note(site), Severity.HINT,
+                            "log", 0, None, [], {"kind": "log", "category": category, "count": len(messages),
+                                                 "messages": messages[:20]}))
+    return out
