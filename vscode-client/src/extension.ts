@@ -37,8 +37,16 @@ const OPEN_SETTINGS = 'Open Settings';
 
 type ServerState = 'starting' | 'running' | 'failed' | 'stopped';
 
-class Golens implements vscode.Disposable {
-  private client: LanguageClient | undefined;
+/** The part of LanguageClient used here (the unit tests pass a fake one). */
+export type Client = Pick<LanguageClient,
+  'start' | 'stop' | 'dispose' | 'state' | 'onDidChangeState' | 'onNotification' | 'sendRequest' | 'initializeResult'>;
+export type ClientFactory = (serverOptions: ServerOptions, clientOptions: LanguageClientOptions) => Client;
+
+const languageClient: ClientFactory = (serverOptions, clientOptions) =>
+  new LanguageClient('golens.lsp', 'golens', serverOptions, clientOptions);
+
+export class Golens implements vscode.Disposable {
+  private client: Client | undefined;
   private state: ServerState = 'stopped';
   private trace: TraceStatus | undefined;
   private serverVersion = '';
@@ -49,7 +57,7 @@ class Golens implements vscode.Disposable {
   private starting: Promise<void> | undefined;
   private configPush: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly output: vscode.OutputChannel) {
+  constructor(private readonly output: vscode.OutputChannel, private readonly createClient: ClientFactory = languageClient) {
     const level = () => readExtensionSettings().logLevel;
     this.logger = new Logger(output, level);
     const filter = new LevelFilter(output, level);
@@ -168,7 +176,7 @@ class Golens implements vscode.Disposable {
       },
     };
 
-    const client = new LanguageClient('golens.lsp', 'golens', serverOptions, clientOptions);
+    const client = this.createClient(serverOptions, clientOptions);
     this.client = client;
     client.onDidChangeState((event) => {
       if (client !== this.client) {
@@ -205,7 +213,7 @@ class Golens implements vscode.Disposable {
     this.renderStatus();
   }
 
-  private logCapabilities(client: LanguageClient): void {
+  private logCapabilities(client: Client): void {
     const caps = client.initializeResult?.capabilities;
     if (!caps) {
       return;
@@ -419,7 +427,7 @@ class Golens implements vscode.Disposable {
   }
 }
 
-function serverSupports(client: LanguageClient, command: string): boolean {
+function serverSupports(client: Client, command: string): boolean {
   const commands = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
   return commands.includes(command);
 }

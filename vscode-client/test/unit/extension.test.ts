@@ -1,0 +1,237 @@
+import './register';
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+
+import * as vscode from 'vscode';
+import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { State } from 'vscode-languageclient/node';
+
+import { COMMANDS, Golens, SERVER_COMMANDS, TRACE_STATUS_NOTIFICATION } from '../../src/extension';
+import { reset, state, StatusBarItem } from './vscode-stub';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+
+/** Stands in for LanguageClient: records requests, answers executeCommand from `replies`. */
+class FakeClient {
+  state = State.Stopped;
+  initializeResult: { capabilities: { executeCommandProvider?: { commands: string[] } } } = { capabilities: {} };
+  requests: Array<{ command: string; arguments?: unknown[] }> = [];
+  handlers = new Map<string, (params: unknown) => void>();
+  replies: Record<string, unknown> = {};
+  stopped = 0;
+  constructor(readonly serverOptions: ServerOptions, readonly clientOptions: LanguageClientOptions) {}
+  async start() { this.state = State.Running; }
+  async stop() { this.state = State.Stopped; this.stopped++; }
+  dispose() { /* nothing held */ }
+  onDidChangeState() { return { dispose() { /* none */ } }; }
+  onNotification(method: string, handler: (params: unknown) => void) {
+    this.handlers.set(method, handler);
+    return { dispose() { /* none */ } };
+  }
+  async sendRequest(_type: unknown, params: { command: string; arguments?: unknown[] }) {
+    this.requests.push(params);
+    return this.replies[params.command];
+  }
+}
+
+let dir: string;
+let clients: FakeClient[];
+let golens: Golens;
+let context: { subscriptions: Array<{ dispose(): unknown }> };
+
+function fakeServer(): string {
+  const script = path.join(dir, 'golens');
+  fs.writeFileSync(script, '#!/bin/sh\necho "golens 0.1.0"\n', { mode: 0o755 });
+  return script;
+}
+
+function start(options: { commands?: string[] } = {}): Promise<void> {
+  golens = new Golens(vscode.window.createOutputChannel('golens'), (serverOptions, clientOptions) => {
+    const client = new FakeClient(serverOptions, clientOptions);
+    if (options.commands) {
+      client.initializeResult = { capabilities: { executeCommandProvider: { commands: options.commands } } };
+    }
+    clients.push(client);
+    return client as never;
+  });
+  golens.register(context as never);
+  return golens.start();
+}
+
+function status(): StatusBarItem {
+  return state.statusItems[state.statusItems.length - 1];
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 10));
+
+beforeEach(() => {
+  reset();
+  state.restricted = new Set(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golens-unit-'));
+  clients = [];
+  context = { subscriptions: [] };
+});
+
+afterEach(() => {
+  for (const d of context.subscriptions) {
+    d.dispose();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('no server: an error notification with the install command and a button that opens the output', async () => {
+  state.settings.globalValue['golens.server.path'] = path.join(dir, 'missing-golens');
+  state.nextChoice = 'Show Output';
+  await start();
+  await settle();
+  assert.equal(clients.length, 0, 'no client is started without a server');
+  const error = state.messages.find((m) => m.kind === 'error');
+  assert.ok(error, 'an error notification');
+  assert.match(error.message, /golens\.server\.path/);
+  assert.match(error.message, /not found/);
+  assert.ok(error.items.includes('Show Output'));
+  assert.equal(state.outputShown, 1, 'the button opened the output channel');
+  assert.match(status().text, /server not running/);
+  assert.equal(status().command, COMMANDS.showOutput);
+  assert.ok(state.output.some((l) => /golens\.server\.path/.test(l)), 'the reason is in the output too');
+});
+
+test('nothing on PATH and no setting: the message says how to install golens', async () => {
+  const saved = process.env.PATH;
+  process.env.PATH = dir; // an empty directory: no golens, no python3
+  try {
+    await start();
+  } finally {
+    process.env.PATH = saved;
+  }
+  const error = state.messages.find((m) => m.kind === 'error');
+  assert.ok(error && error.message.includes('`pip install golens`'), error?.message);
+  assert.ok(error.items.includes('Show Output') && error.items.includes('Open Settings'));
+});
+
+test('the client gets the server command, Go documents, the golens section and settings sync', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  state.settings.globalValue['golens.disable'] = ['GL106'];
+  await start();
+  const [client] = clients;
+  const run = (client.serverOptions as { run: { command: string; args: string[] } }).run;
+  assert.equal(run.command, path.join(dir, 'golens'));
+  assert.deepEqual(run.args, ['serve']);
+  assert.deepEqual(client.clientOptions.documentSelector, [
+    { scheme: 'file', language: 'go' }, { scheme: 'untitled', language: 'go' }]);
+  assert.equal(client.clientOptions.synchronize?.configurationSection, 'golens');
+  const init = (client.clientOptions.initializationOptions as () => Record<string, unknown>)();
+  assert.deepEqual(init.disable, ['GL106']);
+  assert.equal('server' in init, false);
+  assert.equal(status().text, '$(pulse) golens: no trace');
+  assert.equal(status().command, COMMANDS.showTraceSummary);
+});
+
+test('workspace/configuration answers are the sanitised golens section; other sections pass through', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  state.settings.globalValue['golens.severity'] = { GL201: 'error' };
+  await start();
+  const middleware = clients[0].clientOptions.middleware!.workspace!;
+  const next = async () => [{ raw: true, server: { path: 'leaks' } }, { tabSize: 4 }];
+  const answer = await middleware.configuration!(
+    { items: [{ section: 'golens' }, { section: 'editor' }] }, {} as never, next as never) as unknown[];
+  assert.deepEqual((answer[0] as Record<string, unknown>).severity, { GL201: 'error' });
+  assert.equal('server' in (answer[0] as object), false);
+  assert.deepEqual(answer[1], { tabSize: 4 });
+});
+
+test('a settings change becomes one empty didChangeConfiguration (the server then pulls)', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start();
+  const middleware = clients[0].clientOptions.middleware!.workspace!;
+  const sent: unknown[] = [];
+  const next = async (sections: string[] | undefined) => { sent.push(sections); };
+  // Our synchronize section and the server's own registration both fire on one change.
+  await middleware.didChangeConfiguration!(['golens'], next);
+  await middleware.didChangeConfiguration!(['golens'], next);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(sent, [undefined]);
+});
+
+test('changing golens.server.* restarts the server; other golens settings do not', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start();
+  const fire = (section: string) => state.configListeners.forEach((l) => l({
+    affectsConfiguration: (s: string) => section === s || section.startsWith(`${s}.`),
+  }));
+  fire('golens.disable');
+  await settle();
+  assert.equal(clients.length, 1);
+  fire('golens.server.path');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(clients.length, 2);
+  assert.equal(clients[0].stopped, 1);
+});
+
+test('trace commands against a server without them: a clear warning, nothing sent', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start({ commands: [] });
+  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/trace.out'));
+  await vscode.commands.executeCommand(COMMANDS.showTraceSummary);
+  assert.equal(clients[0].requests.length, 0);
+  const warnings = state.messages.filter((m) => m.kind === 'warning');
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0].message, /does not support "golens\.loadTrace"/);
+  assert.match(warnings[1].message, /does not support "golens\.showTraceSummary"/);
+});
+
+test('load, summary and clear go to the server; the status bar follows its answers and notifications', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start({ commands: Object.values(SERVER_COMMANDS) });
+  const client = clients[0];
+  client.replies[SERVER_COMMANDS.loadTrace] = {
+    loaded: true, path: '/ws/h/go1.27.trace', capturedAt: new Date().toISOString(), goroutines: 18, leaks: 3,
+  };
+  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/h/go1.27.trace'));
+  assert.deepEqual(client.requests[0], { command: 'golens.loadTrace', arguments: ['/ws/h/go1.27.trace'] });
+  assert.equal(status().text, '$(pulse) go1.27.trace · just now · 18 goroutines · 3 leaked');
+
+  client.replies[SERVER_COMMANDS.showTraceSummary] = '# Trace summary\n\n3 leaked goroutines';
+  await vscode.commands.executeCommand(status().command as string);
+  const preview = state.executed.find((e) => e.command === 'markdown.showPreview');
+  assert.ok(preview, 'the summary opens in the Markdown preview');
+
+  client.handlers.get(TRACE_STATUS_NOTIFICATION)!({ loaded: true, path: '/ws/new.trace', goroutines: 2, leaks: 0 });
+  assert.equal(status().text, '$(pulse) new.trace · 2 goroutines · 0 leaked');
+
+  client.replies[SERVER_COMMANDS.clearTrace] = null;
+  await vscode.commands.executeCommand(COMMANDS.clearTrace);
+  assert.equal(status().text, '$(pulse) golens: no trace');
+});
+
+test('Restricted Mode: static checks run, trace loading is refused with the reason', async () => {
+  state.isTrusted = false;
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  state.settings.workspaceValue['golens.server.path'] = '/tmp/evil';
+  await start({ commands: Object.values(SERVER_COMMANDS) });
+  assert.equal((clients[0].serverOptions as { run: { command: string } }).run.command, path.join(dir, 'golens'));
+  assert.match(status().text, /static only/);
+  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/trace.out'));
+  assert.equal(clients[0].requests.length, 0);
+  assert.match(state.messages.find((m) => m.kind === 'warning')!.message, /Restricted Mode/);
+  const init = (clients[0].clientOptions.initializationOptions as () => Record<string, unknown>)();
+  assert.deepEqual(init.trace && (init.trace as Record<string, unknown>).autoLoad, false);
+});
+
+test('every contributed command is registered, and none collides with a server command', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start();
+  const contributed: string[] = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
+  const ours: string[] = Object.values(COMMANDS);
+  assert.deepEqual(contributed, [...ours].sort());
+  for (const command of contributed) {
+    assert.ok(state.commands.has(command), `${command} is not registered`);
+  }
+  for (const serverCommand of Object.values(SERVER_COMMANDS)) {
+    assert.ok(!contributed.includes(serverCommand), `${serverCommand} would clash with the language client`);
+  }
+});
