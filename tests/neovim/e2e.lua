@@ -53,9 +53,10 @@ local function finish()
 end
 
 -- vim.notify is how the plugin reports; keep every message for the command checks.
-local notes = {}
+local notes, all_notes = {}, {}
 vim.notify = function(msg, level)
   notes[#notes + 1] = { msg = msg, level = level or vim.log.levels.INFO }
+  all_notes[#all_notes + 1] = msg
   say('notify', level or vim.log.levels.INFO, msg)
 end
 local function note_matching(pattern, level)
@@ -362,6 +363,10 @@ local function main()
   check(note_matching('no such file', vim.log.levels.ERROR) ~= nil, ':GolensLoadTrace with a missing file says so', notes)
   local okcall = pcall(vim.cmd, 'GolensLoadTrace')
   check(not okcall, ':GolensLoadTrace without an argument is refused by Neovim')
+
+  -- vim.deprecate reports through vim.notify: the plugin must use each version's current API.
+  local deprecated = vim.tbl_filter(function(m) return m:lower():find('deprecat') ~= nil end, all_notes)
+  check(#deprecated == 0, 'no deprecation warnings', deprecated)
 end
 
 local ok, err = xpcall(main, debug.traceback)
