@@ -6,6 +6,7 @@ function, with no assignment to it in between, are taken to act on the same chan
 more complex (indexing, calls) has no key, and the rules that need one stay silent.
 """
 
+import re
 from typing import Iterator
 
 from tree_sitter import Node
@@ -259,10 +260,23 @@ def statement_of(node: Node) -> Node | None:
     return current if current.parent is not None else None
 
 
+_ENDING_NAME = re.compile(rb"Fatal|Exit|Panic|FailNow|Skip")
+
+
 def ends_path(statement: Node) -> bool:
-    """return, goto, break, continue, panic(...), os.Exit, log.Fatal*: nothing after it runs."""
-    return statement.type in ("return_statement", "goto_statement", "break_statement",
-                              "continue_statement") or is_terminating_call(statement)
+    """return, goto, break, continue, panic(...), os.Exit, log.Fatal*, t.Fatal*: nothing after
+    it runs. Calls named like a fatal helper (`testutil.FatalStack(t, ...)`) count too: taking
+    a path as ended can only hide findings."""
+    if statement.type in ("return_statement", "goto_statement", "break_statement", "continue_statement"):
+        return True
+    if is_terminating_call(statement):
+        return True
+    if statement.type == "expression_statement" and statement.named_children and \
+            statement.named_children[0].type == "call_expression":
+        function = statement.named_children[0].child_by_field_name("function")
+        name = function.text.rsplit(b".", 1)[-1] if function is not None else b""
+        return bool(_ENDING_NAME.search(name))
+    return False
 
 
 def following(statement: Node) -> Iterator[tuple[Node, int]]:
