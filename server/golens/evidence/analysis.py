@@ -364,8 +364,12 @@ class _Mapper:
 
 
 def _is_system(g: Goroutine) -> bool:
-    fn = g.start_function
-    return fn.startswith(("runtime.", "runtime/trace.", "internal/")) or (g.existed_before_trace and fn == "main.main")
+    return g.start_function.startswith(("runtime.", "runtime/trace.", "internal/"))
+
+
+def _is_main(g: Goroutine) -> bool:
+    # The main goroutine parked at trace end is the program waiting for its work, not a leak.
+    return g.existed_before_trace and g.start_function == "main.main"
 
 
 def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = None, *,
@@ -457,7 +461,8 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
         if stretch_cpu:
             _close_stretch(m, running, g, csite, stretch_cpu, stretch_start, None, stretch_stops, th,
                            end=trace.end_ns)
-        if g.alive_at_end and last_iv is not None and last_iv.state == GoState.WAITING and last_iv.open:
+        if g.alive_at_end and last_iv is not None and last_iv.state == GoState.WAITING and last_iv.open \
+                and not _is_main(g):
             stack = trace.stack(last_iv.stack)
             reason = classify_wait(last_iv.reason, stack)
             if stack is None or stack.is_bogus:
