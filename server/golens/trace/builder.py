@@ -803,10 +803,13 @@ class _GenState:
         gors = self.b.trace.goroutines
         first = self.first
         lows = []
-        for gid, arr in self.recs.items():
+        recs = self.recs
+        for gid in list(recs):
+            arr = recs.pop(gid)  # free staging as we go: peak memory is per generation
             keys = arr[0::3]
             times = arr[1::3]
             infos = arr[2::3]
+            del arr
             n = len(keys)
             if keys.count(0) > 1:
                 # Several lifetimes in one generation (a cgo callback goroutine

@@ -179,7 +179,7 @@ class _TokenValues(dict):
         return value
 
 
-_CACHE_LIMIT = 16384 + 128 + 200_000
+_CACHE_LIMIT = 16384 + 128 + 65_536
 
 
 class _BadToken(ValueError):

