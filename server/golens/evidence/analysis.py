@@ -536,7 +536,9 @@ def _stale_note(site: Site) -> str:
     return f" [stale: {site.stale}]" if site.stale else ""
 
 
-def _loc(site: Site, ws_display) -> str:
+def _loc(site: Site, ws_display, here: Site | None = None) -> str:
+    if here is not None and here.path == site.path:
+        return f"line {site.line}"
     return f"{ws_display(site.path)}:{site.line}"
 
 
@@ -578,7 +580,7 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
             by_block[(bsite, reason)].append((csite, members))
         if csite is None:
             continue
-        text, data, stats, hist = _leak_text(members, dur, reason, bsite, leaf, disp)
+        text, data, stats, hist = _leak_text(members, dur, reason, bsite, leaf, disp, csite)
         related = [(bsite, f"blocked here: {reason}")] if bsite is not None and bsite.key != csite.key else []
         data.update(creation=_site_dict(csite, disp), block=_site_dict(bsite, disp), anchor="creation")
         out.append(Evidence("GT101", csite, text["creation"] + _stale_note(csite), _severity(Severity.WARNING, csite),
@@ -589,15 +591,15 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
         csites = [c for c, _ in parts if c is not None]
         if any(c.key == bsite.key for c in csites) and len(parts) == 1:
             continue  # `go func() { <-ch }()` on one line: the creation item already says it all
-        text, data, stats, hist = _leak_text(members, dur, reason, bsite, "", disp)
+        text, data, stats, hist = _leak_text(members, dur, reason, bsite, "", disp, bsite)
         msg = text["block"]
         if csites:
-            msg += "; started at " + ", ".join(_loc(c, disp) for c in csites)
+            msg += "; started at " + ", ".join(_loc(c, disp, bsite) for c in csites)
         unknown = sum(len(ms) for c, ms in parts if c is None)
         if unknown and csites:
             msg += f" ({unknown} already running when the trace started)"
         elif unknown:
-            msg += " (already running when the trace started)"
+            msg += "; already running when the trace started"
         related = [(c, "the goroutines were started here") for c in csites if c.key != bsite.key]
         data.update(creation=[_site_dict(c, disp) for c in csites], block=_site_dict(bsite, disp), anchor="block")
         out.append(Evidence("GT101", bsite, msg + _stale_note(bsite), _severity(Severity.WARNING, bsite), reason,
@@ -605,7 +607,7 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
     return out
 
 
-def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, disp):
+def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, disp, here: Site | None = None):
     waits = [w for _, w, _ in members]
     n = len(members)
     kinds = {k for _, _, k in members}
@@ -614,7 +616,7 @@ def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, di
     span = fmt_duration(stats.min) if fmt_duration(stats.min) == fmt_duration(stats.max) else \
         f"{fmt_duration(stats.min)}–{fmt_duration(stats.max)}"
     pct = f"{frac_lo:.0f}%" if round(frac_lo) == round(frac_hi) else f"{frac_lo:.0f}–{frac_hi:.0f}%"
-    where_block = f"{reason} at {_loc(bsite, disp)}" if bsite else f"{reason} in {leaf or 'runtime code'}"
+    where_block = f"{reason} at {_loc(bsite, disp, here)}" if bsite else f"{reason} in {leaf or 'runtime code'}"
     was = "was" if n == 1 else "were"
     data = {
         "reason": reason,

@@ -1,0 +1,189 @@
+"""`golens trace TRACE`: what the runtime saw, at the workspace lines that caused it; and the
+`--trace` half of `golens check` (static and trace findings merged)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+from golens.cli.files import display_path, go_files
+from golens.config import Config, ConfigError, find_config_file
+from golens.document import Document, find_module_go_version
+from golens.evidence import Thresholds, TraceEvidence, Workspace, load_evidence
+from golens.evidence.located import locate_with_evidence
+from golens.evidence.merge import evidence_findings, merge_findings, summary_lines
+from golens.registry import default_registry
+from golens.trace import TraceError
+
+FORMATS = ("text", "json", "sarif")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "trace",
+        help="trace evidence (GT rules) from a Go execution trace, mapped to source",
+        description="Analyse a Go execution trace (runtime/trace, Go 1.22+) and report what it saw — "
+        "goroutines still blocked at the end, blocking and syscall hot spots, scheduling latency, long "
+        "running stretches — at the workspace lines that caused it. Exit status: 0 nothing found, "
+        "1 findings, 2 unreadable trace or usage error.",
+    )
+    p.add_argument("trace", metavar="TRACE", help="trace file (runtime/trace, go test -trace, /debug/pprof/trace)")
+    p.add_argument("--root", type=Path, default=None,
+                   help="workspace the trace's frames are mapped onto (default: current directory)")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--config", type=Path, help="golens.toml to use (default: nearest above the root)")
+    p.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+
+
+def thresholds_from(config_path: Path | None) -> Thresholds:
+    """The `[trace]` table of golens.toml (keys as in Thresholds, dashes allowed)."""
+    if config_path is None:
+        return Thresholds()
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{config_path}: {exc}") from None
+    table = data.get("trace")
+    return Thresholds.from_mapping(table if isinstance(table, dict) else None)
+
+
+def _load(trace: str, root: Path, thresholds: Thresholds) -> TraceEvidence:
+    return load_evidence(trace, workspace=Workspace.scan(root), thresholds=thresholds)
+
+
+def _error(msg: str) -> int:
+    print(f"golens: {msg}", file=sys.stderr)
+    return 2
+
+
+def _trace_error(trace: str, exc: Exception) -> str:
+    if isinstance(exc, TraceError):
+        return f"{trace}: not a readable Go execution trace: {exc}"
+    if isinstance(exc, OSError):
+        return f"{trace}: {exc.strerror or exc}"
+    return f"{trace}: {exc}"
+
+
+def run(args) -> int:
+    registry = default_registry()
+    root = (args.root or Path.cwd()).resolve()
+    if not root.is_dir():
+        return _error(f"--root {args.root}: not a directory")
+    try:
+        config_path = args.config or find_config_file(root)
+        config = Config.from_file(config_path, registry) if config_path else Config()
+        thresholds = thresholds_from(config_path)
+    except ConfigError as exc:
+        return _error(str(exc))
+    try:
+        te = _load(args.trace, root, thresholds)
+    except (TraceError, OSError, ValueError) as exc:
+        return _error(_trace_error(args.trace, exc))
+    cwd = Path.cwd().resolve()
+    display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    located = []
+    for path in sorted({e.site.path for e in te.evidence}):
+        try:
+            source = path.read_bytes()
+        except OSError:
+            continue
+        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
+        for f in evidence_findings(doc, path, te, config=config, registry=registry):
+            located.append(locate_with_evidence(doc, display(path), f, registry, display))
+    _write(args, located, te, display)
+    return 1 if located else 0
+
+
+def _write(args, located, te: TraceEvidence | None, display) -> None:
+    out = open(args.output, "w", encoding="utf-8") if getattr(args, "output", None) else sys.stdout
+    try:
+        if args.format == "json":
+            from dataclasses import asdict
+
+            if te is not None and getattr(args, "command", "") == "trace":
+                json.dump({"trace": display(te.source), "summary": te.summary.as_dict(),
+                           "findings": [asdict(f) for f in located]}, out, indent=2, ensure_ascii=False, default=str)
+            else:
+                json.dump([asdict(f) for f in located], out, indent=2, ensure_ascii=False, default=str)
+            out.write("\n")
+        elif args.format == "sarif":
+            from golens.report.sarif import build_sarif
+
+            sarif = build_sarif(located, default_registry(), Path.cwd())
+            results = sarif["runs"][0]["results"]
+            for result, f in zip(results, located):
+                props = {"source": f.source}
+                if getattr(f, "evidence", None):
+                    props["evidence"] = f.evidence
+                result["properties"] = props
+            if te is not None:
+                sarif["runs"][0]["properties"] = {"trace": display(te.source), "traceSummary": te.summary.as_dict()}
+            json.dump(sarif, out, indent=2, ensure_ascii=False, default=str)
+            out.write("\n")
+        else:
+            from golens.report.text import write_text
+
+            write_text(located, out)
+            if te is not None:
+                out.write("\n" if located else "")
+                for line in summary_lines(te, display):
+                    out.write(f"# {line}\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
+def run_check_with_trace(args) -> int:
+    """`golens check PATH… --trace TRACE`: every file checked statically, trace evidence of the
+    checked files folded in (see golens.evidence.merge for which rules corroborate which)."""
+    from golens.cli.check import _Checker
+
+    registry = default_registry()
+    if getattr(args, "fix", False):
+        return _error("--fix and --trace cannot be combined")
+    paths = [Path(p) for p in args.paths]
+    first = paths[0] if paths else Path(".")
+    root = (getattr(args, "trace_root", None) or (first if first.is_dir() else first.parent)).resolve()
+    try:
+        files = list(go_files(args.paths))
+    except FileNotFoundError as exc:
+        return _error(f"no such file or directory: {exc.args[0]}")
+    try:
+        config_path = args.config or find_config_file(root)
+        thresholds = thresholds_from(config_path)
+        checker = _Checker(args.config, Path.cwd().resolve())
+    except ConfigError as exc:
+        return _error(str(exc))
+    try:
+        te = _load(args.trace, root, thresholds)
+    except (TraceError, OSError, ValueError) as exc:
+        return _error(_trace_error(args.trace, exc))
+    cwd = Path.cwd().resolve()
+    display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    located, errors = [], []
+    for path in files:
+        shown = display_path(path, cwd)
+        try:
+            source = path.read_bytes()
+            config = checker.config_for(path)
+        except OSError as exc:
+            errors.append(f"{shown}: {exc.strerror or exc}")
+            continue
+        except ConfigError as exc:
+            errors.append(str(exc))
+            continue
+        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
+                       max_bytes=config.max_file_bytes)
+        result = checker.engine.check(doc, config=config)
+        errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
+        trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry)
+        for f in merge_findings(doc, result.findings, trace_findings, registry):
+            located.append(locate_with_evidence(doc, shown, f, registry, display))
+    _write(args, located, te, display)
+    for error in errors:
+        print(f"golens: {error}", file=sys.stderr)
+    if errors:
+        return 2
+    return 1 if located else 0
