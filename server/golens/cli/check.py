@@ -32,6 +32,11 @@ def register(subparsers) -> None:
                         help="apply the preferred quick fixes to the files, then report what is left")
     parser.add_argument("--diff", action="store_true",
                         help="with --fix: print the fixes as a unified diff instead of writing files")
+    parser.add_argument("--trace", metavar="TRACE",
+                        help="a Go execution trace of the program: fold what it saw into the findings "
+                        "(see golens trace)")
+    parser.add_argument("--trace-root", type=Path, metavar="DIR",
+                        help="with --trace: the workspace the trace's frames are mapped onto (default: the first PATH)")
 
 
 @dataclass
@@ -130,6 +135,9 @@ def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0,
 
 
 def run(args) -> int:
+    if getattr(args, "trace", None):
+        from golens.cli.trace import run_check_with_trace
+        return run_check_with_trace(args)
     try:
         if args.config is not None:
             Config.from_file(args.config, default_registry())  # fail fast on a bad config
