@@ -546,6 +546,7 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
     stuck_min = max(th.leak_min_ns, th.leak_min_fraction * dur)
     groups: dict[tuple, list[tuple[Goroutine, int, str]]] = defaultdict(list)  # key -> (g, wait, why)
     accounted: set[int] = set()
+    alive_from: dict[Site, int] = {}
     # Stuck: parked long on something only another goroutine can release.
     for gid, (reason, bsite, wait, leaf) in parked.items():
         if reason not in STUCK_REASONS or wait < stuck_min:
@@ -563,9 +564,14 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
         created = [g.created_ns for g in gs if g.created_ns is not None]
         if (len(gs) >= th.leak_accumulate_min and ended_by_creation[csite] == 0 and len(created) == len(gs)
                 and max(created) - min(created) >= th.leak_accumulate_spread * dur
-                and all(g.id in parked and parked[g.id][0] in ACCUMULATE_REASONS for g in gs)):
+                # Parked in a loop's wait, or just woken from it: a goroutine caught running or
+                # runnable at the end has not exited either.
+                and all((g.id in parked and parked[g.id][0] in ACCUMULATE_REASONS)
+                        or (g.id not in parked and g.final_state in (GoState.RUNNABLE, GoState.RUNNING)) for g in gs)
+                and sum(1 for g in gs if g.id in parked) >= th.leak_accumulate_min):
+            alive_from[csite] = len(gs)
             for g in gs:
-                if g.id in accounted:
+                if g.id in accounted or g.id not in parked:
                     continue
                 reason, bsite, wait, leaf = parked[g.id]
                 groups[(csite, bsite, reason, leaf if bsite is None else "")].append((g, wait, "accumulating"))
@@ -580,7 +586,7 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
             by_block[(bsite, reason)].append((csite, members))
         if csite is None:
             continue
-        text, data, stats, hist = _leak_text(members, dur, reason, bsite, leaf, disp, csite)
+        text, data, stats, hist = _leak_text(members, dur, reason, bsite, leaf, disp, csite, alive_from.get(csite))
         related = [(bsite, f"blocked here: {reason}")] if bsite is not None and bsite.key != csite.key else []
         data.update(creation=_site_dict(csite, disp), block=_site_dict(bsite, disp), anchor="creation")
         out.append(Evidence("GT101", csite, text["creation"] + _stale_note(csite), _severity(Severity.WARNING, csite),
@@ -607,7 +613,8 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
     return out
 
 
-def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, disp, here: Site | None = None):
+def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, disp, here: Site | None = None,
+               alive: int | None = None):
     waits = [w for _, w, _ in members]
     n = len(members)
     kinds = {k for _, _, k in members}
@@ -626,6 +633,8 @@ def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, di
         "trace_duration_ns": dur,
         "criterion": "stuck" if "stuck" in kinds else "accumulating",
     }
+    if alive:
+        data["alive_from_creation"] = alive
     if "stuck" in kinds:
         text = {
             "creation": f"{_plural(n, 'goroutine')} started here {was} still blocked when the trace ended: "
@@ -636,9 +645,11 @@ def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, di
     else:
         created = sorted(g.created_ns for g, _, _ in members if g.created_ns is not None)
         over = fmt_duration(created[-1] - created[0]) if len(created) > 1 else "0 ns"
+        alive = max(alive or n, n)
+        parked = "each was parked" if alive == n else f"{n} were parked"
         text = {
-            "creation": f"{_plural(n, 'goroutine')} started here over {over} never exited (none from this line "
-                        f"ended during the {fmt_duration(dur)} trace); at trace end each was parked: {where_block}, "
+            "creation": f"{_plural(alive, 'goroutine')} started here over {over} never exited (none from this line "
+                        f"ended during the {fmt_duration(dur)} trace); at trace end {parked}: {where_block}, "
                         f"waiting {span}",
             "block": f"{_plural(n, 'goroutine')} that never exited {was} parked here at trace end ({reason}, "
                      f"waiting {span})",

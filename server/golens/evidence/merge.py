@@ -9,6 +9,7 @@ category ``leak`` (GL101–GL108)    GT101 (goroutines blocked at trace end)    
 category ``sync`` (GL401–GL408)    GT201 (blocking hot spot), GT101            Mutex, RWMutex,
                                                                                WaitGroup, Cond
 GL301 select-default-spin          GT501 (long running stretch)                —
+GL305 nil-channel operation        GT101                                       forever
 =================================  ==========================================  =================
 
 "Where" is always the same test: the evidence's line — the ``go`` statement for GT101's creation
@@ -19,7 +20,8 @@ creation item, GL106 at ``range ticker.C`` matches the block item there, and a r
 whole loop matches whatever the trace saw inside it.
 
 A corroborated static finding keeps its rule id and range, gains the evidence in its message and
-in ``data["trace"]``, and is raised one severity level unless all of its evidence is stale. The
+in ``data["trace"]``; when GT101 evidence that is not stale corroborates it (the runtime saw the
+leak itself), it is raised one severity level. The
 evidence it absorbed is not reported again. Evidence nothing absorbed stands alone as a GT…
 finding (source "golens-trace").
 """
@@ -37,7 +39,7 @@ from golens.document import Document
 from golens.findings import Finding, Related, Severity
 from golens.registry import Registry, default_registry
 
-from .analysis import COND, MUTEX, RWMUTEX, WAITGROUP, Evidence, TraceEvidence, fmt_duration
+from .analysis import COND, FOREVER, MUTEX, RWMUTEX, WAITGROUP, Evidence, TraceEvidence, fmt_duration
 
 SOURCE = "golens-trace"
 
@@ -47,6 +49,7 @@ CORROBORATION: dict[str, dict[str, frozenset[str] | None]] = {
     "leak": {"GT101": None},
     "sync": {"GT201": _SYNC_REASONS, "GT101": _SYNC_REASONS},
     "GL301": {"GT501": None},
+    "GL305": {"GT101": frozenset({FOREVER})},  # an operation on a nil channel blocks forever
 }
 
 
@@ -178,7 +181,8 @@ def merge_findings(doc: Document, static: Iterable[Finding], trace: Iterable[Fin
             continue
         used.update(matched)
         evs = [trace[i].data["evidence"] for i in matched]
-        fresh = [e for e in evs if not e.get("stale")]
+        # Only a leak the runtime saw proves the static finding's consequence: GT101 raises it.
+        fresh = [e for e in evs if not e.get("stale") and e["rule"] == "GT101"]
         notes = "; ".join(e["message"] for e in _dedupe(evs))
         severity = f.severity
         if fresh and f.severity > Severity.ERROR:
