@@ -254,6 +254,7 @@ def _owner_of(ident: Node, function: Node, owner: Node | None, owner_kind: str) 
     """The outermost literal between the occurrence and `function`, how it runs, and whether a
     literal on the way is stored or passed (then the channel escapes)."""
     outermost, kind = owner, owner_kind
+    deferred = False
     node = ident.parent
     while node is not None and node != function:
         if node.type == "func_literal":
@@ -261,10 +262,14 @@ def _owner_of(ident: Node, function: Node, owner: Node | None, owner_kind: str) 
             if how is None:
                 return None, SELF, True
             outermost, kind = node, how
+        elif node.type == "defer_statement" and outermost is None:
+            deferred = True  # `defer close(ch)`: runs when the function returns
         node = node.parent
     if owner is not None:
         # Inside a literal we followed a parameter into: nested literals keep the outer owner.
         return owner, owner_kind, False
+    if outermost is None and deferred:
+        return None, DEFER, False
     return outermost, kind, False
 
 
@@ -381,10 +386,54 @@ def loops_between(node: Node, boundary: Node) -> list[Node]:
 
 def loop_exits_early(loop: Node) -> Node | None:
     """A `return`, `goto`, labelled break or a break of this loop inside its body (not in nested
-    function literals): the loop can be left before it has run to completion."""
+    function literals): the loop can be left before it has run to completion.
+
+    Exits guarded by a counter the loop itself counts (`n--; if n == 0 { return }`) are the
+    loop's normal end, not an early one, and are skipped."""
     body = loop.child_by_field_name("body")
     if body is None:
         return None
+    counters = _counters(body)
+    for exit_node in _loop_exits(body):
+        if not counters or not _guarded_by(exit_node, loop, counters):
+            return exit_node
+    return None
+
+
+def _counters(body: Node) -> set[bytes]:
+    """Names the loop body increments or decrements (`n--`, `n++`, `n -= 1`, `n += k`)."""
+    names: set[bytes] = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTION_TYPES:
+            continue
+        target = None
+        if node.type in ("inc_statement", "dec_statement") and node.named_children:
+            target = node.named_children[0]
+        elif node.type == "assignment_statement":
+            operator = node.child_by_field_name("operator")
+            left = node.child_by_field_name("left")
+            if operator is not None and operator.type in ("+=", "-=") and left is not None and left.named_children:
+                target = left.named_children[0]
+        if target is not None and target.type == "identifier":
+            names.add(target.text)
+        stack.extend(node.named_children)
+    return names
+
+
+def _guarded_by(exit_node: Node, loop: Node, counters: set[bytes]) -> bool:
+    node = exit_node.parent
+    while node is not None and node != loop:
+        if node.type == "if_statement":
+            condition = node.child_by_field_name("condition")
+            if condition is not None and any(i.text in counters for i in _identifiers(condition)):
+                return True
+        node = node.parent
+    return False
+
+
+def _loop_exits(body: Node) -> Iterator[Node]:
     stack = [(child, False) for child in reversed(body.named_children)]
     while stack:
         node, nested = stack.pop()
@@ -392,12 +441,11 @@ def loop_exits_early(loop: Node) -> Node | None:
         if kind in FUNCTION_TYPES:
             continue
         if kind in ("return_statement", "goto_statement"):
-            return node
-        if kind == "break_statement" and (node.named_children or not nested):
-            return node
+            yield node
+        elif kind == "break_statement" and (node.named_children or not nested):
+            yield node
         inner = nested or kind in (_LOOP, "expression_switch_statement", "type_switch_statement", "select_statement")
         stack.extend((child, inner) for child in reversed(node.named_children))
-    return None
 
 
 def exits_after(statement: Node, function: Node, is_action: Callable[[Node], bool]) -> list[Node] | None:
@@ -480,3 +528,48 @@ def leak_severity(unit: Unit, function: Node) -> Severity | None:
 def ops_within(node: Node, ops: list[ChanOp]) -> bool:
     """Does `node` contain one of `ops` (the action test of a path scan)?"""
     return any(node.start_byte <= op.ident.start_byte and op.ident.end_byte <= node.end_byte for op in ops)
+
+
+def literal_iterations(loop: Node) -> int | None:
+    """How many times the loop runs, when its header says so with literals:
+    `for i := 0; i < 4; i++`, `for range 4`, `for _, x := range []T{a, b}`."""
+    clause = next((c for c in loop.named_children if c.type in ("for_clause", "range_clause")), None)
+    if clause is None:
+        return None
+    if clause.type == "range_clause":
+        right = clause.child_by_field_name("right")
+        if right is None:
+            return None
+        if right.type == "int_literal":
+            return _int(right)
+        if right.type == "composite_literal":
+            body = right.child_by_field_name("body")
+            return len(body.named_children) if body is not None else None
+        return None
+    initializer = clause.child_by_field_name("initializer")
+    condition = clause.child_by_field_name("condition")
+    update = clause.child_by_field_name("update")
+    if initializer is None or condition is None or update is None or update.type != "inc_statement":
+        return None
+    right = initializer.child_by_field_name("right")
+    start = _int(right.named_children[0]) if right is not None and len(right.named_children) == 1 else None
+    if start is None or condition.type != "binary_expression":
+        return None
+    operator = condition.child_by_field_name("operator")
+    bound = _int(condition.child_by_field_name("right"))
+    if operator is None or bound is None:
+        return None
+    if operator.type == "<":
+        return max(bound - start, 0)
+    if operator.type == "<=":
+        return max(bound - start + 1, 0)
+    return None
+
+
+def _int(node: Node | None) -> int | None:
+    if node is None or node.type != "int_literal":
+        return None
+    try:
+        return int(node.text.decode().replace("_", ""), 0)
+    except ValueError:
+        return None

@@ -1,0 +1,67 @@
+from golens.syntax import Unit
+from golens.syntax.channels import (
+    CLOSE, DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, ChanOp, channels, closing_brace, exits_after,
+    leak_severity, loops_between, ops_within,
+)
+
+
+def check(unit: Unit):
+    for channel in channels(unit):
+        if channel.escape is not None or channel.function.has_error:
+            continue
+        ops = channel.ops
+        waits = [op for op in ops if op.kind == RECV and op.owner_kind == GO and not op.guarded]
+        if not waits:
+            continue
+        if any(op.kind in (SEND, CLOSE) and op.owner_kind in (GO, DEFER) for op in ops):
+            continue  # another goroutine or a deferred call signals: beyond this check
+        if any(op.kind in (RECV, RANGE) and op.owner_kind in (SELF, INLINE) for op in ops):
+            continue  # the function receives too: the roles are unclear
+        wait = waits[0]
+        go = wait.statement
+        if go is None or loops_between(go, channel.function):
+            continue
+        name = channel.name
+        signals = [op for op in ops if op.kind in (SEND, CLOSE)]
+        data = {"channel": name, "value_used": _value_used(wait), "variant": "never"}
+        severity = leak_severity(unit, channel.function)
+        if not signals:
+            yield unit.report(
+                wait.node,
+                f"this goroutine waits on {name}, but nothing ever sends on or closes {name}: it "
+                f"blocks forever and leaks",
+                related=((channel.make, f"{name} is made here"),),
+                data=data,
+                severity=severity,
+            )
+            continue
+        exits = exits_after(go, channel.function, lambda node: ops_within(node, signals))
+        if not exits:
+            continue
+        exit_node = exits[0]
+        if exit_node.type == "block":
+            where, note = closing_brace(exit_node), f"the function ends here without signalling {name}"
+        else:
+            where, note = exit_node, f"returns without sending on or closing {name}"
+        yield unit.report(
+            wait.node,
+            f"the function can return before it sends on or closes {name}: this goroutine then "
+            f"waits forever and leaks (defer close({name}) right after making it)",
+            related=((where, note), (signals[0].node, f"{name} is signalled only here")),
+            data={**data, "variant": "early-return"},
+            severity=severity,
+        )
+
+
+def _value_used(wait: ChanOp) -> bool:
+    """Is the received value used as data? (`defer close(ch)` would hand it a zero value.)"""
+    parent = wait.node.parent
+    if parent is None or parent.type == "expression_statement":
+        return False
+    holder = parent.parent if parent.type == "expression_list" else parent
+    if holder is not None and holder.type in ("short_var_declaration", "assignment_statement", "receive_statement"):
+        left = holder.child_by_field_name("left")
+        names = [n.text for n in left.named_children] if left is not None else []
+        return bool(names) and names[0] != b"_"
+    return True
+
