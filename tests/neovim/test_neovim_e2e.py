@@ -63,7 +63,8 @@ ALWAYS = [
 WHEN = {
     "code-actions": ["quick fix applied at the right place", "diagnostic cleared after the quick fix",
                      "suppress comment inserted, code unchanged"],
-    "trace-commands": [":GolensLoadTrace brings golens-trace diagnostics", "hover on trace evidence shows a table"],
+    "trace-commands": [":GolensLoadTrace brings golens-trace diagnostics", ":GolensLoadTrace answered without error",
+                       "hover on trace evidence shows a table"],
     "trace-summary": [":GolensTraceSummary opens the summary buffer"],
     "trace-clear": [":GolensClearTrace removes golens-trace diagnostics"],
 }
