@@ -30,6 +30,8 @@ def check(unit: Unit):
             rest = _following(statement)
             if rest and rest[0].type == "defer_statement" and releases(rest[0], key):
                 continue
+            if _deferred_release_before(function, lock, key):
+                continue  # an earlier `defer mu.Unlock()` also covers this re-acquisition
             if not _unlocks_somewhere(function, key, unit):
                 continue  # never released here: the caller owns the lock (a hand-off)
             scan = PathScan(lambda node: releases(node, key))
@@ -51,6 +53,16 @@ def check(unit: Unit):
 def _following(statement: Node) -> list[Node]:
     siblings = [s for s in statement.parent.named_children if s.type != "comment"]
     return siblings[siblings.index(statement) + 1:]
+
+
+def _deferred_release_before(function: Node, lock: Node, key: str) -> bool:
+    body = function.child_by_field_name("body")
+    for node in walk_named(body, skip_function_literals=True) if body is not None else ():
+        if node.start_byte >= lock.start_byte:
+            return False
+        if node.type == "defer_statement" and releases(node, key):
+            return True
+    return False
 
 
 def _unlocks_somewhere(function: Node, key: str, unit: Unit) -> bool:

@@ -23,10 +23,11 @@ def check(unit: Unit):
         if value.type != "identifier":
             continue
         get = _binding(gets, value, call)
-        if get is None:
+        if get is None or not _may_alias(get, unit):
             continue
         statement = call.parent
-        if statement is not None and statement.type == "expression_statement":
+        deferred = _deferred(call)
+        if deferred is None and statement is not None and statement.type == "expression_statement":
             use = _later_use(statement, get.name)
             if use is not None:
                 yield unit.report(
@@ -36,8 +37,8 @@ def check(unit: Unit):
                     related=((call, "put back here"),),
                     data={"var": get.name, "pool": pool, "variant": "use-after-put"},
                 )
-        elif _deferred(call):
-            function = enclosing_function(_deferred(call))
+        elif deferred is not None:
+            function = enclosing_function(deferred)
             for escape, how in _aliasing_escapes(function, get, unit):
                 yield unit.report(
                     escape,
@@ -64,6 +65,17 @@ def _binding(gets: list[PoolGet], value: Node, put: Node) -> PoolGet | None:
         if scope is not None:
             best = get
     return best
+
+
+def _may_alias(get: PoolGet, unit: Unit) -> bool:
+    """Only values that share memory with the pooled object matter: a struct or number asserted
+    by value is a private copy."""
+    asserted = get.asserted
+    if asserted is None or asserted.type in ("pointer_type", "slice_type", "map_type"):
+        return True
+    if asserted.type == "type_identifier":
+        return ("local-type", unit.text(asserted), "pointer") in unit.file.facts
+    return False
 
 
 def _deferred(call: Node) -> Node | None:

@@ -137,7 +137,7 @@ def releases(node: Node, key: str, unit: Unit | None = None) -> bool:
     says it unlocks, and any call that receives the lock as an argument."""
     encoded = key.encode()
     address = b"&" + encoded
-    for child in walk_named(node) if node.named_children else iter(()):
+    for child in (node, *walk_named(node)):
         if child.type == "selector_expression":
             parts = selector_parts(child)
             if parts is not None and parts[1] in RELEASE and unparen(parts[0]).text == encoded:
@@ -241,7 +241,8 @@ def _struct_facts(struct: str, type_node: Node, unit: Unit) -> Iterator[tuple]:
         if field_type is None:
             continue
         names = [n.text.decode() for n in decl.children_by_field_name("name")]
-        pointer = field_type.type == "pointer_type"
+        # An embedded `*T` is a `*` token next to the type, not a pointer_type node.
+        pointer = field_type.type == "pointer_type" or any(c.type == "*" for c in decl.children)
         element = field_type
         while element.type in ("array_type", "parenthesized_type") and element.child_by_field_name("element") is not None:
             element = element.child_by_field_name("element")
@@ -410,8 +411,10 @@ class HeldScan:
     _jumps: list[list[State]] = field(default_factory=list)
     _labels: dict[bytes, list[State]] = field(default_factory=dict)
     _label: bytes | None = None  # the label of the statement about to be scanned
+    _elsewhere: frozenset[str] = frozenset()
 
     def run(self, function: Node) -> None:
+        self._elsewhere = _unlocked_in_literals(function)
         try:
             self.scan(statements_of(function.child_by_field_name("body")), {})
         except GiveUpHeld:
@@ -516,7 +519,7 @@ class HeldScan:
     def loop(self, node: Node, held: State) -> State | None:
         body = node.child_by_field_name("body")
         for child in node.named_children:
-            if child is not body and child.type != "comment":
+            if child != body and child.type != "comment":
                 held = self.expressions(child, held)
         self._push_jumps()
         end = self.scan(statements_of(body), dict(held))
@@ -539,6 +542,8 @@ class HeldScan:
                 if op is not None:
                     key, method, _ = op
                     if method in ACQUIRE:
+                        if key in self._elsewhere:
+                            continue  # another goroutine unlocks it: a signal, not a critical section
                         self.on_event("lock", child, held)
                         held = {**held, key: Held(key, method, child)}
                     elif key in held:
@@ -557,6 +562,25 @@ class HeldScan:
             elif kind == "unary_expression" and child.text.startswith(b"<-"):
                 self.on_event("receive", child, held)
         return held
+
+
+def _unlocked_in_literals(function: Node) -> frozenset[str]:
+    """Locks released inside function literals that are not deferred by this function: a mutex
+    locked here and unlocked by a goroutine is used as a signal."""
+    keys: set[str] = set()
+    body = function.child_by_field_name("body")
+    for node in walk_named(body) if body is not None else ():
+        if node.type != "func_literal":
+            continue
+        invoked = node.parent
+        if invoked is not None and invoked.type == "call_expression" and invoked.parent is not None \
+                and invoked.parent.type == "defer_statement":
+            continue
+        for inner in walk_named(node):
+            parts = selector_parts(inner) if inner.type == "selector_expression" else None
+            if parts is not None and parts[1] in RELEASE:
+                keys.add(lock_key(parts[0]))
+    return frozenset(keys)
 
 
 def _may_release(call: Node) -> bool:
