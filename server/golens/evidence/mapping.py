@@ -308,7 +308,9 @@ class Workspace:
                     candidate = d / norm[len(mod) + 1:]
                     if candidate.is_file():
                         return self._classify(candidate.resolve(), "module")
-                    break  # the module's file is gone: fall through to suffix (moved file)
+                    # The module's file is gone: it moved, or the trace is of other code.
+                    res = self._by_suffix(norm, func)
+                    return res._replace(how="moved") if res.path is not None else res
             else:
                 if func and self._is_stdlib(package):
                     return Resolution(Where.STDLIB)
