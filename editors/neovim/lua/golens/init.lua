@@ -101,7 +101,7 @@ end
 local started = {}
 
 local function attach(opts, bufnr)
-  if vim.api.nvim_buf_get_option(bufnr, 'buftype') ~= '' then
+  if vim.bo[bufnr].buftype ~= '' then
     return
   end
   local config = M.client_config(opts, bufnr)
@@ -142,7 +142,7 @@ function M.setup(opts)
   -- Buffers that were already open when setup ran.
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr)
-      and vim.tbl_contains(filetypes, vim.api.nvim_buf_get_option(bufnr, 'filetype')) then
+      and vim.tbl_contains(filetypes, vim.bo[bufnr].filetype) then
       attach(opts, bufnr)
     end
   end
@@ -273,19 +273,19 @@ local function show_markdown(name, markdown)
     if bufnr == -1 then
       bufnr = vim.api.nvim_get_current_buf()
       vim.api.nvim_buf_set_name(bufnr, name)
-      vim.api.nvim_buf_set_option(bufnr, 'buftype', 'nofile')
-      vim.api.nvim_buf_set_option(bufnr, 'bufhidden', 'hide')
-      vim.api.nvim_buf_set_option(bufnr, 'swapfile', false)
-      vim.api.nvim_buf_set_option(bufnr, 'filetype', 'markdown')
+      vim.bo[bufnr].buftype = 'nofile'
+      vim.bo[bufnr].bufhidden = 'hide'
+      vim.bo[bufnr].swapfile = false
+      vim.bo[bufnr].filetype = 'markdown'
     else
       local scratch = vim.api.nvim_get_current_buf()
       vim.api.nvim_win_set_buf(0, bufnr)
       vim.api.nvim_buf_delete(scratch, { force = true })
     end
   end
-  vim.api.nvim_buf_set_option(bufnr, 'modifiable', true)
+  vim.bo[bufnr].modifiable = true
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(markdown, '\n', { plain = true }))
-  vim.api.nvim_buf_set_option(bufnr, 'modifiable', false)
+  vim.bo[bufnr].modifiable = false
   return bufnr
 end
 
