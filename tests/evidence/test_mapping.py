@@ -90,6 +90,7 @@ def test_stdlib_module_cache_and_cgo_frames_are_not_workspace(svc):
     assert ws.resolve("github.com/x/y@v1.2.3/z.go", "github.com/x/y.Z").where is Where.EXTERNAL
     assert ws.resolve("/home/u/go/pkg/mod/github.com/x/y@v1.2.3/z.go", "github.com/x/y.Z").where is Where.EXTERNAL
     assert ws.resolve("_cgo_gotypes.go", "main._Cfunc_run").where is Where.EXTERNAL
+    assert ws.resolve("_testmain.go", "main.main").where is Where.EXTERNAL
     assert ws.resolve("/home/ci/other/thing.go", "example.com/other.F").where is Where.UNRESOLVED
 
 

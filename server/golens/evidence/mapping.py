@@ -295,8 +295,9 @@ class Workspace:
         if not file or not file.endswith(".go"):
             return Resolution(Where.STDLIB if is_stdlib_package(package_of(func)) else Where.UNRESOLVED)
         norm = file.replace("\\", "/")
-        if norm.rsplit("/", 1)[-1].startswith("_cgo_"):
-            return Resolution(Where.EXTERNAL)  # written by cgo at build time, never in the workspace
+        base = norm.rsplit("/", 1)[-1]
+        if base.startswith("_cgo_") or base == "_testmain.go":
+            return Resolution(Where.EXTERNAL)  # written by cgo / go test at build time, never in the workspace
         # Module cache (either shape): a versioned path element.
         if re.search(r"@v\d[^/]*/", norm):
             return Resolution(Where.EXTERNAL)
