@@ -125,7 +125,8 @@ def _derives_from(value: Node, names: set[str], handler: Handler, file: FileCont
     if args is None or not args.named_children:
         return False
     parent = args.named_children[0]
-    return (parent.type == "identifier" and parent.text.decode() in names) or is_request_context_call(parent, handler.request)
+    return (parent.type == "identifier" and parent.text.decode() in names) or \
+        is_request_context_call(parent, handler.request) or _derives_from(parent, names, handler, file)
 
 
 def references_request_context(node: Node, handler: Handler, ctx_names: set[str]) -> bool:
