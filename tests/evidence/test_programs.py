@@ -140,7 +140,10 @@ def test_flight_recorder(path):
     te = evidence(path)
     assert shape(te) == [("GT201", 32, "sync.Mutex", 4, None)]
     e = te.evidence[0]
-    assert 140 <= e.stats.count <= 160 and [s.line for s, _ in e.related] == [34]
+    # The recorder keeps at least its 50 ms MinAge of the 4 × 40 contended acquisitions: each
+    # wait is about 3 sleeps of 0.5 ms + scheduling.
+    assert 30 <= e.stats.count <= 160 and [s.line for s, _ in e.related] == [34]
+    assert 1 * MS < e.stats.p50 < 10 * MS
 
 
 @pytest.mark.parametrize("path", traces_of("println_loop"), ids=lambda p: p.stem)
