@@ -104,6 +104,20 @@ local function hover_result(client, bufnr, row, col)
   return res[client.id] and res[client.id].result
 end
 
+-- A markdown table: a row with pipes followed by a separator row such as `| --- | ---: |` (a
+-- bare `---` is the rule between hover sections, not a table).
+local function has_table(text)
+  local previous
+  for line in vim.gsplit(text, '\n', true) do
+    if previous and previous:find('|', 1, true) and line:find('|', 1, true)
+      and line:match('^[%s|:%-]+$') and line:find('---', 1, true) then
+      return true
+    end
+    previous = line
+  end
+  return false
+end
+
 local function lines(bufnr)
   return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
 end
@@ -313,8 +327,7 @@ local function main()
     check(#notes > 0 and note_matching('.', vim.log.levels.ERROR) == nil, ':GolensLoadTrace answered without error', notes)
     if td[1] then
       text = hover_text(td[1].lnum, td[1].col)
-      check(text ~= nil and text:find('|', 1, true) ~= nil and text:find('\n%s*|?[-:| ]*%-%-%-', 1) ~= nil,
-        'hover on trace evidence shows a table', text)
+      check(text ~= nil and has_table(text), 'hover on trace evidence shows a table', text)
     end
     if golens.offers(client, golens.commands.trace_summary) then
       cond('trace-summary', true)
