@@ -36,7 +36,11 @@ TOOLCHAINS = {
 MIN_VERSION = {"iter_pull": (1, 23), "flight_recorder": (1, 25)}
 
 # Extra environment per program when it runs.
-RUN_ENV = {"multigen": {"GODEBUG": "traceadvanceperiod=10000000"}}
+RUN_ENV = {
+    "multigen": {"GODEBUG": "traceadvanceperiod=10000000"},
+    # Short generations so the snapshot starts well after generation 1.
+    "flight_recorder": {"GODEBUG": "traceadvanceperiod=10000000"},
+}
 
 PROGRAMS = sorted(
     p.name for p in TRACES.iterdir() if p.is_dir() and any(p.glob("*.go"))
@@ -80,17 +84,25 @@ def build_and_run(go: Path, short: str, program: str, workdir: Path) -> Path | N
         CGO_ENABLED="1" if uses_cgo else "0",
     )
     env.pop("GODEBUG", None)
-    binary = workdir / f"{program}-{short}"
-    subprocess.run(
-        [str(go), "build", "-o", str(binary), f"./{program}"],
-        cwd=TRACES,
-        env=env,
-        check=True,
-    )
     out = TRACES / program / f"go{short}.trace"
     run_env = dict(env)
     run_env.update(RUN_ENV.get(program, {}))
-    subprocess.run([str(binary), str(out)], cwd=workdir, env=run_env, check=True, timeout=120)
+    if not (TRACES / program / "main.go").exists():
+        # A test-only package: traced by `go test -trace`, as users often do.
+        subprocess.run(
+            [str(go), "test", "-count=1", f"-trace={out}", f"./{program}"],
+            cwd=TRACES,
+            env=run_env,
+            check=True,
+            timeout=300,
+            stdout=subprocess.DEVNULL,
+        )
+        for leftover in (TRACES / program).glob("*.test"):
+            leftover.unlink()
+    else:
+        binary = workdir / f"{program}-{short}"
+        subprocess.run([str(go), "build", "-o", str(binary), f"./{program}"], cwd=TRACES, env=env, check=True)
+        subprocess.run([str(binary), str(out)], cwd=workdir, env=run_env, check=True, timeout=120)
     data = out.read_bytes()
     for bad in FORBIDDEN:
         if bad in data:

@@ -513,8 +513,9 @@ class _GenState:
             cl = recs.get(cur)
             if cl is None:
                 cl = recs[cur] = array("q")
-        rs = 0
-        sub = 0
+        # k: sort key of the current goroutine's next local record, i.e.
+        # (seq of the event that put it on this M) << 32 | position after it.
+        k = 0
         min_tick = self.min_tick
         max_tick = self.max_tick
         for b in batches:
@@ -522,32 +523,27 @@ class _GenState:
             n = len(vals)
             i = 0
             t = b.ts
-            first_t = None
             try:
                 while i < n:
                     ev = vals[i]
-                    if ev > 48:
-                        i, t = self._other(vals, i, t, b)
-                        continue
                     if ev == 22:  # GoSyscallBegin p_seq stack
                         t += vals[i + 1]
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 8 | smap[vals[i + 3]] << 15])
+                        k += 1
+                        cl.fromlist([k, t, 8 | smap[vals[i + 3]] << 15])
                         i += 4
                     elif ev == 23:  # GoSyscallEnd
                         t += vals[i + 1]
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 9])
+                        k += 1
+                        cl.fromlist([k, t, 9])
                         i += 2
                     elif ev == 16:  # GoStart g seq
                         t += vals[i + 1]
                         cur = vals[i + 2]
-                        rs = vals[i + 3] << 32
-                        sub = 0
+                        k = vals[i + 3] << 32
                         cl = recs.get(cur)
                         if cl is None:
                             cl = recs[cur] = array("q")
-                        cl.fromlist([rs, t, 4])
+                        cl.fromlist([k, t, 4])
                         i += 4
                     elif ev == 21:  # GoUnblock g seq stack
                         t += vals[i + 1]
@@ -559,8 +555,8 @@ class _GenState:
                         i += 5
                     elif ev == 20:  # GoBlock reason stack
                         t += vals[i + 1]
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 6 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
+                        k += 1
+                        cl.fromlist([k, t, 6 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
                         cur = cl = None
                         i += 4
                     elif ev == 37:  # HeapAlloc
@@ -577,14 +573,14 @@ class _GenState:
                         i += 2
                     elif ev == 19:  # GoStop reason stack
                         t += vals[i + 1]
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 5 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
+                        k += 1
+                        cl.fromlist([k, t, 5 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
                         cur = cl = None
                         i += 4
                     elif ev == 24:  # GoSyscallEndBlocked
                         t += vals[i + 1]
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 10])
+                        k += 1
+                        cl.fromlist([k, t, 10])
                         cur = cl = None
                         i += 2
                     elif ev == 32:  # GCSweepBegin stack
@@ -611,8 +607,8 @@ class _GenState:
                         i += 5
                     elif ev == 17:  # GoDestroy
                         t += vals[i + 1]
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 11])
+                        k += 1
+                        cl.fromlist([k, t, 11])
                         cur = cl = None
                         i += 2
                     elif ev == 25 or ev == 48:  # GoStatus(Stack) g m status [stack]
@@ -633,7 +629,7 @@ class _GenState:
                         if m != NO_THREAD and (state == GoState.RUNNING or (state == GoState.SYSCALL and mid == m)):
                             cur = g
                             cl = l
-                            rs = sub = 0
+                            k = 0
                         elif state == GoState.SYSCALL:
                             if mid == NO_THREAD:
                                 raise _Bad(f"goroutine {g} in a syscall without a thread")
@@ -645,15 +641,14 @@ class _GenState:
                         t += vals[i + 1]
                         g = vals[i + 2]
                         s = vals[i + 3] << 32
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 14 if ev == 45 else 15])
+                        k += 1
+                        cl.fromlist([k, t, 14 if ev == 45 else 15])
                         cl = recs.get(g)
                         if cl is None:
                             cl = recs[g] = array("q")
                         cl.fromlist([s, t, 7, s | 1, t, 4])
                         cur = g
-                        rs = s
-                        sub = 1
+                        k = s | 1
                         i += 4
                     elif ev == 15:  # GoCreateSyscall new_g
                         t += vals[i + 1]
@@ -663,21 +658,24 @@ class _GenState:
                             cl = recs[cur] = array("q")
                         cl.fromlist([0, t, 3])
                         self.creates.append((cur, t, None, 0, 0))
-                        rs = sub = 0
+                        k = 0
                         i += 3
                     elif ev == 18:  # GoDestroySyscall
                         t += vals[i + 1]
-                        sub += 1
-                        cl.fromlist([rs + sub, t, 12])
+                        k += 1
+                        cl.fromlist([k, t, 12])
                         cur = cl = None
                         i += 2
+                    elif ev > 48:
+                        i, t = self._other(vals, i, t, b)
                     else:
                         i, t = self._rare(ev, vals, i, t, b, m, cur)
-                    if first_t is None:
-                        first_t = t
             except (IndexError, _MissingID, AttributeError, _Bad, _BadType) as e:
                 raise self._error(e, vals, i, b, m) from None
-            if first_t is not None:
+            if n > 1:
+                # The first event's time: its dt is the second token (or is
+                # folded into the first for experimental event ids).
+                first_t = b.ts + (vals[1] if vals[0] < 128 else vals[0] >> 7)
                 if min_tick is None or first_t < min_tick:
                     min_tick = first_t
                 if t > max_tick:

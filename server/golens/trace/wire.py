@@ -163,7 +163,15 @@ class _TokenValues(dict):
     """bytes token -> varint value; one- and two-byte tokens are precomputed."""
 
     def __missing__(self, tok: bytes) -> int:
-        if len(tok) > 10:
+        n = len(tok)
+        if n == 3:
+            # Sequence numbers of busy goroutines/Ps are 3-byte varints that
+            # recur across goroutines; a bounded cache keeps them in C.
+            value = (tok[0] & 0x7F) | (tok[1] & 0x7F) << 7 | tok[2] << 14
+            if len(self) < _CACHE_LIMIT:
+                self[tok] = value
+            return value
+        if n > 10:
             raise _BadToken("varint longer than 10 bytes")
         value = 0
         shift = 0
@@ -172,10 +180,6 @@ class _TokenValues(dict):
             shift += 7
         if value >> 64:
             raise _BadToken("varint overflows 64 bits")
-        if len(tok) == 3 and len(self) < _CACHE_LIMIT:
-            # Sequence numbers of busy goroutines/Ps are 3-byte varints that
-            # recur across goroutines; a bounded cache keeps them in C.
-            self[tok] = value
         return value
 
 
