@@ -148,6 +148,21 @@ async function around(page, locator, pad) {
   };
 }
 
+/** The smallest clip holding all the given parts of the workbench. */
+async function union(page, selectors) {
+  const boxes = [];
+  for (const selector of selectors) {
+    boxes.push(await page.locator(selector).first().boundingBox());
+  }
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  return {
+    x, y,
+    width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
+    height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
+  };
+}
+
 async function openFile(page, folder, file) {
   const explorer = page.locator('.explorer-folders-view');
   const item = (label) => explorer.locator(`.monaco-list-row[aria-label="${label}"], .monaco-list-row:has(.label-name:text-is("${label}"))`).first();
@@ -320,7 +335,7 @@ async function trustedSession() {
       throw new Error(`Problems entry lacks the message or source: ${problemText}`);
     }
     results.push(`problems: ${problemText.trim()}`);
-    await shot(page, 'diagnostic');
+    await shot(page, 'diagnostic', await union(page, ['.part.editor', '.part.panel']));
     mark('Problems entry checked');
     await page.keyboard.press('Control+Shift+M'); // close the panel again: more room for the hover
 
@@ -457,6 +472,7 @@ async function untrustedSession() {
     const status = await statusItem(page);
     await waitFor('status bar "static only"', async () => /static only/.test(await status.innerText()), 15000);
     await shot(page, 'untrusted');
+    await shot(page, 'untrusted-statusbar', await around(page, status, { left: 240, top: 4, right: 140, bottom: 4 }));
     if (fs.existsSync(marker)) {
       throw new Error('the server path from the untrusted workspace settings was run');
     }
