@@ -2,6 +2,7 @@
 snapshots of real editors. Positions are computed here independently of the server's code."""
 
 import asyncio
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -176,6 +177,20 @@ async def start(client: GolensClient, name: str, root: Path, settings: dict | No
     client.encoding = str(result.capabilities.position_encoding or "utf-16")
     client.pull = result.capabilities.diagnostic_provider is not None
     return result
+
+
+@contextlib.asynccontextmanager
+async def session(name: str, root: Path, settings: dict | None = None):
+    """A client started by hand, for tests that need settings in place before initialize."""
+    client = await CONFIG.start()
+    try:
+        await start(client, name, root, settings=settings)
+        yield client
+        await client.shutdown_session()
+    finally:
+        if client._server is not None and client._server.returncode is None:
+            client._server.kill()  # a failed test must not leave stop() waiting for the server
+        await client.stop()
 
 
 @pytest.fixture

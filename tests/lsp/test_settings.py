@@ -7,7 +7,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 
-from conftest import CONFIG, GolensClient, start
+from conftest import CONFIG, GolensClient, session, start
 from test_session import LOST_CANCEL, flagged_range
 
 
@@ -78,36 +78,24 @@ async def test_project_file_is_the_base_and_editor_settings_win(workspace):
     (workspace / "pkg").mkdir()
     uri = (workspace / "pkg" / "a.go").as_uri()
     for settings, expected in (({}, 0), ({"enable": ["GL201"]}, 1)):
-        client = await CONFIG.start()
-        try:
-            await start(client, "vscode", workspace, settings=settings)
+        async with session("vscode", workspace, settings=settings) as client:
             client.open(uri, LOST_CANCEL)
             assert len(await client.get_diagnostics(uri)) == expected, settings
-            await client.shutdown_session()
-        finally:
-            await client.stop()
 
 
 async def test_bad_settings_are_reported_and_the_rest_applies(workspace):
-    client = await CONFIG.start()
-    try:
-        await start(client, "vscode", workspace, settings={
-            "disable": ["GL999"], "severity": {"GL201": "fatal"}, "diagnostics": {"debounceMs": "soon"}})
+    async with session("vscode", workspace, settings={
+            "disable": ["GL999"], "severity": {"GL201": "fatal"}, "diagnostics": {"debounceMs": "soon"}}) as client:
         uri = (workspace / "a.go").as_uri()
         client.open(uri, LOST_CANCEL)
         [diag] = await client.get_diagnostics(uri)
         assert diag.severity == types.DiagnosticSeverity.Warning  # the rule's own severity
         log = client.log_text()
         assert "GL999" in log and "fatal" in log and "debounceMs" in log
-        await client.shutdown_session()
-    finally:
-        await client.stop()
 
 
 async def test_debounce_coalesces_a_burst_into_one_publication(workspace):
-    client = await CONFIG.start()
-    try:
-        await start(client, "vscode", workspace, settings={"diagnostics": {"debounceMs": 300}})
+    async with session("vscode", workspace, settings={"diagnostics": {"debounceMs": 300}}) as client:
         uri = (workspace / "a.go").as_uri()
         client.open(uri, LOST_CANCEL)
         await client.get_diagnostics(uri)
@@ -119,9 +107,6 @@ async def test_debounce_coalesces_a_burst_into_one_publication(workspace):
         burst = [p for p in client.published[mark:] if p.uri == uri]
         assert [p.version for p in burst] == [11]
         assert diags[0].range == flagged_range(client, uri)
-        await client.shutdown_session()
-    finally:
-        await client.stop()
 
 
 async def test_no_publication_describes_another_version(vscode, workspace):

@@ -11,6 +11,8 @@ import sys
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from golens import __version__
 from golens.engine import CheckResult, Engine
@@ -36,9 +38,35 @@ SETTINGS_WAIT_SECONDS = 2.0
 GO_LANGUAGE_IDS = frozenset({"go"})
 
 
+class GolensProtocol(LanguageServerProtocol):
+    """pygls's protocol, except that a failure to update pygls's own copy of a document (an
+    unknown URI, a range its line splitting disagrees with) no longer keeps our handler from
+    running: our documents are the ones that matter, and they must see every edit."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        try:
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        except Exception as exc:
+            log.debug("pygls could not apply a change to %s: %r", params.text_document.uri, exc)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
+        try:
+            self.workspace.remove_text_document(params.text_document.uri)
+        except Exception as exc:
+            log.debug("pygls did not know %s: %r", params.text_document.uri, exc)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
 class GolensServer(LanguageServer):
     def __init__(self, engine: Engine | None = None):
-        super().__init__("golens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("golens", __version__, protocol_cls=GolensProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.engine = engine or Engine()
         self.documents = DocumentStore()
         self.settings = ConfigManager(self.engine.registry, self.log_warning)
