@@ -64,8 +64,8 @@ def generate(go: str, out: Path, size_mb: int, period_ms: int) -> None:
     subprocess.run([str(binary), str(out), str(size_mb)], env=env, check=True, timeout=300)
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, bytes]:
-    """Run cmd; return (wall seconds, peak RSS bytes, stdout)."""
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, bytes]:
+    """Run cmd; return (wall seconds, CPU seconds, peak RSS bytes, stdout)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
     out = proc.stdout.read()
@@ -74,7 +74,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
-    return wall, usage.ru_maxrss * 1024, out
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out
 
 
 def main() -> int:
@@ -95,20 +95,24 @@ def main() -> int:
 
     # Warm the page cache so both readers start equal.
     path.read_bytes()
-    go_wall, go_rss, _ = timed([go, "tool", "trace", "-d=footprint", str(path)], env=go_env())
+    go_wall, go_cpu, go_rss, _ = timed([go, "tool", "trace", "-d=footprint", str(path)], env=go_env())
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "server") + os.pathsep + env.get("PYTHONPATH", "")
-    py_wall, py_rss, out = timed([sys.executable, "-c", CHILD, str(path)], env=env)
+    py_wall, py_cpu, py_rss, out = timed([sys.executable, "-c", CHILD, str(path)], env=env)
     info = json.loads(out)
 
     ratio = py_wall / go_wall
     rss_factor = py_rss / size
     print(f"trace: {path.name}  {mb:.1f} MB, {info['generations']} generations, "
           f"{info['goroutines']} goroutines, {info['events']:,} events, {info['transitions']:,} transitions")
-    print(f"{'reader':<36} {'wall s':>8} {'MB/s':>8} {'Mevents/s':>10} {'peak RSS MB':>12}")
-    print(f"{'go tool trace -d=footprint':<36} {go_wall:8.2f} {mb / go_wall:8.1f} {info['events'] / go_wall / 1e6:10.2f} {go_rss / 1e6:12.1f}")
-    print(f"{'golens read_trace (timelines)':<36} {py_wall:8.2f} {mb / py_wall:8.1f} {info['events'] / py_wall / 1e6:10.2f} {py_rss / 1e6:12.1f}")
-    print(f"ratio golens/footprint: {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    print(f"{'reader':<32} {'wall s':>7} {'CPU s':>7} {'MB/s':>7} {'Mevents/s':>10} {'peak RSS MB':>12}")
+    for name, wall, cpu, rss in (("go tool trace -d=footprint", go_wall, go_cpu, go_rss),
+                                 ("golens read_trace (timelines)", py_wall, py_cpu, py_rss)):
+        print(f"{name:<32} {wall:7.2f} {cpu:7.2f} {mb / wall:7.1f} {info['events'] / wall / 1e6:10.2f} {rss / 1e6:12.1f}")
+    load = os.getloadavg()[0]
+    print(f"ratio golens/footprint: {ratio:.2f}x wall, {py_cpu / go_cpu:.2f}x CPU "
+          f"(target <= {TARGET_RATIO:.0f}x wall: {'met' if ratio <= TARGET_RATIO else 'NOT met'}; "
+          f"load average {load:.1f} on {os.cpu_count()} CPUs)")
     print(f"golens peak RSS / trace size: {rss_factor:.2f}x (target <= {TARGET_RSS_FACTOR:.0f}x: "
           f"{'met' if rss_factor <= TARGET_RSS_FACTOR else 'NOT met'})")
     return 0

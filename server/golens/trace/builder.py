@@ -508,11 +508,12 @@ class _GenState:
         side = self.side
         counts = self.b.counts
         cur = self.cur_g.get(m) if m != NO_THREAD else None
-        cl = None
+        cl = clf = None
         if cur is not None:
             cl = recs.get(cur)
             if cl is None:
                 cl = recs[cur] = array("q")
+            clf = cl.fromlist
         # k: sort key of the current goroutine's next local record, i.e.
         # (seq of the event that put it on this M) << 32 | position after it.
         k = 0
@@ -529,12 +530,12 @@ class _GenState:
                     if ev == 22:  # GoSyscallBegin p_seq stack
                         t += vals[i + 1]
                         k += 1
-                        cl.fromlist([k, t, 8 | smap[vals[i + 3]] << 15])
+                        clf([k, t, 8 | smap[vals[i + 3]] << 15])
                         i += 4
                     elif ev == 23:  # GoSyscallEnd
                         t += vals[i + 1]
                         k += 1
-                        cl.fromlist([k, t, 9])
+                        clf([k, t, 9])
                         i += 2
                     elif ev == 16:  # GoStart g seq
                         t += vals[i + 1]
@@ -543,7 +544,8 @@ class _GenState:
                         cl = recs.get(cur)
                         if cl is None:
                             cl = recs[cur] = array("q")
-                        cl.fromlist([k, t, 4])
+                        clf = cl.fromlist
+                        clf([k, t, 4])
                         i += 4
                     elif ev == 21:  # GoUnblock g seq stack
                         t += vals[i + 1]
@@ -556,8 +558,8 @@ class _GenState:
                     elif ev == 20:  # GoBlock reason stack
                         t += vals[i + 1]
                         k += 1
-                        cl.fromlist([k, t, 6 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
-                        cur = cl = None
+                        clf([k, t, 6 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
+                        cur = cl = clf = None
                         i += 4
                     elif ev == 37:  # HeapAlloc
                         t += vals[i + 1]
@@ -574,14 +576,14 @@ class _GenState:
                     elif ev == 19:  # GoStop reason stack
                         t += vals[i + 1]
                         k += 1
-                        cl.fromlist([k, t, 5 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
-                        cur = cl = None
+                        clf([k, t, 5 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
+                        cur = cl = clf = None
                         i += 4
                     elif ev == 24:  # GoSyscallEndBlocked
                         t += vals[i + 1]
                         k += 1
-                        cl.fromlist([k, t, 10])
-                        cur = cl = None
+                        clf([k, t, 10])
+                        cur = cl = clf = None
                         i += 2
                     elif ev == 32:  # GCSweepBegin stack
                         counts[32] += 1
@@ -608,8 +610,8 @@ class _GenState:
                     elif ev == 17:  # GoDestroy
                         t += vals[i + 1]
                         k += 1
-                        cl.fromlist([k, t, 11])
-                        cur = cl = None
+                        clf([k, t, 11])
+                        cur = cl = clf = None
                         i += 2
                     elif ev == 25 or ev == 48:  # GoStatus(Stack) g m status [stack]
                         if ev == 48 and not self.b.valid[48]:
@@ -629,6 +631,7 @@ class _GenState:
                         if m != NO_THREAD and (state == GoState.RUNNING or (state == GoState.SYSCALL and mid == m)):
                             cur = g
                             cl = l
+                            clf = l.fromlist
                             k = 0
                         elif state == GoState.SYSCALL:
                             if mid == NO_THREAD:
@@ -642,11 +645,12 @@ class _GenState:
                         g = vals[i + 2]
                         s = vals[i + 3] << 32
                         k += 1
-                        cl.fromlist([k, t, 14 if ev == 45 else 15])
+                        clf([k, t, 14 if ev == 45 else 15])
                         cl = recs.get(g)
                         if cl is None:
                             cl = recs[g] = array("q")
-                        cl.fromlist([s, t, 7, s | 1, t, 4])
+                        clf = cl.fromlist
+                        clf([s, t, 7, s | 1, t, 4])
                         cur = g
                         k = s | 1
                         i += 4
@@ -656,21 +660,22 @@ class _GenState:
                         cl = recs.get(cur)
                         if cl is None:
                             cl = recs[cur] = array("q")
-                        cl.fromlist([0, t, 3])
+                        clf = cl.fromlist
+                        clf([0, t, 3])
                         self.creates.append((cur, t, None, 0, 0))
                         k = 0
                         i += 3
                     elif ev == 18:  # GoDestroySyscall
                         t += vals[i + 1]
                         k += 1
-                        cl.fromlist([k, t, 12])
-                        cur = cl = None
+                        clf([k, t, 12])
+                        cur = cl = clf = None
                         i += 2
                     elif ev > 48:
                         i, t = self._other(vals, i, t, b)
                     else:
                         i, t = self._rare(ev, vals, i, t, b, m, cur)
-            except (IndexError, _MissingID, AttributeError, _Bad, _BadType) as e:
+            except (IndexError, _MissingID, AttributeError, TypeError, _Bad, _BadType) as e:
                 raise self._error(e, vals, i, b, m) from None
             if n > 1:
                 # The first event's time: its dt is the second token (or is
