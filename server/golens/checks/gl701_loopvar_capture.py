@@ -1,0 +1,240 @@
+from tree_sitter import Node
+
+from golens.findings import Severity
+from golens.syntax import Unit
+from golens.syntax.calls import call_arguments, call_target, selector_parts
+from golens.syntax.paths import statements_of
+from golens.syntax.selects import assigned_expressions, received_channel
+from golens.syntax.unit import FUNCTION_TYPES, walk_named
+
+ERRGROUP = "golang.org/x/sync/errgroup"
+
+
+def check(unit: Unit):
+    if not unit.file.go_below(22):
+        return  # per-iteration loop variables since Go 1.22
+    for loop in unit.nodes("for_statement"):
+        if loop.has_error:
+            continue
+        variables = _loop_variables(loop)
+        body = loop.child_by_field_name("body")
+        if not variables or body is None:
+            continue
+        for statement, literal, how in _deferred_literals(body, unit):
+            names = _own_names(literal)
+            for variable in variables:
+                name = variable.text
+                if name in names or _redeclared_before(body, name, statement):
+                    continue
+                use = next((i for i in walk_named(literal.child_by_field_name("body") or literal)
+                            if i.type == "identifier" and i.text == name and not _is_key(i)), None)
+                if use is None:
+                    continue
+                severity = None
+                if how == "go" and not _is_last(statement, body):
+                    if _waits_after(statement, body):
+                        continue
+                    severity = Severity.INFORMATION
+                text = name.decode("utf-8", "replace")
+                yield unit.report(
+                    use,
+                    f"the {how_text(how)} captures the loop variable {text}, which is shared by all "
+                    f"iterations before Go 1.22 (this module's go line is {unit.file.go_version}): "
+                    f"it may see a later value; copy it first ({text} := {text})",
+                    related=((variable, "declared once for the whole loop"),),
+                    data={"var": text, "variant": "copy-var", "how": how},
+                    severity=severity,
+                )
+
+
+def how_text(how: str) -> str:
+    return {"go": "goroutine", "defer": "deferred function", "errgroup": "errgroup goroutine",
+            "parallel-subtest": "parallel subtest"}[how]
+
+
+def _loop_variables(loop: Node) -> list[Node]:
+    for clause in loop.named_children:
+        if clause.type == "range_clause":
+            if not any(c.type == ":=" for c in clause.children):
+                return []
+            return [v for v in assigned_expressions(clause) if v.type == "identifier" and v.text != b"_"]
+        if clause.type == "for_clause":
+            init = clause.child_by_field_name("initializer")
+            if init is None or init.type != "short_var_declaration":
+                return []
+            return [v for v in assigned_expressions(init) if v.type == "identifier" and v.text != b"_"]
+    return []
+
+
+def _deferred_literals(body: Node, unit: Unit):
+    """(statement, literal, how) for function literals in the loop body that may run after the
+    iteration: `go func(){}()`, `defer func(){}()`, `g.Go(func() error {})` on an errgroup, and
+    `t.Run(name, func(t *testing.T) { t.Parallel(); ... })`."""
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTION_TYPES:
+            continue
+        if node.type in ("go_statement", "defer_statement") and node.named_children:
+            call = node.named_children[0]
+            function = call.child_by_field_name("function") if call.type == "call_expression" else None
+            if function is not None and function.type == "func_literal":
+                yield node, function, "go" if node.type == "go_statement" else "defer"
+        elif node.type == "call_expression":
+            found = _callback_literal(node, unit)
+            if found is not None:
+                yield _statement(node), found[0], found[1]
+        stack.extend(node.named_children)
+
+
+def _callback_literal(call: Node, unit: Unit) -> tuple[Node, str] | None:
+    parts = selector_parts(call.child_by_field_name("function"))
+    args = call_arguments(call)
+    if parts is None or not args or args[-1].type != "func_literal":
+        return None
+    literal = args[-1]
+    if parts[1] == "Go" and len(args) == 1 and _is_errgroup(parts[0], call, unit):
+        return literal, "errgroup"
+    if parts[1] == "Run" and len(args) == 2 and _parallel_subtest(literal, unit):
+        return literal, "parallel-subtest"
+    return None
+
+
+def _is_errgroup(receiver: Node, use: Node, unit: Unit) -> bool:
+    """`g` declared as errgroup.Group / *errgroup.Group or from errgroup.WithContext in the
+    enclosing functions."""
+    if receiver.type != "identifier" or ERRGROUP not in (p for _, p in unit.file.imports):
+        return False
+    name = receiver.text
+    function = use.parent
+    while function is not None:
+        if function.type in FUNCTION_TYPES:
+            for node in walk_named(function):
+                if node.start_byte >= use.start_byte:
+                    break
+                if node.type in ("var_spec", "parameter_declaration"):
+                    names = node.children_by_field_name("name")
+                    kind = node.child_by_field_name("type")
+                    if any(n.text == name for n in names) and kind is not None and _errgroup_type(kind, unit):
+                        return True
+                elif node.type == "short_var_declaration":
+                    targets = assigned_expressions(node)
+                    right = node.child_by_field_name("right")
+                    value = right.named_children[0] if right is not None and right.named_children else None
+                    if targets and targets[0].text == name and value is not None and \
+                            call_target(value, unit.file) == (ERRGROUP, "WithContext"):
+                        return True
+        function = function.parent
+    return False
+
+
+def _errgroup_type(kind: Node, unit: Unit) -> bool:
+    if kind.type == "pointer_type" and kind.named_children:
+        kind = kind.named_children[0]
+    if kind.type != "qualified_type":
+        return False
+    package, name = kind.child_by_field_name("package"), kind.child_by_field_name("name")
+    return package is not None and name is not None and name.text == b"Group" and \
+        unit.file.import_path(package.text.decode()) == ERRGROUP
+
+
+def _parallel_subtest(literal: Node, unit: Unit) -> bool:
+    params = literal.child_by_field_name("parameters")
+    decls = params.named_children if params is not None else []
+    if len(decls) != 1:
+        return False
+    kind = decls[0].child_by_field_name("type")
+    names = list(decls[0].children_by_field_name("name"))
+    if kind is None or kind.type != "pointer_type" or not names:
+        return False
+    inner = kind.named_children[0] if kind.named_children else None
+    if inner is None or inner.type != "qualified_type":
+        return False
+    package = inner.child_by_field_name("package")
+    if package is None or unit.file.import_path(package.text.decode()) != "testing":
+        return False
+    t = names[0].text
+    for statement in statements_of(literal.child_by_field_name("body")):
+        call = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+        parts = selector_parts(call.child_by_field_name("function")) if call is not None and call.type == "call_expression" else None
+        if parts is not None and parts[1] == "Parallel" and parts[0].text == t:
+            return True
+    return False
+
+
+def _statement(node: Node) -> Node:
+    while node.parent is not None and node.parent.type != "statement_list":
+        node = node.parent
+    return node
+
+
+def _own_names(literal: Node) -> set[bytes]:
+    """Parameters and locals of the literal: a capture of one of these names is not a capture."""
+    names: set[bytes] = set()
+    params = literal.child_by_field_name("parameters")
+    for decl in params.named_children if params is not None else ():
+        names.update(n.text for n in decl.children_by_field_name("name"))
+    for node in walk_named(literal):
+        if node.type in ("short_var_declaration", "var_spec", "range_clause"):
+            names.update(t.text for t in assigned_expressions(node) if t.type == "identifier")
+    return names
+
+
+def _redeclared_before(body: Node, name: bytes, statement: Node) -> bool:
+    """`v := v` (or any new v) in the loop body before the capturing statement."""
+    for node in walk_named(body, skip_function_literals=True):
+        if node.start_byte >= statement.start_byte:
+            return False
+        if node.type in ("short_var_declaration", "var_spec") and \
+                any(t.text == name for t in assigned_expressions(node) if t.type == "identifier"):
+            return True
+    return False
+
+
+def _is_last(statement: Node, body: Node) -> bool:
+    """Is `statement` the last one run in an iteration: the body's last statement, or the last
+    one of an if/else, switch or select that is itself last (vet's rule)?"""
+    current = statement
+    while True:
+        statements = current.parent
+        if statements is None or statements.type != "statement_list":
+            return False
+        siblings = [s for s in statements.named_children if s.type != "comment"]
+        if not siblings or siblings[-1] != current:
+            return False
+        owner = statements.parent
+        if owner == body:
+            return True
+        holder = owner.parent if owner is not None else None
+        if owner is not None and owner.type == "block" and holder is not None and holder.type == "if_statement":
+            while holder.parent is not None and holder.parent.type == "if_statement":
+                holder = holder.parent
+            current = holder
+        elif owner is not None and owner.type in ("expression_case", "default_case", "type_case", "communication_case"):
+            current = holder
+        else:
+            return False
+        if current is None:
+            return False
+
+
+def _waits_after(statement: Node, body: Node) -> bool:
+    """A receive or a `.Wait()` later in the iteration may wait for the goroutine."""
+    for node in walk_named(body, skip_function_literals=True):
+        if node.start_byte < statement.end_byte:
+            continue
+        if received_channel(node) is not None or node.type == "select_statement":
+            return True
+        if node.type == "call_expression":
+            parts = selector_parts(node.child_by_field_name("function"))
+            if parts is not None and parts[1] == "Wait":
+                return True
+    return False
+
+
+def _is_key(identifier: Node) -> bool:
+    """`T{v: 1}`: the key of a keyed element names a field, not the variable."""
+    parent = identifier.parent
+    grand = parent.parent if parent is not None else None
+    return parent is not None and parent.type == "literal_element" and grand is not None and \
+        grand.type == "keyed_element" and grand.named_children and grand.named_children[0] == parent
