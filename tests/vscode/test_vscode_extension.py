@@ -6,6 +6,7 @@ code-server); a failure there fails these tests rather than skipping them: a mac
 run them must say so.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -35,7 +36,18 @@ def run(cmd, *, cwd=CLIENT, timeout=600, env=None) -> subprocess.CompletedProces
 
 
 @pytest.fixture(scope="session")
-def tools() -> dict[str, str]:
+def checkout_lock():
+    """One run of these tests per checkout at a time: they share vscode-client/out and
+    node_modules, and other engineers' full test runs use the same checkout."""
+    lock_dir = REPO / ".cache"
+    lock_dir.mkdir(exist_ok=True)
+    with open(lock_dir / "vscode-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def tools(checkout_lock) -> dict[str, str]:
     """Runs the setup script; its stdout is KEY=VALUE lines (CODE_SERVER, CHROMIUM)."""
     result = run(["bash", str(REPO / "scripts" / "setup-vscode-e2e.sh")], cwd=REPO, timeout=1500)
     found = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)

@@ -22,6 +22,12 @@ export const SERVER_COMMANDS = {
 } as const;
 export const TRACE_STATUS_NOTIFICATION = 'golens/traceStatus';
 
+const COMMAND_TITLES: Record<string, string> = {
+  [SERVER_COMMANDS.loadTrace]: 'Load Trace',
+  [SERVER_COMMANDS.clearTrace]: 'Clear Trace',
+  [SERVER_COMMANDS.showTraceSummary]: 'Show Trace Summary',
+};
+
 // The extension's own command ids differ from the server's: the language client registers every
 // server command as a VS Code command of the same name, and two registrations of one id fail.
 export const COMMANDS = {
@@ -249,8 +255,8 @@ export class Golens implements vscode.Disposable {
 
   // -- server commands ----------------------------------------------------------------------------
 
-  /** Runs a server command, or says clearly why it cannot run. Undefined when it did not run. */
-  async serverCommand(command: string, args: unknown[] = []): Promise<{ result: unknown } | undefined> {
+  /** The running client if it implements `command`; otherwise says clearly why not. */
+  private async clientFor(command: string): Promise<Client | undefined> {
     await this.starting;
     const client = this.client;
     if (!client || this.state !== 'running') {
@@ -262,9 +268,19 @@ export class Golens implements vscode.Disposable {
       return undefined;
     }
     if (!serverSupports(client, command)) {
+      const what = COMMAND_TITLES[command] ?? command;
       void vscode.window.showWarningMessage(
-        `golens: this server (golens ${this.serverVersion}) does not support "${command}" yet. ` +
-        'Update golens (pip install -U golens) to use trace evidence.');
+        `golens: ${what} needs a newer golens server (this one, ${this.serverVersion}, lacks ${command}). ` +
+        'Update it: pip install -U golens');
+      return undefined;
+    }
+    return client;
+  }
+
+  /** Runs a server command, or says clearly why it cannot run. Undefined when it did not run. */
+  async serverCommand(command: string, args: unknown[] = []): Promise<{ result: unknown } | undefined> {
+    const client = await this.clientFor(command);
+    if (!client) {
       return undefined;
     }
     try {
@@ -297,6 +313,10 @@ export class Golens implements vscode.Disposable {
 
   async loadTrace(uri?: vscode.Uri): Promise<void> {
     if (this.refuseUntrusted('loading a trace')) {
+      return;
+    }
+    // Before the file picker: no point choosing a file the server cannot load.
+    if (!await this.clientFor(SERVER_COMMANDS.loadTrace)) {
       return;
     }
     let target = uri instanceof vscode.Uri ? uri : undefined;

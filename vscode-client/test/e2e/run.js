@@ -439,6 +439,21 @@ async function trustedSession() {
       mark('trace checked');
     }
 
+    if (!RUN_TRACE) {
+      // A server without the trace commands: each says so, nothing fails silently.
+      const toast = (command) => page.locator('.notification-toast', { hasText: `lacks ${command})` }).first();
+      await status.click();
+      await toast('golens.showTraceSummary').waitFor({ timeout: 15000 });
+      await runCommand(page, 'golens: Load Trace');
+      await toast('golens.loadTrace').waitFor({ timeout: 15000 });
+      if (await page.locator('.quick-input-widget input.input').isVisible()) {
+        throw new Error('a file picker opened for a server that cannot load traces');
+      }
+      await shot(page, 'trace-unsupported');
+      results.push('trace commands: the server lacks them and both the status bar click and Load Trace say so');
+      mark('unsupported trace commands checked');
+    }
+
     if (session.consoleErrors.some((e) => /golens/i.test(e))) {
       throw new Error(`browser console errors mention golens:\n${session.consoleErrors.join('\n')}`);
     }

@@ -175,13 +175,15 @@ test('changing golens.server.* restarts the server; other golens settings do not
 test('trace commands against a server without them: a clear warning, nothing sent', async () => {
   state.settings.globalValue['golens.server.path'] = fakeServer();
   await start({ commands: [] });
-  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/trace.out'));
+  await vscode.commands.executeCommand(COMMANDS.loadTrace);
+  assert.equal(state.openDialogShown, 0, 'no file picker for a server that cannot load the file');
   await vscode.commands.executeCommand(COMMANDS.showTraceSummary);
   assert.equal(clients[0].requests.length, 0);
   const warnings = state.messages.filter((m) => m.kind === 'warning');
   assert.equal(warnings.length, 2);
-  assert.match(warnings[0].message, /does not support "golens\.loadTrace"/);
-  assert.match(warnings[1].message, /does not support "golens\.showTraceSummary"/);
+  assert.match(warnings[0].message, /^golens: Load Trace needs a newer golens server \(this one, 0\.1\.0, lacks golens\.loadTrace\)/);
+  assert.match(warnings[1].message, /^golens: Show Trace Summary needs a newer .* lacks golens\.showTraceSummary/);
+  assert.match(warnings[1].message, /pip install -U golens/);
 });
 
 test('load, summary and clear go to the server; the status bar follows its answers and notifications', async () => {
@@ -194,6 +196,14 @@ test('load, summary and clear go to the server; the status bar follows its answe
   await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/h/go1.27.trace'));
   assert.deepEqual(client.requests[0], { command: 'golens.loadTrace', arguments: ['/ws/h/go1.27.trace'] });
   assert.equal(status().text, '$(pulse) go1.27.trace · just now · 18 goroutines · 3 leaked');
+
+  // From the file picker; a cancelled picker sends nothing.
+  await vscode.commands.executeCommand(COMMANDS.loadTrace);
+  assert.equal(client.requests.length, 1);
+  state.openDialogResult = [vscode.Uri.file('/ws/picked.trace')];
+  await vscode.commands.executeCommand(COMMANDS.loadTrace);
+  assert.equal(state.openDialogShown, 2);
+  assert.deepEqual(client.requests[1], { command: 'golens.loadTrace', arguments: ['/ws/picked.trace'] });
 
   client.replies[SERVER_COMMANDS.showTraceSummary] = '# Trace summary\n\n3 leaked goroutines';
   await vscode.commands.executeCommand(status().command as string);

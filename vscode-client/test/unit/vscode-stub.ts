@@ -26,6 +26,9 @@ export const state = {
   extensions: new Map<string, unknown>(),
   configListeners: [] as Array<(e: { affectsConfiguration(section: string): boolean }) => void>,
   statusItems: [] as StatusBarItem[],
+  /** What the file picker returns. */
+  openDialogResult: undefined as Uri[] | undefined,
+  openDialogShown: 0,
 };
 
 export function reset(): void {
@@ -44,6 +47,8 @@ export function reset(): void {
   state.extensions.clear();
   state.configListeners = [];
   state.statusItems = [];
+  state.openDialogResult = undefined;
+  state.openDialogShown = 0;
 }
 
 export class Uri {
@@ -150,7 +155,7 @@ export const window = {
   showErrorMessage: notify('error'),
   showWarningMessage: notify('warning'),
   showInformationMessage: notify('info'),
-  showOpenDialog: () => Promise.resolve(undefined),
+  showOpenDialog: () => { state.openDialogShown++; return Promise.resolve(state.openDialogResult); },
   showTextDocument: () => Promise.resolve(undefined),
   createOutputChannel(name: string) {
     return {
