@@ -49,14 +49,23 @@ def check(unit: Unit):
         if in_goroutine and not _loop_can_exit(loop):
             if _is_entry_point(outer, unit) or _only_started_from_entry(function, unit):
                 continue
-            if receiver is not None and _stopped_elsewhere(receiver, outer, unit):
-                continue
+            # Stop does not close the ticker's channel: a loop over t.C outlives t.Stop(), so
+            # a Stop elsewhere changes the explanation, not the verdict.
+            stopped = receiver is not None and _stopped_elsewhere(receiver, outer, unit)
+            if stopped:
+                message = (f"this goroutine loops on {_text(source)} with no way out: {_text(receiver)}.Stop() "
+                           f"does not close {_text(source)}, so after Stop the loop waits forever and the "
+                           f"goroutine leaks")
+            else:
+                message = (f"this goroutine loops on {_text(source)} forever: nothing can stop it, so it "
+                           f"and the ticker leak (stopping the ticker does not end a range over its channel)")
             yield unit.report(
                 source,
-                f"this goroutine loops on {_text(source)} forever: nothing can stop it, so it and the "
-                f"ticker leak (stopping the ticker does not end a range over its channel)",
-                data={"ticker": _text(receiver) if receiver is not None else None,
-                      "kind": "range-ticker" if loop.child_by_field_name("body") is not None else "select"},
+                message,
+                data={"stopped": stopped, "ticker": _text(receiver) if receiver is not None else None,
+                      "kind": "range-ticker" if any(c.type == "range_clause" for c in loop.named_children)
+                      else "select"},
+                severity=Severity.INFORMATION if unit.file.is_test else None,
             )
             continue
         if _is_time_tick(source, unit) and unit.file.go_below(23) and not in_goroutine:
