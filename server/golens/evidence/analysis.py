@@ -36,8 +36,18 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from golens.findings import Severity
-from golens.trace import Frame, GoState, Kind, Stack, Trace
-from golens.trace.model import Goroutine
+from golens.trace import Frame, GoState, Interval, Kind, Stack, Trace
+from itertools import chain
+
+from golens.trace.model import (KIND_BITS, KIND_TO, REASON_MASK, REASON_SHIFT, STACK_SHIFT, STATE_SHIFT,
+                                Goroutine)
+
+_KIND_TO = {int(k): int(v) for k, v in KIND_TO.items()}
+_KIND_TO = [(_KIND_TO.get(i, 0)) for i in range(16)]
+_STATUS, _BLOCK, _STOP, _SYSCALL_K, _UNBLOCK = int(Kind.STATUS), int(Kind.BLOCK), int(Kind.STOP), int(Kind.SYSCALL), int(Kind.UNBLOCK)
+_STATE_STACK = frozenset({_BLOCK, _STOP, _SYSCALL_K, _STATUS})
+_NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL = (int(GoState.NOT_EXIST), int(GoState.RUNNABLE),
+                                                       int(GoState.RUNNING), int(GoState.WAITING), int(GoState.SYSCALL))
 
 from .mapping import Resolution, TraceTime, Where, Workspace, stale_reason
 
@@ -372,6 +382,159 @@ def _is_main(g: Goroutine) -> bool:
     return g.existed_before_trace and g.start_function == "main.main"
 
 
+class _Walker:
+    """One pass over a goroutine's packed transition records, building its intervals on the fly.
+
+    This mirrors ``Goroutine.intervals()`` but reads the records directly: the analysis of a
+    large trace visits millions of intervals, and the namedtuple/enum objects the public
+    iterators build per record cost more than everything done with them here. Unlike
+    ``intervals()`` it also sees the transition that ends each interval (the unblocker's stack).
+    """
+
+    def __init__(self, trace: Trace, m: "_Mapper", th: Thresholds, line_stats, sched, sched_g, sys_lost, running):
+        self.trace = trace
+        self.m = m
+        self.th = th
+        self.line_stats = line_stats
+        self.sched = sched
+        self.sched_g = sched_g
+        self.sys_lost = sys_lost
+        self.running = running
+        self.reasons = trace.reasons
+        self._wait_ls: dict[tuple[int, int], LineStat | None] = {}
+        self._sys_ls: dict[int, LineStat | None] = {}
+
+    def _wait_stat(self, sid: int, ridx: int) -> LineStat | None:
+        key = (sid, ridx)
+        if key in self._wait_ls:
+            return self._wait_ls[key]
+        ls = None
+        reason = classify_wait(self.reasons[ridx], self.trace.stack(sid))
+        if reason != SYSTEM:
+            site = self.m.site(sid)
+            if site is not None:
+                k = ("blocked", site, reason)
+                ls = self.line_stats.get(k)
+                if ls is None:
+                    ls = self.line_stats[k] = LineStat(site, "blocked", reason)
+        self._wait_ls[key] = ls
+        return ls
+
+    def _sys_stat(self, sid: int) -> LineStat | None:
+        if sid in self._sys_ls:
+            return self._sys_ls[sid]
+        ls = None
+        site = self.m.site(sid)
+        if site is not None:
+            k = ("syscall", site, "")
+            ls = self.line_stats.get(k)
+            if ls is None:
+                ls = self.line_stats[k] = LineStat(site, "syscall", "syscall")
+        self._sys_ls[sid] = ls
+        return ls
+
+    def walk(self, g: Goroutine, csite: "Site | None"):
+        """Account every interval of g; returns the last one as Interval (or None)."""
+        tr = self.trace
+        trace_start, trace_end = tr.start_ns, tr.end_ns
+        gid = g.id
+        m = self.m
+        sched_list = self.sched[csite] if csite is not None else None
+        state = None
+        start = ridx = stack = 0
+        first = True
+        prev_state = prev_stack = None
+        cpu = cstart = 0
+        stops: Counter = Counter()
+        last = None
+        records = zip(g.times(), g._recs)
+        end_marker = (None, None)
+        for t, r in chain(records, (end_marker,)):
+            if r is None:
+                if state is None or state == _NOT_EXIST:
+                    break
+                t, kind, to, sid, is_open = max(trace_end, start), -1, None, 0, True
+            else:
+                kind = r & KIND_BITS
+                to = (r >> STATE_SHIFT) & 7 if kind == _STATUS else _KIND_TO[kind]
+                sid = r >> STACK_SHIFT
+                if kind == _STATUS and state is not None and to == state:
+                    if not stack:
+                        stack = sid
+                    continue
+                is_open = False
+            if state is not None and state != _NOT_EXIST:
+                end = t if t > start else start
+                d = end - start
+                if state == _WAITING:
+                    ls = self._wait_stat(stack, ridx)
+                    if ls is not None:
+                        if is_open:
+                            ls.open += 1
+                        else:
+                            ls.durations.append(d)
+                            if kind == _UNBLOCK and sid:
+                                ls.released.append(d)
+                                rsite = m.site(sid)
+                                if rsite is not None:
+                                    ls.releasers[rsite] += 1
+                        ls.goroutines.add(gid)
+                elif state == _SYSCALL:
+                    ls = self._sys_stat(stack)
+                    if ls is not None:
+                        ls.durations.append(d)
+                        ls.goroutines.add(gid)
+                elif state == _RUNNABLE:
+                    if not is_open:
+                        if prev_state == _SYSCALL:
+                            site = m.site(prev_stack)
+                            if site is not None:
+                                self.sys_lost[site].append(d)
+                        if sched_list is not None:
+                            sched_list.append(d)
+                            self.sched_g[csite].add(gid)
+                    if stack:
+                        s = m.site(stack)
+                        if s is not None:
+                            stops[s] += 1
+                # Running stretches: on-CPU time between blocking events.
+                if state == _RUNNING or state == _RUNNABLE:
+                    if cpu == 0 and state == _RUNNING and not stops:
+                        cstart = start
+                    if state == _RUNNING:
+                        cpu += d
+                else:
+                    if cpu >= self.th.running_min_ns:
+                        self._stretch(g, csite, cpu, cstart, start, stack, stops)
+                    cpu = 0
+                    stops = Counter()
+                prev_state, prev_stack = state, stack
+                last = (state, start, end, ridx, stack, is_open)
+            if r is None:
+                break
+            if first and kind == _STATUS and trace_start:
+                t = min(t, trace_start)
+            first = False
+            state = to
+            start = t
+            ridx = (r >> REASON_SHIFT) & REASON_MASK if kind in (_BLOCK, _STOP) else 0
+            stack = sid if kind in _STATE_STACK else 0
+        if cpu >= self.th.running_min_ns:
+            self._stretch(g, csite, cpu, cstart, trace_end, 0, stops)
+        if last is None:
+            return None
+        st, a, b, ri, sk, op = last
+        return Interval(GoState(st), a, b, self.reasons[ri], sk, op)
+
+    def _stretch(self, g, csite, cpu: int, start: int, stop: int, ending_stack: int, stops: Counter) -> None:
+        site = stops.most_common(1)[0][0] if stops else None
+        if site is None and ending_stack:
+            site = self.m.site(ending_stack)
+        site = site or csite
+        if site is not None:
+            self.running[site].append((cpu, max(0, stop - start), g.id))
+
+
 def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = None, *,
             trace_time: TraceTime | None = None, source: str = "") -> TraceEvidence:
     th = thresholds or Thresholds()
@@ -389,6 +552,7 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     ended_by_creation: Counter = Counter()
     parked_at_end: dict[int, tuple[str, Site | None, int, str]] = {}  # gid -> (reason, block site, wait ns, leaf)
     unattributed = 0
+    walker = _Walker(trace, m, th, line_stats, sched, sched_g, sys_lost, running)
 
     for g in trace.goroutines.values():
         if _is_system(g):
@@ -399,68 +563,7 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
                 by_creation[csite].append(g)
             else:
                 ended_by_creation[csite] += 1
-        prev = None
-        stretch_cpu = stretch_start = 0
-        stretch_stops: Counter = Counter()
-        last_iv = None
-        unblocks = {t.time: t.stack for t in g.transitions() if t.kind == Kind.UNBLOCK}
-        for iv in g.intervals():
-            state = iv.state
-            if state == GoState.WAITING:
-                stack = trace.stack(iv.stack)
-                reason = classify_wait(iv.reason, stack)
-                if reason != SYSTEM:
-                    site = m.site(iv.stack)
-                    if site is not None:
-                        ls = line_stats.get(("blocked", site, reason))
-                        if ls is None:
-                            ls = line_stats[("blocked", site, reason)] = LineStat(site, "blocked", reason)
-                        if iv.open:
-                            ls.open += 1
-                        else:
-                            ls.durations.append(iv.duration)
-                            by = unblocks.get(iv.end, 0)
-                            if by:
-                                ls.released.append(iv.duration)
-                                rsite = m.site(by)
-                                if rsite is not None:
-                                    ls.releasers[rsite] += 1
-                        ls.goroutines.add(g.id)
-            elif state == GoState.SYSCALL:
-                site = m.site(iv.stack)
-                if site is not None:
-                    ls = line_stats.get(("syscall", site, ""))
-                    if ls is None:
-                        ls = line_stats[("syscall", site, "")] = LineStat(site, "syscall", "syscall")
-                    ls.durations.append(iv.duration)
-                    ls.goroutines.add(g.id)
-            elif state == GoState.RUNNABLE:
-                if prev is not None and prev.state == GoState.SYSCALL:
-                    site = m.site(prev.stack)
-                    if site is not None and not iv.open:
-                        sys_lost[site].append(iv.duration)
-                if csite is not None and not iv.open:
-                    sched[csite].append(iv.duration)
-                    sched_g[csite].add(g.id)
-                if iv.stack:
-                    s = m.site(iv.stack)
-                    if s is not None:
-                        stretch_stops[s] += 1
-            # Running stretches: on-CPU time between blocking events.
-            if state in (GoState.RUNNING, GoState.RUNNABLE):
-                if stretch_cpu == 0 and state == GoState.RUNNING and not stretch_stops:
-                    stretch_start = iv.start
-                if state == GoState.RUNNING:
-                    stretch_cpu += iv.duration
-            else:
-                _close_stretch(m, running, g, csite, stretch_cpu, stretch_start, iv, stretch_stops, th)
-                stretch_cpu = 0
-                stretch_stops = Counter()
-            prev = iv
-            last_iv = iv
-        if stretch_cpu:
-            _close_stretch(m, running, g, csite, stretch_cpu, stretch_start, None, stretch_stops, th,
-                           end=trace.end_ns)
+        last_iv = walker.walk(g, csite)
         if g.alive_at_end and last_iv is not None and last_iv.state == GoState.WAITING and last_iv.open \
                 and not _is_main(g):
             stack = trace.stack(last_iv.stack)
@@ -511,19 +614,6 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     for ls in line_stats.values():
         stats_by_line[ls.site.key].append(ls)
     return TraceEvidence(evidence, summary, dict(stats_by_line), source=source, trace_time=when)
-
-
-def _close_stretch(m, running, g, csite, cpu, start, ending_iv, stops: Counter, th: Thresholds, end=None):
-    if cpu < th.running_min_ns:
-        return
-    site = stops.most_common(1)[0][0] if stops else None
-    if site is None and ending_iv is not None:
-        site = m.site(ending_iv.stack)
-    site = site or csite
-    if site is None:
-        return
-    stop = ending_iv.start if ending_iv is not None else end
-    running[site].append((cpu, max(0, stop - start), g.id))
 
 
 def _severity(base: Severity, site: Site) -> Severity:
