@@ -16,6 +16,7 @@ _HANDOFF = re.compile(rb"queue|enqueue|publish|metric", re.IGNORECASE)
 
 
 def check(unit: Unit):
+    hands_off: dict[int, bool] = {}  # per handler: one walk of its body, however many go statements
     for go in unit.nodes("go_statement"):
         call = go.named_children[0] if go.named_children else None
         if call is None or call.type != "call_expression":
@@ -31,7 +32,10 @@ def check(unit: Unit):
             continue
         if literal.type != "func_literal":
             literal = None
-        if _hands_off_connection(handler):
+        key = handler.function.start_byte
+        if key not in hands_off:
+            hands_off[key] = _hands_off_connection(handler)
+        if hands_off[key]:
             continue
         response_use = _response_use(call, handler)
         ctx_names = request_context_names(handler, unit.file)

@@ -16,11 +16,11 @@ def check(unit: Unit):
         body = loop.child_by_field_name("body")
         if body is None or loop.has_error:
             continue
+        handler = enclosing_handler(loop, unit.file)  # a parent climb: cheaper than the body walk
+        if handler is None:
+            continue
         sleep = _direct_sleep(body, unit)
         if sleep is None:
-            continue
-        handler = enclosing_handler(loop, unit.file)
-        if handler is None:
             continue
         ctx_names = request_context_names(handler, unit.file)
         if references_request_context(body, handler, ctx_names):
