@@ -83,14 +83,44 @@ def _response_use(call: Node, handler: Handler) -> Node | None:
     literal or its arguments)."""
     writer = handler.writer.encode() if handler.writer else None
     request = handler.request.encode() if handler.request else None
+    shadows = _redeclarations(handler, writer) if writer is not None else []
     for node in walk_named(call):
         if writer is not None and node.type == "identifier" and node.text == writer:
-            return node
+            if not any(s.start_byte <= node.start_byte < s.end_byte for s in shadows):
+                return node
         if request is not None and node.type == "selector_expression":
             parts = selector_parts(node)
             if parts is not None and parts[1] == "Body" and parts[0].type == "identifier" and parts[0].text == request:
                 return node
     return None
+
+
+def _redeclarations(handler: Handler, name: bytes) -> list[Node]:
+    """The scopes (loop, block, literal) in which the handler's body declares `name` again,
+    e.g. `for _, w := range writers`: there `w` is not the ResponseWriter."""
+    body = handler.function.child_by_field_name("body")
+    scopes: list[Node] = []
+    if body is None:
+        return scopes
+    for node in walk_named(body):
+        if node.type == "identifier" and node.text == name:
+            parent = node.parent
+            holder = parent.parent if parent is not None and parent.type == "expression_list" else parent
+            if holder is None:
+                continue
+            if holder.type == "range_clause" and holder.child_by_field_name("left") in (parent, node):
+                scopes.append(holder.parent)
+            elif holder.type == "short_var_declaration" and holder.child_by_field_name("left") in (parent, node):
+                block = holder.parent.parent if holder.parent is not None else None  # statement_list -> block
+                if block is not None:
+                    scopes.append(block)
+            elif holder.type in ("parameter_declaration", "var_spec"):
+                scope = holder
+                while scope is not None and scope.type not in ("func_literal", "block"):
+                    scope = scope.parent
+                if scope is not None:
+                    scopes.append(scope)
+    return scopes
 
 
 def _hands_off_connection(handler: Handler) -> bool:
