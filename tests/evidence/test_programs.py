@@ -155,17 +155,31 @@ def test_println_loop(path):
     assert e.stats.total > 0.05 * te.summary.duration_ns
 
 
+def src_line(program: str, needle: str, after: str = "") -> int:
+    """1-based line of the first `needle` after the first `after` in the program's main.go."""
+    lines = (TRACES / program / "main.go").read_text().splitlines()
+    start = next(i for i, l in enumerate(lines) if after in l) if after else 0
+    return next(i for i, l in enumerate(lines) if i >= start and needle in l) + 1
+
+
 @pytest.mark.parametrize("path", traces_of("select_busy"), ids=lambda p: p.stem)
 def test_select_busy(path):
+    import re
+
     te = evidence(path)
-    assert shape(te) == [
-        ("GT201", 33, "select", 1, None),  # blocking(): waits for work from main
-        ("GT501", 25, "running", 1, None),  # spin(): the Gosched line inside the default branch
-    ]
-    spin = one(te, "GT501", 25)
-    assert 10 * MS < spin.stats.max < 40 * MS  # ~20 × 1 ms of main's sleeps
-    sel = one(te, "GT201", 33)
-    assert sel.stats.count == 20 and [s.line for s, _ in sel.related] == [60]
+    blocking_select = src_line("select_busy", "select {", after="func blocking")
+    gosched = src_line("select_busy", "runtime.Gosched()")
+    send = src_line("select_busy", "work <- i")
+    rounds = int(re.search(r"for i := 0; i < (\d+); i\+\+ \{\n\t\twork <- i",
+                           (TRACES / "select_busy/main.go").read_text())[1])
+    assert shape(te) == sorted([
+        ("GT201", blocking_select, "select", 1, None),  # blocking(): waits for work from main
+        ("GT501", gosched, "running", 1, None),  # spin(): the Gosched line inside the default branch
+    ])
+    spin = one(te, "GT501", gosched)
+    assert spin.stats.max > 0.5 * te.summary.duration_ns  # spins for nearly the whole trace
+    sel = one(te, "GT201", blocking_select)
+    assert sel.stats.count == rounds and [s.line for s, _ in sel.related] == [send]
 
 
 @pytest.mark.parametrize("path", traces_of("ticker_loop"), ids=lambda p: p.stem)

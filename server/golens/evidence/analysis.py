@@ -22,7 +22,10 @@ The rules, and why their thresholds are what they are:
 * GT401 scheduling latency (runnable → running) by creation line, when p95 reaches
   ``sched_p95_ns`` over at least ``sched_min_samples`` waits.
 * GT501 running stretches (on CPU, preemptions and yields included, no blocking) of at least
-  ``running_min_ns``, at the line where the runtime found the goroutine when it preempted it.
+  ``running_min_ns`` in which the scheduler had to preempt (or the goroutine yielded) at least
+  ``running_min_preemptions`` times — a single long RUNNING interval can be the OS descheduling
+  the thread on a loaded machine, which the runtime cannot tell from work — reported at the line
+  where the runtime found the goroutine when it preempted it.
 * GT601 user annotations: regions, tasks and logs, with their durations at the lines that
   started them (off by default in reports; the editor shows them as hints).
 """
@@ -69,6 +72,7 @@ class Thresholds:
     sched_p95_ns: int = 1 * MS
     sched_min_samples: int = 10
     running_min_ns: int = 10 * MS
+    running_min_preemptions: int = 2
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> "Thresholds":
@@ -444,7 +448,7 @@ class _Walker:
         start = ridx = stack = 0
         first = True
         prev_state = prev_stack = None
-        cpu = cstart = 0
+        cpu = cstart = nstops = 0
         stops: Counter = Counter()
         last = None
         records = zip(g.times(), g._recs)
@@ -494,6 +498,7 @@ class _Walker:
                             sched_list.append(d)
                             self.sched_g[csite].add(gid)
                     if stack:
+                        nstops += 1
                         s = m.site(stack)
                         if s is not None:
                             stops[s] += 1
@@ -504,9 +509,9 @@ class _Walker:
                     if state == _RUNNING:
                         cpu += d
                 else:
-                    if cpu >= self.th.running_min_ns:
+                    if cpu >= self.th.running_min_ns and nstops >= self.th.running_min_preemptions:
                         self._stretch(g, csite, cpu, cstart, start, stack, stops)
-                    cpu = 0
+                    cpu = nstops = 0
                     stops = Counter()
                 prev_state, prev_stack = state, stack
                 last = (state, start, end, ridx, stack, is_open)
@@ -519,7 +524,7 @@ class _Walker:
             start = t
             ridx = (r >> REASON_SHIFT) & REASON_MASK if kind in (_BLOCK, _STOP) else 0
             stack = sid if kind in _STATE_STACK else 0
-        if cpu >= self.th.running_min_ns:
+        if cpu >= self.th.running_min_ns and nstops >= self.th.running_min_preemptions:
             self._stretch(g, csite, cpu, cstart, trace_end, 0, stops)
         if last is None:
             return None
