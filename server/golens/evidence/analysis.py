@@ -235,9 +235,34 @@ class LineStat:
     released: list[int] = field(default_factory=list)
     releasers: Counter = field(default_factory=Counter)  # Site of the releasing goroutine -> count
 
+    _frozen: tuple | None = field(default=None, repr=False)  # (stats, released stats, histogram)
+
     @property
     def stats(self) -> Stats:
-        return Stats.of(self.durations)
+        return self._frozen[0] if self._frozen else Stats.of(self.durations)
+
+    @property
+    def released_stats(self) -> Stats:
+        return self._frozen[1] if self._frozen else Stats.of(self.released)
+
+    @property
+    def histogram(self) -> list[int]:
+        return self._frozen[2] if self._frozen else histogram(self.durations)
+
+    def freeze(self) -> None:
+        """Keep the statistics, drop the per-wait lists (to ship the result across processes)."""
+        self._frozen = (self.stats, self.released_stats, self.histogram)
+        self.durations, self.released = [], []
+
+
+@dataclass(frozen=True)
+class Creation:
+    """What the trace saw of the goroutines one `go` statement started."""
+
+    site: Site
+    created: int  # during the trace
+    ended: int
+    alive: int
 
 
 @dataclass
@@ -271,6 +296,13 @@ class TraceEvidence:
     line_stats: dict[tuple[str, int], list[LineStat]]
     source: str = ""  # the trace file (display form), if it came from one
     trace_time: TraceTime = field(default_factory=TraceTime)
+    creations: dict[tuple[str, int], Creation] = field(default_factory=dict)
+
+    def freeze(self) -> "TraceEvidence":
+        for stats in self.line_stats.values():
+            for ls in stats:
+                ls.freeze()
+        return self
 
     def for_path(self, path: Path) -> list[Evidence]:
         p = str(path)
@@ -555,6 +587,7 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     running: dict[Site, list[tuple[int, int, int]]] = defaultdict(list)  # (on-CPU ns, wall ns, goroutine)
     by_creation: dict[Site, list[Goroutine]] = defaultdict(list)
     ended_by_creation: Counter = Counter()
+    created_by: Counter = Counter()
     parked_at_end: dict[int, tuple[str, Site | None, int, str]] = {}  # gid -> (reason, block site, wait ns, leaf)
     unattributed = 0
     walker = _Walker(trace, m, th, line_stats, sched, sched_g, sys_lost, running)
@@ -564,6 +597,8 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
             continue
         csite = m.site(g.creation_stack) if g.creation_stack and m.is_go_statement_in_workspace(g.creation_stack) else None
         if csite is not None:
+            if g.created_ns is not None:
+                created_by[csite] += 1
             if g.alive_at_end:
                 by_creation[csite].append(g)
             else:
@@ -618,7 +653,9 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     stats_by_line: dict[tuple[str, int], list[LineStat]] = defaultdict(list)
     for ls in line_stats.values():
         stats_by_line[ls.site.key].append(ls)
-    return TraceEvidence(evidence, summary, dict(stats_by_line), source=source, trace_time=when)
+    creations = {site.key: Creation(site, created_by[site], ended_by_creation[site], len(by_creation.get(site, ())))
+                 for site in set(by_creation) | set(ended_by_creation)}
+    return TraceEvidence(evidence, summary, dict(stats_by_line), source=source, trace_time=when, creations=creations)
 
 
 def _severity(base: Severity, site: Site) -> Severity:
