@@ -12,7 +12,9 @@ def summarize(unit: Unit):
 
 def check(unit: Unit):
     for function in unit.functions:
-        for field, what in (("parameters", "parameter"), ("result", "result")):
+        # Results are not checked: returning a fresh zero value (`return sync.Mutex{}`) copies
+        # nothing in use, and vet only objects to the returned expression, which needs types.
+        for field, what in (("parameters", "parameter"),):
             params = function.child_by_field_name(field)
             if params is None or params.type != "parameter_list":
                 continue

@@ -1,5 +1,6 @@
 from tree_sitter import Node
 
+from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
@@ -16,6 +17,7 @@ SQL_METHODS = frozenset({
     "Query", "QueryRow", "Exec", "Prepare", "Ping", "Begin", "QueryContext", "QueryRowContext",
     "ExecContext", "PrepareContext", "PingContext", "BeginTx", "Commit", "Rollback",
 })
+CHANNEL_EVENTS = frozenset({"send", "receive", "select"})
 SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 
 
@@ -36,6 +38,9 @@ def check(unit: Unit):
             if what is None:
                 return
             lock = min(held.values(), key=lambda h: h.node.start_byte)
+            # Channel operations under a lock are often a designed hand-off (io.Pipe, semaphores,
+            # buffered notifications whose capacity we cannot see): Information, measured.
+            severity = Severity.INFORMATION if kind in CHANNEL_EVENTS else None
             unlock = "Unlock" if lock.method == "Lock" else "RUnlock"
             until = "until the function returns (deferred unlock)" if lock.deferred else f"until {lock.key}.{unlock}()"
             reports.append(unit.report(
@@ -45,6 +50,7 @@ def check(unit: Unit):
                 f"progress this deadlocks; release the lock before blocking",
                 related=((lock.node, f"{lock.key} locked here"),),
                 data={"lock": lock.key, "unlock": unlock, "deferred": lock.deferred, "op": kind},
+                severity=severity,
             ))
 
         HeldScan(unit, on_event).run(function)

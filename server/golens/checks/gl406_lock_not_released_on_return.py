@@ -5,7 +5,7 @@ from tree_sitter import Node
 from golens.syntax import Unit
 from golens.syntax.calls import function_name
 from golens.syntax.locks import (
-    RELEASE_OF, functions_with_locks, lock_op, releases, statement_call, summarize_sync,
+    RELEASE_OF, functions_with_locks, lock_op, releases, shared_locks, summarize_sync,
 )
 from golens.syntax.paths import GiveUp, PathScan
 from golens.syntax.unit import walk_named
@@ -27,6 +27,8 @@ def check(unit: Unit):
                     statement.parent is None or statement.parent.type != "statement_list":
                 continue  # `if mu.TryLock()`-like or nested use: not a plain critical section
             key, method, _ = lock_op(lock, unit)
+            if key in shared_locks(unit):
+                continue  # locked here, unlocked by another goroutine: a signal, not a critical section
             rest = _following(statement)
             if rest and rest[0].type == "defer_statement" and releases(rest[0], key):
                 continue

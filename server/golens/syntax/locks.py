@@ -414,7 +414,7 @@ class HeldScan:
     _elsewhere: frozenset[str] = frozenset()
 
     def run(self, function: Node) -> None:
-        self._elsewhere = _unlocked_in_literals(function)
+        self._elsewhere = _unlocked_in_literals(function) | shared_locks(self.unit)
         try:
             self.scan(statements_of(function.child_by_field_name("body")), {})
         except GiveUpHeld:
@@ -572,15 +572,42 @@ def _unlocked_in_literals(function: Node) -> frozenset[str]:
     for node in walk_named(body) if body is not None else ():
         if node.type != "func_literal":
             continue
-        invoked = node.parent
-        if invoked is not None and invoked.type == "call_expression" and invoked.parent is not None \
-                and invoked.parent.type == "defer_statement":
+        if _is_deferred_literal(node):
             continue
         for inner in walk_named(node):
             parts = selector_parts(inner) if inner.type == "selector_expression" else None
             if parts is not None and parts[1] in RELEASE:
                 keys.add(lock_key(parts[0]))
     return frozenset(keys)
+
+
+def shared_locks(unit: Unit) -> frozenset[str]:
+    """Locks operated on from more than one function of the declaration (a deferred closure
+    counts as its parent): a mutex locked by one goroutine and unlocked by another is used as a
+    signal, so "held" and "released" mean nothing per function."""
+    memo = _cache(unit, "shared")
+    if "keys" in memo:
+        return memo["keys"]
+    owners: dict[str, set[int]] = {}
+    for call in unit.nodes("call_expression"):
+        parts = method_call(call)
+        if parts is None or (parts[1] not in ACQUIRE and parts[1] not in RELEASE):
+            continue
+        op = lock_op(call, unit)
+        if op is None:
+            continue
+        function = enclosing_function(call)
+        while function is not None and function.type == "func_literal" and _is_deferred_literal(function):
+            function = enclosing_function(function)
+        owners.setdefault(op[0], set()).add(function.start_byte if function is not None else -1)
+    memo["keys"] = frozenset(k for k, fs in owners.items() if len(fs) > 1)
+    return memo["keys"]
+
+
+def _is_deferred_literal(literal: Node) -> bool:
+    invoked = literal.parent
+    return invoked is not None and invoked.type == "call_expression" and invoked.parent is not None \
+        and invoked.parent.type == "defer_statement"
 
 
 def _may_release(call: Node) -> bool:
