@@ -19,7 +19,14 @@ _INTENT = re.compile(rb"detach|outliv|independ|cancel|background|on purpose|inte
 def check(unit: Unit):
     if unit.file.is_test:
         return
+    names = {name.encode() for name in unit.file.names_for(CONTEXT)}
+    if not names:
+        return
     for call in unit.nodes("call_expression"):
+        function = call.child_by_field_name("function")
+        parts = selector_parts(function) if function is not None else None
+        if parts is None or parts[1] not in ("Background", "TODO") or parts[0].text not in names:
+            continue  # cheap filter before call_target's shadowing walk
         target = call_target(call, unit.file)
         if target is None or target[0] != CONTEXT or target[1] not in ("Background", "TODO"):
             continue

@@ -3,7 +3,9 @@ import re
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.calls import call_arguments, call_target, enclosing_function, is_shadowed, package_member
+from golens.syntax.calls import (
+    call_arguments, call_target, enclosing_function, is_shadowed, package_member, selector_parts,
+)
 from golens.syntax.handlers import as_handler
 from golens.syntax.unit import FUNCTION_TYPES
 
@@ -38,12 +40,23 @@ def check(unit: Unit):
     file = unit.file
     if file.package == "main" or file.is_test or not _library_file(file.path):
         return
+    packages = {name.encode() for path in ("fmt", "log") for name in file.names_for(path)}
     for call in unit.nodes("call_expression"):
-        printed = _printer(call, unit)
-        if printed is None:
+        function = call.child_by_field_name("function")
+        if function is None:
             continue
+        if function.type == "identifier":
+            if function.text not in _BUILTINS:
+                continue
+        else:
+            parts = selector_parts(function)
+            if parts is None or parts[0].text not in packages or not parts[1].startswith(("Print", "Fprint")):
+                continue  # cheap filter before call_target's shadowing walk
         context = _hot_context(call, unit)
         if context is None or _guarded(call) or _printing_function(call) or _before_crash(call):
+            continue
+        printed = _printer(call, unit)
+        if printed is None:
             continue
         where, phrase = context
         args = call_arguments(call)
@@ -65,8 +78,8 @@ def _library_file(path: str | None) -> bool:
     if not path:
         return True
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    if name.startswith("example_") or _OUTPUT_NAME.search(name.encode()):
-        return False  # examples, and files about output (printer.go, debug.go)
+    if _OUTPUT_NAME.search(name.encode()):
+        return False  # files about output (printer.go, debug.go)
     return not _NOT_LIBRARY_DIRS.search(path)
 
 
