@@ -209,7 +209,12 @@ def _scope_block(declaration: Node) -> Node | None:
 def _collect(channel: Channel, occurrences: list[Node], function: Node, owner: Node | None,
              owner_kind: str, depth: int) -> bool:
     """Classify occurrences into ops; False when the binding is ambiguous (redeclared)."""
+    # `go func(ch chan T) {...}(ch)`: inside, `ch` is the parameter, followed from the argument.
+    followed = [literal for literal in (_literal_taking(i, channel.name) for i in occurrences) if literal is not None] \
+        if depth == 0 else []
     for ident in occurrences:
+        if any(is_inside(ident, literal) for literal in followed):
+            continue
         if _is_declared_here(ident):
             return False
         op_owner, op_kind, escaped = _owner_of(ident, function, owner, owner_kind)
@@ -308,6 +313,20 @@ def _into_literal_parameter(channel: Channel, ident: Node, args: Node, function:
         return False
     occurrences = [n for n in _identifiers(body) if n.text == name]
     return _collect(channel, occurrences, literal, literal, how, depth + 1)
+
+
+def _literal_taking(ident: Node, name: str) -> Node | None:
+    """The literal when `ident` is an argument of `func(name T){...}(ident)` at name's position."""
+    args = ident.parent
+    if args is None or args.type != "argument_list":
+        return None
+    call = args.parent
+    literal = call.child_by_field_name("function") if call is not None else None
+    if literal is None or literal.type != "func_literal" or _how_literal_runs(literal) is None:
+        return None
+    if _parameter_name(literal, args.named_children.index(ident)) != name.encode():
+        return None
+    return literal
 
 
 def _parameter_name(literal: Node, index: int) -> bytes | None:
