@@ -12,8 +12,8 @@ from typing import Iterator
 from tree_sitter import Node
 
 from golens.syntax.calls import selector_parts
-from golens.syntax.paths import is_terminating_call, statements_of
-from golens.syntax.unit import FUNCTION_TYPES, FileContext, Unit, walk_named
+from golens.syntax.paths import is_terminating_call
+from golens.syntax.unit import FileContext, Unit, walk_named
 
 CASE_TYPES = frozenset({"communication_case", "default_case", "expression_case", "type_case"})
 _BRANCHING = frozenset({"expression_switch_statement", "type_switch_statement", "select_statement"})
@@ -238,26 +238,6 @@ def channel_buffering(expr: Node, function: Node, file: FileContext) -> str | No
     if len(kinds) == 1:
         return next(iter(kinds))
     return None
-
-
-def in_function_literal(node: Node, stop: Node) -> bool:
-    """Is `node` inside a function literal nested in `stop`?"""
-    parent = node.parent
-    while parent is not None and parent != stop:
-        if parent.type in FUNCTION_TYPES:
-            return True
-        parent = parent.parent
-    return False
-
-
-def statement_of(node: Node) -> Node | None:
-    """The statement (a child of a statement_list) that contains `node`."""
-    current = node
-    while current.parent is not None and current.parent.type != "statement_list":
-        if current.type in FUNCTION_TYPES:
-            return None
-        current = current.parent
-    return current if current.parent is not None else None
 
 
 _ENDING_NAME = re.compile(rb"Fatal|Exit|Panic|FailNow|Skip")
