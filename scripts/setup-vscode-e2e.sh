@@ -37,9 +37,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Other setup scripts may be running apt at the same moment: wait for dpkg's lock, not fail.
+  apt=(apt-get -o DPkg::Lock::Timeout=600 -y)
   # A stale or absent package list makes install fail with "Unable to locate package"; refresh once.
-  apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
-    || { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
+  "${apt[@]}" install --no-install-recommends "${missing[@]}" >&2 \
+    || { "${apt[@]}" update >&2 && "${apt[@]}" install --no-install-recommends "${missing[@]}" >&2; }
 fi
 chromium_bin=$(command -v chromium || true)
 [ -n "$chromium_bin" ] || { log "chromium not found after install"; exit 1; }

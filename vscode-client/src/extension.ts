@@ -337,6 +337,8 @@ export class Golens implements vscode.Disposable {
     if (done) {
       this.trace = parseTraceStatus(done.result) ?? this.trace ?? { loaded: true, path: target.fsPath };
       this.renderStatus();
+      const said = resultMessage(done.result);
+      void vscode.window.showInformationMessage(said ? `golens: ${said}` : `golens: loaded ${target.fsPath}`);
     }
   }
 
@@ -445,6 +447,15 @@ export class Golens implements vscode.Disposable {
       d.dispose();
     }
   }
+}
+
+/** A one-line message the server put in a command result, if any. */
+function resultMessage(result: unknown): string | undefined {
+  if (typeof result === 'string') {
+    return result.split('\n')[0];
+  }
+  const message = (result as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : undefined;
 }
 
 function serverSupports(client: Client, command: string): boolean {

@@ -196,6 +196,7 @@ test('load, summary and clear go to the server; the status bar follows its answe
   await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/h/go1.27.trace'));
   assert.deepEqual(client.requests[0], { command: 'golens.loadTrace', arguments: ['/ws/h/go1.27.trace'] });
   assert.equal(status().text, '$(pulse) go1.27.trace · just now · 18 goroutines · 3 leaked');
+  assert.equal(state.messages.at(-1)?.message, 'golens: loaded /ws/h/go1.27.trace');
 
   // From the file picker; a cancelled picker sends nothing.
   await vscode.commands.executeCommand(COMMANDS.loadTrace);
@@ -243,5 +244,41 @@ test('every contributed command is registered, and none collides with a server c
   }
   for (const serverCommand of Object.values(SERVER_COMMANDS)) {
     assert.ok(!contributed.includes(serverCommand), `${serverCommand} would clash with the language client`);
+  }
+});
+
+test('python -m golens with the Python extension\'s interpreter when golens is not on PATH', async () => {
+  const python = path.join(dir, 'venv-python');
+  fs.writeFileSync(python, '#!/bin/sh\n[ "$1 $2 $3" = "-m golens --version" ] && echo "golens 0.2.0" && exit 0\nexit 1\n',
+    { mode: 0o755 });
+  let asked = 0;
+  state.extensions.set('ms-python.python', {
+    isActive: true,
+    exports: {
+      environments: {
+        getActiveEnvironmentPath: () => { asked++; return { path: python }; },
+        resolveEnvironment: async () => ({ executable: { uri: vscode.Uri.file(python) } }),
+      },
+    },
+  });
+  const saved = process.env.PATH;
+  process.env.PATH = path.join(dir, 'empty');
+  try {
+    await start();
+    const run = (clients[0].serverOptions as { run: { command: string; args: string[] } }).run;
+    assert.equal(run.command, python);
+    assert.deepEqual(run.args, ['-m', 'golens', 'serve']);
+    assert.equal(asked, 1);
+
+    // Untrusted: the interpreter may come from workspace settings, so it is not asked.
+    context.subscriptions.forEach((d) => d.dispose());
+    context.subscriptions = [];
+    state.isTrusted = false;
+    await start();
+    assert.equal(asked, 1);
+    assert.equal(clients.length, 1, 'no server without a trusted way to find one');
+    assert.match(state.messages.find((m) => m.kind === 'error')!.message, /pip install golens/);
+  } finally {
+    process.env.PATH = saved;
   }
 });
