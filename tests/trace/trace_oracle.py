@@ -18,7 +18,7 @@ from pathlib import Path
 ORACLE_VERSION = "go1.27.3"
 REPO = Path(__file__).resolve().parents[2]
 
-_EVENT = re.compile(rb"^M=-?\d+ P=-?\d+ G=-?\d+ (\w+) Time=(-?\d+)")
+_EVENT = re.compile(rb"^M=-?\d+ P=-?\d+ G=(-?\d+) (\w+) Time=(-?\d+)")
 _GOTRANS = re.compile(rb" GoID=(-?\d+) (\w+)->(\w+) Reason=(\".*\")$")
 
 
@@ -62,7 +62,7 @@ def run_parsed(trace: Path) -> bytes:
 
 
 def parse_transitions(out: bytes) -> dict[int, list[tuple]]:
-    """GoID -> [(time, from, to, reason, frames, clamp_shaped)] in Go's order."""
+    """GoID -> [(time, from, to, reason, frames, clamp_shaped, event G, event stack frames)] in Go's order."""
     per_g: dict[int, list[tuple]] = {}
     lines = out.split(b"\n")
     n = len(lines)
@@ -74,11 +74,11 @@ def parse_transitions(out: bytes) -> dict[int, list[tuple]]:
         if m is None:
             i += 1
             continue
-        t = int(m.group(2))
+        t = int(m.group(3))
         clamp = prev_time is not None and t == prev_time + 1
         prev_time = t
         i += 1
-        gm = _GOTRANS.search(line) if m.group(1) == b"StateTransition" else None
+        gm = _GOTRANS.search(line) if m.group(2) == b"StateTransition" else None
         stacks: dict[bytes, tuple] = {}
         # Optional "TransitionStack=" / "Stack=" blocks, each ended by an empty line.
         while i < n and lines[i] in (b"TransitionStack=", b"Stack="):
@@ -98,6 +98,38 @@ def parse_transitions(out: bytes) -> dict[int, list[tuple]]:
         if gm is not None:
             gid = int(gm.group(1))
             per_g.setdefault(gid, []).append(
-                (t, gm.group(2).decode(), gm.group(3).decode(), _unquote(gm.group(4)), stacks.get(b"TransitionStack=", ()), clamp)
+                (t, gm.group(2).decode(), gm.group(3).decode(), _unquote(gm.group(4)), stacks.get(b"TransitionStack=", ()), clamp,
+                 int(m.group(1)), stacks.get(b"Stack=", ()))
             )
     return per_g
+
+
+def parse_events(out: bytes, kinds: tuple[str, ...]) -> list[tuple]:
+    """[(kind, G, time, header line, event stack frames)] for events of the given kinds."""
+    wanted = {k.encode() for k in kinds}
+    res = []
+    lines = out.split(b"\n")
+    n = len(lines)
+    i = 0
+    while i < n:
+        m = _EVENT.match(lines[i])
+        i += 1
+        if m is None or m.group(2) not in wanted:
+            continue
+        line = lines[i - 1]
+        frames = []
+        while i < n and lines[i] in (b"TransitionStack=", b"Stack="):
+            label = lines[i]
+            i += 1
+            block = []
+            while i < n and lines[i].startswith(b"\t") and not lines[i].startswith(b"\t\t"):
+                func, _, pc = lines[i][1:].rpartition(b" @ 0x")
+                file, _, ln = lines[i + 1][2:].rpartition(b":")
+                block.append((func.decode(), file.decode(), int(ln), int(pc, 16)))
+                i += 2
+            if i < n and lines[i] == b"":
+                i += 1
+            if label == b"Stack=":
+                frames = block
+        res.append((m.group(2).decode(), int(m.group(1)), int(m.group(3)), line.decode("utf-8", "replace"), tuple(frames)))
+    return res

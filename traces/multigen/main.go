@@ -25,6 +25,7 @@ func main() {
 
 	stuck := make(chan int)
 	go func() { <-stuck }() // blocked for the whole trace
+	time.Sleep(10 * time.Millisecond)
 
 	if err := trace.Start(f); err != nil {
 		log.Fatal(err)

@@ -1,13 +1,16 @@
 // Command select_busy shows a select with a default case spinning in a
-// loop instead of blocking, next to a properly blocking select.
+// loop instead of blocking, next to a properly blocking select. A CPU
+// profile runs during the trace, so the trace carries CPU samples of the spin.
 //
 // Usage: select_busy TRACE_FILE
 package main
 
 import (
+	"io"
 	"log"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"runtime/trace"
 	"time"
 )
@@ -48,6 +51,10 @@ func main() {
 	}
 	defer f.Close()
 
+	if err := pprof.StartCPUProfile(io.Discard); err != nil {
+		log.Fatal(err)
+	}
+	defer pprof.StopCPUProfile()
 	if err := trace.Start(f); err != nil {
 		log.Fatal(err)
 	}
@@ -56,9 +63,9 @@ func main() {
 	done := make(chan int)
 	go func() { done <- spin(work, quit) }()
 	go blocking(work, quit)
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 40; i++ {
 		work <- i
-		time.Sleep(time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
 	}
 	close(quit)
 	<-done
