@@ -119,12 +119,14 @@ class ConfigManager:
         self.registry = registry
         self.warn = warn
         self.editor = EditorSettings()
+        self.raw: Any = None
         self.workspace_root: Path | None = None
         self.generation = 0
         self._project: dict[Path | None, Config] = {}
         self._reported: set[str] = set()
 
     def set_editor_settings(self, raw: Any) -> None:
+        self.raw = raw  # sections read by other features (golens.trace.*)
         self.editor = parse_editor_settings(raw, self.registry, self.warn)
         self.generation += 1
 

@@ -4,6 +4,8 @@ A client that can pull gets only pull: answering both ways makes VS Code show ev
 twice. Which mode is used is decided once, from the client's capabilities at initialize.
 """
 
+import functools
+
 from lsprotocol import types
 
 from golens.findings import Finding
@@ -20,13 +22,22 @@ def client_can_pull(capabilities: types.ClientCapabilities | None) -> bool:
     return bool(text_document and text_document.diagnostic is not None)
 
 
+@functools.lru_cache(maxsize=None)
+def _code_description(registry: Registry, rule_id: str) -> types.CodeDescription | None:
+    # Rule.doc_uri resolves the path on disk (an lstat per path component); per diagnostic per
+    # edit that was the largest cost of publishing.
+    rule = registry.get(rule_id)
+    return types.CodeDescription(href=rule.doc_uri) if rule is not None else None
+
+
 def to_diagnostic(finding: Finding, mapper: PositionMapper, registry: Registry, uri: str) -> types.Diagnostic:
-    rule = registry.get(finding.rule)
     related = []
     for item in finding.related:
         if item.path is not None:
-            # Other files' offsets need their own text to convert; until trace evidence brings
-            # such locations with a mapper of their own they are left out rather than misplaced.
+            # Trace evidence can point into another file: convert with that file's own text.
+            location = other_file_location(item, mapper.encoding)
+            if location is not None:
+                related.append(types.DiagnosticRelatedInformation(location=location, message=item.message))
             continue
         related.append(types.DiagnosticRelatedInformation(
             location=types.Location(uri=uri, range=mapper.range(item.start, item.end)),
@@ -37,11 +48,24 @@ def to_diagnostic(finding: Finding, mapper: PositionMapper, registry: Registry, 
         message=finding.message,
         severity=types.DiagnosticSeverity(int(finding.severity)),
         code=finding.rule,
-        code_description=types.CodeDescription(href=rule.doc_uri) if rule is not None else None,
-        source=SOURCE,
+        code_description=_code_description(registry, finding.rule),
+        source=(finding.data or {}).get("source", SOURCE),
         related_information=related or None,
         data={"rule": finding.rule, **(finding.data or {})},
     )
+
+
+def other_file_location(item, encoding: str) -> types.Location | None:
+    from pathlib import Path
+
+    from golens.document import Document
+
+    try:
+        doc = Document(Path(item.path).read_bytes(), item.path)
+    except OSError:
+        return None
+    other = PositionMapper(doc, encoding)
+    return types.Location(uri=Path(item.path).as_uri(), range=other.range(item.start, item.end))
 
 
 def diagnostics_for(ls, opened: OpenDocument) -> list[types.Diagnostic]:

@@ -55,14 +55,27 @@ def register(ls) -> None:
         mapper = opened.mapper(ls.encoding)
         offset = mapper.offset(params.position)
         hits = findings_at(ls.check(opened).findings, offset)
-        if not hits:
-            return None
         markdown = _wants_markdown(ls)
+        kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
+        trace = getattr(ls, "trace", None)
+        if not hits:
+            if trace is None:
+                return None
+            # Trace evidence without a finding: the line's waits and syscalls, or on `package`,
+            # the trace summary (golens.lsp.trace_features).
+            from golens.lsp import trace_features
+
+            line = opened.doc.lines.position(offset)[0] + 1
+            text = trace_features.package_hover(ls, opened, offset, markdown) or \
+                trace_features.line_markdown(ls, opened, line, markdown)
+            return types.Hover(contents=types.MarkupContent(kind=kind, value=text)) if text else None
         separator = "\n\n---\n\n" if markdown else "\n\n"
+        parts = [render(f, ls.engine.registry, markdown) for f in hits]
+        if trace is not None:
+            from golens.lsp import trace_features
+
+            parts += [t for f in hits if (t := trace_features.evidence_markdown(ls, f, markdown))]
         return types.Hover(
-            contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
-                value=separator.join(render(f, ls.engine.registry, markdown) for f in hits),
-            ),
+            contents=types.MarkupContent(kind=kind, value=separator.join(parts)),
             range=mapper.range(min(f.start for f in hits), max(f.end for f in hits)),
         )

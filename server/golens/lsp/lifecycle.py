@@ -70,6 +70,10 @@ def register(ls) -> None:
         finally:
             ls.settings_loaded.set()
         await _register_dynamic(ls)
+        if getattr(ls, "trace", None) is not None:
+            from golens.lsp import trace_features
+
+            await trace_features.initialized(ls)
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()
@@ -81,6 +85,8 @@ def register(ls) -> None:
             await refresh_settings(ls)
         elif settings is not None:
             ls.settings.set_editor_settings(settings)
+        if getattr(ls, "trace", None) is not None:
+            ls.trace.settings_changed(ls.settings.raw)
         ls.recheck_all()
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -98,6 +104,8 @@ def register(ls) -> None:
                     ls.documents.rebuild(opened, opened.doc.max_bytes)
         if names & {"golens.toml", "go.mod"}:
             ls.recheck_all()
+        if getattr(ls, "trace", None) is not None:
+            ls.trace.files_changed(params.changes)
 
 
 async def _register_dynamic(ls) -> None:

@@ -28,6 +28,7 @@ FEATURES = (
     "golens.lsp.sync",
     "golens.lsp.hover",
     "golens.lsp.code_actions",
+    "golens.lsp.trace_features",
 )
 
 # How long diagnostics wait for the client's first workspace/configuration answer, so that a
@@ -125,6 +126,10 @@ class GolensServer(LanguageServer):
             if config.max_file_bytes != opened.doc.max_bytes:
                 self.documents.rebuild(opened, config.max_file_bytes)
             result = self.engine.check(opened.doc, opened.cache, config)
+            trace = getattr(self, "trace", None)
+            if trace is not None:
+                # Trace evidence folded into the static findings (golens.lsp.trace_state).
+                result = trace.merge(opened, result)
         opened.result = result
         opened.result_key = (opened.token, self.settings.generation)
         self._report_result(opened, result)
