@@ -33,13 +33,14 @@ TOOLCHAINS = {
 }
 
 # Programs that need a newer language/library than the oldest toolchain.
-MIN_VERSION = {"iter_pull": (1, 23), "flight_recorder": (1, 25)}
+MIN_VERSION = {"iter_pull": (1, 23), "flight_recorder": (1, 25), "allocfree": (1, 23)}
 
 # Extra environment per program when it runs.
 RUN_ENV = {
     "multigen": {"GODEBUG": "traceadvanceperiod=10000000"},
     # Short generations so the snapshot starts well after generation 1.
     "flight_recorder": {"GODEBUG": "traceadvanceperiod=10000000"},
+    "allocfree": {"GODEBUG": "traceallocfree=1"},
 }
 
 PROGRAMS = sorted(

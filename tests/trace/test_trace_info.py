@@ -47,7 +47,7 @@ def footprint_counts(path: Path) -> dict[str, int]:
 
 @requires_oracle
 @pytest.mark.parametrize("name", ["pool_gc/go1.22", "handler_leak/go1.27", "annotations/go1.25", "iter_pull/go1.23",
-                                  "cgo_callback/go1.26", "multigen/go1.24"])
+                                  "cgo_callback/go1.26", "multigen/go1.24", "allocfree/go1.27"])
 def test_event_counts_match_go_footprint(capsys, name):
     path = TRACES / f"{name}.trace"
     rc, out, _ = run_cli(capsys, "--json", str(path))
