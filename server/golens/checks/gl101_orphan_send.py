@@ -20,7 +20,7 @@ def check(unit: Unit):
             send.node,
             message,
             related=((channel.make, f"{channel.name} is unbuffered: a send waits for a receiver"), *related),
-            data={"channel": channel.name, "variant": variant},
+            data={"channel": channel.name, "variant": variant, "ctx": _select_context(channel)},
             severity=leak_severity(unit, channel.function),
         )
 
@@ -73,6 +73,25 @@ def orphan_send(channel: Channel) -> tuple[ChanOp, str, tuple, str] | None:
         return send, "early-return", ((where, note),), (
             f"the function can return before receiving from {name}: this goroutine then blocks "
             f"forever on its send and leaks (make {name} buffered with capacity 1)")
+    return None
+
+
+def _select_context(channel: Channel) -> str | None:
+    """X of a `case <-X.Done():` beside the receive: the context the guarded-send fix can use."""
+    for op in channel.ops:
+        if op.select is None or op.owner_kind not in (SELF, INLINE):
+            continue
+        for case in op.select.named_children:
+            operand = _received_operand(case.child_by_field_name("communication")) \
+                if case.type == "communication_case" else None
+            if operand is None or operand.type != "call_expression":
+                continue
+            function = operand.child_by_field_name("function")
+            if function is not None and function.type == "selector_expression":
+                field = function.child_by_field_name("field")
+                target = function.child_by_field_name("operand")
+                if field is not None and field.text == b"Done" and target is not None:
+                    return target.text.decode("utf-8", "replace")
     return None
 
 
