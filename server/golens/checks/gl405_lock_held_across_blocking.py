@@ -4,6 +4,7 @@ from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
+from golens.syntax.unit import walk_named
 from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, summarize_sync, sync_kind
 
 BLOCKING_PACKAGE_CALLS = {
@@ -38,6 +39,8 @@ def check(unit: Unit):
             if what is None:
                 return
             lock = min(held.values(), key=lambda h: h.node.start_byte)
+            if what.endswith(".Wait() blocks") and _parallel_section(node, lock.node, function, held):
+                return
             # Channel operations under a lock are often a designed hand-off (io.Pipe, semaphores,
             # buffered notifications whose capacity we cannot see): Information, measured.
             severity = Severity.INFORMATION if kind in CHANNEL_EVENTS else None
@@ -55,6 +58,18 @@ def check(unit: Unit):
 
         HeldScan(unit, on_event).run(function)
     return reports
+
+
+def _parallel_section(wait: Node, locked: Node, function: Node, held: State) -> bool:
+    """`wg.Wait()` joining goroutines that this critical section started itself and that do not
+    take the lock: a critical section run in parallel, not a wait on someone else's progress."""
+    group = method_call(wait)[0].text
+    started = [g for g in walk_named(function, skip_function_literals=True)
+               if g.type == "go_statement" and locked.start_byte < g.start_byte < wait.start_byte and group in g.text]
+    if not started:
+        return False
+    acquires = [f"{key}.{m}(".encode() for key in held for m in ("Lock", "RLock")]
+    return not any(a in g.text for g in started for a in acquires)
 
 
 def _blocking(kind: str, node: Node, unit: Unit) -> str | None:

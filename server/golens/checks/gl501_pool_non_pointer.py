@@ -3,7 +3,7 @@ from tree_sitter import Node
 from golens.syntax import Unit
 from golens.syntax.bindings import type_kind
 from golens.syntax.calls import enclosing_function
-from golens.syntax.locks import pool_gets, pool_put, summarize_sync, unparen
+from golens.syntax.locks import facts_by_head, pool_gets, pool_put, summarize_sync, unparen
 from golens.syntax.paths import statements_of
 
 BASIC_TYPES = frozenset({
@@ -96,7 +96,7 @@ def _asserted_type(identifier: Node, put: Node, unit: Unit) -> Node | None:
 
 
 def _local_shape(name: str, unit: Unit) -> str | None:
-    shapes = {f[2] for f in unit.file.facts if f[0] == "local-type" and f[1] == name}
+    shapes = {f[2] for f in facts_by_head(unit.file.facts).get("local-type", ()) if f[1] == name}
     return shapes.pop() if len(shapes) == 1 else None
 
 

@@ -1,6 +1,6 @@
 from golens.syntax import Unit
 from golens.syntax.calls import is_shadowed
-from golens.syntax.locks import method_call, summarize_sync, unparen
+from golens.syntax.locks import facts_by_head, method_call, summarize_sync, unparen
 
 
 def summarize(unit: Unit):
@@ -19,7 +19,7 @@ def check(unit: Unit):
         if pool.type != "identifier":
             continue  # fields are usually filled in by a constructor we cannot see
         name = unit.text(pool)
-        declared = {f[2] for f in facts if f[0] == "pool-var" and f[1] == name}
+        declared = {f[2] for f in facts_by_head(facts).get("pool-var", ()) if f[1] == name}
         if declared != {False} or ("pool-new-set", name) in facts or is_shadowed(pool, name):
             continue
         if _comma_ok(assertion):

@@ -62,15 +62,32 @@ def sync_kind(expr: Node, unit: Unit) -> str | None:
             kind = embedded_kind(owner, unit)
     if kind is None and expr.type == "selector_expression":
         parts = selector_parts(expr)
-        if parts is not None and parts[1] in _EMBEDDABLE and \
-                any(f[0] == "sync-field" and f[2] == "" and f[3] == _EMBEDDABLE[parts[1]] for f in unit.file.facts):
+        if parts is not None and parts[1] in _EMBEDDABLE and any(
+                f[2] == "" and f[3] == _EMBEDDABLE[parts[1]] for f in facts_by_head(unit.file.facts).get("sync-field", ())):
             kind = _EMBEDDABLE[parts[1]]
     memo[key] = kind
     return kind
 
 
+# (facts, index) of the last fact set seen: the file's facts change once per check, not per
+# call. Swapped as one tuple so concurrent checks never pair one file's facts with another's index.
+_last_index: tuple = (None, {})
+
+
+def facts_by_head(facts: frozenset) -> dict[str, list[tuple]]:
+    """The file's facts grouped by their first element, built once per fact set."""
+    global _last_index
+    seen, index = _last_index
+    if seen is not facts:
+        index = {}
+        for fact in facts:
+            index.setdefault(fact[0], []).append(fact)
+        _last_index = (facts, index)
+    return index
+
+
 def embedded_kind(struct: str, unit: Unit) -> str | None:
-    kinds = {f[3] for f in unit.file.facts if f[0] == "sync-field" and f[1] == struct and f[2] == ""
+    kinds = {f[3] for f in facts_by_head(unit.file.facts).get("sync-field", ()) if f[1] == struct and f[2] == ""
              and f[3] in _EMBEDDABLE.values()}
     return kinds.pop() if len(kinds) == 1 else None
 
@@ -299,11 +316,12 @@ def _first_acquired_field(method: Node, recv: str, unit: Unit) -> str | None:
 def struct_has_lock(struct: str, facts: frozenset, seen: frozenset = frozenset()) -> tuple[str, str] | None:
     """(field, type) of a value field that makes copying `struct` copy a lock, following value
     fields of other structs declared in the file."""
-    for f in facts:
-        if f[0] == "sync-field" and f[1] == struct and not f[4] and f[2] != "":
+    index = facts_by_head(facts)
+    for f in index.get("sync-field", ()):
+        if f[1] == struct and not f[4] and f[2] != "":
             return f[2], f[3]
-    for f in facts:
-        if f[0] == "struct-field-type" and f[1] == struct and f[2] not in seen and f[2] != struct:
+    for f in index.get("struct-field-type", ()):
+        if f[1] == struct and f[2] not in seen and f[2] != struct:
             if struct_has_lock(f[2], facts, seen | {struct}) is not None:
                 return f[2], "struct"
     return None
@@ -414,7 +432,7 @@ class HeldScan:
     _elsewhere: frozenset[str] = frozenset()
 
     def run(self, function: Node) -> None:
-        self._elsewhere = _unlocked_in_literals(function) | shared_locks(self.unit)
+        self._elsewhere = shared_locks(self.unit)
         try:
             self.scan(statements_of(function.child_by_field_name("body")), {})
         except GiveUpHeld:
@@ -470,7 +488,13 @@ class HeldScan:
         if kind == "for_statement":
             return self.loop(node, held)
         if kind == "go_statement":
-            return held  # runs elsewhere
+            # Runs elsewhere; a goroutine that receives the mutex (`go unlockLater(&mu)`) takes
+            # over the responsibility for it.
+            call = statement_call(node)
+            args = call.child_by_field_name("arguments") if call is not None else None
+            if args is None:
+                return held
+            return {k: v for k, v in held.items() if not releases(args, k)}
         if kind == "defer_statement":
             return self.deferred(node, held)
         held = self.expressions(node, held)
@@ -564,31 +588,14 @@ class HeldScan:
         return held
 
 
-def _unlocked_in_literals(function: Node) -> frozenset[str]:
-    """Locks released inside function literals that are not deferred by this function: a mutex
-    locked here and unlocked by a goroutine is used as a signal."""
-    keys: set[str] = set()
-    body = function.child_by_field_name("body")
-    for node in walk_named(body) if body is not None else ():
-        if node.type != "func_literal":
-            continue
-        if _is_deferred_literal(node):
-            continue
-        for inner in walk_named(node):
-            parts = selector_parts(inner) if inner.type == "selector_expression" else None
-            if parts is not None and parts[1] in RELEASE:
-                keys.add(lock_key(parts[0]))
-    return frozenset(keys)
-
-
 def shared_locks(unit: Unit) -> frozenset[str]:
-    """Locks operated on from more than one function of the declaration (a deferred closure
-    counts as its parent): a mutex locked by one goroutine and unlocked by another is used as a
-    signal, so "held" and "released" mean nothing per function."""
+    """Locks that some function of the declaration releases before it acquires them (a deferred
+    closure counts as its parent): a mutex locked by one goroutine and unlocked by another is
+    used as a signal, so "held" and "released" mean nothing per function."""
     memo = _cache(unit, "shared")
     if "keys" in memo:
         return memo["keys"]
-    owners: dict[str, set[int]] = {}
+    first: dict[tuple[str, int], str] = {}
     for call in unit.nodes("call_expression"):
         parts = method_call(call)
         if parts is None or (parts[1] not in ACQUIRE and parts[1] not in RELEASE):
@@ -599,8 +606,8 @@ def shared_locks(unit: Unit) -> frozenset[str]:
         function = enclosing_function(call)
         while function is not None and function.type == "func_literal" and _is_deferred_literal(function):
             function = enclosing_function(function)
-        owners.setdefault(op[0], set()).add(function.start_byte if function is not None else -1)
-    memo["keys"] = frozenset(k for k, fs in owners.items() if len(fs) > 1)
+        first.setdefault((op[0], function.start_byte if function is not None else -1), op[1])
+    memo["keys"] = frozenset(key for (key, _), method in first.items() if method in RELEASE)
     return memo["keys"]
 
 
