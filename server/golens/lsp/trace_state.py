@@ -328,19 +328,23 @@ class TraceManager:
 
     # -- per document ---------------------------------------------------------------------------
 
-    def _line_map(self, base: bytes, current: bytes) -> dict[int, int | None] | None:
-        """1-based baseline line -> current line (None: the line itself was edited); None when identical."""
+    def _line_map(self, base: bytes, current: bytes) -> dict[int, tuple[int | None, bool]] | None:
+        """1-based baseline line -> (current line, edited?); None when the texts are identical.
+
+        An edited line keeps the position of its counterpart in the replacing block (None when
+        the block was deleted outright)."""
         if base == current:
             return None
         a, b = base.split(b"\n"), current.split(b"\n")
-        mapping: dict[int, int | None] = {}
+        mapping: dict[int, tuple[int | None, bool]] = {}
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-            if tag == "equal":
-                for k in range(i2 - i1):
-                    mapping[i1 + k + 1] = j1 + k + 1
-            else:
-                for k in range(i1, i2):
-                    mapping[k + 1] = None
+            for k in range(i1, i2):
+                if tag == "equal":
+                    mapping[k + 1] = (j1 + (k - i1) + 1, False)
+                elif j2 > j1:
+                    mapping[k + 1] = (j1 + min(k - i1, j2 - j1 - 1) + 1, True)
+                else:
+                    mapping[k + 1] = (None, True)
         return mapping
 
     def shifted_evidence(self, opened) -> list[Evidence]:
@@ -366,16 +370,20 @@ class TraceManager:
         if base is None:
             return line
         mapping = self._line_map(base, opened.doc.source)
-        return line if mapping is None else mapping.get(line)
+        if mapping is None:
+            return line
+        now, edited = mapping.get(line, (None, True))
+        return None if edited else now
 
     @staticmethod
-    def _shift(e: Evidence, mapping: dict[int, int | None], path: str) -> Evidence:
+    def _shift(e: Evidence, mapping: dict, path: str) -> Evidence:
         def move(site: Site) -> Site:
             if str(site.path) != path:
                 return site
-            new = mapping.get(site.line)
-            if new is None:
-                return dataclasses.replace(site, stale=site.stale or "the line was edited since the trace")
+            new, edited = mapping.get(site.line, (None, True))
+            if edited:
+                return dataclasses.replace(site, line=new if new is not None else site.line,
+                                           stale=site.stale or "the line was edited since the trace")
             return dataclasses.replace(site, line=new)
 
         site = move(e.site)
