@@ -206,3 +206,22 @@ def test_truncated_multigeneration_keeps_complete_generations():
     tr = read_trace(data[: len(data) * 2 // 3])
     assert tr.truncated and 0 < tr.generations < full.generations
     assert "returning the" in tr.warnings[0]
+
+
+def test_timestamps_and_sequence_numbers_out_of_range():
+    # A batch timestamp near 2^64 ticks cannot be a time on any clock.
+    data = minimal(26).replace(batch(1, 1, 100, ev(13, 1, 0, 1) + ev(25, 1, 1, 1, 2) + ev(20, 5, 1, 1)),
+                               batch(1, 1, (1 << 64) - 2, ev(13, 1, 0, 1) + ev(25, 1, 1, 1, 2) + ev(20, 5, 1, 1)))
+    expect_error(data, "out of range")
+    # A goroutine sequence number of 2^63.
+    events = ev(13, 1, 0, 1) + ev(25, 1, 1, 1, 2) + ev(20, 5, 1, 1) + ev(21, 1, 1, 1 << 63, 0)
+    expect_error(minimal(26, events), "out of range")
+
+
+def test_absurd_wall_clock_is_dropped_with_a_warning():
+    good = b"\x32" + ev(0x08, 15_625_000) + ev(0x33, 1, 6400, 1_700_000_000, 5)
+    bad = b"\x32" + ev(0x08, 15_625_000) + ev(0x33, 1, 6400, 1 << 62, 5)
+    data = minimal(26).replace(batch(1, NO_THREAD, 100, good), batch(1, NO_THREAD, 100, bad))
+    tr = read_trace(data)
+    assert tr.wall_start is None and "out of range" in tr.warnings[0]
+    assert read_trace(minimal(26)).wall_start.year == 2023

@@ -183,6 +183,7 @@ class Builder:
         reasons = _Reasons(strings, self.trace, self.reason_index)
         cpu = self._cpu(g, smap, fac)
 
+        self._factor = factor
         st = _GenState(self, g, strings, smap, reasons, first)
         counts_before = list(self.counts)
         try:
@@ -205,7 +206,10 @@ class Builder:
                 snap_ticks, _mono, sec, nsec = snap
                 snap_ns = int(snap_ticks * fac)
                 wall_ns = sec * 1_000_000_000 + nsec - (snap_ns - (self.start_ns or snap_ns))
-                self.trace.wall_start = _dt.datetime.fromtimestamp(wall_ns / 1e9, tz=_dt.timezone.utc)
+                try:
+                    self.trace.wall_start = _dt.datetime.fromtimestamp(wall_ns / 1e9, tz=_dt.timezone.utc)
+                except (OverflowError, ValueError, OSError):
+                    self.trace.warnings.append(f"clock snapshot wall time {sec}.{nsec:09d} s is out of range; ignored")
         self.last_gen = g.gen
         self.trace.generations += 1
 
@@ -322,6 +326,8 @@ class Builder:
                     at = wire.token_offset(b.payload, b.payload_offset, i)
                     raise TraceError("malformed CPU sample", at)
                 t, _m, _p, goid, sid = vals[i + 1 : i + 6]
+                if t * fac >= 1 << 62:
+                    raise TraceError("CPU sample timestamp out of range", wire.token_offset(b.payload, b.payload_offset, i))
                 if sid not in smap:
                     at = wire.token_offset(b.payload, b.payload_offset, i)
                     raise _Truncatable(f"CPU sample refers to stack ID {sid}, which the generation does not define", at)
@@ -500,6 +506,8 @@ class _GenState:
         self.min_tick: int | None = None
         self.max_tick = 0
         self.sorted: dict[int, tuple[list[int], list[int]]] = {}
+        # Largest tick whose time in ns still fits the model's signed 64-bit arrays.
+        self.max_ticks = int((1 << 62) / max(b._factor, 1e-9))
 
     def walk(self, m: int, batches: list[wire.Batch]) -> None:
         recs = self.recs
@@ -675,8 +683,10 @@ class _GenState:
                         i, t = self._other(vals, i, t, b)
                     else:
                         i, t = self._rare(ev, vals, i, t, b, m, cur)
-            except (IndexError, _MissingID, AttributeError, TypeError, _Bad, _BadType) as e:
+            except (IndexError, _MissingID, AttributeError, TypeError, OverflowError, _Bad, _BadType) as e:
                 raise self._error(e, vals, i, b, m) from None
+            if t > self.max_ticks or b.ts > self.max_ticks:
+                raise TraceError("timestamp out of range", b.offset)
             if n > 1:
                 # The first event's time: its dt is the second token (or is
                 # folded into the first for experimental event ids).
@@ -703,6 +713,8 @@ class _GenState:
             return TraceError(f"unknown event type {e.args[0]} for format go 1.{self.b.version}", at)
         if isinstance(e, _Bad):
             return TraceError(f"{name}: {e.args[0]}", at)
+        if isinstance(e, OverflowError):
+            return TraceError(f"{name}: value out of range", at)
         if isinstance(e, IndexError):
             return TraceError(f"{name} event runs past the end of its batch", at)
         if isinstance(e, _MissingID):
