@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import {
   ExecuteCommandRequest,
@@ -62,6 +64,7 @@ export class Golens implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private starting: Promise<void> | undefined;
   private configPush: ReturnType<typeof setTimeout> | undefined;
+  private readonly summary = new SummaryDocument();
 
   constructor(private readonly output: vscode.OutputChannel, private readonly createClient: ClientFactory = languageClient) {
     const level = () => readExtensionSettings().logLevel;
@@ -335,10 +338,13 @@ export class Golens implements vscode.Disposable {
     }
     const done = await this.serverCommand(SERVER_COMMANDS.loadTrace, [target.fsPath]);
     if (done) {
-      this.trace = parseTraceStatus(done.result) ?? this.trace ?? { loaded: true, path: target.fsPath };
+      // A status from the server wins (a notification may have come before the answer); without
+      // one, the file itself gives the name and the age.
+      this.trace = parseTraceStatus(done.result)
+        ?? (this.trace?.path === target.fsPath ? this.trace : fileTraceStatus(target.fsPath));
       this.renderStatus();
       const said = resultMessage(done.result);
-      void vscode.window.showInformationMessage(said ? `golens: ${said}` : `golens: loaded ${target.fsPath}`);
+      void vscode.window.showInformationMessage(said ? `golens: ${said}` : `golens: loading trace ${target.fsPath}`);
     }
   }
 
@@ -369,12 +375,13 @@ export class Golens implements vscode.Disposable {
       void vscode.window.showInformationMessage('golens: no trace is loaded (use "golens: Load Trace…").');
       return;
     }
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+    // A read-only virtual document: an untitled one would be left dirty, asking to be saved.
+    this.summary.set(markdown);
     try {
-      await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+      await vscode.commands.executeCommand('markdown.showPreview', SummaryDocument.uri);
     } catch {
       // Without the built-in Markdown extension the source is still readable.
-      await vscode.window.showTextDocument(doc, { preview: true });
+      await vscode.window.showTextDocument(SummaryDocument.uri, { preview: true });
     }
   }
 
@@ -421,6 +428,8 @@ export class Golens implements vscode.Disposable {
   register(context: vscode.ExtensionContext): void {
     context.subscriptions.push(
       this,
+      this.summary,
+      vscode.workspace.registerTextDocumentContentProvider(SummaryDocument.scheme, this.summary),
       vscode.commands.registerCommand(COMMANDS.loadTrace, (uri?: vscode.Uri) => this.loadTrace(uri)),
       vscode.commands.registerCommand(COMMANDS.clearTrace, () => this.clearTrace()),
       vscode.commands.registerCommand(COMMANDS.showTraceSummary, () => this.showTraceSummary()),
@@ -449,13 +458,43 @@ export class Golens implements vscode.Disposable {
   }
 }
 
-/** A one-line message the server put in a command result, if any. */
+/** A one-line message the server put in a command result, if any (a bare path is no message). */
 function resultMessage(result: unknown): string | undefined {
   if (typeof result === 'string') {
-    return result.split('\n')[0];
+    return path.isAbsolute(result) ? undefined : result.split('\n')[0];
   }
   const message = (result as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : undefined;
+}
+
+/** The trace summary as a read-only Markdown document; the preview follows its updates. */
+class SummaryDocument implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  static readonly scheme = 'golens-trace';
+  static readonly uri = vscode.Uri.parse(`${SummaryDocument.scheme}:/Trace Summary.md`);
+  private text = '';
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  set(markdown: string): void {
+    this.text = markdown;
+    this.changed.fire(SummaryDocument.uri);
+  }
+
+  provideTextDocumentContent(): string {
+    return this.text;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+function fileTraceStatus(file: string): TraceStatus {
+  try {
+    return { loaded: true, path: file, at: fs.statSync(file).mtime };
+  } catch {
+    return { loaded: true, path: file };
+  }
 }
 
 function serverSupports(client: Client, command: string): boolean {

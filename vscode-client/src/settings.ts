@@ -82,6 +82,16 @@ function nest(flat: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+function dropNulls(node: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(node)) {
+    if (value === null || value === undefined) {
+      delete node[key];
+    } else if (isObject(value)) {
+      dropNulls(value);
+    }
+  }
+}
+
 /**
  * What the server gets for the `golens` section (initializationOptions, and every
  * workspace/configuration answer): the user's settings minus the client-only ones, with trace
@@ -92,9 +102,9 @@ export function serverSettings(raw: unknown, trusted: boolean): Record<string, u
   // How the server was started and the client's LSP message tracing are not the server's business.
   delete settings.server;
   delete settings.lsp;
-  if (settings['max-file-size'] === null) {
-    delete settings['max-file-size'];
-  }
+  // Unset optional settings (max-file-size, thresholds) are null: absent means "the server's
+  // default or golens.toml", null would override them.
+  dropNulls(settings);
   const trace = isObject(settings.trace) ? settings.trace : {};
   if (!trusted) {
     trace.autoLoad = false;

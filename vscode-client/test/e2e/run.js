@@ -163,18 +163,32 @@ async function union(page, selectors) {
   };
 }
 
+/** Opens a workspace file through Quick Open (unambiguous where the Explorer has two main.go). */
 async function openFile(page, folder, file) {
-  const explorer = page.locator('.explorer-folders-view');
-  const item = (label) => explorer.locator(`.monaco-list-row[aria-label="${label}"], .monaco-list-row:has(.label-name:text-is("${label}"))`).first();
-  if (folder) {
-    const row = item(folder);
-    await row.waitFor({ timeout: 30000 });
-    if ((await row.getAttribute('aria-expanded')) !== 'true') {
-      await row.click();
+  const opened = async () => {
+    const crumbs = await page.locator('.editor-group-container.active .breadcrumbs-control').first()
+      .innerText().catch(() => '');
+    return crumbs.includes(folder) && crumbs.includes(file);
+  };
+  // Quick Open sometimes misses the first keystrokes after an editor switch: try again.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ timeout: 10000 });
+    await input.fill(`${folder}/${file}`);
+    const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: folder }).first();
+    try {
+      await row.waitFor({ timeout: 5000 });
+      await page.keyboard.press('Enter');
+      await waitFor(`${folder}/${file} in the editor`, opened, 5000);
+      return;
+    } catch (error) {
+      if (attempt === 3) {
+        throw error;
+      }
     }
   }
-  await item(file).click();
-  await page.locator(`.tabs-container .tab.active:has-text("${file}")`).waitFor({ timeout: 15000 });
 }
 
 async function runCommand(page, title) {
@@ -422,21 +436,61 @@ async function trustedSession() {
       // VS Code's own file dialog in the browser: a quick input holding a path.
       const pathInput = page.locator('.quick-input-widget input.input');
       await pathInput.waitFor({ timeout: 10000 });
-      await pathInput.fill(tracePath);
+      // The dialog completes and navigates as the path changes: type it, let it settle on the
+      // file (its row listed, the input holding the whole path), then accept.
+      await pathInput.fill(path.dirname(tracePath) + path.sep);
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'go1.27.trace' }).first()
+        .waitFor({ timeout: 10000 });
+      await pathInput.pressSequentially(path.basename(tracePath), { delay: 20 });
+      await waitFor('the dialog to hold the trace path', async () => (await pathInput.inputValue()) === tracePath, 10000)
+        .catch(async (e) => { throw new Error(`${e.message}; it holds ${await pathInput.inputValue()}`); });
       await page.keyboard.press('Enter');
       await waitFor('the status bar to show the loaded trace',
         async () => /go1\.27\.trace/.test(await status.innerText()), 30000);
-      const text = (await status.innerText()).trim();
-      if (!/goroutine/.test(text)) {
-        throw new Error(`status bar lacks goroutine counts: ${text}`);
-      }
-      results.push(`status bar after loading: ${text}`);
+      results.push(`status bar after loading: ${(await status.innerText()).trim()}`);
+      mark('trace loaded');
+
+      // The evidence reaches the editor: a hover at the leaking `go` statement shows it. The
+      // server parses in the background, so hover again until it has.
       await openFile(page, 'handler_leak', 'main.go');
+      const word = page.locator('.monaco-editor .view-line', { hasText: 'go refreshCache(r.URL.Path)' })
+        .locator('span span', { hasText: /^refreshCache$/ }).first();
+      await word.waitFor({ timeout: 15000 });
+      let traceHover = '';
+      await waitFor('a hover with the trace evidence', async () => {
+        await page.mouse.move(5, 400);
+        await page.keyboard.press('Escape');
+        const box = await word.boundingBox();
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        const h = page.locator('.monaco-hover:not(.hidden)').first();
+        try {
+          await h.waitFor({ timeout: 3000 });
+          await new Promise((r) => setTimeout(r, 500));
+          traceHover = (await h.innerText()).replace(/\s+/g, ' ');
+        } catch {
+          traceHover = '';
+        }
+        return /Trace evidence/.test(traceHover) && traceHover.includes('go1.27.trace');
+      }, 45000).catch((e) => { throw new Error(`${e.message}; last hover: ${traceHover}`); });
+      results.push(`trace hover: ${traceHover.slice(0, 160)}…`);
+      await shot(page, 'trace-hover', await around(page, page.locator('.monaco-hover:not(.hidden)').first(),
+        { left: 60, top: 40, right: 40, bottom: 40 }));
+      await page.mouse.move(5, 400);
+      await page.keyboard.press('Escape');
       await shot(page, 'trace-status');
+      mark('trace hover checked');
+
+      // A click on the status bar item opens the summary in the Markdown preview.
       await status.click();
-      await page.locator('.tabs-container .tab.active', { hasText: /Preview|Untitled/ }).waitFor({ timeout: 15000 });
+      await page.locator('.tabs-container .tab.active', { hasText: /Preview/ }).waitFor({ timeout: 15000 });
+      const preview = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body');
+      await waitFor('the trace summary in the preview', async () => {
+        const text = await preview.innerText({ timeout: 2000 }).catch(() => '');
+        return /golens trace summary/i.test(text) && /goroutine/i.test(text);
+      }, 20000);
       await shot(page, 'trace-summary');
-      mark('trace checked');
+      results.push('trace summary opened from the status bar');
+      mark('trace summary checked');
     }
 
     if (!RUN_TRACE) {
@@ -492,6 +546,23 @@ async function untrustedSession() {
       throw new Error('the server path from the untrusted workspace settings was run');
     }
     results.push(`restricted mode: static diagnostics shown, status "${(await status.innerText()).trim()}", workspace server.path not run`);
+    if (RUN_TRACE) {
+      // The workspace holds a trace and asks for auto-loading; in Restricted Mode the extension
+      // sends trace.autoLoad=false and trusted=false, and no trace evidence may appear. The
+      // trusted session shows evidence within a few seconds, so 10 s of none is a real "none".
+      await openFile(page, 'handler_leak', 'main.go');
+      await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-info').first().waitFor({ timeout: 30000 });
+      await new Promise((r) => setTimeout(r, 10000));
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel .monaco-list-row').first().waitFor({ timeout: 15000 });
+      const rows = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).join('\n');
+      if (/golens-trace|GT\d{3}|— trace:/.test(rows)) {
+        throw new Error('Restricted Mode: trace evidence appeared although the extension sent trace.autoLoad=false and '
+          + `trusted=false (the server must honour them):\n${rows}`);
+      }
+      await shot(page, 'untrusted-no-trace');
+      results.push('restricted mode: no trace evidence although the workspace has a trace');
+    }
     mark('[untrusted] checked');
     failed = false;
   } finally {

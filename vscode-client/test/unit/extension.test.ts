@@ -196,7 +196,7 @@ test('load, summary and clear go to the server; the status bar follows its answe
   await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/h/go1.27.trace'));
   assert.deepEqual(client.requests[0], { command: 'golens.loadTrace', arguments: ['/ws/h/go1.27.trace'] });
   assert.equal(status().text, '$(pulse) go1.27.trace · just now · 18 goroutines · 3 leaked');
-  assert.equal(state.messages.at(-1)?.message, 'golens: loaded /ws/h/go1.27.trace');
+  assert.equal(state.messages.at(-1)?.message, 'golens: loading trace /ws/h/go1.27.trace');
 
   // From the file picker; a cancelled picker sends nothing.
   await vscode.commands.executeCommand(COMMANDS.loadTrace);
@@ -210,6 +210,10 @@ test('load, summary and clear go to the server; the status bar follows its answe
   await vscode.commands.executeCommand(status().command as string);
   const preview = state.executed.find((e) => e.command === 'markdown.showPreview');
   assert.ok(preview, 'the summary opens in the Markdown preview');
+  const uri = preview.args[0] as vscode.Uri;
+  assert.equal(uri.scheme, 'golens-trace');
+  assert.equal(state.contentProviders.get('golens-trace')!.provideTextDocumentContent(uri),
+    '# Trace summary\n\n3 leaked goroutines');
 
   client.handlers.get(TRACE_STATUS_NOTIFICATION)!({ loaded: true, path: '/ws/new.trace', goroutines: 2, leaks: 0 });
   assert.equal(status().text, '$(pulse) new.trace · 2 goroutines · 0 leaked');
@@ -281,4 +285,21 @@ test('python -m golens with the Python extension\'s interpreter when golens is n
   } finally {
     process.env.PATH = saved;
   }
+});
+
+test('a server that answers load with just the path: the status shows the file and its age', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start({ commands: Object.values(SERVER_COMMANDS) });
+  const trace = path.join(dir, 'trace.out');
+  fs.writeFileSync(trace, 'go 1.27 trace\0');
+  const fiveMinutesAgo = new Date(Date.now() - 5 * 60 * 1000 - 5000);
+  fs.utimesSync(trace, fiveMinutesAgo, fiveMinutesAgo);
+  clients[0].replies[SERVER_COMMANDS.loadTrace] = trace;
+  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file(trace));
+  assert.equal(status().text, '$(pulse) trace.out · 5m ago');
+  assert.equal(state.messages.at(-1)?.message, `golens: loading trace ${trace}`);
+  // A message from the server is shown as it is.
+  clients[0].replies[SERVER_COMMANDS.loadTrace] = { message: 'parsing trace.out (14 kB)' };
+  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file(trace));
+  assert.equal(state.messages.at(-1)?.message, 'golens: parsing trace.out (14 kB)');
 });

@@ -78,18 +78,22 @@ test('server settings: the golens section without client-only keys, everything e
   assert.deepEqual(sent.diagnostics, { debounceMs: 150 });
   assert.equal((sent.trace as Record<string, unknown>).path, '${workspaceFolder}/trace.out');
   assert.equal((sent.trace as Record<string, unknown>).autoLoad, true);
-  assert.deepEqual((sent.trace as Record<string, unknown>).thresholds, {
-    blockedMs: 10, syscallMs: 10, schedLatencyMs: 1, leakMinBlockedFraction: 0.5,
-  });
-  assert.deepEqual(sent.inlayHints, { enable: true });
-  assert.deepEqual(sent.codeLens, { enable: true });
+  // Unset thresholds stay the server's; set ones go as the server spells them.
+  assert.deepEqual((sent.trace as Record<string, unknown>).thresholds, {});
+  assert.equal((sent.trace as Record<string, unknown>).inlayHints, true);
+  assert.equal((sent.trace as Record<string, unknown>).codeLens, true);
   assert.equal(sent.trusted, true);
   assert.equal('server' in sent, false);
   assert.equal('lsp' in sent, false);
   // An unset max-file-size must not reach the server as null (it would override golens.toml).
   assert.equal('max-file-size' in sent, false);
   state.settings.globalValue['golens.max-file-size'] = 1024;
-  assert.equal(currentServerSettings()['max-file-size'], 1024);
+  state.settings.globalValue['golens.trace.thresholds.leak-min-fraction'] = 0.5;
+  state.settings.globalValue['golens.trace.codeLens'] = false;
+  const changed = currentServerSettings();
+  assert.equal(changed['max-file-size'], 1024);
+  assert.deepEqual((changed.trace as Record<string, unknown>).thresholds, { 'leak-min-fraction': 0.5 });
+  assert.equal((changed.trace as Record<string, unknown>).codeLens, false);
 });
 
 test('server settings in an untrusted workspace: no trace loading, static checks still configured', () => {
@@ -98,8 +102,9 @@ test('server settings in an untrusted workspace: no trace loading, static checks
   state.settings.workspaceValue['golens.trace.autoLoad'] = true;
   state.settings.workspaceValue['golens.disable'] = ['GL106'];
   const sent = currentServerSettings();
-  assert.deepEqual(sent.trace && { ...(sent.trace as object), thresholds: undefined },
-    { path: '', autoLoad: false, thresholds: undefined });
+  const trace = sent.trace as Record<string, unknown>;
+  assert.equal(trace.path, '');
+  assert.equal(trace.autoLoad, false);
   assert.equal(sent.trusted, false);
   // Rule settings are not restricted: they change what is reported, never what runs.
   assert.deepEqual(sent.disable, ['GL106']);
@@ -124,8 +129,8 @@ test('manifest: restricted settings match the code, every setting is described',
     assert.ok('default' in schema, `${key} has no default`);
   }
   for (const key of ['golens.disable', 'golens.enable', 'golens.severity', 'golens.max-file-size',
-    'golens.diagnostics.debounceMs', 'golens.trace.path', 'golens.trace.autoLoad', 'golens.inlayHints.enable',
-    'golens.codeLens.enable', 'golens.server.path', 'golens.server.python', 'golens.logLevel']) {
+    'golens.diagnostics.debounceMs', 'golens.trace.path', 'golens.trace.autoLoad', 'golens.trace.inlayHints',
+    'golens.trace.codeLens', 'golens.server.path', 'golens.server.python', 'golens.logLevel']) {
     assert.ok(key in contributed, `${key} is not contributed`);
   }
   assert.ok(Object.keys(contributed).some((k) => k.startsWith('golens.trace.thresholds.')));

@@ -29,6 +29,7 @@ export const state = {
   /** What the file picker returns. */
   openDialogResult: undefined as Uri[] | undefined,
   openDialogShown: 0,
+  contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string }>(),
 };
 
 export function reset(): void {
@@ -49,6 +50,7 @@ export function reset(): void {
   state.statusItems = [];
   state.openDialogResult = undefined;
   state.openDialogShown = 0;
+  state.contentProviders.clear();
 }
 
 export class Uri {
@@ -122,6 +124,10 @@ export const workspace = {
     return { dispose() { /* nothing to release */ } };
   },
   onDidGrantWorkspaceTrust() { return { dispose() { /* nothing to release */ } }; },
+  registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: Uri): string }) {
+    state.contentProviders.set(scheme, provider);
+    return { dispose() { state.contentProviders.delete(scheme); } };
+  },
   openTextDocument(options: { content: string; language: string }) {
     return Promise.resolve({ uri: Uri.parse('untitled:Untitled-1'), ...options });
   },
