@@ -167,9 +167,17 @@ class Goroutine:
             return
         if not self._dt:
             self._tbase = self._tlast = ticks[0]
-        deltas = array("q", map(operator.sub, ticks, chain((self._tlast,), ticks)))
+        prev = self._tlast
         self._tlast = ticks[-1]
-        self._dt = _extend(self._dt, deltas)
+        if self._dt.typecode == "I":
+            try:
+                self._dt.extend(array("I", map(operator.sub, ticks, chain((prev,), ticks))))
+            except OverflowError:  # a long gap, or clock skew between threads: widen
+                self._dt = array("q", self._dt)
+            else:
+                self._recs = _extend(self._recs, recs)
+                return
+        self._dt.extend(array("q", map(operator.sub, ticks, chain((prev,), ticks))))
         self._recs = _extend(self._recs, recs)
 
     def _ticks(self) -> Iterator[int]:
