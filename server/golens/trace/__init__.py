@@ -51,8 +51,8 @@ are raw: unlike Go's reader they are not clamped to be strictly increasing
 across generation boundaries. ``tests/trace/test_differential.py`` checks
 every goroutine's transitions against ``go tool trace -d=parsed``.
 
-Cost: pure Python, about 1.3–1.5 MB/s (~0.25 µs per event on a busy
-trace); memory is the timeline arrays (8 bytes per transition) plus one
+Cost: pure Python, about 4 MB/s on an idle machine (~1 µs per event of a busy
+trace, decoding included); memory is the timeline arrays (8 bytes per transition) plus one
 generation's staging. P (proc) states and the unblocker/unblocked pairing
 across goroutines are not modelled beyond ``Transition.stack`` of UNBLOCK
 records (the waker's stack, often 0).
