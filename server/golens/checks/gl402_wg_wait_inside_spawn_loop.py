@@ -2,7 +2,7 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.calls import enclosing_function, mentions
-from golens.syntax.locks import enclosing_loop, method_call, statement_call, sync_kind
+from golens.syntax.locks import enclosing_loop, method_call, sync_kind
 from golens.syntax.paths import statements_of
 from golens.syntax.unit import walk_named
 

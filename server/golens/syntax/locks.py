@@ -647,10 +647,6 @@ def functions_with_locks(unit: Unit) -> list[tuple[Node, list[Node]]]:
     return memo["functions"]
 
 
-def in_function_directly(node: Node, function: Node) -> bool:
-    return enclosing_function(node) == function
-
-
 def enclosing_loop(node: Node) -> Node | None:
     """The innermost `for` statement around `node` within its function."""
     parent = node.parent
