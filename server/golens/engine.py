@@ -14,6 +14,7 @@ from golens.findings import Finding, Related
 from golens.registry import Registry, Rule, default_registry
 from golens.suppression import Suppressions
 from golens.syntax.bindings import summarize_bindings
+from golens.syntax.calls import reset_caches
 from golens.syntax.unit import FileContext, Report, Unit
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Engine:
         if doc.skip_reason is not None or doc.tree is None:
             return CheckResult([], skipped=doc.skip_reason or "not parsed")
         cache = cache or UnitCache()
+        reset_caches()
         rules = self.static_rules
         header = doc.header
         base_context = FileContext(

@@ -53,11 +53,11 @@ class Rule:
             return None
         return importlib.import_module(self.module_name)
 
-    @property
+    @cached_property
     def check(self) -> Callable | None:
         return getattr(self.module, "check", None) if self.module else None
 
-    @property
+    @cached_property
     def summarize(self) -> Callable | None:
         return getattr(self.module, "summarize", None) if self.module else None
 
@@ -126,7 +126,7 @@ class Registry:
         """A rule by id (GL201, case-insensitive) or slug (lost-cancel)."""
         return self._by_key.get(key.upper()) or self._by_key.get(key.lower())
 
-    @property
+    @cached_property
     def static_rules(self) -> list[Rule]:
         return [r for r in self.rules if r.kind == "static"]
 

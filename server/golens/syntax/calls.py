@@ -99,25 +99,46 @@ def declared_names(function: Node) -> set[str]:
     return names
 
 
+# function node key -> {name: offset of its first local declaration}; valid for one check
+# (node ids are unique within a tree), cleared by the engine before each check.
+_declarations: dict[tuple[int, int, int], dict[bytes, int]] = {}
+
+
+def reset_caches() -> None:
+    _declarations.clear()
+
+
+def local_declarations(function: Node) -> dict[bytes, int]:
+    """Names a function declares (parameters, results, receiver, locals outside nested function
+    literals), each with the offset of its first declaration."""
+    key = (function.id, function.start_byte, function.end_byte)
+    found = _declarations.get(key)
+    if found is not None:
+        return found
+    found = {}
+    for name in declared_names(function):
+        found.setdefault(name.encode(), function.start_byte)
+    body = function_body(function)
+    if body is not None:
+        for node in walk_named(body, skip_function_literals=True):
+            if node.type in ("short_var_declaration", "var_spec", "range_clause"):
+                for ident in _declared_identifiers(node):
+                    found.setdefault(ident.text, node.start_byte)
+    _declarations[key] = found
+    return found
+
+
 def is_shadowed(identifier: Node, name: str) -> bool:
     """True when an enclosing function declares `name` as a parameter or local before this use.
 
     Approximate (no block scopes): any local declaration of the name in an enclosing function that
     starts before the use counts, which errs toward treating the identifier as not the package."""
-    function = enclosing_function(identifier)
     encoded = name.encode()
+    function = enclosing_function(identifier)
     while function is not None:
-        if name in declared_names(function):
+        declared_at = local_declarations(function).get(encoded)
+        if declared_at is not None and declared_at < identifier.start_byte:
             return True
-        body = function_body(function)
-        if body is not None:
-            for node in walk_named(body, skip_function_literals=True):
-                if node.start_byte >= identifier.start_byte:
-                    break
-                if node.type in ("short_var_declaration", "var_spec", "range_clause"):
-                    left = node.child_by_field_name("left") or node.child_by_field_name("name")
-                    if left is not None and any(i.text == encoded for i in _declared_identifiers(node)):
-                        return True
         function = enclosing_function(function)
     return False
 
