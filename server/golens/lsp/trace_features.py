@@ -212,16 +212,19 @@ def code_lenses(ls, opened) -> list[types.CodeLens]:
 
 async def initialized(ls) -> None:
     """After initialize: watch for trace files (dynamic registration) and load the current one."""
-    workspace = ls.client_capabilities.workspace
-    if workspace and workspace.did_change_watched_files and workspace.did_change_watched_files.dynamic_registration:
-        await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
-            id="golens-traces",
-            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]),
-        )]))
     ls.trace.settings_changed(getattr(ls.settings, "raw", None))
     ls.trace.refresh()
+    workspace = ls.client_capabilities.workspace
+    if workspace and workspace.did_change_watched_files and workspace.did_change_watched_files.dynamic_registration:
+        try:
+            await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
+                id="golens-traces",
+                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]),
+            )]))
+        except Exception as exc:  # the client refused: traces still load from settings, commands and discovery
+            ls.log_warning(f"could not watch trace files: {exc}")
 
 
 def register(ls) -> None:

@@ -164,13 +164,22 @@ class TraceManager:
         return p
 
     def refresh(self) -> None:
-        """Find the trace to use now and load it if it is not the one in force."""
+        """Find the trace to use now and load it if it is not the one in force (the workspace
+        walk runs in a thread: a large tree must not stall the event loop)."""
         target = self.configured_path()
-        if target is None and self.root is not None:
-            target = discover(self.root)
-        if target is None:
+        if target is not None:
+            self.load(target)
             return
-        self.load(target)
+        if self.root is None:
+            return
+        root = self.root
+
+        async def discover_then_load():
+            found = await asyncio.get_running_loop().run_in_executor(None, discover, root)
+            if found is not None and self.configured_path() is None:
+                self.load(found)
+
+        self._discovery = asyncio.ensure_future(discover_then_load())
 
     def files_changed(self, changes: list[types.FileEvent]) -> None:
         from golens.lsp.documents import uri_to_path
