@@ -69,11 +69,13 @@ def register(ls) -> None:
                     ls.log_warning("the client did not answer workspace/configuration; using defaults")
         finally:
             ls.settings_loaded.set()
-        await _register_dynamic(ls)
-        if getattr(ls, "trace", None) is not None:
-            from golens.lsp import trace_features
+        try:
+            await _register_dynamic(ls)
+        finally:
+            if getattr(ls, "trace", None) is not None:
+                from golens.lsp import trace_features
 
-            await trace_features.initialized(ls)
+                await trace_features.initialized(ls)
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()
