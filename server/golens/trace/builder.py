@@ -537,9 +537,17 @@ class _GenState:
                     ev = vals[i]
                     if ev == 22:  # GoSyscallBegin p_seq stack
                         t += vals[i + 1]
-                        k += 1
-                        clf([k, t, 8 | smap[vals[i + 3]] << 15])
-                        i += 4
+                        if i + 5 < n and vals[i + 4] == 23:
+                            # A fast syscall: its GoSyscallEnd follows at once.
+                            t1 = t + vals[i + 5]
+                            clf([k + 1, t, 8 | smap[vals[i + 3]] << 15, k + 2, t1, 9])
+                            k += 2
+                            t = t1
+                            i += 6
+                        else:
+                            k += 1
+                            clf([k, t, 8 | smap[vals[i + 3]] << 15])
+                            i += 4
                     elif ev == 23:  # GoSyscallEnd
                         t += vals[i + 1]
                         k += 1

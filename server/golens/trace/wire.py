@@ -156,7 +156,7 @@ def read_uvarint(buf, pos: int, limit: int) -> tuple[int, int]:
         shift += 7
 
 
-_TOKEN = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+_TOKEN = re.compile(rb"[\x80-\xff]*+[\x00-\x7f]")  # possessive: no backtracking state
 
 
 class _TokenValues(dict):
