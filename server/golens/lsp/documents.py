@@ -35,6 +35,8 @@ class OpenDocument:
     result_key: tuple | None = None
     # The skip reason last reported to the client, so a skipped file is logged once, not per edit.
     logged_skip: str | None = None
+    # The last publication's diagnostics as JSON, keyed by what they were computed from.
+    published_json: dict = field(default_factory=dict)
 
     @property
     def path(self) -> str | None:
