@@ -159,3 +159,21 @@ async def test_suppression_comment_on_the_line_before(nvim011, workspace):
     nvim011.replace(uri, "\t//golens:ignore GL201 owned by the pool\n", "")
     [diag] = await nvim011.get_diagnostics(uri)
     assert diag.range == flagged_range(nvim011, uri)
+
+
+async def test_initialization_options_hold_when_the_client_has_no_section(workspace):
+    # VS Code answers workspace/configuration with null when no golens section is set; that
+    # must not wipe the options the client passed in initialize.
+    client = await CONFIG.start()
+    try:
+        await client.initialize_session(types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=workspace.as_uri(),
+            initialization_options={"golens": {"disable": ["GL201"]}}))
+        uri = (workspace / "a.go").as_uri()
+        client.open(uri, LOST_CANCEL)
+        assert len(await client.get_diagnostics(uri)) == 0
+        await client.shutdown_session()
+    finally:
+        if client._server is not None and client._server.returncode is None:
+            client._server.kill()
+        await client.stop()

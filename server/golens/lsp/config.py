@@ -119,13 +119,22 @@ class ConfigManager:
         self.registry = registry
         self.warn = warn
         self.editor = EditorSettings()
+        self.initialization_options: Any = None
         self.raw: Any = None
         self.workspace_root: Path | None = None
         self.generation = 0
         self._project: dict[Path | None, Config] = {}
         self._reported: set[str] = set()
 
+    def set_initialization_options(self, raw: Any) -> None:
+        """Settings a client passed in initialize: used until, and whenever, the client's
+        configuration has no `golens` section of its own."""
+        self.initialization_options = raw
+        self.set_editor_settings(raw)
+
     def set_editor_settings(self, raw: Any) -> None:
+        if raw is None:
+            raw = self.initialization_options
         self.raw = raw  # sections read by other features (golens.trace.*)
         self.editor = parse_editor_settings(raw, self.registry, self.warn)
         self.generation += 1

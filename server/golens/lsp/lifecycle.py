@@ -53,7 +53,7 @@ def register(ls) -> None:
         ls.settings.workspace_root = _workspace_root(params)
         options = params.initialization_options
         if isinstance(options, dict) and options:
-            ls.settings.set_editor_settings(options)
+            ls.settings.set_initialization_options(options)
         workspace = params.capabilities.workspace
         if not (workspace and workspace.configuration):
             ls.settings_loaded.set()
