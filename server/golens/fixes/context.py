@@ -202,3 +202,126 @@ def _declared_before(names: set[str], function: Node, use: Node) -> set[str]:
                 if ident.type == "identifier" and ident.text.decode() in names:
                     found.add(ident.text.decode())
     return found
+
+
+def drop_unused_import(ctx: FixContext, import_path: str, removed: list[tuple[int, int]]) -> list[TextEdit] | None:
+    """Edits deleting the import of `import_path` when the fix's `removed` byte ranges held
+    every use of it (Go refuses to compile an unused import): [] when it stays in use or is not
+    imported, None when its spec sits where a clean deletion is not obvious (a trailing comment,
+    an alias shared by another spec) and the fix had better not be offered."""
+    header = ctx.doc.header
+    specs = [i for i in header.imports if i.path == import_path and i.name not in ("_", ".")]
+    if len(specs) != 1:
+        return [] if not specs else None
+    name = specs[0].local_name.encode()
+    root = ctx.doc.tree.root_node
+    for node in walk_named(root):
+        if node.type == "import_declaration":
+            continue
+        if node.type in ("identifier", "package_identifier") and node.text == name and \
+                not any(start <= node.start_byte and node.end_byte <= end for start, end in removed):
+            if not _inside_import(node):
+                return []
+    spec = root.descendant_for_byte_range(specs[0].start, specs[0].end)
+    while spec is not None and spec.type != "import_spec":
+        spec = spec.parent
+    if spec is None:
+        return None
+    lines = ctx.doc.lines
+    row = spec.start_point[0]
+    if spec.end_point[0] != row or ctx.doc.source[spec.end_byte:lines.line_end(row)].strip():
+        return None
+    block = spec.parent if spec.parent is not None and spec.parent.type == "import_spec_list" else None
+    siblings = [c for c in block.named_children] if block is not None else [spec]
+    if any(c.type == "comment" for c in siblings):
+        return None  # comments in the block may belong to the spec; leave such blocks alone
+    if len(siblings) == 1:
+        declaration = spec.parent if block is None else block.parent
+        return [_delete_lines(ctx, declaration, blank_after=True)]
+    index = siblings.index(spec)
+    previous = siblings[index - 1] if index > 0 else None
+    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    blank_before = previous is not None and row > previous.end_point[0] + 1
+    blank_after = following is not None and following.start_point[0] > row + 1
+    if previous is not None and not blank_before:
+        # From the end of the previous spec: an insertion ensure_import makes after either one
+        # then touches this deletion instead of falling inside it.
+        return [TextEdit(previous.end_byte, spec.end_byte, b"")]
+    if previous is None and not blank_after:
+        opening = block.children[0]
+        return [TextEdit(opening.end_byte, spec.end_byte, b"")]
+    # Alone in its group: take one of the blank lines that separated the group with it.
+    start = lines.line_start(row - 1) if blank_before and (blank_after or following is None) else lines.line_start(row)
+    end = lines.line_start(row + 1)
+    if blank_after and not blank_before:
+        end = lines.line_start(row + 2)
+    return [TextEdit(start, end, b"")]
+
+
+def _inside_import(node: Node) -> bool:
+    while node is not None:
+        if node.type == "import_declaration":
+            return True
+        node = node.parent
+    return False
+
+
+def _delete_lines(ctx: FixContext, node: Node, blank_after: bool) -> TextEdit:
+    """Remove `node`'s lines, and the blank line after them when there is one."""
+    lines = ctx.doc.lines
+    first, last = node.start_point[0], node.end_point[0]
+    end_row = last + 1
+    if blank_after and end_row < lines.line_count and not ctx.doc.line_text(end_row).strip():
+        end_row += 1
+    end = lines.line_start(end_row) if end_row < lines.line_count else len(ctx.doc.source)
+    return TextEdit(lines.line_start(first), end, b"")
+
+
+def update_imports(ctx: FixContext, add: tuple[str, ...] = (), drop: tuple[str, ...] = (),
+                   removed: list[tuple[int, int]] = ()) -> tuple[dict[str, str], list[TextEdit]] | None:
+    """Add imports and delete the ones the fix leaves unused, as one edit of the import
+    region. Adding and deleting in the same block would give edits that touch each other, so
+    the deletions are applied first and the additions computed on the result.
+
+    Returns ({import path: name to use} for `add`, edits), or None when an import cannot be
+    deleted cleanly (then the fix should not be offered)."""
+    deletions: list[TextEdit] = []
+    for path in drop:
+        found = drop_unused_import(ctx, path, list(removed))
+        if found is None:
+            return None
+        deletions.extend(found)
+    source = ctx.doc.source
+    region_end = _import_region_end(ctx.doc.tree.root_node)
+    from golens.fixes import apply_edits
+
+    current = apply_edits(source, deletions)
+    names: dict[str, str] = {}
+    for path in add:
+        doc = Document(current, ctx.doc.path, module_go_version=ctx.doc.module_go_version)
+        name, edits = FixContext(doc, ctx.finding).ensure_import(path)
+        names[path] = name
+        current = apply_edits(current, edits)
+    delta = len(current) - len(source)
+    if current[region_end + delta:] != source[region_end:]:
+        return None
+    old, new = source[:region_end], current[:region_end + delta]
+    if old == new:
+        return names, []
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    return names, [TextEdit(prefix, len(old) - suffix, new[prefix:len(new) - suffix])]
+
+
+def _import_region_end(root: Node) -> int:
+    end = 0
+    for child in root.named_children:
+        if child.type in ("package_clause", "import_declaration"):
+            end = child.end_byte
+        elif child.type != "comment":
+            break
+    return end
