@@ -852,8 +852,8 @@ class _GenState:
             tos = low.translate(_TO)
             go = gors.get(gid)
             prev = None
-            if go is not None and go._recs:
-                prev = _TO[go._recs[-1] & 0xFF]
+            if go is not None and go._n:
+                prev = _TO[go._last_rec() & 0xFF]
             f0 = low[0] & KIND_BITS
             if prev is None:
                 if f0 == Kind.STATUS and not first:

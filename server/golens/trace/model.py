@@ -154,10 +154,12 @@ class Goroutine:
     creation_stack: int = 0  # creator's stack at the go statement
     start_stack: int = 0  # one frame: the goroutine's start function
     labels: list[tuple[int, str]] = field(default_factory=list)
-    # Transition times as tick deltas (first delta 0, relative to _tbase) and
-    # packed records; both use 32-bit items until a value does not fit.
-    _dt: array = field(default_factory=lambda: array("I"), repr=False)
-    _recs: array = field(default_factory=lambda: array("I"), repr=False)
+    # One chunk per generation (allocated once, never grown: no realloc churn):
+    # transition times as tick deltas (the very first delta is 0, relative to
+    # _tbase) and packed records, 32-bit unsigned unless a value does not fit.
+    _dts: list = field(default_factory=list, repr=False)
+    _recss: list = field(default_factory=list, repr=False)
+    _n: int = field(default=0, repr=False)
     _tbase: int = field(default=0, repr=False)
     _tlast: int = field(default=0, repr=False)
     _trace: "Trace | None" = field(default=None, repr=False)
@@ -165,23 +167,31 @@ class Goroutine:
     def _append(self, ticks: array, recs: array) -> None:
         if not ticks:
             return
-        if not self._dt:
+        if not self._n:
             self._tbase = self._tlast = ticks[0]
         prev = self._tlast
         self._tlast = ticks[-1]
-        if self._dt.typecode == "I":
-            try:
-                self._dt.extend(array("I", map(operator.sub, ticks, chain((prev,), ticks))))
-            except OverflowError:  # a long gap, or clock skew between threads: widen
-                self._dt = array("q", self._dt)
-            else:
-                self._recs = _extend(self._recs, recs)
-                return
-        self._dt.extend(array("q", map(operator.sub, ticks, chain((prev,), ticks))))
-        self._recs = _extend(self._recs, recs)
+        try:
+            dts = array("I", map(operator.sub, ticks, chain((prev,), ticks)))
+        except OverflowError:  # a long gap, or clock skew between threads
+            dts = array("q", map(operator.sub, ticks, chain((prev,), ticks)))
+        try:
+            recs = array("I", recs)
+        except OverflowError:  # stack IDs beyond 2**17
+            pass
+        self._dts.append(dts)
+        self._recss.append(recs)
+        self._n += len(recs)
+
+    @property
+    def _recs(self) -> Iterator[int]:
+        return chain.from_iterable(self._recss)
+
+    def _last_rec(self) -> int:
+        return self._recss[-1][-1]
 
     def _ticks(self) -> Iterator[int]:
-        return islice(accumulate(self._dt, initial=self._tbase), 1, None)
+        return islice(accumulate(chain.from_iterable(self._dts), initial=self._tbase), 1, None)
 
     def times(self) -> Iterator[int]:
         """Transition times in ns, in order."""
@@ -197,17 +207,17 @@ class Goroutine:
     # -- derived facts -------------------------------------------------
     @property
     def transition_count(self) -> int:
-        return len(self._recs)
+        return self._n
 
     @property
     def first_seen_ns(self) -> int:
-        return self._ns(self._tbase) if self._dt else 0
+        return self._ns(self._tbase) if self._n else 0
 
     @property
     def final_state(self) -> GoState:
-        if not self._recs:
+        if not self._n:
             return GoState.UNDETERMINED
-        r = self._recs[-1]
+        r = self._last_rec()
         return _to_state(r)
 
     @property
@@ -231,7 +241,7 @@ class Goroutine:
         another goroutine, so they are skipped; so are PC-0 placeholder stacks.
         """
         stacks = self._trace.stacks if self._trace else None
-        for r in reversed(self._recs):
+        for r in chain.from_iterable(map(reversed, reversed(self._recss))):
             kind = r & KIND_BITS
             if kind in (Kind.BLOCK, Kind.STOP, Kind.SYSCALL, Kind.STATUS):
                 sid = r >> STACK_SHIFT
@@ -313,18 +323,6 @@ class Goroutine:
 _CREATE_KINDS = (Kind.CREATE, Kind.CREATE_BLOCKED, Kind.CREATE_SYSCALL)
 _STATE_STACK_KINDS = (Kind.BLOCK, Kind.STOP, Kind.SYSCALL, Kind.STATUS)
 _KIND_TO_INT = {int(k): int(v) for k, v in KIND_TO.items()}
-
-
-def _extend(dst: array, src: array) -> array:
-    """Append src to dst, widening dst from 32-bit unsigned to 64-bit signed if needed."""
-    if dst.typecode == "I":
-        try:
-            dst.extend(array("I", src))
-            return dst
-        except OverflowError:
-            dst = array("q", dst)
-    dst.extend(src)
-    return dst
 
 
 def _to_state(r: int) -> GoState:
