@@ -148,6 +148,8 @@ def _local_kind(function: Node, name: bytes, use: Node, unit: Unit) -> str | Non
     for node in walk_named(body, skip_function_literals=True):
         if node.start_byte >= use.start_byte:
             break
+        if node.end_byte > use.start_byte:
+            continue  # the use is inside this declaration (x = x.Next()): only earlier bindings count
         if node.type == "var_spec":
             names = list(node.children_by_field_name("name"))
             for index, n in enumerate(names):
