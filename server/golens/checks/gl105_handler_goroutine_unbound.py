@@ -2,7 +2,7 @@ import re
 
 from tree_sitter import Node
 
-from golens.checks.gl202_blocking_call_without_ctx import _blocking_call
+from golens.syntax.blocking import blocking_call
 from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.calls import enclosing_function, is_package_call, selector_parts
@@ -187,7 +187,7 @@ def _unbounded_work(body: Node, unit: Unit) -> tuple[Node, str] | None:
         elif kind == "call_expression":
             if is_package_call(node, unit.file, "time", "Sleep"):
                 return node, "sleeps"
-            blocking = _blocking_call(node, unit)
+            blocking = blocking_call(node, unit)
             if blocking is not None:
                 return node, f"makes a blocking call ({blocking[0]})"
         elif kind == "send_statement":
