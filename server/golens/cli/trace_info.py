@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from golens.trace import GoState, TraceError, read_trace
+from golens.trace import TraceError, read_trace
 
 
 def register(subparsers) -> None:

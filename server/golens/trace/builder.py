@@ -18,7 +18,7 @@ import datetime as _dt
 import operator
 import sys
 from array import array
-from itertools import chain, islice
+from itertools import islice
 
 from . import wire
 from .errors import TraceError
@@ -27,8 +27,6 @@ from .model import (
     KIND_FROM,
     KIND_TO,
     MAX_REASONS,
-    REASON_SHIFT,
-    STACK_SHIFT,
     CPUSamples,
     GCCycle,
     GoState,
