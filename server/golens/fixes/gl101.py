@@ -9,7 +9,7 @@ from tree_sitter import Node
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
 from golens.syntax.calls import enclosing_function
-from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels, is_inside
+from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels, is_inside, literal_iterations
 from golens.syntax.unit import FileContext, Unit, walk_named
 
 
@@ -198,6 +198,28 @@ def _next_statement(node: Node) -> Node | None:
     while sibling is not None and sibling.type == "comment":
         sibling = sibling.next_named_sibling
     return sibling
+
+
+def fixed_iterations(loop: Node) -> int | None:
+    """The loop's literal count (`for i := 0; i < 4; i++`, `for range 4`), unless its body
+    writes the counter."""
+    count = literal_iterations(loop)
+    clause = next((c for c in loop.named_children if c.type == "for_clause"), None)
+    initializer = clause.child_by_field_name("initializer") if clause is not None else None
+    left = initializer.child_by_field_name("left") if initializer is not None else None
+    counter = left.named_children[0].text if left is not None and left.named_children else None
+    body = loop.child_by_field_name("body")
+    if count is None or counter is None or body is None:
+        return count
+    for node in walk_named(body):
+        if node.type == "identifier" and node.text == counter:
+            parent = node.parent
+            if parent.type in ("inc_statement", "dec_statement", "unary_expression") or (
+                    parent.type == "expression_list" and parent.parent is not None
+                    and parent.parent.type == "assignment_statement"
+                    and parent.parent.child_by_field_name("left") == parent):
+                return None  # `i--`, `i = ...`, `&i`
+    return count
 
 
 def collection_length(channel: Channel, expression: str | None, loop: Node) -> str | None:
