@@ -69,6 +69,30 @@ class FixContext:
             end = line_end
         return TextEdit(end, end, f"\n{self.indent_at(statement.start_byte)}{code}".encode())
 
+    def starts_line(self, node: Node) -> bool:
+        """Nothing but indentation before `node` on its first line."""
+        start = self.doc.lines.line_start(node.start_point[0])
+        return not self.doc.source[start:node.start_byte].strip()
+
+    def ends_line(self, node: Node) -> bool:
+        """Nothing but blanks or a line comment after `node` on its last line."""
+        rest = self.doc.source[node.end_byte:self.doc.lines.line_end(node.end_point[0])].strip()
+        return not rest or rest.startswith(b"//")
+
+    def own_lines(self, statement: Node) -> str | None:
+        """The statement's text with its trailing line comment (which moves with it), when it
+        sits alone on its lines; None otherwise."""
+        if not self.starts_line(statement) or not self.ends_line(statement):
+            return None
+        end = self.doc.lines.line_end(statement.end_point[0])
+        return self.doc.source[statement.start_byte:end].decode("utf-8", "replace").rstrip()
+
+    def insert_before(self, statement: Node, code: str) -> TextEdit:
+        """A new statement on its own line before `statement` (which starts its line), at its
+        indentation."""
+        at = self.doc.lines.line_start(statement.start_point[0])
+        return TextEdit(at, at, f"{self.indent_at(statement.start_byte)}{code}\n".encode())
+
     def delete_statement(self, statement: Node) -> TextEdit:
         """Remove a statement that sits alone on its lines, with its line break."""
         lines = self.doc.lines
