@@ -546,11 +546,6 @@ class _GenState:
                             k += 1
                             clf([k, t, 8 | smap[vals[i + 3]] << 15])
                             i += 4
-                    elif ev == 23:  # GoSyscallEnd
-                        t += vals[i + 1]
-                        k += 1
-                        clf([k, t, 9])
-                        i += 2
                     elif ev == 16:  # GoStart g seq
                         t += vals[i + 1]
                         cur = vals[i + 2]
@@ -575,6 +570,11 @@ class _GenState:
                         clf([k, t, 6 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
                         cur = cl = clf = None
                         i += 4
+                    elif ev == 23:  # GoSyscallEnd
+                        t += vals[i + 1]
+                        k += 1
+                        clf([k, t, 9])
+                        i += 2
                     elif ev == 37:  # HeapAlloc
                         t += vals[i + 1]
                         self.heap_alloc.append((t, vals[i + 2]))
