@@ -177,3 +177,16 @@ def test_trace_level_facts():
     assert labels & {"GC (dedicated)", "GC (fractional)", "GC (idle)"}
     old = read_trace(TRACES / "pool_gc" / "go1.22.trace")
     assert old.wall_start is None  # no clock snapshot before format 25
+
+
+def test_sources_path_bytes_and_file_object_agree():
+    path = TRACES / "multigen" / "go1.25.trace"
+    by_path = read_trace(path)
+    by_str = read_trace(str(path))
+    by_bytes = read_trace(path.read_bytes())
+    with open(path, "rb") as f:
+        by_file = read_trace(f)
+    def shape(tr):
+        return {gid: list(g.transitions()) for gid, g in tr.goroutines.items()}
+    assert shape(by_path) == shape(by_str) == shape(by_bytes) == shape(by_file)
+    assert by_path.size_bytes == by_file.size_bytes == len(path.read_bytes())
