@@ -90,7 +90,8 @@ def _sequential(ctx: FixContext, second_statement, key: bytes):
             if level == 0:
                 # Every path to the second close passed the first one in the same block: the
                 # second can only panic.
-                return _delete(ctx, second_statement, f"Remove the second close({key.decode()})")
+                return _delete(ctx, _emptied_if(ctx, second_statement) or second_statement,
+                               f"Remove the second close({key.decode()})")
             if reached[0][0] == later and later == second_statement:
                 # The first close is conditional and control goes straight from it to the
                 # unconditional one: dropping the first closes at the same moment.
