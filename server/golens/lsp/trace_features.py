@@ -287,6 +287,10 @@ def _load_command(ls, args):
     p = Path(uri_to_path(path) or path) if path.startswith("file:") else Path(path)
     if not p.is_absolute() and ls.settings.workspace_root is not None:
         p = ls.settings.workspace_root / p
+    if not ls.trace.settings.trusted:
+        message = "golens: traces are not loaded in an untrusted workspace (static checks only)"
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+        return {"loaded": False, "error": message}
     ls.trace.settings.path = str(p)  # an explicit choice wins over discovery until cleared
     ls.trace.load(p, force=True)
     return str(p)

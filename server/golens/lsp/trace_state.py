@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as _dt
 import difflib
 import logging
 import multiprocessing
@@ -105,6 +106,11 @@ class TraceSettings:
     inlay_hints: bool = True
     code_lens: bool = True
     thresholds: dict = dataclasses.field(default_factory=dict)
+    # Discover the newest trace in the workspace when no path is configured.
+    auto_load: bool = True
+    # A trace is input from the repository: in a workspace the editor does not trust, none is
+    # loaded at all (VS Code's Restricted Mode sends trusted: false).
+    trusted: bool = True
 
     @classmethod
     def from_raw(cls, raw: Any) -> "TraceSettings":
@@ -123,6 +129,8 @@ class TraceSettings:
             inlay_hints=trace.get("inlayHints", True) is not False,
             code_lens=trace.get("codeLens", True) is not False,
             thresholds=trace.get("thresholds") if isinstance(trace.get("thresholds"), dict) else {},
+            auto_load=trace.get("autoLoad", True) is not False,
+            trusted=raw.get("trusted", True) is not False,
         )
 
 
@@ -150,7 +158,7 @@ class TraceManager:
     def settings_changed(self, raw: Any) -> None:
         new = TraceSettings.from_raw(raw)
         old, self.settings = self.settings, new
-        if (new.path, new.thresholds) != (old.path, old.thresholds):
+        if (new.path, new.thresholds, new.auto_load, new.trusted) != (old.path, old.thresholds, old.auto_load, old.trusted):
             self.refresh()
         elif (new.inlay_hints, new.code_lens) != (old.inlay_hints, old.code_lens):
             self._refresh_client_views()
@@ -166,11 +174,15 @@ class TraceManager:
     def refresh(self) -> None:
         """Find the trace to use now and load it if it is not the one in force (the workspace
         walk runs in a thread: a large tree must not stall the event loop)."""
+        if not self.settings.trusted:
+            if self.evidence is not None or self._parse is not None:
+                self.clear()
+            return
         target = self.configured_path()
         if target is not None:
             self.load(target)
             return
-        if self.root is None:
+        if self.root is None or not self.settings.auto_load:
             return
         root = self.root
 
@@ -184,6 +196,8 @@ class TraceManager:
     def files_changed(self, changes: list[types.FileEvent]) -> None:
         from golens.lsp.documents import uri_to_path
 
+        if not self.settings.trusted:
+            return
         configured = self.configured_path()
         for change in changes:
             path = uri_to_path(change.uri)
@@ -198,12 +212,14 @@ class TraceManager:
                 if self.trace_path == p:
                     self.refresh()
                 continue
-            if is_trace_file(p):
+            if (self.settings.auto_load or p == self.trace_path) and is_trace_file(p):
                 self.load(p, force=True)
 
     # -- loading --------------------------------------------------------------------------------
 
     def load(self, path: Path, force: bool = False) -> None:
+        if not self.settings.trusted:
+            return
         path = Path(path)
         if not force and self.trace_path == path and self.evidence is not None:
             return
@@ -267,6 +283,7 @@ class TraceManager:
             self.ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error,
                                                                 message=f"golens: {payload}"))
             self.ls.log_warning(payload)
+            self.notify_status()
         proc.join(timeout=1)
 
     def _install(self, path: Path, te: TraceEvidence) -> None:
@@ -282,6 +299,7 @@ class TraceManager:
                 pass
         self._bump()
         self.ls.log_info(f"trace evidence from {path}: {len(te.evidence)} items")
+        self.notify_status()
 
     def clear(self) -> None:
         self._cancel_parse()
@@ -290,6 +308,37 @@ class TraceManager:
         self.loaded_at = None
         self.baselines = {}
         self._bump()
+        self.notify_status()
+
+    def status(self) -> dict[str, Any]:
+        """What an editor's status bar shows about the trace in force."""
+        if self.evidence is None:
+            status: dict[str, Any] = {"loaded": False}
+            if self.last_error:
+                status["error"] = self.last_error
+            return status
+        captured = self.evidence.trace_time.captured_end
+        if captured is None and self.trace_path is not None:
+            try:
+                captured = _dt.datetime.fromtimestamp(self.trace_path.stat().st_mtime, _dt.timezone.utc)
+            except OSError:
+                captured = None
+        leaks = sum(e.goroutines for e in self.evidence.evidence
+                    if e.rule == "GT101" and e.data.get("anchor") == "creation")
+        return {
+            "loaded": True,
+            "path": str(self.trace_path),
+            "capturedAt": captured.isoformat() if captured is not None else None,
+            "goroutines": self.evidence.summary.goroutines_total,
+            "leaks": leaks,
+            "stale": any(e.stale for e in self.evidence.evidence),
+        }
+
+    def notify_status(self) -> None:
+        try:
+            self.ls.protocol.notify("golens/traceStatus", self.status())
+        except Exception as exc:  # a status bar is not worth failing a load for
+            self.ls.log_warning(f"could not send the trace status: {exc}")
 
     def _bump(self) -> None:
         self.generation += 1

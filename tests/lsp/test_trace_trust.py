@@ -1,0 +1,77 @@
+"""Workspace trust and auto-loading: a trace is input from the repository, so an untrusted
+workspace (VS Code's Restricted Mode sends `trusted: false`) gets static checks only; and the
+trace status that editors show in their status bar."""
+
+import asyncio
+import time
+
+from lsprotocol import types
+
+from conftest import session
+from test_trace_evidence import LONG, leak_ws, trace_diagnostics  # noqa: F401  (fixture)
+
+STATUS = "golens/traceStatus"
+
+
+def record_status(client) -> list:
+    seen: list = []
+    client.feature(STATUS)(lambda params: seen.append(params))
+    return seen
+
+
+async def wait_until(predicate, what: str, timeout: float = LONG):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_untrusted_workspace_loads_no_trace(leak_ws):
+    main = leak_ws / "handler_leak/main.go"
+    uri = main.as_uri()
+    settings = {"trusted": False, "trace": {"autoLoad": False, "path": ""}}
+    async with session("vscode", leak_ws, settings=settings) as client:
+        statuses = record_status(client)
+        client.open(uri, main.read_text())
+        diags = await client.get_diagnostics(uri)
+        assert any(d.code == "GL106" for d in diags)  # static checks still run
+        result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="golens.loadTrace", arguments=[str(leak_ws / "trace.out")]))
+        assert result["loaded"] is False and "untrusted" in result["error"]
+        await asyncio.sleep(3)  # long enough for a discovered trace to have been parsed
+        client.replace(uri, "report queued", "report queued!")
+        diags = await client.get_diagnostics(uri)
+        assert not any(d.source == "golens-trace" for d in diags)
+        assert not any(getattr(s, "loaded", False) for s in statuses)
+
+
+async def test_auto_load_off_needs_an_explicit_trace(leak_ws):
+    main = leak_ws / "handler_leak/main.go"
+    uri = main.as_uri()
+    async with session("vscode", leak_ws, settings={"trace": {"autoLoad": False}}) as client:
+        statuses = record_status(client)
+        client.open(uri, main.read_text())
+        await client.get_diagnostics(uri)
+        await asyncio.sleep(3)
+        assert not any(getattr(s, "loaded", False) for s in statuses)
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="golens.loadTrace", arguments=[str(leak_ws / "trace.out")]))
+        await wait_until(lambda: any(getattr(s, "loaded", False) for s in statuses), "trace status")
+        diags = await trace_diagnostics(client, uri)
+        assert any(d.source == "golens-trace" for d in diags)
+
+
+async def test_trace_status_notification(leak_ws):
+    main = leak_ws / "handler_leak/main.go"
+    async with session("vscode", leak_ws) as client:
+        statuses = record_status(client)
+        client.open(main.as_uri(), main.read_text())
+        await wait_until(lambda: any(getattr(s, "loaded", False) for s in statuses), "trace status")
+        status = next(s for s in statuses if getattr(s, "loaded", False))
+        assert status.path == str(leak_ws / "trace.out")
+        assert status.goroutines == 34
+        assert status.leaks >= 15  # handler_leak: three leaking go statements, five requests each
+        assert status.capturedAt
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(command="golens.clearTrace"))
+        await wait_until(lambda: getattr(statuses[-1], "loaded", True) is False, "cleared status")
