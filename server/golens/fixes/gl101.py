@@ -57,20 +57,25 @@ def fixes(ctx: FixContext):
 def channel_of(ctx: FixContext) -> Channel | None:
     """The channel the finding is about, from the channel model of the current tree: the one
     with an operation (or the operation's channel name) exactly at the finding."""
-    node = ctx.node
-    while node.parent is not None and node.parent.type != "source_file":
-        node = node.parent
-    header = ctx.doc.header
-    file = FileContext(path=ctx.doc.path, package=header.package, imports=tuple(sorted(header.alias_map().items())),
-                       dot_imports=header.dot_imports(), go_version=ctx.doc.go_version, is_test=ctx.doc.is_test_file)
     span = (ctx.finding.start, ctx.finding.end)
-    for channel in channels(Unit(node, file)):
+    for channel in channels(unit_of(ctx)):
         if channel.name != ctx.data.get("channel"):
             continue
         for op in channel.ops:
             if (op.node.start_byte, op.node.end_byte) == span or (op.ident.start_byte, op.ident.end_byte) == span:
                 return channel
     return None
+
+
+def unit_of(ctx: FixContext) -> Unit:
+    """The engine's view of the top-level declaration holding the finding."""
+    node = ctx.node
+    while node.parent is not None and node.parent.type != "source_file":
+        node = node.parent
+    header = ctx.doc.header
+    file = FileContext(path=ctx.doc.path, package=header.package, imports=tuple(sorted(header.alias_map().items())),
+                       dot_imports=header.dot_imports(), go_version=ctx.doc.go_version, is_test=ctx.doc.is_test_file)
+    return Unit(node, file)
 
 
 def finding_op(ctx: FixContext, channel: Channel) -> ChanOp | None:
@@ -157,7 +162,7 @@ def stop_channel_fix(ctx: FixContext, channel: Channel, preferred: bool, title: 
     for op in sends:
         if enclosing_function(op.node) != op.owner or op.owner.child_by_field_name("result") is not None:
             return None  # `return` would leave an inner literal, or need result values
-        edit = _guard_send(ctx, op.node, done)
+        edit = guard_send(ctx, op.node, f"<-{done}")
         if edit is None:
             return None
         edits.append(edit)
@@ -165,13 +170,15 @@ def stop_channel_fix(ctx: FixContext, channel: Channel, preferred: bool, title: 
                tuple(edits), preferred=preferred)
 
 
-def _guard_send(ctx: FixContext, send: Node, done: str) -> TextEdit | None:
+def guard_send(ctx: FixContext, send: Node, give_up: str) -> TextEdit | None:
+    """`select { case <send>: case <give_up>: return }` in place of the send (or receive)
+    statement `send`."""
     if send.parent is None or send.parent.type != "statement_list":
         return None
     text = ctx.text(send)
     if _alone_on_line(ctx, send):
         indent = ctx.indent_at(send.start_byte)
-        code = f"select {{\n{indent}case {text}:\n{indent}case <-{done}:\n{indent}\treturn\n{indent}}}"
+        code = f"select {{\n{indent}case {text}:\n{indent}case {give_up}:\n{indent}\treturn\n{indent}}}"
         return TextEdit(send.start_byte, send.end_byte, code.encode())
     # `go func() { ch <- v }()`: the one-line body opens onto lines of its own.
     block = send.parent.parent
@@ -179,7 +186,7 @@ def _guard_send(ctx: FixContext, send: Node, done: str) -> TextEdit | None:
         return None
     outer = ctx.indent_at(block.start_byte)
     indent = outer + "\t"
-    code = (f"{{\n{indent}select {{\n{indent}case {text}:\n{indent}case <-{done}:\n{indent}\treturn\n"
+    code = (f"{{\n{indent}select {{\n{indent}case {text}:\n{indent}case {give_up}:\n{indent}\treturn\n"
             f"{indent}}}\n{outer}}}")
     return TextEdit(block.start_byte, block.end_byte, code.encode())
 
