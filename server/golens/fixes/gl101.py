@@ -43,7 +43,7 @@ def fixes(ctx: FixContext):
         found.append(Fix(
             f"Make {name} buffered (capacity {count}) so that no send on it blocks",
             (capacity_edit(channel, str(count)),),
-            preferred=not found,
+            preferred=not any(f.preferred for f in found),
         ))
     elif not found:
         stop = stop_channel_fix(ctx, channel, preferred=True)

@@ -33,19 +33,18 @@ def fixes(ctx: FixContext):
     context_name, import_edits = ctx.ensure_import("context")
     params = literal.child_by_field_name("parameters")
     args = call.child_by_field_name("arguments")
-    edits.append(_append(params, f"{name} {context_name}.Context"))
-    edits.append(_append(args, argument))
+    # First, as Go's convention has it for a context.
+    edits.append(_prepend(params, f"{name} {context_name}.Context"))
+    edits.append(_prepend(args, argument))
     edits.extend(import_edits)
     return [Fix(f"Pass {argument} to the goroutine and stop when it is done", tuple(edits), preferred=False)]
 
 
-def _append(list_node, item: str) -> TextEdit:
-    """`item` as the last element of a parameter or argument list `( ... )`."""
-    closing = list_node.children[-1]
+def _prepend(list_node, item: str) -> TextEdit:
+    """`item` as the first element of a parameter or argument list `( ... )`."""
+    opening = list_node.children[0]
     separator = ", " if list_node.named_children else ""
-    if list_node.named_children and list_node.children[-2].type == ",":
-        separator = " "
-    return TextEdit(closing.start_byte, closing.start_byte, f"{separator}{item}".encode())
+    return TextEdit(opening.end_byte, opening.end_byte, f"{item}{separator}".encode())
 
 
 def _bound(ctx: FixContext, unit, body, name: str) -> list[TextEdit] | None:
