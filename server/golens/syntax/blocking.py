@@ -33,8 +33,6 @@ def blocking_call(call: Node, unit: Unit) -> tuple[str, str, str] | None:
         path, name = target
         if path == NET_HTTP and name in HTTP_SHORTCUTS:
             return f"http.{name}", "http.NewRequestWithContext + Client.Do", "http-shortcut"
-        if path == NET_HTTP and name == "NewRequest":
-            return "http.NewRequest", "http.NewRequestWithContext", "new-request"
         return None
     parts = selector_parts(call.child_by_field_name("function"))
     if parts is None:
