@@ -83,7 +83,7 @@ def _conflicts(ctx: FixContext, blocking, section, key: str) -> bool:
             elif node.type == "call_expression":
                 function = node.child_by_field_name("function")
                 parts = selector_parts(function) if function is not None else None
-                if parts is not None and lock_root(ctx.text(parts[0])) == root:
+                if parts is not None and ctx.text(parts[0]) != key and lock_root(ctx.text(parts[0])) == root:
                     written.add(root)  # a method of the lock's owner may write any of its fields
                 arguments = node.child_by_field_name("arguments")
                 for argument in arguments.named_children if arguments is not None else ():
