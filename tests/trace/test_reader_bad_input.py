@@ -225,3 +225,24 @@ def test_absurd_wall_clock_is_dropped_with_a_warning():
     tr = read_trace(data)
     assert tr.wall_start is None and "out of range" in tr.warnings[0]
     assert read_trace(minimal(26)).wall_start.year == 2023
+
+
+def test_generations_with_different_clock_frequencies():
+    # Gen 1 at 64 ns per tick, gen 2 at 32 ns per tick: gen 2's times are
+    # expressed in gen 1's unit (to 64 ns) and stay on one time line.
+    def gen(n, freq, ts, events):
+        sync = b"\x32" + ev(0x08, freq) + ev(0x33, 1, ts * 64, 1_700_000_000, 5)
+        strings = b"\x04" + ev(5, 1, 5) + b"sleep" + ev(5, 2, 9) + b"main.main" + ev(5, 3, 7) + b"main.go"
+        stacks = b"\x02" + ev(3, 1, 1) + uv(0x1000) + uv(2) + uv(3) + uv(10)
+        return (batch(n, NO_THREAD, ts, sync) + batch(n, 1, ts, events) + batch(n, NO_THREAD, ts, stacks)
+                + batch(n, NO_THREAD, ts, strings) + b"\x34")
+    g1 = gen(1, 15_625_000, 100, ev(13, 1, 0, 1) + ev(25, 1, 1, 1, 2) + ev(20, 5, 1, 1))
+    # Gen 2: ticks of 32 ns; goroutine 1 is woken and runs at tick 1000 + 10 + 10.
+    g2 = gen(2, 31_250_000, 1000, ev(13, 1, 0, 1) + ev(25, 10, 1, NO_THREAD, 4) + ev(21, 10, 1, 1, 0) + ev(16, 10, 1, 2))
+    tr = read_trace(b"go 1.26 trace\x00\x00\x00" + g1 + g2)
+    times = [t.time for t in tr.goroutines[1].transitions()]
+    kinds = [t.kind.name for t in tr.goroutines[1].transitions()]
+    assert kinds == ["STATUS", "BLOCK", "STATUS", "UNBLOCK", "START"]
+    assert times[:2] == [(100 + 1 + 1) * 64, (100 + 1 + 1 + 5) * 64]
+    for got, ticks32 in zip(times[2:], (1000 + 1 + 10, 1000 + 1 + 10 + 10, 1000 + 1 + 10 + 10 + 10)):
+        assert abs(got - ticks32 * 32) < 64

@@ -18,7 +18,7 @@ import datetime as _dt
 import operator
 import sys
 from array import array
-from itertools import islice
+from itertools import accumulate, chain, islice
 
 from . import wire
 from .errors import TraceError
@@ -349,13 +349,17 @@ class Builder:
             ratio = fac / base
             rescale = lambda ts: array("q", (int(x * ratio) for x in ts))  # noqa: E731
         conv = fac.__mul__ if isinstance(fac, int) else (lambda x, f=fac: int(x * f))
-        for gid, (times, infos) in st.sorted.items():
+        for gid, (first, last, dts, infos) in st.sorted.items():
             go = gors.get(gid)
             if go is None:
                 go = gors[gid] = Goroutine(gid, _trace=tr)
             if rescale is not None:
-                times = rescale(times)
-            go._append(times, infos)
+                raw = list(accumulate(dts, initial=go._tlast if go._n else first))[1:]
+                scaled = rescale(raw)
+                prev = go._tlast if go._n else scaled[0]
+                dts = array("q", map(operator.sub, scaled, chain((prev,), scaled)))
+                first, last = scaled[0], scaled[-1]
+            go._append_chunk(first, last, dts, infos)
         for gid, t, creator, cstack, nstack in st.creates:
             go = gors[gid]
             go.created_ns = conv(t)
@@ -503,7 +507,7 @@ class _GenState:
         self.bindings: dict[int, int] = {}
         self.min_tick: int | None = None
         self.max_tick = 0
-        self.sorted: dict[int, tuple[list[int], list[int]]] = {}
+        self.sorted: dict[int, tuple[int, int, array, array]] = {}
         # Largest tick whose time in ns still fits the model's signed 64-bit arrays.
         self.max_ticks = int((1 << 62) / max(b._factor, 1e-9))
 
@@ -875,7 +879,19 @@ class _GenState:
                     f"{GoState(tos[k - 1])} in generation {self.g.gen}",
                     self.g.offset,
                 )
-            self.sorted[gid] = (times, infos)
+            # Compact now (8 bytes per record instead of 16) so that only this
+            # form is held until the generation commits.
+            prev_tick = go._tlast if go is not None and go._n else times[0]
+            try:
+                dts = array("I", map(operator.sub, times, chain((prev_tick,), times)))
+            except OverflowError:  # a long gap, or clock skew between threads
+                dts = array("q", map(operator.sub, times, chain((prev_tick,), times)))
+            try:
+                infos = array("I", infos)
+            except OverflowError:  # stack IDs beyond 2**17
+                pass
+            self.sorted[gid] = (times[0], times[-1], dts, infos)
+            del times
         kinds = b"".join(lows).translate(_KIND_ONLY)
         self.kind_counts = {k: kinds.count(k) for k in range(1, 16)}
 

@@ -164,21 +164,11 @@ class Goroutine:
     _tlast: int = field(default=0, repr=False)
     _trace: "Trace | None" = field(default=None, repr=False)
 
-    def _append(self, ticks: array, recs: array) -> None:
-        if not ticks:
-            return
+    def _append_chunk(self, first: int, last: int, dts: array, recs: array) -> None:
+        """Append one generation's records: ``dts[0]`` is relative to the previous last tick."""
         if not self._n:
-            self._tbase = self._tlast = ticks[0]
-        prev = self._tlast
-        self._tlast = ticks[-1]
-        try:
-            dts = array("I", map(operator.sub, ticks, chain((prev,), ticks)))
-        except OverflowError:  # a long gap, or clock skew between threads
-            dts = array("q", map(operator.sub, ticks, chain((prev,), ticks)))
-        try:
-            recs = array("I", recs)
-        except OverflowError:  # stack IDs beyond 2**17
-            pass
+            self._tbase = first
+        self._tlast = last
         self._dts.append(dts)
         self._recss.append(recs)
         self._n += len(recs)
