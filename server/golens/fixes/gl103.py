@@ -32,7 +32,8 @@ def fixes(ctx: FixContext):
     name = channel.name
     between = [s for s in statements.named_children if declaration.start_byte <= s.start_byte <= last.start_byte]
     if not any(_leaves(s) for s in between):
-        return [Fix(f"Close {name} after the last send", (ctx.insert_after(last, f"close({name})"),),
+        where = "the last send" if sends else "starting its workers"
+        return [Fix(f"Close {name} after {where}", (ctx.insert_after(last, f"close({name})"),),
                     preferred=True)]
     # A return on the way would skip a close placed after the sends: close on every exit instead.
     # Only at the function's top level, since a defer runs when the function returns.

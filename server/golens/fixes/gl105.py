@@ -8,7 +8,7 @@ from golens.syntax.calls import is_package_call, selector_parts
 from golens.syntax.paths import statements_of
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
-_WAITS = ("for_statement", "send_statement", "select_statement", "call_expression", "unary_expression")
+_WAITS = ("for_statement", "send_statement", "select_statement")
 
 
 def fixes(ctx: FixContext):
@@ -61,17 +61,17 @@ def _bound(ctx: FixContext, unit, body, name: str) -> list[TextEdit] | None:
     for node in walk_named(body):
         kind = node.type
         if kind in FUNCTION_TYPES:
-            if any(n.type in _WAITS for n in walk_named(node)):
+            if any(_waits(n, unit, blocking) for n in walk_named(node)):
                 return None  # a `return` added in there would leave the inner literal only
             continue
         if _inside_literal(node, body):
             continue
         if kind == "for_statement":
             clause = next((c for c in node.named_children if c.type in ("for_clause", "range_clause")), None)
-            if clause is None:
+            if clause is None or (clause.type == "for_clause" and clause.child_by_field_name("condition") is None):
                 loops.append(node)
-            elif clause.type == "range_clause" and _ticker_range(clause, unit):
-                return None
+            elif clause.type == "range_clause" and (_ticker_range(clause, unit) or _channel_range(clause, body)):
+                return None  # waiting in the range itself: no place for a Done case
         elif kind == "call_expression":
             if is_package_call(node, unit.file, "time", "Sleep"):
                 statement = node.parent
@@ -120,6 +120,13 @@ def _bound(ctx: FixContext, unit, body, name: str) -> list[TextEdit] | None:
     return edits
 
 
+def _waits(node, unit, blocking) -> bool:
+    if node.type in _WAITS or (node.type == "unary_expression" and _is_receive(node)):
+        return True
+    return node.type == "call_expression" and (
+        is_package_call(node, unit.file, "time", "Sleep") or blocking(node, unit) is not None)
+
+
 def _inside_literal(node, body) -> bool:
     parent = node.parent
     while parent is not None and parent != body:
@@ -145,6 +152,29 @@ def _ticker_range(clause, unit) -> bool:
         return True
     parts = selector_parts(right)
     return parts is not None and parts[1] == "C"
+
+
+def _channel_range(clause, body) -> bool:
+    """`for v := range ch` where the functions around declare ch as a channel (a parameter
+    of channel type, a `make(chan T)`)."""
+    right = clause.child_by_field_name("right")
+    if right is None or right.type != "identifier":
+        return right is not None and right.type == "unary_expression"  # range <-chs
+    function = body
+    while function is not None:
+        for node in walk_named(function):
+            if node.type != "identifier" or node.text != right.text or node.parent is None:
+                continue
+            holder = node.parent
+            if holder.type == "expression_list":
+                holder = holder.parent
+            if holder is not None and holder.type in ("parameter_declaration", "var_spec", "short_var_declaration") \
+                    and any(n.type == "channel_type" for n in walk_named(holder)):
+                return True
+        function = function.parent
+        while function is not None and function.type not in FUNCTION_TYPES:
+            function = function.parent
+    return False
 
 
 def _is_receive(node) -> bool:
