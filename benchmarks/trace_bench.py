@@ -7,7 +7,11 @@ then times, in this run, ``golens.trace.read_trace`` (full read into
 goroutine timelines) and ``go tool trace -d=footprint`` (Go's raw decoder),
 each in a child process so wall time and peak RSS are its own.
 
-Usage: python benchmarks/trace_bench.py [--size-mb 75] [--period-ms 300] [--regenerate]
+The runtime's default one-second generations are used unless --period-ms
+is given; the generator is paced (~10 MB of trace per second) so that, like a
+busy service, each generation holds ~10 MB.
+
+Usage: python benchmarks/trace_bench.py [--size-mb 75] [--period-ms N] [--regenerate]
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def generate(go: str, out: Path, size_mb: int, period_ms: int) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     binary = CACHE / "tracegen"
     subprocess.run([go, "build", "-o", str(binary), "."], cwd=ROOT / "benchmarks" / "tracegen", env=go_env(), check=True)
-    env = go_env(GODEBUG=f"traceadvanceperiod={period_ms * 1_000_000}")
+    env = go_env(GODEBUG=f"traceadvanceperiod={period_ms * 1_000_000}") if period_ms else go_env()
     subprocess.run([str(binary), str(out), str(size_mb)], env=env, check=True, timeout=300)
 
 
@@ -80,13 +84,15 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size-mb", type=int, default=75)
-    ap.add_argument("--period-ms", type=int, default=300, help="runtime trace generation period (GODEBUG traceadvanceperiod)")
+    ap.add_argument("--period-ms", type=int, default=0,
+                    help="runtime trace generation period (GODEBUG traceadvanceperiod); 0 = the runtime default, 1 s")
     ap.add_argument("--regenerate", action="store_true")
     ap.add_argument("--trace", type=Path, help="benchmark this trace instead of generating one")
     args = ap.parse_args()
 
     go = find_go()
-    path = args.trace or CACHE / f"tracegen-{args.size_mb}mb-{args.period_ms}ms.trace"
+    period = f"{args.period_ms}ms" if args.period_ms else "default"
+    path = args.trace or CACHE / f"tracegen-v2-{args.size_mb}mb-{period}.trace"
     if args.trace is None and (args.regenerate or not path.exists()):
         print(f"generating {path.relative_to(ROOT)} ...", file=sys.stderr)
         generate(go, path, args.size_mb, args.period_ms)

@@ -42,12 +42,16 @@ func pipeline(stages int, quit <-chan struct{}, wg *sync.WaitGroup) {
 			return
 		case head <- i:
 		}
+		if i%paceEvery == 0 {
+			time.Sleep(time.Millisecond) // pace the producers: about 10 MB of trace per second
+		}
 	}
 }
 
 func writer(mu *sync.Mutex, f *os.File, quit <-chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
 	buf := []byte("x\n")
+	n := 0
 	for {
 		select {
 		case <-quit:
@@ -57,8 +61,16 @@ func writer(mu *sync.Mutex, f *os.File, quit <-chan struct{}, wg *sync.WaitGroup
 		mu.Lock()
 		f.Write(buf)
 		mu.Unlock()
+		if n++; n%paceEvery == 0 {
+			time.Sleep(time.Millisecond)
+		}
 	}
 }
+
+// paceEvery items, producers and writers sleep for a millisecond, so that the
+// trace grows at roughly the rate of the busy service it stands for and the
+// runtime's default one-second generations each hold ~10 MB.
+const paceEvery = 5
 
 var sink [][]byte
 
@@ -77,7 +89,7 @@ func sleeper(quit <-chan struct{}, wg *sync.WaitGroup, mu *sync.Mutex) {
 			sink = sink[:0]
 		}
 		mu.Unlock()
-		time.Sleep(100 * time.Microsecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -116,7 +128,7 @@ func main() {
 		go sleeper(quit, &wg, &smu)
 	}
 	limit := int64(limitMB) << 20
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 		if st, err := f.Stat(); err == nil && st.Size() >= limit {
