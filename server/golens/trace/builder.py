@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
+import os
 import sys
 from array import array
 from itertools import accumulate, chain, islice
@@ -41,6 +42,18 @@ from .model import (
 )
 
 NO_THREAD = wire.NO_THREAD
+
+# The compiled walk loop (_speedups.c), built at install time when a C
+# compiler is available. It stops before any event it does not handle so the
+# Python loop below stays the one definition of behaviour and errors.
+# GOLENS_TRACE_PURE=1 forces the pure-Python path.
+if os.environ.get("GOLENS_TRACE_PURE", "") not in ("", "0"):
+    _speedups = None
+else:
+    try:
+        from . import _speedups
+    except ImportError:
+        _speedups = None
 
 # Wire goroutine status -> GoState.
 _WIRE_STATUS = {1: GoState.RUNNABLE, 2: GoState.RUNNING, 3: GoState.SYSCALL, 4: GoState.WAITING}
@@ -529,13 +542,39 @@ class _GenState:
         k = 0
         min_tick = self.min_tick
         max_tick = self.max_tick
+        accel = _speedups
+        if accel is not None:
+            c_decode = accel.decode
+            c_walk = accel.walk
+            valid = bytes(self.b.valid)
+            heap_alloc = self.heap_alloc
+            creates = self.creates
+            new_array = array("q").__copy__  # an empty array('q') per call
+        buf = None
         for b in batches:
-            vals = wire.decode_varints(b.payload, b.payload_offset)
+            if accel is not None:
+                buf = c_decode(b.payload)
+            if buf is None:
+                vals = wire.decode_varints(b.payload, b.payload_offset)
+            else:
+                vals = memoryview(buf).cast("Q")
             n = len(vals)
             i = 0
             t = b.ts
             try:
                 while i < n:
+                    if buf is not None:
+                        i, t, k, cur, sweeps = c_walk(
+                            buf, i, t, k, cur, recs, smap, rmap, valid, counts, heap_alloc, creates, new_array
+                        )
+                        self.sweeps += sweeps
+                        if i >= n:
+                            break
+                        if cur is None:
+                            cl = clf = None
+                        else:
+                            cl = recs[cur]
+                            clf = cl.fromlist
                     ev = vals[i]
                     if ev == 22:  # GoSyscallBegin p_seq stack
                         t += vals[i + 1]

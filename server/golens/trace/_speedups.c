@@ -1,0 +1,572 @@
+/* Optional accelerator for the trace reader's hot loop (golens.trace.builder).
+ *
+ * decode(payload) -> bytes | None
+ *     The payload's varints as native uint64s (use memoryview(...).cast("Q")),
+ *     or None for a payload wire.decode_varints rejects, so that the pure
+ *     decoder raises the error with its message and offset.
+ *
+ * walk(buf, i, t, k, cur, recs, smap, rmap, valid, counts, heap_alloc,
+ *      creates, new_array) -> (i, t, k, cur, sweeps)
+ *     Runs _GenState.walk's loop over the common events of one batch, from
+ *     token i, with the same effects the Python loop would have. It stops
+ *     at the end of the batch or *before* any event it does not handle or
+ *     that is not entirely well-formed (unknown type, missing stack or
+ *     reason, no current goroutine, out-of-range value): the caller handles
+ *     that one event in Python, which then produces exactly the pure-Python
+ *     behaviour, including its errors, and calls walk again. Nothing about
+ *     an event is changed before the event is known to be good, so stopping
+ *     never leaves half an event behind.
+ *
+ * Records are staged per goroutine in C and appended to recs[g] (array 'q',
+ * native byte order, three int64s per record) before returning; recs
+ * entries are inserted at the same moments as in Python so dict order
+ * (and hence goroutine order in the model) is identical.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+static PyObject *
+decode(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *p = view.buf;
+    Py_ssize_t len = view.len;
+    if (len > 0 && p[len - 1] >= 0x80) {
+        PyBuffer_Release(&view);
+        Py_RETURN_NONE;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, len * (Py_ssize_t)sizeof(uint64_t));
+    if (out == NULL) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    uint64_t *o = (uint64_t *)PyBytes_AS_STRING(out);
+    Py_ssize_t n = 0, pos = 0;
+    while (pos < len) {
+        unsigned char b = p[pos++];
+        if (b < 0x80) {
+            o[n++] = b;
+            continue;
+        }
+        uint64_t v = b & 0x7F;
+        int shift = 7, nb = 1;
+        for (;;) {
+            b = p[pos++];  /* the last byte is < 0x80, so this stays inside */
+            nb++;
+            if (nb > 10 || (nb == 10 && b > 1)) {
+                Py_DECREF(out);
+                PyBuffer_Release(&view);
+                Py_RETURN_NONE;
+            }
+            v |= (uint64_t)(b & 0x7F) << shift;
+            if (b < 0x80)
+                break;
+            shift += 7;
+        }
+        o[n++] = v;
+    }
+    PyBuffer_Release(&view);
+    if (_PyBytes_Resize(&out, n * (Py_ssize_t)sizeof(uint64_t)) < 0)
+        return NULL;
+    return out;
+}
+
+/* -- per-goroutine staging ------------------------------------------------ */
+
+typedef struct {
+    uint64_t gid;
+    PyObject *arr;  /* borrowed from recs, which outlives the call */
+    int64_t *buf;
+    Py_ssize_t len, cap;  /* in int64s */
+    int used;
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask;
+    size_t count;
+    PyObject *recs;
+    PyObject *new_array;
+} Staging;
+
+static Slot *
+stage_find(Staging *s, uint64_t gid)
+{
+    size_t h = (size_t)(gid * 0x9E3779B97F4A7C15ULL) >> 7;
+    for (;;) {
+        Slot *sl = &s->slots[h & s->mask];
+        if (!sl->used || sl->gid == gid)
+            return sl;
+        h++;
+    }
+}
+
+static int
+stage_grow(Staging *s)
+{
+    size_t old_n = s->mask + 1;
+    Slot *old = s->slots;
+    size_t n = old_n * 2;
+    Slot *slots = PyMem_Calloc(n, sizeof(Slot));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->slots = slots;
+    s->mask = n - 1;
+    for (size_t j = 0; j < old_n; j++)
+        if (old[j].used)
+            *stage_find(s, old[j].gid) = old[j];
+    PyMem_Free(old);
+    return 0;
+}
+
+/* The staging slot of goroutine gid, creating recs[gid] as Python would. */
+static Slot *
+stage_get(Staging *s, uint64_t gid)
+{
+    Slot *sl = stage_find(s, gid);
+    if (sl->used)
+        return sl;
+    if ((s->count + 1) * 2 > s->mask + 1) {
+        if (stage_grow(s) < 0)
+            return NULL;
+        sl = stage_find(s, gid);
+    }
+    PyObject *key = PyLong_FromUnsignedLongLong(gid);
+    if (key == NULL)
+        return NULL;
+    PyObject *arr = PyDict_GetItemWithError(s->recs, key);
+    if (arr == NULL) {
+        if (PyErr_Occurred()) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        arr = PyObject_CallNoArgs(s->new_array);
+        if (arr == NULL) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        int rc = PyDict_SetItem(s->recs, key, arr);
+        Py_DECREF(arr);  /* recs holds it */
+        if (rc < 0) {
+            Py_DECREF(key);
+            return NULL;
+        }
+    }
+    Py_DECREF(key);
+    sl->gid = gid;
+    sl->arr = arr;
+    sl->buf = NULL;
+    sl->len = sl->cap = 0;
+    sl->used = 1;
+    s->count++;
+    return sl;
+}
+
+static int
+stage_push(Slot *sl, int64_t a, int64_t b, int64_t c)
+{
+    if (sl->len + 3 > sl->cap) {
+        Py_ssize_t cap = sl->cap ? sl->cap * 2 : 192;
+        int64_t *buf = PyMem_Realloc(sl->buf, (size_t)cap * sizeof(int64_t));
+        if (buf == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        sl->buf = buf;
+        sl->cap = cap;
+    }
+    int64_t *d = sl->buf + sl->len;
+    d[0] = a;
+    d[1] = b;
+    d[2] = c;
+    sl->len += 3;
+    return 0;
+}
+
+/* Appends every slot's records to its array and frees the staging. */
+static int
+stage_flush(Staging *s, int ok)
+{
+    for (size_t j = 0; j <= s->mask; j++) {
+        Slot *sl = &s->slots[j];
+        if (!sl->used)
+            continue;
+        if (ok && sl->len) {
+            PyObject *bytes = PyBytes_FromStringAndSize((const char *)sl->buf, sl->len * (Py_ssize_t)sizeof(int64_t));
+            if (bytes == NULL) {
+                ok = 0;
+            } else {
+                PyObject *r = PyObject_CallMethod(sl->arr, "frombytes", "O", bytes);
+                Py_DECREF(bytes);
+                if (r == NULL)
+                    ok = 0;
+                Py_XDECREF(r);
+            }
+        }
+        PyMem_Free(sl->buf);
+    }
+    PyMem_Free(s->slots);
+    s->slots = NULL;
+    return ok ? 0 : -1;
+}
+
+/* -- table lookups -------------------------------------------------------- */
+
+/* d[key] without __missing__: 1 and *out on a hit that fits [0, limit),
+ * 0 when absent or out of range (the caller stops), -1 on error. */
+static int
+lookup(PyObject *d, uint64_t key, int64_t limit, int64_t *out)
+{
+    PyObject *k = PyLong_FromUnsignedLongLong(key);
+    if (k == NULL)
+        return -1;
+    PyObject *v = PyDict_GetItemWithError(d, k);
+    Py_DECREF(k);
+    if (v == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!PyLong_Check(v))
+        return 0;
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (x == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow || x < 0 || x >= limit)
+        return 0;
+    *out = x;
+    return 1;
+}
+
+#define STACK_LIMIT ((int64_t)1 << 48)   /* sid << 15 stays below 2**63 */
+#define REASON_LIMIT ((int64_t)1 << 56)  /* reason << 7 stays below 2**63 */
+/* seq << 32 stays below 2**62, so k (seq << 32 plus positions) cannot
+ * overflow within one batch of at most 64 KiB. */
+#define SEQ_LIMIT ((uint64_t)1 << 30)
+
+/* Converts a Python int to int64; 0 if it does not fit (the caller stops). */
+static int
+as_i64(PyObject *o, int64_t *out)
+{
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (x == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow)
+        return 0;
+    *out = x;
+    return 1;
+}
+
+static PyObject *
+walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "walk() takes 13 arguments");
+        return NULL;
+    }
+    PyObject *bufobj = args[0], *cur_obj = args[4], *recs = args[5], *smap = args[6], *rmap = args[7];
+    PyObject *validobj = args[8], *counts = args[9], *heap_alloc = args[10], *creates = args[11];
+    if (!PyBytes_Check(bufobj) || !PyBytes_Check(validobj) || PyBytes_GET_SIZE(validobj) < 256 ||
+        !PyDict_Check(recs) || !PyDict_Check(smap) || !PyDict_Check(rmap) || !PyList_Check(counts) ||
+        PyList_GET_SIZE(counts) < 256 || !PyList_Check(heap_alloc) || !PyList_Check(creates)) {
+        PyErr_SetString(PyExc_TypeError, "walk(): bad argument types");
+        return NULL;
+    }
+    const uint64_t *v = (const uint64_t *)PyBytes_AS_STRING(bufobj);
+    const unsigned char *valid = (const unsigned char *)PyBytes_AS_STRING(validobj);
+    Py_ssize_t n = PyBytes_GET_SIZE(bufobj) / (Py_ssize_t)sizeof(uint64_t);
+    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    int64_t t = 0, k = 0;
+    int rt = as_i64(args[2], &t), rk = as_i64(args[3], &k);
+    if (rt < 0 || rk < 0)
+        return NULL;
+    if (!rt || !rk || t < 0 || k < 0 || k >= ((int64_t)1 << 62) || i < 0) {
+        /* Values only the Python loop can handle (and then reject). */
+        return Py_BuildValue("(nOOOi)", i, args[2], args[3], cur_obj, 0);
+    }
+    int has_cur = cur_obj != Py_None;
+    uint64_t cur = 0;
+    if (has_cur) {
+        cur = PyLong_AsUnsignedLongLong(cur_obj);
+        if (cur == (uint64_t)-1 && PyErr_Occurred())
+            return NULL;
+    }
+
+    Staging st;
+    st.mask = 63;
+    st.count = 0;
+    st.recs = recs;
+    st.new_array = args[12];
+    st.slots = PyMem_Calloc(st.mask + 1, sizeof(Slot));
+    if (st.slots == NULL)
+        return PyErr_NoMemory();
+    Slot *cs = NULL;  /* the current goroutine's slot */
+    if (has_cur && (cs = stage_get(&st, cur)) == NULL)
+        goto fail;
+
+    long n10 = 0, n11 = 0, n13 = 0, n32 = 0, sweeps = 0;
+    int r;
+    int64_t s1, s2, rr;
+    uint64_t dt, tt;
+
+#define NEED(j) if (i + (j) >= n) goto stop
+#define ADVANCE(dtv) \
+    do { dt = (dtv); if (dt > (uint64_t)INT64_MAX - (uint64_t)t) goto stop; tt = (uint64_t)t + dt; } while (0)
+#define STACK(idx, out) \
+    do { r = lookup(smap, v[idx], STACK_LIMIT, &(out)); if (r < 0) goto fail; if (!r) goto stop; } while (0)
+#define REASON(idx, out) \
+    do { r = lookup(rmap, v[idx], REASON_LIMIT, &(out)); if (r < 0) goto fail; if (!r) goto stop; } while (0)
+#define PUSH(sl, a, b, c) if (stage_push((sl), (a), (b), (c)) < 0) goto fail
+
+    while (i < n) {
+        uint64_t ev = v[i];
+        switch (ev) {
+        case 22: /* GoSyscallBegin p_seq stack [GoSyscallEnd] */
+            NEED(3);
+            if (!has_cur) goto stop;
+            ADVANCE(v[i + 1]);
+            STACK(i + 3, s1);
+            if (i + 5 < n && v[i + 4] == 23) {
+                uint64_t dt2 = v[i + 5];
+                if (dt2 > (uint64_t)INT64_MAX - tt) goto stop;
+                PUSH(cs, k + 1, (int64_t)tt, 8 | s1 << 15);
+                PUSH(cs, k + 2, (int64_t)(tt + dt2), 9);
+                k += 2;
+                t = (int64_t)(tt + dt2);
+                i += 6;
+            } else {
+                k += 1;
+                t = (int64_t)tt;
+                PUSH(cs, k, t, 8 | s1 << 15);
+                i += 4;
+            }
+            break;
+        case 16: /* GoStart g seq */
+            NEED(3);
+            ADVANCE(v[i + 1]);
+            if (v[i + 3] >= SEQ_LIMIT) goto stop;
+            {
+                Slot *sl = stage_get(&st, v[i + 2]);
+                if (sl == NULL) goto fail;
+                cs = sl;
+            }
+            t = (int64_t)tt;
+            cur = v[i + 2];
+            has_cur = 1;
+            k = (int64_t)(v[i + 3] << 32);
+            PUSH(cs, k, t, 4);
+            i += 4;
+            break;
+        case 21: /* GoUnblock g seq stack */
+            NEED(4);
+            ADVANCE(v[i + 1]);
+            if (v[i + 3] >= SEQ_LIMIT) goto stop;
+            STACK(i + 4, s1);
+            {
+                Slot *sl = stage_get(&st, v[i + 2]);
+                if (sl == NULL) goto fail;
+                if (cs != NULL) cs = stage_find(&st, cur);  /* slots move when the table grows */
+                t = (int64_t)tt;
+                PUSH(sl, (int64_t)(v[i + 3] << 32), t, 7 | s1 << 15);
+            }
+            i += 5;
+            break;
+        case 20: /* GoBlock reason stack */
+        case 19: /* GoStop reason stack */
+            NEED(3);
+            if (!has_cur) goto stop;
+            ADVANCE(v[i + 1]);
+            REASON(i + 2, rr);
+            STACK(i + 3, s1);
+            k += 1;
+            t = (int64_t)tt;
+            PUSH(cs, k, t, (ev == 20 ? 6 : 5) | rr << 7 | s1 << 15);
+            has_cur = 0;
+            cs = NULL;
+            i += 4;
+            break;
+        case 23: /* GoSyscallEnd */
+        case 24: /* GoSyscallEndBlocked */
+        case 17: /* GoDestroy */
+        case 18: /* GoDestroySyscall */
+            NEED(1);
+            if (!has_cur) goto stop;
+            ADVANCE(v[i + 1]);
+            k += 1;
+            t = (int64_t)tt;
+            PUSH(cs, k, t, ev == 23 ? 9 : ev == 24 ? 10 : ev == 17 ? 11 : 12);
+            if (ev != 23) {
+                has_cur = 0;
+                cs = NULL;
+            }
+            i += 2;
+            break;
+        case 37: /* HeapAlloc value */
+            NEED(2);
+            ADVANCE(v[i + 1]);
+            {
+                PyObject *tup = Py_BuildValue("(LK)", (long long)tt, (unsigned long long)v[i + 2]);
+                if (tup == NULL) goto fail;
+                r = PyList_Append(heap_alloc, tup);
+                Py_DECREF(tup);
+                if (r < 0) goto fail;
+            }
+            t = (int64_t)tt;
+            i += 3;
+            break;
+        case 10: /* ProcStart p seq */
+        case 13: /* ProcStatus p status */
+        case 11: /* ProcStop */
+            NEED(1);
+            ADVANCE(v[i + 1]);
+            t = (int64_t)tt;
+            if (ev == 11) {
+                n11++;
+                i += 2;
+            } else {
+                if (ev == 10) n10++; else n13++;
+                i += 4;
+            }
+            break;
+        case 32: /* GCSweepBegin stack */
+            NEED(2);
+            ADVANCE(v[i + 1]);
+            STACK(i + 2, s1);
+            n32++;
+            t = (int64_t)tt;
+            i += 3;
+            break;
+        case 33: /* GCSweepEnd swept reclaimed */
+            NEED(1);
+            ADVANCE(v[i + 1]);
+            sweeps++;
+            t = (int64_t)tt;
+            i += 4;
+            break;
+        case 14: /* GoCreate new_g new_stack stack */
+        case 47: /* GoCreateBlocked */
+            if (!valid[ev]) goto stop;
+            NEED(4);
+            ADVANCE(v[i + 1]);
+            STACK(i + 3, s1);
+            STACK(i + 4, s2);
+            {
+                Slot *sl = stage_get(&st, v[i + 2]);
+                if (sl == NULL) goto fail;
+                if (cs != NULL) cs = stage_find(&st, cur);
+                t = (int64_t)tt;
+                PyObject *tup;
+                if (has_cur)
+                    tup = Py_BuildValue("(KLKLL)", (unsigned long long)v[i + 2], (long long)t,
+                                        (unsigned long long)cur, (long long)s2, (long long)s1);
+                else
+                    tup = Py_BuildValue("(KLOLL)", (unsigned long long)v[i + 2], (long long)t, Py_None,
+                                        (long long)s2, (long long)s1);
+                if (tup == NULL) goto fail;
+                r = PyList_Append(creates, tup);
+                Py_DECREF(tup);
+                if (r < 0) goto fail;
+                PUSH(sl, 0, t, (ev == 14 ? 1 : 2) | s1 << 15);
+            }
+            i += 5;
+            break;
+        case 45: /* GoSwitch g seq */
+        case 46: /* GoSwitchDestroy g seq */
+            if (!valid[ev]) goto stop;
+            NEED(3);
+            if (!has_cur) goto stop;
+            ADVANCE(v[i + 1]);
+            if (v[i + 3] >= SEQ_LIMIT) goto stop;
+            {
+                Slot *sl = stage_get(&st, v[i + 2]);
+                if (sl == NULL) goto fail;
+                cs = stage_find(&st, cur);
+                t = (int64_t)tt;
+                PUSH(cs, k + 1, t, ev == 45 ? 14 : 15);
+                int64_t s = (int64_t)(v[i + 3] << 32);
+                PUSH(sl, s, t, 7);
+                PUSH(sl, s | 1, t, 4);
+                cs = sl;
+                cur = v[i + 2];
+                k = s | 1;
+            }
+            i += 4;
+            break;
+        case 15: /* GoCreateSyscall new_g */
+            NEED(2);
+            ADVANCE(v[i + 1]);
+            {
+                Slot *sl = stage_get(&st, v[i + 2]);
+                if (sl == NULL) goto fail;
+                t = (int64_t)tt;
+                PUSH(sl, 0, t, 3);
+                PyObject *tup = Py_BuildValue("(KLOii)", (unsigned long long)v[i + 2], (long long)t, Py_None, 0, 0);
+                if (tup == NULL) goto fail;
+                r = PyList_Append(creates, tup);
+                Py_DECREF(tup);
+                if (r < 0) goto fail;
+                cs = sl;
+                cur = v[i + 2];
+                has_cur = 1;
+                k = 0;
+            }
+            i += 3;
+            break;
+        default:
+            goto stop;
+        }
+    }
+
+stop:
+    if (stage_flush(&st, 1) < 0)
+        return NULL;
+    {
+        static const int evs[4] = {10, 11, 13, 32};
+        long adds[4] = {n10, n11, n13, n32};
+        for (int j = 0; j < 4; j++) {
+            if (!adds[j])
+                continue;
+            PyObject *old = PyList_GET_ITEM(counts, evs[j]);
+            PyObject *inc = PyLong_FromLong(adds[j]);
+            if (inc == NULL)
+                return NULL;
+            PyObject *sum = PyNumber_Add(old, inc);
+            Py_DECREF(inc);
+            if (sum == NULL)
+                return NULL;
+            PyList_SetItem(counts, evs[j], sum);  /* steals sum, drops old */
+        }
+    }
+    if (has_cur)
+        return Py_BuildValue("(nLLKl)", i, (long long)t, (long long)k, (unsigned long long)cur, sweeps);
+    return Py_BuildValue("(nLLOl)", i, (long long)t, (long long)k, Py_None, sweeps);
+
+fail:
+    stage_flush(&st, 0);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"decode", decode, METH_O, "The varints of a batch payload as native uint64 bytes, or None if malformed."},
+    {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL, "Walk the common events of one batch (see module source)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups", "Compiled hot loop of golens.trace (optional).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModule_Create(&module);
+}
