@@ -555,7 +555,135 @@ fail:
     return NULL;
 }
 
+/* -- check_and_sort's ordering and compaction ----------------------------- */
+
+static const int64_t *order_recs;  /* qsort has no context argument in C99 */
+
+static int
+by_key(const void *a, const void *b)
+{
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    int64_t kx = order_recs[3 * x], ky = order_recs[3 * y];
+    if (kx != ky)
+        return kx < ky ? -1 : 1;
+    return x < y ? -1 : x > y;  /* stable, as Python's sorted */
+}
+
+static int
+by_time_key(const void *a, const void *b)
+{
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    int64_t tx = order_recs[3 * x + 1], ty = order_recs[3 * y + 1];
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return by_key(a, b);
+}
+
+/* order(recs, prev_tick) -> (first, last, dts, dts_code, infos, infos_code, low)
+ *
+ * One goroutine's staged records (array 'q' of key, tick, info triples, at
+ * least one) in check_and_sort's order: by (tick, key) when several have key
+ * 0 (several lifetimes), else by key, stably. dts are the tick deltas, the
+ * first relative to prev_tick (None: to the first tick); dts and infos are
+ * native-order bytes of typecode 'I' when every value fits, else 'q'; low is
+ * each info's low byte.
+ */
+static PyObject *
+order(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "order() takes 2 arguments");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT) < 0)
+        return NULL;
+    PyObject *res = NULL, *dts = NULL, *infos = NULL, *low = NULL;
+    Py_ssize_t *idx = NULL;
+    if (view.itemsize != 8 || view.format == NULL || strcmp(view.format, "q") != 0 || view.len % 24 || view.len == 0) {
+        PyErr_SetString(PyExc_ValueError, "order(): need a non-empty array('q') of triples");
+        goto done;
+    }
+    const int64_t *r = view.buf;
+    Py_ssize_t n = view.len / 24;
+    int64_t prev = 0;
+    int have_prev = args[1] != Py_None;
+    if (have_prev) {
+        prev = PyLong_AsLongLong(args[1]);
+        if (prev == -1 && PyErr_Occurred())
+            goto done;
+    }
+    Py_ssize_t zeros = 0;
+    int sorted = 1;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        zeros += r[3 * j] == 0;
+        if (j && r[3 * j - 3] > r[3 * j])
+            sorted = 0;
+    }
+    idx = PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
+    if (idx == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < n; j++)
+        idx[j] = j;
+    if (zeros > 1 || !sorted) {
+        order_recs = r;
+        qsort(idx, (size_t)n, sizeof(Py_ssize_t), zeros > 1 ? by_time_key : by_key);
+    }
+    int64_t first = r[3 * idx[0] + 1], last = r[3 * idx[n - 1] + 1];
+    if (!have_prev)
+        prev = first;
+    int dts32 = 1, infos32 = 1;
+    int64_t p = prev;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        int64_t t = r[3 * idx[j] + 1], info = r[3 * idx[j] + 2];
+        /* Ticks are non-negative int64s, so their differences cannot overflow. */
+        int64_t d = t - p;
+        p = t;
+        if (d < 0 || d > (int64_t)UINT32_MAX)
+            dts32 = 0;
+        if (info < 0 || info > (int64_t)UINT32_MAX)
+            infos32 = 0;
+    }
+    dts = PyBytes_FromStringAndSize(NULL, n * (dts32 ? 4 : 8));
+    infos = PyBytes_FromStringAndSize(NULL, n * (infos32 ? 4 : 8));
+    low = PyBytes_FromStringAndSize(NULL, n);
+    if (dts == NULL || infos == NULL || low == NULL)
+        goto done;
+    {
+        char *dp = PyBytes_AS_STRING(dts), *ip = PyBytes_AS_STRING(infos);
+        unsigned char *lp = (unsigned char *)PyBytes_AS_STRING(low);
+        p = prev;
+        for (Py_ssize_t j = 0; j < n; j++) {
+            int64_t t = r[3 * idx[j] + 1], info = r[3 * idx[j] + 2];
+            int64_t d = t - p;
+            p = t;
+            if (dts32)
+                ((uint32_t *)dp)[j] = (uint32_t)d;
+            else
+                ((int64_t *)dp)[j] = d;
+            if (infos32)
+                ((uint32_t *)ip)[j] = (uint32_t)info;
+            else
+                ((int64_t *)ip)[j] = info;
+            lp[j] = (unsigned char)(info & 0xFF);
+        }
+    }
+    res = Py_BuildValue("(LLOsOsO)", (long long)first, (long long)last, dts, dts32 ? "I" : "q", infos,
+                        infos32 ? "I" : "q", low);
+done:
+    Py_XDECREF(dts);
+    Py_XDECREF(infos);
+    Py_XDECREF(low);
+    PyMem_Free(idx);
+    PyBuffer_Release(&view);
+    return res;
+}
+
 static PyMethodDef methods[] = {
+    {"order", (PyCFunction)(void (*)(void))order, METH_FASTCALL, "Sort and compact one goroutine's records (see source)."},
     {"decode", decode, METH_O, "The varints of a batch payload as native uint64 bytes, or None if malformed."},
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL, "Walk the common events of one batch (see module source)."},
     {NULL, NULL, 0, NULL},

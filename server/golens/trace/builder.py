@@ -865,11 +865,26 @@ class _GenState:
         corrupt input.
         """
         gors = self.b.trace.goroutines
-        first = self.first
         lows = []
         recs = self.recs
+        c_order = _speedups.order if _speedups is not None else None
         for gid in list(recs):
             arr = recs.pop(gid)  # free staging as we go: peak memory is per generation
+            go = gors.get(gid)
+            if c_order is not None and arr:
+                # The same order and compact form as below, in C.
+                first_t, last_t, dts_b, dts_code, infos_b, infos_code, low = c_order(
+                    arr, go._tlast if go is not None and go._n else None
+                )
+                del arr
+                self._check_chain(gid, go, low)
+                lows.append(low)
+                dts = array(dts_code)
+                dts.frombytes(dts_b)
+                infos = array(infos_code)
+                infos.frombytes(infos_b)
+                self.sorted[gid] = (first_t, last_t, dts, infos)
+                continue
             keys = arr[0::3]
             times = arr[1::3]
             infos = arr[2::3]
@@ -889,35 +904,7 @@ class _GenState:
                 infos = array("q", map(infos.__getitem__, perm))
             low = infos.tobytes()[::8] if _LITTLE else bytes(map(_LOW, infos))
             lows.append(low)
-            froms = low.translate(_FROM)
-            tos = low.translate(_TO)
-            go = gors.get(gid)
-            prev = None
-            if go is not None and go._n:
-                prev = _TO[go._last_rec() & 0xFF]
-            f0 = low[0] & KIND_BITS
-            if prev is None:
-                if f0 == Kind.STATUS and not first:
-                    raise TraceError(
-                        f"status for goroutine {gid} first seen after the first generation", self.g.offset
-                    )
-                if f0 != Kind.STATUS and froms[0] != GoState.NOT_EXIST:
-                    raise TraceError(
-                        f"goroutine {gid} appears in generation {self.g.gen} with a "
-                        f"{Kind(f0).name} event before any creation or status event",
-                        self.g.offset,
-                    )
-            elif froms[0] != prev:
-                raise TraceError(
-                    f"goroutine {gid}: {Kind(f0).name} event while in state {GoState(prev)}", self.g.offset
-                )
-            if froms[1:] != tos[:-1]:
-                k = next(j for j in range(1, len(low)) if froms[j] != tos[j - 1])
-                raise TraceError(
-                    f"goroutine {gid}: {Kind(low[k] & KIND_BITS).name} event while in state "
-                    f"{GoState(tos[k - 1])} in generation {self.g.gen}",
-                    self.g.offset,
-                )
+            self._check_chain(gid, go, low)
             # Compact now (8 bytes per record instead of 16) so that only this
             # form is held until the generation commits.
             prev_tick = go._tlast if go is not None and go._n else times[0]
@@ -933,6 +920,40 @@ class _GenState:
             del times
         kinds = b"".join(lows).translate(_KIND_ONLY)
         self.kind_counts = {k: kinds.count(k) for k in range(1, 16)}
+
+    def _check_chain(self, gid: int, go: Goroutine | None, low: bytes) -> None:
+        """Raise TraceError unless each record leaves the state the previous one entered.
+
+        ``low`` holds the low byte (kind | state) of each ordered record.
+        """
+        froms = low.translate(_FROM)
+        tos = low.translate(_TO)
+        prev = None
+        if go is not None and go._n:
+            prev = _TO[go._last_rec() & 0xFF]
+        f0 = low[0] & KIND_BITS
+        if prev is None:
+            if f0 == Kind.STATUS and not self.first:
+                raise TraceError(
+                    f"status for goroutine {gid} first seen after the first generation", self.g.offset
+                )
+            if f0 != Kind.STATUS and froms[0] != GoState.NOT_EXIST:
+                raise TraceError(
+                    f"goroutine {gid} appears in generation {self.g.gen} with a "
+                    f"{Kind(f0).name} event before any creation or status event",
+                    self.g.offset,
+                )
+        elif froms[0] != prev:
+            raise TraceError(
+                f"goroutine {gid}: {Kind(f0).name} event while in state {GoState(prev)}", self.g.offset
+            )
+        if froms[1:] != tos[:-1]:
+            k = next(j for j in range(1, len(low)) if froms[j] != tos[j - 1])
+            raise TraceError(
+                f"goroutine {gid}: {Kind(low[k] & KIND_BITS).name} event while in state "
+                f"{GoState(tos[k - 1])} in generation {self.g.gen}",
+                self.g.offset,
+            )
 
 
 class _Bad(Exception):
