@@ -19,9 +19,23 @@ SERVER = [sys.executable, "-m", "golens", "serve"]
 CLIENTS = {
     "vscode": ("visual-studio-code", "utf-16", "push"),
     "nvim-0.7": ("neovim@v0.7.0", "utf-16", "push"),
-    "nvim-0.11": ("neovim@v0.11.0", "utf-8", "pull"),
+    # Neovim 0.11 can pull but cannot be asked to re-pull (no workspace/diagnostic/refresh).
+    "nvim-0.11": ("neovim@v0.11.0", "utf-8", "push"),
     "emacs": ("emacs", "utf-32", "push"),
+    # Current VS Code (vscode-languageclient 9+): pull diagnostics with refresh support. The
+    # bundled VS Code snapshot is 1.65, older than pull diagnostics, so the two are added to it.
+    "vscode-pull": ("visual-studio-code", "utf-16", "pull"),
 }
+
+
+def capabilities_for(name: str) -> types.ClientCapabilities:
+    snapshot, _, model = CLIENTS[name]
+    capabilities = pytest_lsp.client_capabilities(snapshot)
+    if name == "vscode-pull":
+        capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities(
+            dynamic_registration=True, related_document_support=False)
+        capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    return capabilities
 
 TIMEOUT = 10.0
 
@@ -166,11 +180,10 @@ CONFIG = ClientServerConfig(server_command=SERVER, client_factory=make_client)
 
 
 async def start(client: GolensClient, name: str, root: Path, settings: dict | None = None) -> types.InitializeResult:
-    snapshot, _, _ = CLIENTS[name]
     if settings is not None:
         client.set_configuration(settings, section="golens")
     result = await client.initialize_session(types.InitializeParams(
-        capabilities=pytest_lsp.client_capabilities(snapshot),
+        capabilities=capabilities_for(name),
         root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
     ))
@@ -218,5 +231,13 @@ async def vscode(lsp_client: GolensClient, workspace: Path):
 @pytest_lsp.fixture(config=CONFIG)
 async def nvim011(lsp_client: GolensClient, workspace: Path):
     await start(lsp_client, "nvim-0.11", workspace)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def puller(lsp_client: GolensClient, workspace: Path):
+    """A client on the pull model (current VS Code)."""
+    await start(lsp_client, "vscode-pull", workspace)
     yield
     await lsp_client.shutdown_session()

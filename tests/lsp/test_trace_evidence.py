@@ -51,7 +51,7 @@ async def trace_diagnostics(client, uri, predicate=lambda ds: any(d.source == "g
         await asyncio.sleep(0.1)
 
 
-@pytest.mark.parametrize("name", ["vscode", "nvim-0.11"])
+@pytest.mark.parametrize("name", ["vscode", "nvim-0.11", "vscode-pull"])
 async def test_diagnostics_hover_hints_and_lenses(leak_ws, name):
     main = leak_ws / "handler_leak/main.go"
     uri = main.as_uri()

@@ -18,8 +18,14 @@ SOURCE = "golens"
 
 
 def client_can_pull(capabilities: types.ClientCapabilities | None) -> bool:
+    """Pull only with clients we can ask to pull again: findings also change without an edit
+    (a trace loaded or cleared, settings, golens.toml), and a client without
+    `workspace/diagnostic/refresh` (Neovim 0.11 pulls only after its own edits) would keep
+    showing the old ones. Such clients get push, which they all support."""
     text_document = capabilities and capabilities.text_document
-    return bool(text_document and text_document.diagnostic is not None)
+    workspace = capabilities and capabilities.workspace
+    refresh = bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
+    return bool(text_document and text_document.diagnostic is not None and refresh)
 
 
 @functools.lru_cache(maxsize=None)

@@ -5,6 +5,7 @@ hints) is a new module plus one entry in FEATURES.
 """
 
 import asyncio
+import faulthandler
 import importlib
 import logging
 import sys
@@ -202,5 +203,8 @@ def create_server(engine: Engine | None = None) -> GolensServer:
 def main(argv: list[str] | None = None) -> int:
     """Serve LSP over stdio until the client says exit."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="golens %(levelname)s %(name)s: %(message)s")
+    # A crash in a native extension (tree-sitter) would otherwise end the server without a word;
+    # the editor shows the server's stderr, so leave the Python stack there.
+    faulthandler.enable(sys.stderr)
     create_server().start_io()
     return 0
