@@ -6,8 +6,8 @@ from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import (
     call_target, enclosing_function, function_name, is_package_call, selector_parts,
 )
-from golens.syntax.paths import statements_of
-from golens.syntax.unit import FUNCTION_TYPES, walk_named
+from golens.syntax.paths import loop_exits, statements_of
+from golens.syntax.unit import walk_named
 
 ENTRY_POINTS = frozenset({"main", "init"})
 
@@ -132,26 +132,14 @@ def _is_time_tick(expr: Node, unit: Unit) -> bool:
 
 
 def _loop_can_exit(loop: Node) -> bool:
-    """A return, a break out of this loop, a goto, or a Done()/quit-style case."""
+    """A return, a break out of this loop, a goto, or a call that ends the goroutine."""
     body = loop.child_by_field_name("body")
     if body is None:
         return True
-    stack = [(child, False) for child in body.named_children]
-    while stack:
-        node, nested = stack.pop()
-        kind = node.type
-        if kind in FUNCTION_TYPES:
-            continue
-        if kind in ("return_statement", "goto_statement"):
-            return True
-        if kind == "break_statement" and (node.named_children or not nested):
-            return True
-        if kind == "expression_statement" and _terminates(node):
-            return True
-        nested_here = nested or kind in ("for_statement", "expression_switch_statement",
-                                         "type_switch_statement", "select_statement")
-        stack.extend((child, nested_here) for child in node.named_children)
-    return False
+    if next(loop_exits(body), None) is not None:
+        return True
+    return any(node.type == "expression_statement" and _terminates(node)
+               for node in walk_named(body, skip_function_literals=True))
 
 
 def _terminates(statement: Node) -> bool:

@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax.paths import GiveUp, Outcome, PathScan
+from golens.syntax.paths import GiveUp, Outcome, PathScan, loop_exits
 from golens.syntax.unit import FUNCTION_TYPES, Unit
 
 SEND, RECV, RANGE, CLOSE = "send", "recv", "range", "close"
@@ -418,7 +418,7 @@ def loop_exits_early(loop: Node) -> Node | None:
     if body is None:
         return None
     counters = _counters(body)
-    for exit_node in _loop_exits(body):
+    for exit_node in loop_exits(body):
         if not counters or not _guarded_by(exit_node, loop, counters):
             return exit_node
     return None
@@ -455,21 +455,6 @@ def _guarded_by(exit_node: Node, loop: Node, counters: set[bytes]) -> bool:
                 return True
         node = node.parent
     return False
-
-
-def _loop_exits(body: Node) -> Iterator[Node]:
-    stack = [(child, False) for child in reversed(body.named_children)]
-    while stack:
-        node, nested = stack.pop()
-        kind = node.type
-        if kind in FUNCTION_TYPES:
-            continue
-        if kind in ("return_statement", "goto_statement"):
-            yield node
-        elif kind == "break_statement" and (node.named_children or not nested):
-            yield node
-        inner = nested or kind in (_LOOP, "expression_switch_statement", "type_switch_statement", "select_statement")
-        stack.extend((child, inner) for child in reversed(node.named_children))
 
 
 def exits_after(statement: Node, function: Node, is_action: Callable[[Node], bool]) -> list[Node] | None:

@@ -8,11 +8,12 @@ gives up and the check stays silent: precision first.
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable
+from typing import Callable, Iterator
 
 from tree_sitter import Node
 
 from golens.syntax.calls import selector_parts
+from golens.syntax.unit import FUNCTION_TYPES
 
 
 class Outcome(Enum):
@@ -173,17 +174,29 @@ def _join(branches: list[Outcome]) -> Outcome:
     return Outcome.ENDED
 
 
+_BREAKABLE = ("for_statement", "expression_switch_statement", "type_switch_statement", "select_statement")
+
+
+def loop_exits(body: Node) -> Iterator[Node]:
+    """Statements that leave the loop whose body this is, in source order: returns, gotos, and
+    breaks that are labelled or not inside a nested loop/switch/select (whose own break they
+    would be). Nested function literals are not part of the loop."""
+    stack = [(child, False) for child in reversed(body.named_children)]
+    while stack:
+        node, nested = stack.pop()
+        kind = node.type
+        if kind in FUNCTION_TYPES:
+            continue
+        if kind in ("return_statement", "goto_statement"):
+            yield node
+        elif kind == "break_statement" and (node.named_children or not nested):
+            yield node
+        inner = nested or kind in _BREAKABLE
+        stack.extend((child, inner) for child in reversed(node.named_children))
+
+
 def _has_unlabelled_break(body: Node | None) -> bool:
     """A `break` that leaves this loop (not one inside a nested loop, switch or select)."""
     if body is None:
         return False
-    stack = list(body.named_children)
-    while stack:
-        node = stack.pop()
-        if node.type == "break_statement" and not node.named_children:
-            return True
-        if node.type in ("for_statement", "expression_switch_statement", "type_switch_statement",
-                         "select_statement", "func_literal"):
-            continue
-        stack.extend(node.named_children)
-    return False
+    return any(n.type == "break_statement" and not n.named_children for n in loop_exits(body))
