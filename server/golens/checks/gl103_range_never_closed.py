@@ -4,6 +4,7 @@ from golens.syntax import Unit
 from golens.syntax.channels import (
     CLOSE, GO, INLINE, RANGE, SELF, SEND, ChanOp, channels, leak_severity, loop_exits_early,
 )
+from golens.syntax.paths import loop_condition
 
 
 def check(unit: Unit):
@@ -42,7 +43,7 @@ def _in_endless_loop(op: ChanOp, function: Node) -> bool:
 
 
 def _is_endless(loop: Node) -> bool:
-    if loop.child_by_field_name("condition") is not None:
+    if loop_condition(loop) is not None:
         return False
     if any(c.type in ("for_clause", "range_clause") for c in loop.named_children):
         return False

@@ -6,7 +6,7 @@ from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import (
     call_target, enclosing_function, function_name, is_package_call, selector_parts,
 )
-from golens.syntax.paths import loop_exits, statements_of
+from golens.syntax.paths import loop_condition, loop_exits, statements_of
 from golens.syntax.unit import walk_named
 
 ENTRY_POINTS = frozenset({"main", "init"})
@@ -87,7 +87,7 @@ def _ticker_loop(loop: Node, unit: Unit) -> tuple[Node, Node | None] | None:
     if range_clause is not None:
         right = range_clause.child_by_field_name("right")
         return _ticker_channel(right, unit) if right is not None else None
-    if loop.child_by_field_name("condition") is not None or any(c.type == "for_clause" for c in loop.named_children):
+    if loop_condition(loop) is not None or any(c.type == "for_clause" for c in loop.named_children):
         return None
     body = statements_of(loop.child_by_field_name("body"))
     if len(body) != 1 or body[0].type != "select_statement":

@@ -4,6 +4,7 @@ from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.calls import is_package_call, selector_parts
 from golens.syntax.handlers import enclosing_handler, references_request_context, request_context_names
+from golens.syntax.paths import loop_condition
 from golens.syntax.unit import FUNCTION_TYPES
 
 
@@ -11,7 +12,7 @@ def check(unit: Unit):
     for loop in unit.nodes("for_statement"):
         if any(c.type in ("for_clause", "range_clause") for c in loop.named_children):
             continue
-        if loop.child_by_field_name("condition") is not None:
+        if loop_condition(loop) is not None:
             continue  # a condition may well bound the loop; precision first
         body = loop.child_by_field_name("body")
         if body is None or loop.has_error:

@@ -5,6 +5,7 @@ from golens.syntax.channels import (
     GO, INLINE, RANGE, RECV, SELF, SEND, Channel, channels, is_inside, leak_severity, literal_iterations,
     loop_exits_early,
 )
+from golens.syntax.paths import loop_condition
 
 
 def check(unit: Unit):
@@ -51,7 +52,7 @@ def _exceeds(loop: Node, channel: Channel) -> str | None:
     """How the loop can outrun the buffer, or None when it cannot (or we cannot tell)."""
     clause = next((c for c in loop.named_children if c.type in ("for_clause", "range_clause")), None)
     if clause is None:
-        return "(the loop has no bound)" if loop.child_by_field_name("condition") is None \
+        return "(the loop has no bound)" if loop_condition(loop) is None \
             else "(the loop runs while its condition holds)"
     capacity = channel.capacity_value
     if capacity is None:

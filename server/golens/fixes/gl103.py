@@ -3,6 +3,7 @@
 from golens.fixes.context import FixContext
 from golens.fixes.gl101 import channel_of, declaration_statement
 from golens.syntax.channels import GO, INLINE, RANGE, SELF, SEND
+from golens.syntax.paths import loop_condition
 from golens.syntax.unit import walk_named
 
 
@@ -52,6 +53,6 @@ def _leaves(statement) -> bool:
 
 
 def _endless(statement) -> bool:
-    if statement.type != "for_statement" or statement.child_by_field_name("condition") is not None:
+    if statement.type != "for_statement" or loop_condition(statement) is not None:
         return False
     return not any(c.type in ("for_clause", "range_clause") for c in statement.named_children)

@@ -13,7 +13,7 @@ from tree_sitter import Node
 
 from golens.syntax.bindings import expression_kind, type_kind
 from golens.syntax.calls import enclosing_function, selector_parts
-from golens.syntax.paths import is_terminating_call, statements_of
+from golens.syntax.paths import is_terminating_call, loop_condition, statements_of
 from golens.syntax.unit import FUNCTION_TYPES, Unit, walk_named
 
 LOCK_KINDS = frozenset({"MUTEX", "RWMUTEX"})
@@ -548,7 +548,7 @@ class HeldScan:
         self._push_jumps()
         end = self.scan(statements_of(body), dict(held))
         breaks = self._jumps.pop()
-        infinite = node.child_by_field_name("condition") is None and not any(
+        infinite = loop_condition(node) is None and not any(
             c.type in ("for_clause", "range_clause") for c in node.named_children)
         if infinite:
             return _join(breaks)
