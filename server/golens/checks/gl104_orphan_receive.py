@@ -25,6 +25,8 @@ def check(unit: Unit):
         signals = [op for op in ops if op.kind in (SEND, CLOSE)]
         if any(op.guarded for op in signals):
             continue  # the function chooses whether to deliver (select with another case): GL302's ground
+        if any(op.node.start_byte < go.start_byte for op in signals):
+            continue  # signalled before the goroutine even starts (a buffered hand-off): it cannot miss it
         data = {"channel": name, "value_used": _value_used(wait), "variant": "never"}
         severity = leak_severity(unit, channel.function)
         if not signals:
