@@ -43,6 +43,25 @@ class _UnitResult:
     context_key: tuple | None = None
 
 
+def _units_with_doc_comments(root) -> list[tuple[object, int]]:
+    """Top-level declarations, each with where its doc comment (the comments right above it)
+    starts."""
+    units = []
+    comment_start = None
+    previous_end_row = -2
+    for node in root.named_children:
+        if node.type == "comment":
+            if comment_start is None or node.start_point[0] > previous_end_row + 1:
+                comment_start = node.start_byte
+            previous_end_row = node.end_point[0]
+            continue
+        attached = comment_start is not None and node.start_point[0] == previous_end_row + 1
+        if node.type not in _NOT_UNITS:
+            units.append((node, comment_start if attached else node.start_byte))
+        comment_start = None
+    return units
+
+
 class UnitCache:
     """Per-document memory of unit results between edits (the LSP keeps one per open file)."""
 
@@ -79,14 +98,18 @@ class Engine:
         summary_key = (base_context.imports, base_context.dot_imports, base_context.package)
         failures: list[RuleFailure] = []
 
-        units = [n for n in doc.tree.root_node.named_children if n.type not in _NOT_UNITS]
+        units = _units_with_doc_comments(doc.tree.root_node)
         fresh: dict[tuple, _UnitResult] = {}
         walked: dict[int, Unit] = {}
         facts: set = set()
         keyed: list[tuple[object, _UnitResult]] = []
         source = doc.source
-        for node in units:
-            key = (summary_key, source[node.start_byte:node.end_byte])
+        for node, key_start in units:
+            # The doc comment is part of the key: checks read it ("the caller must unlock"). So are
+            # the node's kind and error state: the same text parses differently after a broken
+            # declaration above it (a function becomes a top-level expression statement).
+            key = (summary_key, node.type, node.has_error, source[node.start_byte:node.end_byte],
+                   source[key_start:node.start_byte])
             entry = fresh.get(key) or cache.entries.get(key)
             if entry is None:
                 unit = walked[node.start_byte] = Unit(node, base_context)

@@ -1,0 +1,65 @@
+"""The per-declaration cache must never change what is reported: after any sequence of edits, a
+check that reuses the cache equals a check of the same text from scratch."""
+
+import random
+
+from golens.document import Document, TextEdit, find_module_go_version
+from golens.engine import Engine, UnitCache
+
+from testsupport import FIXTURES
+
+ENGINE = Engine()
+
+
+def signature(doc: Document, cache: UnitCache | None):
+    return [(f.rule, f.start, f.end, f.message, int(f.severity)) for f in ENGINE.check(doc, cache).findings]
+
+
+def test_editing_a_doc_comment_rechecks_its_declaration():
+    source = b"""package p
+
+import (
+	"errors"
+	"sync"
+)
+
+type S struct {
+	mu sync.Mutex
+	n  int
+}
+
+// bump increments n; on error the caller must unlock s.mu.
+func (s *S) bump(fail bool) error {
+	s.mu.Lock()
+	if fail {
+		return errors.New("fail")
+	}
+	s.n++
+	s.mu.Unlock()
+	return nil
+}
+"""
+    doc, cache = Document(source, "p.go"), UnitCache()
+    assert signature(doc, cache) == []  # the comment hands the lock to the caller
+    handoff = b"; on error the caller must unlock s.mu."
+    start = source.index(handoff)
+    doc.apply_edits([TextEdit(start, start + len(handoff), b".")])
+    assert [rule for rule, *_ in signature(doc, cache)] == ["GL406"]
+
+
+def test_random_edits_keep_cached_and_fresh_checks_equal():
+    rng = random.Random(20261127)
+    files = sorted(FIXTURES.rglob("*.go"))
+    pieces = [b"\n", b"}", b"{", b"go func() {}()\n", b"defer cancel()\n", b"// x\n", b"ch <- v\n", b"\t", b"x"]
+    for path in rng.sample(files, 20):
+        source = path.read_bytes()
+        version = find_module_go_version(str(path))
+        doc, cache = Document(source, str(path), module_go_version=version), UnitCache()
+        signature(doc, cache)
+        for _ in range(40):
+            size = len(doc.source)
+            start = rng.randrange(size + 1)
+            end = min(size, start + rng.choice([0, 0, 1, 3, 10]))
+            doc.apply_edits([TextEdit(start, end, rng.choice(pieces))])
+            fresh = Document(doc.source, str(path), module_go_version=version)
+            assert signature(doc, cache) == signature(fresh, None), (path.name, start, end)
