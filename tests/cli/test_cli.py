@@ -151,3 +151,15 @@ def test_fix_diff_prints_a_patch_and_fix_writes_it(project):
 
 def test_diff_without_fix_is_a_usage_error(project):
     assert golens("check", "--diff", ".", cwd=project).returncode == 2
+
+
+def test_go_style_recursive_patterns(project):
+    (project / "sub").mkdir()
+    (project / "sub" / "more.go").write_text((project / "svc.go").read_text())
+    for pattern in ("./...", "...", "sub/..."):
+        result = golens("check", "--format", "json", pattern, cwd=project)
+        assert result.returncode == 1, (pattern, result.stderr)
+    paths = {f["path"] for f in json.loads(golens("check", "--format", "json", "./...", cwd=project).stdout)}
+    assert paths == {"svc.go", "sub/more.go"}
+    only_sub = {f["path"] for f in json.loads(golens("check", "--format", "json", "sub/...", cwd=project).stdout)}
+    assert only_sub == {"sub/more.go"}

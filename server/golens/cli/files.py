@@ -10,6 +10,10 @@ SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 
 def go_files(paths: list[str]) -> Iterator[Path]:
     for raw in paths:
+        # Go developers name trees the go tool's way: ./... and dir/... mean "this directory,
+        # recursively", which is what a directory argument means here anyway.
+        if raw == "..." or raw.endswith("/..."):
+            raw = raw[:-3].rstrip("/") or "."
         path = Path(raw)
         if path.is_file():
             yield path
