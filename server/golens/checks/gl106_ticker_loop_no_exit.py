@@ -6,7 +6,7 @@ from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import (
     call_target, enclosing_function, function_name, is_package_call, selector_parts,
 )
-from golens.syntax.paths import loop_condition, loop_exits, statements_of
+from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits, statements_of
 from golens.syntax.unit import walk_named
 
 ENTRY_POINTS = frozenset({"main", "init"})
@@ -138,19 +138,7 @@ def _loop_can_exit(loop: Node) -> bool:
         return True
     if next(loop_exits(body), None) is not None:
         return True
-    return any(node.type == "expression_statement" and _terminates(node)
-               for node in walk_named(body, skip_function_literals=True))
-
-
-def _terminates(statement: Node) -> bool:
-    call = statement.named_children[0] if statement.named_children else None
-    if call is None or call.type != "call_expression":
-        return False
-    function = call.child_by_field_name("function")
-    if function is not None and function.type == "identifier":
-        return function.text == b"panic"
-    parts = selector_parts(function)
-    return parts is not None and parts[1] in ("Exit", "Goexit", "Fatal", "Fatalf", "Fatalln")
+    return any(is_terminating_call(node) for node in walk_named(body, skip_function_literals=True))
 
 
 def _runs_in_goroutine(function: Node, unit: Unit) -> bool:

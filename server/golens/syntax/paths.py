@@ -26,17 +26,19 @@ class GiveUp(Exception):
     """Control flow this approximation does not model (goto, labelled jumps)."""
 
 
-_TERMINATING_CALLS = {
-    ("os", "Exit"), ("log", "Fatal"), ("log", "Fatalf"), ("log", "Fatalln"),
-    ("log", "Panic"), ("log", "Panicf"), ("log", "Panicln"), ("runtime", "Goexit"),
-}
-_TEST_FATALS = {"Fatal", "Fatalf", "FailNow", "Skip", "Skipf", "SkipNow"}
+_TERMINATING_CALLS = {("os", "Exit"), ("runtime", "Goexit")}
+# Methods that end the path on any receiver that has them: log.Fatal*, a *log.Logger's or zap's
+# Fatal*, testing's t.Fatal*/FailNow/Skip*. Matching the name alone is safe in this direction:
+# treating a call as the end of a path can only hide findings, never invent one.
+_ENDING_METHODS = {"Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln", "FailNow", "Skip",
+                   "Skipf", "SkipNow", "Goexit"}
 
 _CASE_TYPES = ("expression_case", "default_case", "type_case", "communication_case")
 
 
 def is_terminating_call(statement: Node) -> bool:
-    """`panic(...)`, `os.Exit`, `log.Fatal*`, `t.Fatal*`: the path ends without a return."""
+    """`panic(...)`, `os.Exit`, `runtime.Goexit`, `log.Fatal*`, `t.Fatal*`: the path ends
+    without a return."""
     if statement.type != "expression_statement" or not statement.named_children:
         return False
     call = statement.named_children[0]
@@ -53,7 +55,7 @@ def is_terminating_call(statement: Node) -> bool:
     operand, name = parts
     if operand.type == "identifier" and (operand.text.decode(), name) in _TERMINATING_CALLS:
         return True
-    return operand.type == "identifier" and operand.text in (b"t", b"b", b"tb", b"f") and name in _TEST_FATALS
+    return name in _ENDING_METHODS
 
 
 def loop_condition(loop: Node) -> Node | None:
