@@ -87,15 +87,7 @@ class Engine:
         cache = cache or UnitCache()
         reset_caches()
         rules = self.static_rules
-        header = doc.header
-        base_context = FileContext(
-            path=doc.path,
-            package=header.package,
-            imports=tuple(sorted(header.alias_map().items())),
-            dot_imports=header.dot_imports(),
-            go_version=doc.go_version,
-            is_test=doc.is_test_file,
-        )
+        base_context = FileContext.of(doc)
         summary_key = (base_context.imports, base_context.dot_imports, base_context.package)
         if cache.summary_key != summary_key:
             # Summaries depend on the imports: with other imports nothing cached applies. Checked

@@ -3,7 +3,7 @@ from tree_sitter import Node
 from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.blocking import blocking_call
-from golens.syntax.bindings import expression_kind
+from golens.syntax.bindings import context_parameter, expression_kind
 from golens.syntax.calls import call_target, enclosing_function, function_name, identifiers, selector_parts
 from golens.syntax.handlers import enclosing_handler
 
@@ -87,16 +87,8 @@ def _request_without_context(call: Node, unit: Unit) -> tuple[str, str, str] | N
 def _context_in_scope(function: Node, unit: Unit) -> str | None:
     """A context.Context parameter of this or an enclosing function."""
     while function is not None:
-        params = function.child_by_field_name("parameters")
-        for decl in params.named_children if params is not None else ():
-            kind_node = decl.child_by_field_name("type")
-            if kind_node is not None and kind_node.type == "qualified_type":
-                package = kind_node.child_by_field_name("package")
-                name = kind_node.child_by_field_name("name")
-                if package is not None and name is not None and name.text == b"Context" and \
-                        unit.file.import_path(package.text.decode()) == "context":
-                    names = [n.text.decode() for n in decl.children_by_field_name("name")]
-                    if names and names[0] != "_":
-                        return names[0]
+        parameter = context_parameter(function, unit.file)
+        if parameter is not None:
+            return parameter
         function = enclosing_function(function)
     return None

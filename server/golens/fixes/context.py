@@ -179,12 +179,11 @@ def _first_group(doc: Document, specs: list[Node]) -> list[Node]:
 def pick_context(ctx: FixContext) -> str | None:
     """The context a fix should pass (catalog §0.8): the request's in a handler, else a
     context.Context parameter, else a local `ctx` declared before the finding; None otherwise."""
+    from golens.syntax.bindings import context_parameter
     from golens.syntax.handlers import enclosing_handler, request_context_names
     from golens.syntax.unit import FileContext
 
-    header = ctx.doc.header
-    file = FileContext(path=ctx.doc.path, package=header.package, imports=tuple(sorted(header.alias_map().items())),
-                       dot_imports=header.dot_imports(), go_version=ctx.doc.go_version, is_test=ctx.doc.is_test_file)
+    file = FileContext.of(ctx.doc)
     node = ctx.node
     handler = enclosing_handler(node, file)
     if handler is not None:
@@ -195,17 +194,9 @@ def pick_context(ctx: FixContext) -> str | None:
             return f"{handler.request}.Context()"
     function = enclosing_function(node)
     while function is not None:
-        params = function.child_by_field_name("parameters")
-        for decl in params.named_children if params is not None else ():
-            kind = decl.child_by_field_name("type")
-            if kind is not None and kind.type == "qualified_type":
-                package = kind.child_by_field_name("package")
-                type_name = kind.child_by_field_name("name")
-                if package is not None and type_name is not None and type_name.text == b"Context" \
-                        and file.import_path(package.text.decode()) == "context":
-                    names = [n.text.decode() for n in decl.children_by_field_name("name") if n.text != b"_"]
-                    if names:
-                        return names[0]
+        parameter = context_parameter(function, file)
+        if parameter is not None:
+            return parameter
         if _declared_before({"ctx"}, function, node):
             return "ctx"
         function = enclosing_function(function)

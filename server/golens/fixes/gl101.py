@@ -72,10 +72,7 @@ def unit_of(ctx: FixContext) -> Unit:
     node = ctx.node
     while node.parent is not None and node.parent.type != "source_file":
         node = node.parent
-    header = ctx.doc.header
-    file = FileContext(path=ctx.doc.path, package=header.package, imports=tuple(sorted(header.alias_map().items())),
-                       dot_imports=header.dot_imports(), go_version=ctx.doc.go_version, is_test=ctx.doc.is_test_file)
-    return Unit(node, file)
+    return Unit(node, FileContext.of(ctx.doc))
 
 
 def finding_op(ctx: FixContext, channel: Channel) -> ChanOp | None:

@@ -198,3 +198,14 @@ def summarize_bindings(unit: Unit):
             if kind:
                 for n in spec.children_by_field_name("name"):
                     yield ("var-kind", n.text.decode(), kind)
+
+
+def context_parameter(function: Node, file: FileContext) -> str | None:
+    """The name of the function's first named `context.Context` parameter."""
+    params = function.child_by_field_name("parameters")
+    for decl in params.named_children if params is not None else ():
+        if type_kind(decl.child_by_field_name("type"), file) == "CTX":
+            names = [n.text.decode() for n in decl.children_by_field_name("name") if n.text != b"_"]
+            if names:
+                return names[0]
+    return None

@@ -25,6 +25,20 @@ class FileContext:
     is_test: bool
     facts: frozenset = field(default=frozenset())
 
+    @classmethod
+    def of(cls, doc) -> "FileContext":
+        """The context of a parsed Document, without facts (the engine adds those after
+        summarising every declaration)."""
+        header = doc.header
+        return cls(
+            path=doc.path,
+            package=header.package,
+            imports=tuple(sorted(header.alias_map().items())),
+            dot_imports=header.dot_imports(),
+            go_version=doc.go_version,
+            is_test=doc.is_test_file,
+        )
+
     def import_path(self, local_name: str) -> str | None:
         for name, path in self.imports:
             if name == local_name:
