@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from golens.syntax.bindings import type_kind
 from golens.syntax.calls import call_target, enclosing_function, package_member, selector_parts
 from golens.syntax.unit import FileContext, walk_named
 
-NET_HTTP = "net/http"
 CONTEXT = "context"
 CONTEXT_DERIVERS = frozenset({
     "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause",
@@ -22,24 +22,6 @@ class Handler:
     request: str | None  # the *http.Request parameter's name
 
 
-def _type_is(node: Node | None, file: FileContext, import_path: str, name: str, pointer: bool) -> bool:
-    if node is None:
-        return False
-    if pointer:
-        if node.type != "pointer_type":
-            return False
-        node = node.named_children[0] if node.named_children else None
-        if node is None:
-            return False
-    if node.type != "qualified_type":
-        return False
-    package = node.child_by_field_name("package")
-    type_name = node.child_by_field_name("name")
-    if package is None or type_name is None:
-        return False
-    return file.import_path(package.text.decode()) == import_path and type_name.text.decode() == name
-
-
 def as_handler(function: Node, file: FileContext) -> Handler | None:
     """A function, method or func literal taking (http.ResponseWriter, *http.Request)."""
     params = function.child_by_field_name("parameters")
@@ -50,12 +32,13 @@ def as_handler(function: Node, file: FileContext) -> Handler | None:
     for decl in params.named_children:
         if decl.type != "parameter_declaration":
             continue
-        kind = decl.child_by_field_name("type")
+        kind_node = decl.child_by_field_name("type")
+        kind = type_kind(kind_node, file)
         names = [n.text.decode() for n in decl.children_by_field_name("name")]
-        if _type_is(kind, file, NET_HTTP, "ResponseWriter", pointer=False):
+        if kind == "RW" and kind_node.type != "pointer_type":
             found_writer = True
             writer = names[0] if names and names[0] != "_" else None
-        elif _type_is(kind, file, NET_HTTP, "Request", pointer=True):
+        elif kind == "REQ" and kind_node.type == "pointer_type":
             found_request = True
             request = names[0] if names and names[0] != "_" else None
     if found_writer and found_request:
