@@ -13,9 +13,10 @@ Editor settings (LSP `golens` section) use the same keys and win over the file.
 """
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.findings import Severity

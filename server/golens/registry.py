@@ -4,11 +4,11 @@ Markdown sections) and, for static rules, implemented in `golens.checks.<id>_<sl
 import importlib
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterable
 
 from golens.findings import Severity
 

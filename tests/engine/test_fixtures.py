@@ -14,7 +14,6 @@ import pytest
 
 from golens.document import Document, find_module_go_version
 from golens.engine import Engine
-
 from testsupport import FIXTURES
 
 WANT = re.compile(r"//\s*want\s+((?:\"[^\"]*\"\s*)+)")

@@ -5,7 +5,6 @@ import random
 
 from golens.document import Document, TextEdit, find_module_go_version
 from golens.engine import Engine, UnitCache
-
 from testsupport import FIXTURES
 
 ENGINE = Engine()

@@ -12,7 +12,6 @@ import pytest
 from golens.document import Document, GoVersion
 from golens.engine import Engine
 from golens.registry import REQUIRED_SECTIONS, default_registry, rules_dir
-
 from testsupport import run_go
 
 REGISTRY = default_registry()

@@ -1,7 +1,6 @@
 """Each GT rule's documented Example is a program whose own trace shows the evidence; its
 Use instead program's trace does not (for the rules whose fix removes the cause outright)."""
 
-import os
 import subprocess
 from pathlib import Path
 

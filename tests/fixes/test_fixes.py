@@ -15,7 +15,6 @@ from golens.document import Document, GoVersion, find_module_go_version
 from golens.engine import Engine
 from golens.fixes import apply_edits, fix_all, fixes_for, has_fix, suppress_fix
 from golens.registry import default_registry
-
 from testsupport import FIXTURES, gofmt_binary, run_go
 
 ENGINE = Engine()

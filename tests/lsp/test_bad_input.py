@@ -4,13 +4,12 @@ log message saying what happened."""
 
 import asyncio
 import json
-import sys
 import time
 
 from lsprotocol import types
+from test_session import LOST_CANCEL, flagged_range
 
 from conftest import SERVER, session, units
-from test_session import LOST_CANCEL, flagged_range
 
 HEADER = 'package store\n\nimport (\n\t"context"\n\t"time"\n)\n\n'
 

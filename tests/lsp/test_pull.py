@@ -2,9 +2,9 @@
 
 import pytest_lsp
 from lsprotocol import types
+from test_session import LOST_CANCEL, flagged_range
 
 from conftest import CONFIG, GolensClient
-from test_session import LOST_CANCEL, flagged_range
 
 
 def doc(uri):

@@ -6,9 +6,9 @@ import asyncio
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from test_session import LOST_CANCEL, flagged_range
 
 from conftest import CONFIG, GolensClient, session, start
-from test_session import LOST_CANCEL, flagged_range
 
 
 async def next_publication(client, uri, after: int):

@@ -6,9 +6,9 @@ import asyncio
 import time
 
 from lsprotocol import types
+from test_trace_evidence import LONG, leak_ws, trace_diagnostics  # noqa: F401  (fixture)
 
 from conftest import session
-from test_trace_evidence import LONG, leak_ws, trace_diagnostics  # noqa: F401  (fixture)
 
 STATUS = "golens/traceStatus"
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from trace_oracle import oracle_go, parse_transitions, run_parsed
 
 from golens.trace import Kind, read_trace
-
-from trace_oracle import oracle_go, parse_transitions, run_parsed
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = sorted((REPO / "traces").glob("*/go1.*.trace"))

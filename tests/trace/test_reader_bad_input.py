@@ -7,11 +7,9 @@ import io
 from pathlib import Path
 
 import pytest
-
-from golens.trace import TraceError, read_trace
-from golens.trace import wire
-
 from tracebuild import NO_THREAD, batch, ev, minimal, padded, uv
+
+from golens.trace import TraceError, read_trace, wire
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = REPO / "traces"

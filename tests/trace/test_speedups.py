@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from test_fuzz import mutated
 
 from golens.trace import TraceError, builder, read_trace
-
-from test_fuzz import mutated
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = sorted((REPO / "traces").glob("*/go1.*.trace"))

@@ -9,11 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from trace_oracle import oracle_go
 
 from golens.cli import trace_info
 from golens.trace import read_trace
-
-from trace_oracle import oracle_go
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = REPO / "traces"

@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from trace_oracle import oracle_go, parse_events, parse_transitions, run_parsed
 
 from golens.trace import GoState, read_trace
-
-from trace_oracle import oracle_go, parse_events, parse_transitions, run_parsed
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = REPO / "traces"

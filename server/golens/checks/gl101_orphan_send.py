@@ -2,8 +2,22 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.channels import (
-    DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels, closing_brace, exits_after,
-    is_inside, leak_severity, loops_between, ops_within,
+    DEFER,
+    GO,
+    INLINE,
+    RANGE,
+    RECV,
+    SELF,
+    SEND,
+    Channel,
+    ChanOp,
+    channels,
+    closing_brace,
+    exits_after,
+    is_inside,
+    leak_severity,
+    loops_between,
+    ops_within,
 )
 from golens.syntax.paths import is_terminating_call, statements_of
 

@@ -1,12 +1,25 @@
 from tree_sitter import Node
 
+from golens.checks.gl101_orphan_send import orphan_send
 from golens.syntax import Unit
 from golens.syntax.calls import selector_parts
 from golens.syntax.channels import (
-    DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels, is_inside, leak_severity,
-    literal_iterations, loop_exits_early, loops_between,
+    DEFER,
+    GO,
+    INLINE,
+    RANGE,
+    RECV,
+    SELF,
+    SEND,
+    Channel,
+    ChanOp,
+    channels,
+    is_inside,
+    leak_severity,
+    literal_iterations,
+    loop_exits_early,
+    loops_between,
 )
-from golens.checks.gl101_orphan_send import orphan_send
 
 
 def check(unit: Unit):
@@ -62,7 +75,7 @@ def first_result_leak(channel: Channel):
                 f"the first result(s): the other senders block forever and leak"), spawn_loop
         if any(loop is None for _, loop in in_loops):
             return None  # some receives in loops, some not: counting is beyond a syntactic check
-        for op, loop in in_loops:
+        for _op, loop in in_loops:
             exit_node = loop_exits_early(loop)
             if exit_node is not None:
                 return send, "early-exit", (spawn_note, (exit_node, f"leaves the receiving loop before every value of {name} is taken")), (

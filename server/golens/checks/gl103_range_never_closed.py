@@ -2,7 +2,16 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.channels import (
-    CLOSE, GO, INLINE, RANGE, SELF, SEND, ChanOp, channels, leak_severity, loop_exits_early,
+    CLOSE,
+    GO,
+    INLINE,
+    RANGE,
+    SELF,
+    SEND,
+    ChanOp,
+    channels,
+    leak_severity,
+    loop_exits_early,
 )
 from golens.syntax.paths import loop_condition
 

@@ -1,7 +1,20 @@
 from golens.syntax import Unit
 from golens.syntax.channels import (
-    CLOSE, DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, ChanOp, channels, closing_brace, exits_after,
-    leak_severity, loops_between, ops_within,
+    CLOSE,
+    DEFER,
+    GO,
+    INLINE,
+    RANGE,
+    RECV,
+    SELF,
+    SEND,
+    ChanOp,
+    channels,
+    closing_brace,
+    exits_after,
+    leak_severity,
+    loops_between,
+    ops_within,
 )
 
 
@@ -39,7 +52,7 @@ def check(unit: Unit):
                 severity=severity,
             )
             continue
-        exits = exits_after(go, channel.function, lambda node: ops_within(node, signals))
+        exits = exits_after(go, channel.function, lambda node, signals=signals: ops_within(node, signals))
         if not exits:
             continue
         exit_node = exits[0]

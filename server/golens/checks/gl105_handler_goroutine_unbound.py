@@ -2,12 +2,15 @@ import re
 
 from tree_sitter import Node
 
-from golens.syntax.blocking import blocking_call
 from golens.findings import Severity
 from golens.syntax import Unit
+from golens.syntax.blocking import blocking_call
 from golens.syntax.calls import enclosing_function, is_package_call, selector_parts
 from golens.syntax.handlers import (
-    Handler, enclosing_handler, references_request_context, request_context_names,
+    Handler,
+    enclosing_handler,
+    references_request_context,
+    request_context_names,
 )
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 

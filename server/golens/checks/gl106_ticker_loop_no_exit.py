@@ -4,7 +4,10 @@ from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import (
-    call_target, enclosing_function, function_name, is_package_call, selector_parts,
+    enclosing_function,
+    function_name,
+    is_package_call,
+    selector_parts,
 )
 from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits, statements_of
 from golens.syntax.unit import walk_named

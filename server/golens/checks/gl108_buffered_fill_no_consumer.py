@@ -2,7 +2,17 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.channels import (
-    GO, INLINE, RANGE, RECV, SELF, SEND, Channel, channels, is_inside, leak_severity, literal_iterations,
+    GO,
+    INLINE,
+    RANGE,
+    RECV,
+    SELF,
+    SEND,
+    Channel,
+    channels,
+    is_inside,
+    leak_severity,
+    literal_iterations,
     loop_exits_early,
 )
 from golens.syntax.paths import loop_condition

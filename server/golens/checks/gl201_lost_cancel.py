@@ -2,9 +2,14 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.calls import (
-    call_target, enclosing_function, function_body, function_name, identifiers, mentions,
+    call_target,
+    enclosing_function,
+    function_body,
+    function_name,
+    identifiers,
+    mentions,
 )
-from golens.syntax.paths import GiveUp, Outcome, PathScan, statements_of
+from golens.syntax.paths import GiveUp, Outcome, PathScan
 
 CONTEXT = "context"
 WITH_CANCEL = frozenset({

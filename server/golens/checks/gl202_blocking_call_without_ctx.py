@@ -2,8 +2,8 @@ from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Unit
-from golens.syntax.blocking import blocking_call
 from golens.syntax.bindings import context_parameter, expression_kind
+from golens.syntax.blocking import blocking_call
 from golens.syntax.calls import call_target, enclosing_function, function_name, identifiers, selector_parts
 from golens.syntax.handlers import enclosing_handler
 

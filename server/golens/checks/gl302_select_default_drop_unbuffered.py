@@ -7,7 +7,11 @@ from golens.syntax import Unit
 from golens.syntax.calls import enclosing_function, function_name, selector_parts
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import (
-    case_operation, channel_buffering, select_cases, summarize_channel_fields, unparen,
+    case_operation,
+    channel_buffering,
+    select_cases,
+    summarize_channel_fields,
+    unparen,
 )
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 

@@ -5,8 +5,16 @@ from golens.syntax import Unit
 from golens.syntax.calls import enclosing_function, function_name, selector_parts
 from golens.syntax.paths import loop_condition, statements_of
 from golens.syntax.selects import (
-    assigned_expressions, assigns_to, builtin_argument, case_operation, channel_key,
-    close_statement_target, following, operations_in, root_name, select_cases,
+    assigned_expressions,
+    assigns_to,
+    builtin_argument,
+    case_operation,
+    channel_key,
+    close_statement_target,
+    following,
+    operations_in,
+    root_name,
+    select_cases,
 )
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
@@ -216,8 +224,7 @@ def _explicit_after_defer(defer: Node, key: bytes, function: Node):
     for statement in _later_siblings(defer):
         if assigns_to(statement, key):
             return
-        for found in _closes(statement, key):
-            yield found
+        yield from _closes(statement, key)
 
 
 def _repeated_in_loop(statement: Node, key: bytes, function: Node) -> Node | None:

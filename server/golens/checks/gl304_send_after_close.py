@@ -4,8 +4,15 @@ from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.calls import enclosing_function, selector_parts
 from golens.syntax.selects import (
-    assigned_expressions, assigns_to, builtin_argument, channel_key, close_statement_target,
-    following, received_channel, root_name, sent_channel,
+    assigned_expressions,
+    assigns_to,
+    builtin_argument,
+    channel_key,
+    close_statement_target,
+    following,
+    received_channel,
+    root_name,
+    sent_channel,
 )
 from golens.syntax.unit import FUNCTION_TYPES
 

@@ -3,8 +3,13 @@ from tree_sitter import Node
 from golens.syntax import Unit
 from golens.syntax.calls import enclosing_function
 from golens.syntax.selects import (
-    assigned_expressions, builtin_argument, channel_key, received_channel, select_cases,
-    sent_channel, unparen,
+    assigned_expressions,
+    builtin_argument,
+    channel_key,
+    received_channel,
+    select_cases,
+    sent_channel,
+    unparen,
 )
 from golens.syntax.unit import walk_named
 

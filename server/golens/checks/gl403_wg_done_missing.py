@@ -40,7 +40,7 @@ def check(unit: Unit):
             continue
         if _hands_on(body, name, root):
             continue
-        scan = PathScan(lambda node: _has_done(node, name, deferred_only=False))
+        scan = PathScan(lambda node, name=name: _has_done(node, name, deferred_only=False))
         try:
             scan.scan(statements_of(body))
         except GiveUp:

@@ -5,7 +5,12 @@ from tree_sitter import Node
 from golens.syntax import Unit
 from golens.syntax.calls import function_name
 from golens.syntax.locks import (
-    RELEASE_OF, functions_with_locks, lock_op, releases, shared_locks, summarize_sync,
+    RELEASE_OF,
+    functions_with_locks,
+    lock_op,
+    releases,
+    shared_locks,
+    summarize_sync,
 )
 from golens.syntax.paths import GiveUp, PathScan
 from golens.syntax.unit import walk_named
@@ -36,7 +41,7 @@ def check(unit: Unit):
                 continue  # an earlier `defer mu.Unlock()` also covers this re-acquisition
             if not _unlocks_somewhere(function, key, unit):
                 continue  # never released here: the caller owns the lock (a hand-off)
-            scan = PathScan(lambda node: releases(node, key))
+            scan = PathScan(lambda node, key=key: releases(node, key))
             try:
                 scan.scan(rest)
             except GiveUp:

@@ -2,7 +2,13 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.locks import (
-    RELEASE_OF, declared_in, enclosing_loop, lock_op, method_call, statement_call, summarize_sync,
+    RELEASE_OF,
+    declared_in,
+    enclosing_loop,
+    lock_op,
+    method_call,
+    statement_call,
+    summarize_sync,
 )
 from golens.syntax.paths import is_terminating_call, statements_of
 from golens.syntax.unit import walk_named

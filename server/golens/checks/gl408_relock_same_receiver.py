@@ -3,7 +3,14 @@ from tree_sitter import Node
 from golens.syntax import Unit
 from golens.syntax.calls import enclosing_function
 from golens.syntax.locks import (
-    HeldScan, State, facts_by_head, functions_with_locks, method_call, receiver, summarize_sync, unparen,
+    HeldScan,
+    State,
+    facts_by_head,
+    functions_with_locks,
+    method_call,
+    receiver,
+    summarize_sync,
+    unparen,
 )
 
 
@@ -24,7 +31,8 @@ def check(unit: Unit):
         acquires = {(f[2], f[3]) for f in facts_by_head(unit.file.facts).get("acquires", ()) if f[1] == found[1]} \
             if recv is not None else set()
 
-        def on_event(kind: str, node: Node, held: State) -> None:
+        def on_event(kind: str, node: Node, held: State, recv: str | None = recv,
+                     acquires: set = acquires) -> None:
             if not held:
                 return
             if kind == "lock":

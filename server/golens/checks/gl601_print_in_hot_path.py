@@ -4,7 +4,12 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.calls import (
-    call_arguments, call_target, enclosing_function, is_shadowed, package_member, selector_parts,
+    call_arguments,
+    call_target,
+    enclosing_function,
+    is_shadowed,
+    package_member,
+    selector_parts,
 )
 from golens.syntax.handlers import as_handler
 from golens.syntax.unit import FUNCTION_TYPES

@@ -2,8 +2,8 @@
 tool skips (vendor/, testdata/, hidden and underscore directories)."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 

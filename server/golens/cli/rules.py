@@ -1,6 +1,7 @@
+from pathlib import Path
+
 from golens.config import Config, find_config_file
 from golens.registry import default_registry
-from pathlib import Path
 
 
 def register(subparsers) -> None:

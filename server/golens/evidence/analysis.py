@@ -34,16 +34,17 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from golens.findings import Severity
 from golens.trace import Frame, GoState, Interval, Kind, Stack, Trace
-from itertools import chain
+from golens.trace.model import KIND_BITS, KIND_TO, REASON_MASK, REASON_SHIFT, STACK_SHIFT, STATE_SHIFT, Goroutine
 
-from golens.trace.model import (KIND_BITS, KIND_TO, REASON_MASK, REASON_SHIFT, STACK_SHIFT, STATE_SHIFT,
-                                Goroutine)
+from .mapping import Resolution, TraceTime, Where, Workspace, stale_reason
 
 _KIND_TO = {int(k): int(v) for k, v in KIND_TO.items()}
 _KIND_TO = [(_KIND_TO.get(i, 0)) for i in range(16)]
@@ -52,7 +53,6 @@ _STATE_STACK = frozenset({_BLOCK, _STOP, _SYSCALL_K, _STATUS})
 _NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL = (int(GoState.NOT_EXIST), int(GoState.RUNNABLE),
                                                        int(GoState.RUNNING), int(GoState.WAITING), int(GoState.SYSCALL))
 
-from .mapping import Resolution, TraceTime, Where, Workspace, stale_reason
 
 MS = 1_000_000
 
@@ -75,7 +75,7 @@ class Thresholds:
     running_min_preemptions: int = 2
 
     @classmethod
-    def from_mapping(cls, values: dict[str, Any] | None) -> "Thresholds":
+    def from_mapping(cls, values: dict[str, Any] | None) -> Thresholds:
         if not values:
             return cls()
         known = {k: type(getattr(cls(), k)) for k in cls.__dataclass_fields__}
@@ -180,7 +180,7 @@ class Stats:
     min: int
 
     @classmethod
-    def of(cls, values: Iterable[int]) -> "Stats":
+    def of(cls, values: Iterable[int]) -> Stats:
         v = sorted(values)
         if not v:
             return cls(0, 0, 0, 0, 0, 0)
@@ -298,7 +298,7 @@ class TraceEvidence:
     trace_time: TraceTime = field(default_factory=TraceTime)
     creations: dict[tuple[str, int], Creation] = field(default_factory=dict)
 
-    def freeze(self) -> "TraceEvidence":
+    def freeze(self) -> TraceEvidence:
         for stats in self.line_stats.values():
             for ls in stats:
                 ls.freeze()
@@ -427,7 +427,7 @@ class _Walker:
     ``intervals()`` it also sees the transition that ends each interval (the unblocker's stack).
     """
 
-    def __init__(self, trace: Trace, m: "_Mapper", th: Thresholds, line_stats, sched, sched_g, sys_lost, running):
+    def __init__(self, trace: Trace, m: _Mapper, th: Thresholds, line_stats, sched, sched_g, sys_lost, running):
         self.trace = trace
         self.m = m
         self.th = th
@@ -469,7 +469,7 @@ class _Walker:
         self._sys_ls[sid] = ls
         return ls
 
-    def walk(self, g: Goroutine, csite: "Site | None"):
+    def walk(self, g: Goroutine, csite: Site | None):
         """Account every interval of g; returns the last one as Interval (or None)."""
         tr = self.trace
         trace_start, trace_end = tr.start_ns, tr.end_ns

@@ -31,10 +31,11 @@ import datetime as _dt
 import enum
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import tree_sitter_go
 from tree_sitter import Language, Parser
@@ -213,7 +214,7 @@ class Workspace:
     _cache: dict[tuple[str, str], Resolution] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def scan(cls, root: str | os.PathLike) -> "Workspace":
+    def scan(cls, root: str | os.PathLike) -> Workspace:
         root = Path(root).resolve()
         if root.is_file():
             root = root.parent

@@ -29,10 +29,10 @@ finding (source "golens-trace").
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from golens.config import Config
 from golens.document import Document

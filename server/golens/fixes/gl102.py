@@ -3,7 +3,15 @@ up once the function has returned."""
 
 from golens.fixes.context import FixContext
 from golens.fixes.gl101 import (
-    bounded_sends, capacity_edit, channel_of, collection_length, finding_op, fixed_iterations, loops_within, measured, scope_of,
+    bounded_sends,
+    capacity_edit,
+    channel_of,
+    collection_length,
+    finding_op,
+    fixed_iterations,
+    loops_within,
+    measured,
+    scope_of,
     stop_channel_fix,
 )
 from golens.syntax.channels import GO, SEND

@@ -53,7 +53,7 @@ def _bound(ctx: FixContext, unit, body, name: str) -> list[TextEdit] | None:
     from golens.checks import gl105_handler_goroutine_unbound as check
 
     # The check's blocking-call list, whichever module currently provides it.
-    blocking = getattr(check, "blocking_call", None) or getattr(check, "_blocking_call")
+    blocking = getattr(check, "blocking_call", None) or check._blocking_call
     done = f"<-{name}.Done()"
     edits: list[TextEdit] = []
     bounded_loops: set[int] = set()

@@ -3,7 +3,14 @@ or the collection it ranges over)."""
 
 from golens.fixes.context import FixContext
 from golens.fixes.gl101 import (
-    capacity_edit, channel_of, collection_length, finding_op, fixed_iterations, loops_within, measured, scope_of,
+    capacity_edit,
+    channel_of,
+    collection_length,
+    finding_op,
+    fixed_iterations,
+    loops_within,
+    measured,
+    scope_of,
 )
 from golens.syntax.channels import SEND
 

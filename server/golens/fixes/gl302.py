@@ -6,7 +6,13 @@ from golens.findings import Severity
 from golens.fixes.context import FixContext, pick_context
 from golens.syntax.calls import enclosing_function, selector_parts
 from golens.syntax.selects import (
-    assignment_pairs, builtin_argument, channel_key, make_buffering, select_cases, sent_channel, unparen,
+    assignment_pairs,
+    builtin_argument,
+    channel_key,
+    make_buffering,
+    select_cases,
+    sent_channel,
+    unparen,
 )
 from golens.syntax.unit import walk_named
 

@@ -6,7 +6,12 @@ from golens.fixes.context import FixContext, update_imports
 from golens.syntax.calls import enclosing_function
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import (
-    builtin_argument, case_operation, channel_key, close_statement_target, following, select_cases,
+    builtin_argument,
+    case_operation,
+    channel_key,
+    close_statement_target,
+    following,
+    select_cases,
 )
 from golens.syntax.unit import walk_named
 

@@ -3,7 +3,11 @@
 from golens.fixes.context import FixContext
 from golens.syntax.calls import call_arguments, enclosing_function
 from golens.syntax.selects import (
-    builtin_argument, channel_key, following, received_channel, sent_channel,
+    builtin_argument,
+    channel_key,
+    following,
+    received_channel,
+    sent_channel,
 )
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 

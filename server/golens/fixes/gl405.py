@@ -3,7 +3,6 @@ preferred: whether the statement needs the lock depends on what the lock protect
 cannot see. Offered only when the blocking statement ends the critical section and mentions
 nothing the critical section wrote."""
 
-from golens.document import TextEdit
 from golens.fixes.context import FixContext
 from golens.fixes.gl406 import evaluated_safely_unlocked, lock_root
 from golens.syntax.calls import enclosing_function, selector_parts

@@ -10,9 +10,10 @@ section: a settings file shared across golens versions must not switch every rul
 """
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from golens.config import Config, ConfigError, find_config_file
 from golens.findings import Severity

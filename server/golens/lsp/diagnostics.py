@@ -28,7 +28,7 @@ def client_can_pull(capabilities: types.ClientCapabilities | None) -> bool:
     return bool(text_document and text_document.diagnostic is not None and refresh)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _code_description(registry: Registry, rule_id: str) -> types.CodeDescription | None:
     # Rule.doc_uri resolves the path on disk (an lstat per path component); per diagnostic per
     # edit that was the largest cost of publishing.

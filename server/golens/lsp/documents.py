@@ -7,9 +7,9 @@ also breaks on form feeds and U+2028 where LSP clients do not.
 """
 
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from lsprotocol import types
 from pygls.uris import to_fs_path

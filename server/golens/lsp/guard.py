@@ -5,7 +5,8 @@ notification, a dropped edit without any trace in the editor's log)."""
 import asyncio
 import functools
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def guarded(fallback: Callable[[], Any] | None = None):

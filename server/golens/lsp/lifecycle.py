@@ -65,7 +65,7 @@ def register(ls) -> None:
             if _can_pull_configuration(ls):
                 try:
                     await refresh_settings(ls)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     ls.log_warning("the client did not answer workspace/configuration; using defaults")
         finally:
             ls.settings_loaded.set()

@@ -112,7 +112,7 @@ class GolensServer(LanguageServer):
             return
         try:
             await asyncio.wait_for(self.settings_loaded.wait(), SETTINGS_WAIT_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.settings_loaded.set()
 
     def check(self, opened: OpenDocument) -> CheckResult:

@@ -35,7 +35,7 @@ from typing import Any
 from lsprotocol import types
 
 from golens.engine import CheckResult
-from golens.evidence import Thresholds, TraceEvidence, Workspace
+from golens.evidence import TraceEvidence
 from golens.evidence.analysis import Evidence, Site
 from golens.evidence.merge import evidence_findings, merge_findings
 
@@ -84,7 +84,8 @@ def discover(root: Path, limit: int = 50_000) -> Path | None:
 def _parse_in_child(conn, trace_path: str, root: str, thresholds: dict) -> None:
     """Child process: read and analyse, send back ("ok", evidence) or ("error", message)."""
     try:
-        from golens.evidence import Thresholds as T, load_evidence
+        from golens.evidence import Thresholds as T
+        from golens.evidence import load_evidence
         from golens.trace import TraceError
 
         try:
@@ -113,7 +114,7 @@ class TraceSettings:
     trusted: bool = True
 
     @classmethod
-    def from_raw(cls, raw: Any) -> "TraceSettings":
+    def from_raw(cls, raw: Any) -> TraceSettings:
         if not isinstance(raw, dict):
             return cls()
         if isinstance(raw.get("golens"), dict):
@@ -320,7 +321,7 @@ class TraceManager:
         captured = self.evidence.trace_time.captured_end
         if captured is None and self.trace_path is not None:
             try:
-                captured = _dt.datetime.fromtimestamp(self.trace_path.stat().st_mtime, _dt.timezone.utc)
+                captured = _dt.datetime.fromtimestamp(self.trace_path.stat().st_mtime, _dt.UTC)
             except OSError:
                 captured = None
         leaks = sum(e.goroutines for e in self.evidence.evidence

@@ -1,6 +1,7 @@
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from golens.report import LocatedFinding
 

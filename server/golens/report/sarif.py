@@ -1,8 +1,9 @@
 """SARIF 2.1.0, as GitHub code scanning and other viewers read it."""
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from golens import __version__
 from golens.registry import Registry, Rule

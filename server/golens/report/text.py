@@ -1,4 +1,5 @@
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from golens.report import LocatedFinding
 

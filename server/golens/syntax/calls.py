@@ -1,6 +1,6 @@
 """Calls, functions and identifiers, resolved syntactically through the file's imports."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from tree_sitter import Node
 

@@ -16,8 +16,8 @@ because without types the occurrences could belong to either variable.
 """
 
 from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 from weakref import WeakKeyDictionary
 
 from tree_sitter import Node

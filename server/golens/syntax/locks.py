@@ -6,8 +6,8 @@ identified by the source text of its receiver expression (`s.mu`, `mu`, or `s` f
 that embeds sync.Mutex), which is what two calls on "the same mutex" look like without types.
 """
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from tree_sitter import Node
 

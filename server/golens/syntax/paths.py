@@ -6,9 +6,9 @@ released). Where the structure is too irregular to approximate (goto, labelled j
 gives up and the check stays silent: precision first.
 """
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Iterator
 
 from tree_sitter import Node
 

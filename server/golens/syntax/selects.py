@@ -7,7 +7,7 @@ more complex (indexing, calls) has no key, and the rules that need one stay sile
 """
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tree_sitter import Node
 

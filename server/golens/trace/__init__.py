@@ -65,8 +65,8 @@ from .errors import TraceError
 from .model import (
     CPUSamples,
     GCCycle,
-    GoState,
     Goroutine,
+    GoState,
     Interval,
     Kind,
     LogMessage,

@@ -30,8 +30,8 @@ from .model import (
     MAX_REASONS,
     CPUSamples,
     GCCycle,
-    GoState,
     Goroutine,
+    GoState,
     Kind,
     LogMessage,
     MarkAssist,
@@ -218,7 +218,7 @@ class Builder:
                 snap_ns = int(snap_ticks * fac)
                 wall_ns = sec * 1_000_000_000 + nsec - (snap_ns - (self.start_ns or snap_ns))
                 try:
-                    self.trace.wall_start = _dt.datetime.fromtimestamp(wall_ns / 1e9, tz=_dt.timezone.utc)
+                    self.trace.wall_start = _dt.datetime.fromtimestamp(wall_ns / 1e9, tz=_dt.UTC)
                 except (OverflowError, ValueError, OSError):
                     self.trace.warnings.append(f"clock snapshot wall time {sec}.{nsec:09d} s is out of range; ignored")
         self.last_gen = g.gen
@@ -348,7 +348,7 @@ class Builder:
         return out
 
     # -- commit ----------------------------------------------------------
-    def _commit(self, st: "_GenState", fac, cpu) -> None:
+    def _commit(self, st: _GenState, fac, cpu) -> None:
         tr = self.trace
         gors = tr.goroutines
         if tr._tick_ns is None:
@@ -413,7 +413,7 @@ class Builder:
         for ev in st.side:
             self._apply_side(ev, conv, st)
 
-    def _apply_side(self, ev, conv, st: "_GenState") -> None:
+    def _apply_side(self, ev, conv, st: _GenState) -> None:
         tr = self.trace
         tick, kind, g, m, a, b, c = ev[:7]
         t = conv(tick)
@@ -894,7 +894,7 @@ class _GenState:
                 # Several lifetimes in one generation (a cgo callback goroutine
                 # destroyed and re-created under the same ID): sequence keys
                 # restart per lifetime, so lifetimes are told apart by time.
-                perm = sorted(range(n), key=lambda j: (times[j], keys[j]))
+                perm = sorted(range(n), key=list(zip(times, keys, strict=True)).__getitem__)
             elif not all(map(_le, keys, islice(keys, 1, None))):
                 perm = sorted(range(n), key=keys.__getitem__)
             else:

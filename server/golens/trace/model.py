@@ -8,12 +8,12 @@ Times are nanoseconds on the trace's monotonic clock (the same clock as
 from __future__ import annotations
 
 import datetime as _dt
-import operator
 from array import array
-from itertools import accumulate, chain, islice
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Iterator, NamedTuple
+from itertools import accumulate, chain, islice
+from typing import NamedTuple
 
 from .stacks import Stack, StackTable
 
@@ -162,7 +162,7 @@ class Goroutine:
     _n: int = field(default=0, repr=False)
     _tbase: int = field(default=0, repr=False)
     _tlast: int = field(default=0, repr=False)
-    _trace: "Trace | None" = field(default=None, repr=False)
+    _trace: Trace | None = field(default=None, repr=False)
 
     def _append_chunk(self, first: int, last: int, dts: array, recs: array) -> None:
         """Append one generation's records: ``dts[0]`` is relative to the previous last tick."""
@@ -448,7 +448,7 @@ class Trace:
     event_counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
-    _tick_ns: "int | float | None" = field(default=None, repr=False)  # ns per tick of stored times
+    _tick_ns: int | float | None = field(default=None, repr=False)  # ns per tick of stored times
 
     @property
     def duration_ns(self) -> int:

@@ -12,7 +12,7 @@ from .errors import TraceError
 from .model import Trace
 
 
-def read_trace(source: "str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO") -> Trace:
+def read_trace(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO) -> Trace:
     """Read a Go execution trace (format go 1.22 … go 1.26) into a Trace.
 
     ``source`` is a path, the trace bytes, or a binary file object. Only one
