@@ -1,25 +1,10 @@
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.channels import (
-    DEFER,
-    GO,
-    INLINE,
-    RANGE,
-    RECV,
-    SELF,
-    SEND,
-    Channel,
-    ChanOp,
-    channels,
-    closing_brace,
-    exits_after,
-    is_inside,
-    leak_severity,
-    loops_between,
-    ops_within,
-)
+from golens.syntax.channels import DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels, ops_within
+from golens.syntax.flow import exits_after, leak_severity, loops_between
 from golens.syntax.paths import is_terminating_call, statements_of
+from golens.syntax.tree import closing_brace, is_inside
 
 
 def check(unit: Unit):

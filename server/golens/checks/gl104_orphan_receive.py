@@ -1,21 +1,7 @@
 from golens.syntax import Unit
-from golens.syntax.channels import (
-    CLOSE,
-    DEFER,
-    GO,
-    INLINE,
-    RANGE,
-    RECV,
-    SELF,
-    SEND,
-    ChanOp,
-    channels,
-    closing_brace,
-    exits_after,
-    leak_severity,
-    loops_between,
-    ops_within,
-)
+from golens.syntax.channels import CLOSE, DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, ChanOp, channels, ops_within
+from golens.syntax.flow import exits_after, leak_severity, loops_between
+from golens.syntax.tree import closing_brace
 
 
 def check(unit: Unit):

@@ -4,15 +4,10 @@ from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Unit
-from golens.syntax.calls import enclosing_function, function_name, selector_parts
+from golens.syntax.calls import function_name, selector_parts
 from golens.syntax.paths import statements_of
-from golens.syntax.selects import (
-    case_operation,
-    channel_buffering,
-    select_cases,
-    summarize_channel_fields,
-    unparen,
-)
+from golens.syntax.selects import case_operation, channel_buffering, select_cases, summarize_channel_fields
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
 # A default that counts, logs or says it drops makes the loss deliberate and observable.

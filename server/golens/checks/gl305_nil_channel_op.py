@@ -1,7 +1,6 @@
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.calls import enclosing_function
 from golens.syntax.selects import (
     assigned_expressions,
     builtin_argument,
@@ -9,8 +8,8 @@ from golens.syntax.selects import (
     received_channel,
     select_cases,
     sent_channel,
-    unparen,
 )
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 _EFFECTS = {

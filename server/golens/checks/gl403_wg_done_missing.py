@@ -2,8 +2,8 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.calls import mentions
-from golens.syntax.locks import method_call, statement_call, sync_kind
 from golens.syntax.paths import GiveUp, PathScan, statements_of
+from golens.syntax.sync import method_call, statement_call, sync_kind
 from golens.syntax.unit import walk_named
 
 

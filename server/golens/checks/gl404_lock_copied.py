@@ -1,7 +1,7 @@
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.locks import NO_COPY_TYPES, receiver, struct_has_lock, summarize_sync
+from golens.syntax.sync import NO_COPY_TYPES, receiver, struct_has_lock, summarize_sync
 
 SYNC = "sync"
 

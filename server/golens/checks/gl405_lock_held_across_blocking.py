@@ -4,7 +4,8 @@ from golens.findings import Severity
 from golens.syntax import Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
-from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, summarize_sync, sync_kind
+from golens.syntax.held import HeldScan, State, functions_with_locks
+from golens.syntax.sync import method_call, summarize_sync, sync_kind
 from golens.syntax.unit import walk_named
 
 BLOCKING_PACKAGE_CALLS = {

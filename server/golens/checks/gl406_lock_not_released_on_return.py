@@ -4,15 +4,9 @@ from tree_sitter import Node
 
 from golens.syntax import Unit
 from golens.syntax.calls import function_name
-from golens.syntax.locks import (
-    RELEASE_OF,
-    functions_with_locks,
-    lock_op,
-    releases,
-    shared_locks,
-    summarize_sync,
-)
+from golens.syntax.held import functions_with_locks, shared_locks
 from golens.syntax.paths import GiveUp, PathScan
+from golens.syntax.sync import RELEASE_OF, lock_op, releases, summarize_sync
 from golens.syntax.unit import walk_named
 
 _HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)

@@ -1,16 +1,9 @@
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.locks import (
-    RELEASE_OF,
-    declared_in,
-    enclosing_loop,
-    lock_op,
-    method_call,
-    statement_call,
-    summarize_sync,
-)
+from golens.syntax.held import declared_in, enclosing_loop
 from golens.syntax.paths import is_terminating_call, statements_of
+from golens.syntax.sync import RELEASE_OF, lock_op, method_call, statement_call, summarize_sync
 from golens.syntax.unit import walk_named
 
 _BREAKABLE = ("for_statement", "expression_switch_statement", "type_switch_statement", "select_statement")

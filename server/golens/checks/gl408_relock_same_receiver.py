@@ -1,17 +1,10 @@
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.calls import enclosing_function
-from golens.syntax.locks import (
-    HeldScan,
-    State,
-    facts_by_head,
-    functions_with_locks,
-    method_call,
-    receiver,
-    summarize_sync,
-    unparen,
-)
+from golens.syntax.facts import Acquires
+from golens.syntax.held import HeldScan, State, functions_with_locks
+from golens.syntax.sync import method_call, receiver, summarize_sync
+from golens.syntax.tree import enclosing_function, unparen
 
 
 def summarize(unit: Unit):
@@ -28,7 +21,7 @@ def check(unit: Unit):
             method = enclosing_function(method)
         found = receiver(method) if method is not None else None
         recv = found[0] if found is not None and found[0] not in ("", "_") else None
-        acquires = {(f[2], f[3]) for f in facts_by_head(unit.file.facts).get("acquires", ()) if f[1] == found[1]} \
+        acquires = {(f.method, f.field) for f in unit.file.facts.of(Acquires) if f.type == found.type} \
             if recv is not None else set()
 
         def on_event(kind: str, node: Node, held: State, recv: str | None = recv,

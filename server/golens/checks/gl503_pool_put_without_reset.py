@@ -1,8 +1,11 @@
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.calls import enclosing_function, identifiers
-from golens.syntax.locks import PoolGet, method_call, pool_gets, pool_put, summarize_sync, unparen
+from golens.syntax.calls import identifiers
+from golens.syntax.facts import ResetMethod
+from golens.syntax.pools import PoolGet, pool_gets, pool_put
+from golens.syntax.sync import method_call, summarize_sync
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 # Pointer types whose pooled values carry state from their previous user until Reset.
@@ -51,7 +54,7 @@ def _resettable(get: PoolGet, unit: Unit) -> str | None:
         if path is not None and (path, unit.text(name)) in RESETTABLE:
             return f"*{unit.text(package)}.{unit.text(name)}"
         return None
-    if inner.type == "type_identifier" and ("reset-method", unit.text(inner)) in unit.file.facts:
+    if inner.type == "type_identifier" and ResetMethod(unit.text(inner)) in unit.file.facts:
         return f"*{unit.text(inner)}"
     return None
 

@@ -3,15 +3,10 @@ import re
 from tree_sitter import Node
 
 from golens.syntax import Unit
-from golens.syntax.calls import (
-    call_arguments,
-    call_target,
-    enclosing_function,
-    is_shadowed,
-    package_member,
-    selector_parts,
-)
+from golens.syntax.calls import call_arguments, call_target, is_shadowed, package_member, selector_parts
+from golens.syntax.facts import FuncDecl
 from golens.syntax.handlers import as_handler
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES
 
 _PRINTS = {
@@ -38,7 +33,7 @@ def summarize(unit: Unit):
     if node.type == "function_declaration":
         name = node.child_by_field_name("name")
         if name is not None and name.text in _BUILTINS:
-            yield ("func-decl", name.text.decode())
+            yield FuncDecl(name.text.decode())
 
 
 def check(unit: Unit):
@@ -94,9 +89,9 @@ def _printer(call: Node, unit: Unit) -> str | None:
     if function is None:
         return None
     if function.type == "identifier":
-        if function.text not in _BUILTINS or ("func-decl", function.text.decode()) in unit.file.facts:
+        if function.text not in _BUILTINS or FuncDecl(function.text.decode()) in unit.file.facts:
             return None
-        return None if is_shadowed(function, function.text.decode()) else function.text.decode()
+        return None if is_shadowed(function, function.text.decode(), unit.file) else function.text.decode()
     target = call_target(call, unit.file)
     if target is None:
         return None

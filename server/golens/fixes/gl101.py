@@ -8,8 +8,9 @@ from tree_sitter import Node
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function
-from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels, is_inside, literal_iterations
+from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels
+from golens.syntax.flow import literal_iterations
+from golens.syntax.tree import enclosing_function, is_inside
 from golens.syntax.unit import FileContext, Unit, walk_named
 
 

@@ -3,7 +3,8 @@
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function, selector_parts
+from golens.syntax.calls import selector_parts
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 _LITERALS = frozenset({

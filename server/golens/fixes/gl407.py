@@ -5,7 +5,7 @@ end of the body and before every exit."""
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
 from golens.fixes.gl406 import evaluated_safely_unlocked
-from golens.syntax.locks import enclosing_loop
+from golens.syntax.held import enclosing_loop
 from golens.syntax.paths import statements_of
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 

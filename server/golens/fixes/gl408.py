@@ -2,8 +2,9 @@
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function, selector_parts
-from golens.syntax.locks import receiver
+from golens.syntax.calls import selector_parts
+from golens.syntax.sync import receiver
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 

@@ -2,7 +2,8 @@
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function, identifiers, selector_parts
+from golens.syntax.calls import identifiers, selector_parts
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 # Reset() without arguments; bufio, gzip and flate readers and writers take the stream they are
