@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from tree_sitter import Node
 
 from golens.syntax import Unit
@@ -6,6 +8,12 @@ from golens.syntax.paths import GiveUp, PathScan, statements_of
 from golens.syntax.sync import method_call, statement_call, sync_kind
 from golens.syntax.unit import walk_named
 
+
+class GL403Data(TypedDict, total=False):
+    """What GL403 hands its fix."""
+
+    wg: str
+    variant: str  # "no-done" or "return-before-done"
 
 def check(unit: Unit):
     for go in unit.nodes("go_statement"):
@@ -33,7 +41,7 @@ def check(unit: Unit):
                 f"{name}.Add(1) counts a goroutine that never calls {name}.Done(): {name}.Wait() "
                 f"blocks forever; add `defer {name}.Done()` at the top of the goroutine",
                 related=((go.children[0], "the goroutine without Done"),),
-                data={"wg": name, "variant": "no-done"},
+                data=GL403Data(wg=name, variant="no-done"),
             )
             continue
         if literal.has_error or _has_done(body, name, deferred_only=True):
@@ -52,7 +60,7 @@ def check(unit: Unit):
                 f"this return leaves the goroutine without calling {name}.Done(): {name}.Wait() "
                 f"blocks forever; use `defer {name}.Done()` at the top of the goroutine",
                 related=((add, f"{name}.Add(1) counted this goroutine"),),
-                data={"wg": name, "variant": "return-before-done"},
+                data=GL403Data(wg=name, variant="return-before-done"),
             )
 
 

@@ -1,4 +1,5 @@
 import re
+from typing import TypedDict
 
 from tree_sitter import Node
 
@@ -8,6 +9,13 @@ from golens.syntax.held import functions_with_locks, shared_locks
 from golens.syntax.paths import GiveUp, PathScan
 from golens.syntax.sync import RELEASE_OF, lock_op, releases, summarize_sync
 from golens.syntax.unit import walk_named
+
+
+class GL406Data(TypedDict, total=False):
+    """What GL406 hands its fix."""
+
+    lock: str  # the lock expression, `s.mu`
+    unlock: str  # Unlock or RUnlock
 
 _HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)
 
@@ -47,7 +55,7 @@ def check(unit: Unit):
                     f"this return leaves {key} locked: {key}.{method}() has no matching "
                     f"{key}.{unlock}() on this path, so the next {method} deadlocks",
                     related=((lock, f"{key} locked here"),),
-                    data={"lock": key, "unlock": unlock},
+                    data=GL406Data(lock=key, unlock=unlock),
                 )
 
 

@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from tree_sitter import Node
 
 from golens.syntax import Unit
@@ -6,6 +8,13 @@ from golens.syntax.held import HeldScan, State, functions_with_locks
 from golens.syntax.sync import method_call, receiver, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
 
+
+class GL408Data(TypedDict, total=False):
+    """What GL408 hands its fix."""
+
+    lock: str
+    callee: str | None  # the method that locks again; None for a direct second Lock
+    locked_variant: str | None  # the name of a `...Locked` variant of the callee, if one exists
 
 def summarize(unit: Unit):
     return summarize_sync(unit)
@@ -51,7 +60,7 @@ def check(unit: Unit):
                     f"are not reentrant, so this call deadlocks; call a variant that expects the "
                     f"lock to be held (e.g. {_locked_name(callee)})",
                     related=((lock.node, f"{key} locked here"),),
-                    data={"lock": key, "callee": callee, "locked_variant": _locked_name(callee)},
+                    data=GL408Data(lock=key, callee=callee, locked_variant=_locked_name(callee)),
                 ))
 
         HeldScan(unit, on_event).run(function)
@@ -69,7 +78,7 @@ def _direct_relock(node: Node, held: State, unit: Unit, reports: list) -> None:
         f"{key}.{parts[1]}() while {key} is already locked by this function: sync mutexes are not "
         f"reentrant, so this deadlocks",
         related=((lock.node, f"{key} locked here"),),
-        data={"lock": key, "callee": None, "locked_variant": None},
+        data=GL408Data(lock=key, callee=None, locked_variant=None),
     ))
 
 

@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from tree_sitter import Node
 
 from golens.syntax import Unit
@@ -8,7 +10,15 @@ from golens.syntax.sync import method_call, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
+
 # Pointer types whose pooled values carry state from their previous user until Reset.
+class GL503Data(TypedDict, total=False):
+    """What GL503 hands its fix."""
+
+    var: str  # the pooled value's variable
+    pool: str
+    type: str
+
 RESETTABLE = {
     ("bytes", "Buffer"), ("strings", "Builder"), ("bufio", "Writer"), ("bufio", "Reader"),
     ("compress/gzip", "Writer"), ("compress/gzip", "Reader"), ("compress/flate", "Writer"),
@@ -38,7 +48,7 @@ def check(unit: Unit):
             f"it with this user's contents ({type_name}), and a large one stays pinned in the pool; "
             f"call {get.name}.Reset() right after the Get",
             related=((get.call, f"{get.name} taken from the pool here"),),
-            data={"var": get.name, "pool": get.pool, "type": type_name},
+            data=GL503Data(var=get.name, pool=get.pool, type=type_name),
         )
 
 

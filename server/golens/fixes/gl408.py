@@ -1,5 +1,8 @@
 """GL408 relock-same-receiver: call the method's variant that expects the lock to be held."""
 
+from typing import cast
+
+from golens.checks.gl408_relock_same_receiver import GL408Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
 from golens.syntax.calls import selector_parts
@@ -9,10 +12,11 @@ from golens.syntax.unit import walk_named
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL408Data, ctx.data)
     from golens.fixes import Fix
 
     call = ctx.named_node("call_expression")
-    variant, callee = ctx.data.get("locked_variant"), ctx.data.get("callee")
+    variant, callee = data.get("locked_variant"), data.get("callee")
     if call is None or not variant or not callee:
         return []  # locking the same mutex twice in one function: which unlock was meant is unknown
     method = enclosing_function(call)

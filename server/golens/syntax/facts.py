@@ -9,7 +9,7 @@ one kind re-checks only the declarations that asked for it.
 """
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, cast
 
 # --- the kinds of facts ------------------------------------------------------------------------
 
@@ -123,9 +123,9 @@ class ChanMakeVar(NamedTuple):
 Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar)
 
-F = TypeVar("F", bound=tuple)
+F = TypeVar("F", bound=tuple[object, ...])
 
-_EMPTY: frozenset = frozenset()
+_EMPTY: frozenset[tuple[object, ...]] = frozenset()
 
 
 class Facts:
@@ -137,30 +137,31 @@ class Facts:
 
     __slots__ = ("_by_kind", "_hash")
 
-    def __init__(self, facts: Iterable[tuple] = ()):
-        grouped: dict[type, set[tuple]] = {}
+    def __init__(self, facts: Iterable[tuple[object, ...]] = ()):
+        grouped: dict[type, set[tuple[object, ...]]] = {}
         for fact in facts:
             grouped.setdefault(type(fact), set()).add(fact)
-        self._by_kind: dict[type, frozenset] = {kind: frozenset(found) for kind, found in grouped.items()}
+        self._by_kind: dict[type, frozenset[tuple[object, ...]]] = {kind: frozenset(found) for kind, found in grouped.items()}
         self._hash: int | None = None
 
     @classmethod
-    def grouped(cls, by_kind: dict[type, frozenset]) -> "Facts":
+    def grouped(cls, by_kind: dict[type, frozenset[tuple[object, ...]]]) -> "Facts":
         """Facts from sets already grouped by kind (the package model keeps them that way)."""
         facts = cls()
         facts._by_kind = {kind: found for kind, found in by_kind.items() if found}
         return facts
 
     def of(self, kind: type[F]) -> frozenset[F]:
-        return self._by_kind.get(kind, _EMPTY)
+        # Grouping by type(fact) makes every member of the set an instance of `kind`.
+        return cast("frozenset[F]", self._by_kind.get(kind, _EMPTY))
 
-    def kinds(self) -> dict[type, frozenset]:
+    def kinds(self) -> dict[type, frozenset[tuple[object, ...]]]:
         return dict(self._by_kind)
 
     def __contains__(self, fact: object) -> bool:
         return fact in self._by_kind.get(type(fact), _EMPTY)
 
-    def __iter__(self) -> Iterator[tuple]:
+    def __iter__(self) -> Iterator[tuple[object, ...]]:
         for found in self._by_kind.values():
             yield from found
 
