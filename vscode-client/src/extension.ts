@@ -12,7 +12,7 @@ import {
 } from 'vscode-languageclient/node';
 
 import { LevelFilter, Logger } from './logChannel';
-import { describe, failureMessage, resolveServer } from './serverResolve';
+import { describe, failureMessage, Launch, launchEnv, resolveServer } from './serverResolve';
 import { currentServerSettings, readExtensionSettings, SECTION } from './settings';
 import { parseTraceStatus, statusText, summaryMarkdown, TraceStatus } from './traceStatus';
 
@@ -66,7 +66,12 @@ export class Golens implements vscode.Disposable {
   private configPush: ReturnType<typeof setTimeout> | undefined;
   private readonly summary = new SummaryDocument();
 
-  constructor(private readonly output: vscode.OutputChannel, private readonly createClient: ClientFactory = languageClient) {
+  /** `serverDir`: the extension's own directory every golens process starts in (see Launch). */
+  constructor(
+    private readonly output: vscode.OutputChannel,
+    private readonly serverDir: string,
+    private readonly createClient: ClientFactory = languageClient,
+  ) {
     const level = () => readExtensionSettings().logLevel;
     this.logger = new Logger(output, level);
     const filter = new LevelFilter(output, level);
@@ -106,6 +111,8 @@ export class Golens implements vscode.Disposable {
     const settings = readExtensionSettings();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const pythonExtensionInterpreter = settings.trusted ? await pythonExtensionPython() : undefined;
+    fs.mkdirSync(this.serverDir, { recursive: true });
+    const launch: Launch = { cwd: this.serverDir, env: launchEnv(process.env) };
     const resolution = await resolveServer({
       serverPath: settings.serverPath,
       serverPython: settings.serverPython,
@@ -113,6 +120,7 @@ export class Golens implements vscode.Disposable {
       env: process.env,
       platform: process.platform,
       workspaceFolder: folder,
+      launch,
     });
     for (const attempt of resolution.attempts) {
       this.logger.info(`server candidate ${describe(attempt.candidate)} (${attempt.candidate.source}): ${attempt.error}`);
@@ -140,7 +148,7 @@ export class Golens implements vscode.Disposable {
       command: candidate.command,
       args: [...candidate.args, 'serve'],
       transport: TransportKind.stdio,
-      options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+      options: { cwd: launch.cwd, env: launch.env },
     };
     const serverOptions: ServerOptions = { run: executable, debug: executable };
     const clientOptions: LanguageClientOptions = {
@@ -529,7 +537,7 @@ let golens: Golens | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('golens');
   context.subscriptions.push(output);
-  golens = new Golens(output);
+  golens = new Golens(output, context.globalStorageUri.fsPath);
   golens.register(context);
   await golens.start();
 }

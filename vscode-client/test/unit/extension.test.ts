@@ -50,7 +50,7 @@ function fakeServer(): string {
 }
 
 function start(options: { commands?: string[] } = {}): Promise<void> {
-  golens = new Golens(vscode.window.createOutputChannel('golens'), (serverOptions, clientOptions) => {
+  golens = new Golens(vscode.window.createOutputChannel('golens'), path.join(dir, 'server'), (serverOptions, clientOptions) => {
     const client = new FakeClient(serverOptions, clientOptions);
     if (options.commands) {
       client.initializeResult = { capabilities: { executeCommandProvider: { commands: options.commands } } };
@@ -121,6 +121,10 @@ test('the client gets the server command, Go documents, the golens section and s
   const run = (client.serverOptions as { run: { command: string; args: string[] } }).run;
   assert.equal(run.command, path.join(dir, 'golens'));
   assert.deepEqual(run.args, ['serve']);
+  // Never the workspace folder: Python would import a folder's own golens/ from there.
+  const options = (client.serverOptions as { run: { options: { cwd: string; env: NodeJS.ProcessEnv } } }).run.options;
+  assert.equal(options.cwd, path.join(dir, 'server'));
+  assert.equal(options.env.PYTHONSAFEPATH, '1');
   assert.deepEqual(client.clientOptions.documentSelector, [
     { scheme: 'file', language: 'go' }, { scheme: 'untitled', language: 'go' }]);
   assert.equal(client.clientOptions.synchronize?.configurationSection, 'golens');
@@ -253,7 +257,7 @@ test('every contributed command is registered, and none collides with a server c
 
 test('python -m golens with the Python extension\'s interpreter when golens is not on PATH', async () => {
   const python = path.join(dir, 'venv-python');
-  fs.writeFileSync(python, '#!/bin/sh\n[ "$1 $2 $3" = "-m golens --version" ] && echo "golens 0.2.0" && exit 0\nexit 1\n',
+  fs.writeFileSync(python, '#!/bin/sh\n[ "$1 $2 $3 $4" = "-P -m golens --version" ] && echo "golens 0.2.0" && exit 0\nexit 1\n',
     { mode: 0o755 });
   let asked = 0;
   state.extensions.set('ms-python.python', {
@@ -271,7 +275,7 @@ test('python -m golens with the Python extension\'s interpreter when golens is n
     await start();
     const run = (clients[0].serverOptions as { run: { command: string; args: string[] } }).run;
     assert.equal(run.command, python);
-    assert.deepEqual(run.args, ['-m', 'golens', 'serve']);
+    assert.deepEqual(run.args, ['-P', '-m', 'golens', 'serve']);
     assert.equal(asked, 1);
 
     // Untrusted: the interpreter may come from workspace settings, so it is not asked.
