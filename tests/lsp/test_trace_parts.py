@@ -96,3 +96,21 @@ def test_background_parse_never_imports_the_working_directorys_packages(tmp_path
     status, _ = asyncio.run(BackgroundParse(TRACE, str(TRACES), {}).outcome(Progress(NoProgressClient())))
     assert not marker.exists(), marker.read_text()
     assert status == "ok"
+
+
+def test_poller_reports_a_change_once_the_file_holds_still(tmp_path):
+    from golens.lsp.trace_watch import FilePoller
+
+    trace = tmp_path / "trace.out"
+    trace.write_bytes(b"go 1.26 trace\x00")
+    poller = FilePoller()
+    poller.watch([trace])
+    assert poller.poll() == []
+    trace.write_bytes(b"go 1.26 trace\x00 and more")  # being written
+    assert poller.poll() == []
+    assert poller.poll() == [trace]  # unchanged for an interval: settled
+    assert poller.poll() == []
+    trace.unlink()
+    assert poller.poll() == [] and poller.poll() == []  # gone: nothing to reload
+    poller.watch([])
+    assert poller.watched == frozenset()

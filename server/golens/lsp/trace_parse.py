@@ -81,6 +81,8 @@ class BackgroundParse:
 
     def __init__(self, path: Path, root: str, thresholds: dict[str, Any]):
         self.path = path
+        # Asked for by a command, which reports the outcome itself.
+        self.requested = False
         ctx = multiprocessing.get_context("spawn")
         self._recv, send = ctx.Pipe(duplex=False)
         # The child is a fresh interpreter started with `-c`, which puts the working directory

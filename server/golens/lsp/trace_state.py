@@ -27,8 +27,9 @@ from golens.evidence import TraceEvidence
 from golens.evidence.analysis import Evidence
 from golens.evidence.merge import evidence_findings, merge_findings
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
-from golens.lsp.trace_discovery import WATCH_GLOBS, discover, is_trace_file
+from golens.lsp.trace_discovery import WATCH_GLOBS, discover_all, is_trace_file
 from golens.lsp.trace_parse import BackgroundParse, Progress
+from golens.lsp.trace_watch import ServerSideWatch
 
 __all__ = ["WATCH_GLOBS", "TraceManager", "TraceSettings"]
 
@@ -79,7 +80,13 @@ class TraceManager:
         self.settings = TraceSettings()
         self.baselines: dict[str, bytes] = {}
         self.last_error: str | None = None
-        self._parse: tuple[BackgroundParse, asyncio.Future[None]] | None = None
+        self._parse: tuple[BackgroundParse, asyncio.Future[tuple[str, Any]]] | None = None
+        # Discovered traces older than the one being read, tried in turn when it cannot be read
+        # (the newest is often still being written); and the newer ones skipped, with why.
+        self._fallbacks: list[Path] = []
+        self._unreadable: dict[Path, str] = {}
+        self.note: str | None = None
+        self.watch = ServerSideWatch(self._watched_file_settled)
         self._merged: dict[str, tuple[tuple, CheckResult]] = {}
         self._shifted: dict[str, tuple[tuple, list[Evidence]]] = {}
         self.parses_started = 0
@@ -121,10 +128,12 @@ class TraceManager:
             return
         root = self.root
 
-        async def discover_then_load():
-            found = await asyncio.get_running_loop().run_in_executor(None, discover, root)
-            if found is not None and self.configured_path() is None:
-                self.load(found)
+        async def discover_then_load() -> None:
+            found = await asyncio.get_running_loop().run_in_executor(None, discover_all, root)
+            if found and self.configured_path() is None:
+                self._fallbacks = found[1:]
+                self._unreadable = {}
+                self.load(found[0])
 
         self._discovery = asyncio.ensure_future(discover_then_load())
 
@@ -152,21 +161,53 @@ class TraceManager:
 
     # -- loading --------------------------------------------------------------------------------
 
-    def load(self, path: Path, force: bool = False) -> None:
+    def load(self, path: Path, force: bool = False, requested: bool = False) -> asyncio.Future[tuple[str, Any]] | None:
+        """Start reading `path` (unless it is already in force or being read); the returned task
+        ends with ("ok", evidence) or ("error", message). A `requested` load (a command) leaves
+        reporting an error to its caller."""
         if not self.settings.trusted:
-            return
+            return None
         path = Path(path)
         if not force and self.trace_path == path and self.evidence is not None:
-            return
+            return None
         if self._parse is not None:
-            running, _ = self._parse
+            running, task = self._parse
             if running.path == path and not force:
-                return
+                return task
             self._cancel_parse()
+        if requested:
+            self._fallbacks, self._unreadable = [], {}
         self.parses_started += 1
         parse = BackgroundParse(path, str(self.root or path.parent), self.settings.thresholds)
+        parse.requested = requested
         task = asyncio.ensure_future(self._await_parse(parse))
         self._parse = (parse, task)
+        return task
+
+    async def load_requested(self, path: Path) -> dict[str, Any]:
+        """An explicit load (golens.loadTrace): the status once the trace is read, with a
+        one-line message, or only the error."""
+        if not self.settings.trusted:
+            return {"loaded": False, "error": "traces are not loaded in an untrusted workspace (static checks only)"}
+        task = self.load(path, force=True, requested=True)
+        if task is None:
+            return self.status()
+        try:
+            status, payload = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            return {"loaded": False, "error": f"loading {path} was superseded by a newer trace"}
+        if status != "ok":
+            return {"loaded": False, "error": str(payload)}
+        return {**self.status(), "message": f"loaded trace {path}: {self.headline()}"}
+
+    def headline(self) -> str:
+        """What the loaded trace holds, in a few words."""
+        te = self.evidence
+        if te is None:
+            return "no trace"
+        status = self.status()
+        leaks = f", {status['leaks']} leaked" if status.get("leaks") else ""
+        return f"{te.summary.goroutines_total} goroutines{leaks}, {len(te.evidence)} findings"
 
     def _cancel_parse(self) -> None:
         if self._parse is None:
@@ -176,7 +217,7 @@ class TraceManager:
         task.cancel()
         parse.cancel()
 
-    async def _await_parse(self, parse: BackgroundParse) -> None:
+    async def _await_parse(self, parse: BackgroundParse) -> tuple[str, Any]:
         progress = Progress(self.ls)
         status, payload = await parse.outcome(progress)
         if self._parse is not None and self._parse[0] is parse:
@@ -184,13 +225,58 @@ class TraceManager:
         if status == "ok" and isinstance(payload, TraceEvidence):
             self._install(parse.path, payload)
             progress.end(f"{len(payload.evidence)} evidence items")
-        else:
-            progress.end("failed")
-            self.last_error = str(payload)
+            self._say_which_was_skipped(parse.path)
+            return status, payload
+        progress.end("failed")
+        message = str(payload)
+        self.ls.log_warning(message)
+        if not parse.requested and self._fallbacks and parse.path != self.trace_path:
+            # A discovered trace that cannot be read (yet): the next newest one, and say so.
+            self._unreadable[parse.path] = message
+            self.load(self._fallbacks.pop(0))
+            self._watch_files()
+            return status, payload
+        if parse.path in self._unreadable:
+            # Still not readable: already said; the server-side watch tries again when it changes.
+            self._unreadable[parse.path] = message
+            return status, payload
+        self.last_error = message
+        if not parse.requested:
             self.ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error,
-                                                                message=f"golens: {payload}"))
-            self.ls.log_warning(str(payload))
-            self.notify_status()
+                                                                message=f"golens: {message}"))
+        self.notify_status()
+        return status, payload
+
+    def _say_which_was_skipped(self, loaded: Path) -> None:
+        self._unreadable.pop(loaded, None)
+        if not self._unreadable:
+            self.note = None
+            return
+        newest, why = next(iter(self._unreadable.items()))
+        self.note = (f"{newest.name} could not be read ({why}); showing {loaded.name}, the newest readable trace. "
+                     f"golens reloads {newest.name} when it changes.")
+        self.ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"golens: {self.note}"))
+        self.ls.log_warning(self.note)
+        self.notify_status()
+
+    # -- server-side watching -----------------------------------------------------------------------
+
+    def use_server_side_watch(self) -> None:
+        """The client cannot watch files for us: poll the loaded trace (and newer unreadable ones)."""
+        self.watch.start()
+        self._watch_files()
+
+    def _watch_files(self) -> None:
+        paths = set(self._unreadable)
+        if self.trace_path is not None:
+            paths.add(self.trace_path)
+        self.watch.poller.watch(paths)
+
+    def _watched_file_settled(self, path: Path) -> None:
+        if not self.settings.trusted:
+            return
+        if path == self.trace_path or is_trace_file(path):
+            self.load(path, force=True)
 
     def _install(self, path: Path, te: TraceEvidence) -> None:
         self.evidence = te
@@ -205,6 +291,8 @@ class TraceManager:
                 pass
         self._bump()
         self.ls.log_info(f"trace evidence from {path}: {len(te.evidence)} items")
+        self.watch.poller.settled(path)
+        self._watch_files()
         self.notify_status()
 
     def clear(self) -> None:
@@ -213,6 +301,8 @@ class TraceManager:
         self.trace_path = None
         self.loaded_at = None
         self.baselines = {}
+        self._fallbacks, self._unreadable, self.note = [], {}, None
+        self._watch_files()
         self._bump()
         self.notify_status()
 
@@ -238,6 +328,7 @@ class TraceManager:
             "goroutines": self.evidence.summary.goroutines_total,
             "leaks": leaks,
             "stale": any(e.stale for e in self.evidence.evidence),
+            **({"note": self.note} if self.note else {}),
         }
 
     def notify_status(self) -> None:
