@@ -74,6 +74,8 @@ async def test_diagnostics_hover_hints_and_lenses(leak_ws, name):
         assert "GT101" in text and "**Trace evidence**" in text
         assert "| GT101 chan receive (blocked) | 5 |" in text
         assert "trace `trace.out`" in text and "captured 2026-" in text and "ago" in text
+        # The evidence and a link, not GT101's 30-line example program.
+        assert "func firstOrTimeout" not in text and "GT101 documentation](file://" in text
 
         summary_hover = await client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=5, character=2)))

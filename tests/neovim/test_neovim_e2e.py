@@ -52,7 +52,7 @@ ALWAYS = [
     "negotiated position encoding",
     "GL201 exactly on the discarded cancel",
     "severity from settings.golens.severity",
-    "hover on the finding shows GL201 title, why and fix",
+    "hover on the finding shows GL201 title and short fix, links the rest",
     "no hover just after the finding",
     "after inserting a line above, GL201 moved to line 10",
     "fixing the code by hand clears the diagnostic",
