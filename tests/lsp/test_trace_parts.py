@@ -114,3 +114,27 @@ def test_poller_reports_a_change_once_the_file_holds_still(tmp_path):
     assert poller.poll() == [] and poller.poll() == []  # gone: nothing to reload
     poller.watch([])
     assert poller.watched == frozenset()
+
+
+def test_serve_drops_pygls_warnings_about_cancelling_answered_requests():
+    """An editor cancels requests it no longer needs, often after the answer went out; each such
+    cancel used to print a pygls warning into the editor's output."""
+    import json
+    import subprocess
+    import sys
+
+    def frame(message: dict) -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None,
+                                                                       "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 1}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    proc = subprocess.run([sys.executable, "-m", "golens", "serve"], input=b"".join(map(frame, messages)),
+                          capture_output=True, timeout=60)
+    assert b'"id": 2' in proc.stdout or b'"id":2' in proc.stdout
+    assert b"Cancel notification" not in proc.stderr, proc.stderr.decode()

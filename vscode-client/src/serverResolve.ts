@@ -186,8 +186,9 @@ export function failureMessage(resolution: Extract<Resolution, { ok: false }>): 
     return `golens: the server set in golens.server.path (${attempt ? describe(attempt.candidate) : '?'}) ` +
       `did not start: ${attempt?.error ?? 'unknown error'}. Fix the setting, or clear it to search PATH.`;
   }
-  return `golens: the language server was not found. Install it with \`${resolution.installCommand}\` ` +
-    '(from a checkout: `pip install -e <path to golens>`), or set golens.server.path.';
+  // A notification shows plain text: quotes, not Markdown backticks.
+  return 'golens: the language server was not found. Set golens.server.path, or install it with: ' +
+    `${resolution.installCommand} (from a checkout: pip install -e <path to golens>)`;
 }
 
 export const defaultProbe: Probe = (command, args, launch) =>

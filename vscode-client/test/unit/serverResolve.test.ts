@@ -99,7 +99,8 @@ test('when nothing works the message gives the one-line install command for the 
     assert.equal(resolution.installCommand, '"/opt/my py/bin/python" -m pip install golens');
     const message = failureMessage(resolution);
     assert.match(message, /not found/);
-    assert.ok(message.includes('`"/opt/my py/bin/python" -m pip install golens`'), message);
+    assert.ok(message.includes('install it with: "/opt/my py/bin/python" -m pip install golens'), message);
+    assert.ok(!message.includes('`'), 'a notification shows no Markdown: no backticks');
     assert.ok(message.includes('pip install -e'), message);
   }
   const bare = await resolveServer(inputs({}), fakeProbe({}));
