@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from golens.trace import read_trace
+from golens.trace import Trace, read_trace
 
 from .analysis import Thresholds, TraceEvidence, analyze
 from .mapping import TraceTime, Workspace
@@ -14,6 +14,13 @@ from .mapping import TraceTime, Workspace
 def load_evidence(trace_path: str | os.PathLike, root: str | os.PathLike | None = None,
                   thresholds: Thresholds | None = None, workspace: Workspace | None = None) -> TraceEvidence:
     """Raises golens.trace.TraceError for an unreadable trace, OSError for a missing file."""
+    return load_trace_and_evidence(trace_path, root, thresholds, workspace)[1]
+
+
+def load_trace_and_evidence(trace_path: str | os.PathLike, root: str | os.PathLike | None = None,
+                            thresholds: Thresholds | None = None,
+                            workspace: Workspace | None = None) -> tuple[Trace, TraceEvidence]:
+    """load_evidence, keeping the trace model too (for views that draw more than the evidence)."""
     path = Path(trace_path)
     mtime = path.stat().st_mtime
     trace = read_trace(path)
@@ -22,7 +29,7 @@ def load_evidence(trace_path: str | os.PathLike, root: str | os.PathLike | None 
         captured_end=_capture_end(trace),
         file_mtime=mtime,
     )
-    return analyze(trace, ws, thresholds, trace_time=when, source=str(trace_path))
+    return trace, analyze(trace, ws, thresholds, trace_time=when, source=str(trace_path))
 
 
 def _capture_end(trace):
