@@ -14,8 +14,8 @@
   (at most ``TIMELINE_BUCKETS`` buckets whatever the trace's length, so the picture's size does
   not grow with the trace).
 
-Runtime-internal waits (GC, system goroutines parked) are left out like the GT rules leave them
-out. Everything is measured: no value here is estimated.
+Runtime-internal waits (GC, the runtime's own goroutines parked) are left out like the GT rules
+leave them out; the runtime's goroutines' on-CPU time stays in. Everything is measured: no value here is estimated.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ STATES = ("running", "runnable", "syscall", "blocked")
 _NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL = (int(GoState.NOT_EXIST), int(GoState.RUNNABLE),
                                                        int(GoState.RUNNING), int(GoState.WAITING),
                                                        int(GoState.SYSCALL))
-_STATE_INDEX = {_RUNNING: 0, _RUNNABLE: 1, _SYSCALL: 2, _WAITING: 3}
+_STATE_ROWS = (_RUNNING, _RUNNABLE, _SYSCALL, _WAITING)  # GoState of each of STATES
 _STATUS, _BLOCK, _STOP, _SYSCALL_BEGIN = int(Kind.STATUS), int(Kind.BLOCK), int(Kind.STOP), int(Kind.SYSCALL)
 _STATE_STACK_KINDS = frozenset({_BLOCK, _STOP, _SYSCALL_BEGIN, _STATUS})
 _KIND_TO = [0] * (KIND_BITS + 1)
@@ -62,6 +62,9 @@ class Weight:
     @property
     def total_count(self) -> int:
         return self.count + self.open_count
+
+
+_UNSEEN = Weight()  # sentinel: a wait stack and reason not classified yet
 
 
 @dataclass
@@ -109,22 +112,23 @@ def records(g: Goroutine) -> Iterator[tuple[int, int]]:
 
 class _Timeline:
     """Goroutine·ns per bucket and state, spread in O(1) per interval: partial buckets at both ends
-    are added directly, the whole buckets between them through a difference array."""
+    are added directly, the whole buckets between them through a difference array. Rows are
+    indexed by GoState value so the hot loop needs no lookup."""
 
-    __slots__ = ("part", "diff")
+    __slots__ = ("by_state", "diff_by_state")
 
     def __init__(self, buckets: int) -> None:
-        self.part = [[0.0] * buckets for _ in STATES]
-        self.diff = [[0] * (buckets + 1) for _ in STATES]
+        self.by_state = [[0.0] * buckets for _ in range(6)]
+        self.diff_by_state = [[0] * (buckets + 1) for _ in range(6)]
 
     def averages(self, width: float) -> dict[str, list[float]]:
         out = {}
-        for name, part, diff in zip(STATES, self.part, self.diff, strict=True):
+        for name, state in zip(STATES, _STATE_ROWS, strict=True):
             level = 0
             row = []
-            for p, d in zip(part, diff[:-1], strict=True):
+            for p, d in zip(self.by_state[state], self.diff_by_state[state][:-1], strict=True):
                 level += d
-                row.append(round((p + level * width) / width, 3) if width else 0.0)
+                row.append(round((p + level * width) / width, 3))
             out[name] = row
         return out
 
@@ -134,12 +138,15 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
     dur = max(end_ns - start_ns, 1)
     buckets = max(1, min(buckets, dur))
     width = dur / buckets
+    per_ns = buckets / dur
     last_bucket = buckets - 1
     reasons = trace.reasons
     stacks = trace.stacks
     blocked: dict[str, dict[int, Weight]] = {}
+    syscalls: dict[int, Weight] = {}
     running: dict[int, Weight] = {}
-    wait_weights: dict[tuple[int, int], Weight | None] = {}
+    # (stack << 8 | reason index) -> weight, None for runtime-internal waits.
+    wait_weights: dict[int, Weight | None] = {}
     groups: dict[tuple, Group] = {}
     timelines: dict[tuple, _Timeline] = {}
     group_keys: dict[int, tuple] = {}
@@ -148,10 +155,11 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
         reason = classify_wait(reasons[ridx], stacks.get(sid))
         w = None
         if reason != SYSTEM:
-            w = blocked.setdefault(reason, {}).get(sid)
+            table = blocked.setdefault(reason, {})
+            w = table.get(sid)
             if w is None:
-                w = blocked[reason][sid] = Weight()
-        wait_weights[(sid, ridx)] = w
+                w = table[sid] = Weight()
+        wait_weights[sid << 8 | ridx] = w
         return w
 
     def weight_in(table: dict[int, Weight], sid: int) -> Weight:
@@ -160,10 +168,30 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
             w = table[sid] = Weight()
         return w
 
-    syscalls = blocked.setdefault(SYSCALL, {})
+    def spread(parts: list[list[float]], diffs: list[list[int]], state: int, a: int, b: int) -> None:
+        """Adds the interval [a, b) to the timeline of `state` (the slow path: more than one bucket)."""
+        part, diff = parts[state], diffs[state]
+        fa, fb = (a - start_ns) * per_ns, (b - start_ns) * per_ns
+        ia = min(max(int(fa), 0), last_bucket)
+        ib = min(max(int(fb), 0), last_bucket)
+        if ia == ib:
+            part[ia] += b - a
+            return
+        part[ia] += (ia + 1 - fa) * width
+        part[ib] += (fb - ib) * width
+        if ib > ia + 1:
+            diff[ia + 1] += 1
+            diff[ib] -= 1
+
+    # Runtime goroutines have no row; their intervals land in this scratch timeline instead, so
+    # that the hot loop does not test for a row.
+    scratch = _Timeline(buckets)
     for g in trace.goroutines.values():
-        timeline = None
-        if not g.start_function.startswith(_SYSTEM_START):
+        parts, diffs = scratch.by_state, scratch.diff_by_state
+        # The runtime's own goroutines park by design (GC, sweeper, finalizers): their waits are
+        # no one's blocked time, their running is real CPU.
+        system = g.start_function.startswith(_SYSTEM_START)
+        if not system:
             key = _group_key(g, trace, workspace, group_keys)
             group = groups.get(key)
             if group is None:
@@ -174,80 +202,77 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
             group.ended += not g.alive_at_end
             group.blocked_at_end += g.final_state == GoState.WAITING
             timeline = timelines[key]
+            parts, diffs = timeline.by_state, timeline.diff_by_state
         fallback_stack = g.start_stack
         state = -1
-        start = ridx = stack = 0
+        start = ridx = stack = i = 0
         first = True
-        for t, r in _with_end(records(g), end_ns):
-            if r < 0:
-                if state < 0 or state == _NOT_EXIST:
-                    break
-                kind, to, sid, is_open = -1, -1, 0, True
-                t = t if t > start else start
-            else:
-                kind = r & KIND_BITS
-                to = (r >> STATE_SHIFT) & 7 if kind == _STATUS else _KIND_TO[kind]
-                sid = r >> STACK_SHIFT
-                if kind == _STATUS and to == state:
+        # The hot loop of the report: one iteration per transition. Each closed interval is weighed
+        # here; the interval still open at the end is weighed after the loop.
+        for t, r in records(g):
+            kind = r & KIND_BITS
+            if kind == _STATUS:
+                to = (r >> STATE_SHIFT) & 7
+                if to == state:
                     if not stack:
-                        stack = sid
+                        stack = r >> STACK_SHIFT
                     continue
-                is_open = False
-            if state >= 0 and state != _NOT_EXIST:
-                end = t if t > start else start
-                d = end - start
+            else:
+                to = _KIND_TO[kind]
+            if state >= _RUNNABLE:
+                d = t - start if t > start else 0
                 if state == _WAITING:
-                    key2 = (stack, ridx)
-                    w = wait_weights[key2] if key2 in wait_weights else wait_weight(stack, ridx)
+                    w = None if system else wait_weights.get(stack << 8 | ridx, _UNSEEN)
+                    if w is _UNSEEN:
+                        w = wait_weight(stack, ridx)
                 elif state == _RUNNING:
-                    w = weight_in(running, sid if sid and kind in (_BLOCK, _STOP, _SYSCALL_BEGIN) else fallback_stack)
+                    sid = r >> STACK_SHIFT
+                    if not (sid and (kind == _BLOCK or kind == _STOP or kind == _SYSCALL_BEGIN)):
+                        sid = fallback_stack
+                    w = running.get(sid) or weight_in(running, sid)
                 elif state == _SYSCALL:
-                    w = weight_in(syscalls, stack)
+                    w = syscalls.get(stack) or weight_in(syscalls, stack)
                 else:
                     w = None
                 if w is not None:
-                    if is_open:
-                        w.open_ns += d
-                        w.open_count += 1
+                    w.ns += d
+                    w.count += 1
+                j = int((t - start_ns) * per_ns)  # the bucket of this interval's end and the next one's start
+                if d:
+                    if i == j and 0 <= i <= last_bucket:
+                        parts[state][i] += d
                     else:
-                        w.ns += d
-                        w.count += 1
-                if timeline is not None and d:
-                    si = _STATE_INDEX.get(state)
-                    if si is not None:
-                        a = (start - start_ns) / width
-                        b = (end - start_ns) / width
-                        ia = min(max(int(a), 0), last_bucket)
-                        ib = min(max(int(b), 0), last_bucket)
-                        part = timeline.part[si]
-                        if ia == ib:
-                            part[ia] += d
-                        else:
-                            part[ia] += (ia + 1 - a) * width
-                            part[ib] += (b - ib) * width
-                            if ib > ia + 1:
-                                diff = timeline.diff[si]
-                                diff[ia + 1] += 1
-                                diff[ib] -= 1
-            if r < 0:
-                break
-            if first and kind == _STATUS and start_ns:
-                t = min(t, start_ns)
+                        spread(parts, diffs, state, start, start + d)
+                i = j
+            else:
+                i = int((t - start_ns) * per_ns)
+            if first and kind == _STATUS and start_ns and t > start_ns:
+                t = start_ns  # in that state since before the trace, as Goroutine.intervals() has it
+                i = 0
             first = False
             state = to
             start = t
-            ridx = (r >> REASON_SHIFT) & REASON_MASK if kind in (_BLOCK, _STOP) else 0
-            stack = sid if kind in _STATE_STACK_KINDS else 0
+            ridx = (r >> REASON_SHIFT) & REASON_MASK if kind == _BLOCK or kind == _STOP else 0
+            stack = r >> STACK_SHIFT if kind in _STATE_STACK_KINDS else 0
+        if state >= _RUNNABLE:
+            end = end_ns if end_ns > start else start
+            if state == _WAITING:
+                w = None if system else wait_weight(stack, ridx)
+            elif state == _RUNNING:
+                w = weight_in(running, fallback_stack)
+            elif state == _SYSCALL:
+                w = weight_in(syscalls, stack)
+            else:
+                w = None
+            if w is not None:
+                w.open_ns += end - start
+                w.open_count += 1
+            spread(parts, diffs, state, start, end)
     for key, group in groups.items():
         group.states = timelines[key].averages(width)
-    if not syscalls:
-        del blocked[SYSCALL]
+    if syscalls:
+        blocked[SYSCALL] = syscalls
     return TraceAggregate(trace, blocked, running, list(groups.values()), width)
-
-
-def _with_end(recs: Iterable[tuple[int, int]], end_ns: int) -> Iterator[tuple[int, int]]:
-    yield from recs
-    yield end_ns, -1
 
 
 def _group_key(g: Goroutine, trace: Trace, workspace: Workspace, cache: dict[int, tuple]) -> tuple:

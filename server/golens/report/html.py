@@ -252,7 +252,6 @@ def report_data(agg: TraceAggregate, te: TraceEvidence, findings: Sequence[Locat
         "summary": {"goroutines": s.goroutines_total, "created": s.goroutines_created, "ended": s.goroutines_ended,
                     "alive": s.goroutines_alive, "gcCycles": s.gc_cycles, "truncated": s.truncated,
                     "warnings": s.warnings},
-        "empty": not trace.goroutines,
         "links": links,
         "root": str(workspace.root),
         "flames": _flames(agg, tables),
@@ -261,6 +260,7 @@ def report_data(agg: TraceAggregate, te: TraceEvidence, findings: Sequence[Locat
         "findings": _finding_rows(findings),
         "diff": None,
     }
+    data["empty"] = not (data["flames"] or data["groups"] or data["findings"])
     if baseline is not None:
         data["diff"] = {"baseline": baseline_name,
                         "tree": diff_tree(agg.blocked.values(), trace.stacks, baseline.blocked.values(),

@@ -100,6 +100,9 @@
   function FlameView(container, details, diff) {
     this.container = container;
     this.details = details;
+    // What was clicked stays here (with its link) while hovering writes to `details`.
+    this.selected = el("div", { class: "details selected" });
+    details.after(this.selected);
     this.diff = diff;
     this.root = null;
     this.focus = null;
@@ -161,8 +164,8 @@
   };
   FlameView.prototype.select = function (n) {
     const f = fileOf(n);
-    this.details.textContent = describe(n, this.root, this.diff) + " ";
-    if (f && f[1]) this.details.appendChild(lineLink(f[1], n.line, "open " + f[0] + ":" + n.line));
+    this.selected.textContent = "zoomed into " + nameOf(n) + " ";
+    if (f && f[1]) this.selected.appendChild(lineLink(f[1], n.line, "open " + f[0] + ":" + n.line));
   };
 
   if (data.flames.length) {
@@ -174,6 +177,7 @@
       for (const t of tabs.children) t.setAttribute("aria-selected", t.dataset.view === id ? "true" : "false");
       trees[id] = trees[id] || inflate(data.flames.find((f) => f.id === id).tree, null, false);
       view.show(trees[id]);
+      view.selected.textContent = "";
       document.getElementById("flame-details").textContent = describe(trees[id], trees[id], false);
     };
     for (const f of data.flames) {
@@ -183,7 +187,7 @@
       t.addEventListener("click", () => select(f.id));
       tabs.appendChild(t);
     }
-    document.getElementById("flame-reset").addEventListener("click", () => view.zoom(view.root));
+    document.getElementById("flame-reset").addEventListener("click", () => { view.zoom(view.root); view.select(view.root); });
     select(data.flames[0].id);
     window.addEventListener("resize", () => view.draw());
   }
