@@ -83,7 +83,7 @@ async def test_diagnostics_hover_hints_and_lenses(leak_ws, name):
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=90, character=0))))
         by_line = {h.position.line + 1: h.label for h in hints}
-        assert by_line[44].startswith("⏳ ") and "chan receive ×55" in by_line[44] and "5 still waiting at end" in by_line[44]
+        assert by_line[44].startswith("⏳ ") and "chan receive ×60" in by_line[44] and "5 still waiting at end" in by_line[44]
         assert "sleep ×" in by_line[51]
 
         lenses = await client.text_document_code_lens_async(types.CodeLensParams(

@@ -156,13 +156,17 @@ def run_check_with_trace(args) -> int:
         checker = _Checker(args.config, Path.cwd().resolve())
     except ConfigError as exc:
         return _error(str(exc))
+    errors: list[str] = []
+    te: TraceEvidence | None
     try:
         te = _load(args.trace, root, thresholds)
     except (TraceError, OSError, ValueError) as exc:
-        return _error(_trace_error(args.trace, exc))
+        # The static findings do not depend on the trace: report them, and the trace's problem once.
+        te = None
+        errors.append(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
-    located, errors = [], []
+    located = []
     for path in files:
         shown = display_path(path, cwd)
         try:
@@ -178,7 +182,7 @@ def run_check_with_trace(args) -> int:
                        max_bytes=config.max_file_bytes)
         result = checker.engine.check(doc, config=config)
         errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry)
+        trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry) if te else []
         for f in merge_findings(doc, result.findings, trace_findings, registry):
             located.append(locate_with_evidence(doc, shown, f, registry, display))
     _write(args, located, te, display)
