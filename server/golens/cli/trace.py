@@ -113,7 +113,7 @@ def _write(args, located, te: TraceEvidence | None, display) -> None:
 
             sarif = build_sarif(located, default_registry(), Path.cwd())
             results = sarif["runs"][0]["results"]
-            for result, f in zip(results, located):
+            for result, f in zip(results, located, strict=True):
                 props = {"source": f.source}
                 if getattr(f, "evidence", None):
                     props["evidence"] = f.evidence
