@@ -36,8 +36,10 @@ from pathlib import Path
 
 from golens.config import Config
 from golens.document import Document
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.findings import Finding, Related, Severity
 from golens.registry import Registry, default_registry
+from golens.safeio import read_regular
 
 from .analysis import COND, FOREVER, MUTEX, RWMUTEX, WAITGROUP, Evidence, TraceEvidence, fmt_duration
 
@@ -90,7 +92,7 @@ def _line_starts(source: bytes) -> list[int]:
 
 @lru_cache(maxsize=256)
 def _file_lines(path: str, mtime_ns: int) -> tuple[bytes, list[int]]:
-    data = Path(path).read_bytes()
+    data = read_regular(path, DEFAULT_MAX_FILE_BYTES)
     return data, _line_starts(data)
 
 
