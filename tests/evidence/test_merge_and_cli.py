@@ -137,8 +137,8 @@ def test_cli_check_with_trace_text():
     r = run_cli("check", "traces/handler_leak", "--trace", "traces/handler_leak/go1.27.trace")
     assert r.returncode == 1, r.stderr
     lines = r.stdout.splitlines()
-    assert any(l.startswith("traces/handler_leak/main.go:44:12: GL106 ") and "— trace: 5 goroutines" in l for l in lines)
-    assert any(l.startswith("traces/handler_leak/main.go:37:2: GT101 5 goroutines started here over") for l in lines)
+    assert any(line.startswith("traces/handler_leak/main.go:44:12: GL106 ") and "— trace: 5 goroutines" in line for line in lines)
+    assert any(line.startswith("traces/handler_leak/main.go:37:2: GT101 5 goroutines started here over") for line in lines)
     assert "\ttraces/handler_leak/main.go:51:3: blocked here: sleep" in lines
     assert "# goroutines: 34 seen, 27 created, 6 ended, 28 alive at the end" in lines
 

@@ -159,8 +159,8 @@ def test_println_loop(path):
 def src_line(program: str, needle: str, after: str = "") -> int:
     """1-based line of the first `needle` after the first `after` in the program's main.go."""
     lines = (TRACES / program / "main.go").read_text().splitlines()
-    start = next(i for i, l in enumerate(lines) if after in l) if after else 0
-    return next(i for i, l in enumerate(lines) if i >= start and needle in l) + 1
+    start = next(i for i, text in enumerate(lines) if after in text) if after else 0
+    return next(i for i, text in enumerate(lines) if i >= start and needle in text) + 1
 
 
 @pytest.mark.parametrize("path", traces_of("select_busy"), ids=lambda p: p.stem)

@@ -14,19 +14,6 @@ TRACES = Path(__file__).resolve().parents[2] / "traces"
 LONG = 90.0  # the parse runs in a spawned process: interpreter start + import + parse on a busy CI box
 
 
-@pytest.fixture
-def leak_ws(tmp_path: Path) -> Path:
-    shutil.copy(TRACES / "go.mod", tmp_path / "go.mod")
-    (tmp_path / "handler_leak").mkdir()
-    shutil.copy(TRACES / "handler_leak/main.go", tmp_path / "handler_leak/main.go")
-    old = time.time() - 3600
-    os.utime(tmp_path / "handler_leak/main.go", (old, old))
-    trace = tmp_path / "trace.out"
-    shutil.copy(TRACES / "handler_leak/go1.27.trace", trace)
-    os.utime(trace, (old + 60, old + 60))
-    return tmp_path
-
-
 def lines_of(diags, source=None):
     return sorted((d.range.start.line + 1, d.code) for d in diags if source is None or d.source == source)
 

@@ -39,6 +39,8 @@ from typing import NamedTuple
 import tree_sitter_go
 from tree_sitter import Language, Parser
 
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
+from golens.safeio import is_regular_file, read_regular, read_regular_text, within
 from golens.trace import Frame, Stack
 
 _GO = Language(tree_sitter_go.language())
@@ -106,7 +108,7 @@ def is_stdlib_package(package: str) -> bool:
 def _functions(path: str, mtime_ns: int, size: int) -> tuple[tuple[int, int, str | None, str], ...]:
     """(first line, last line, receiver, name) of every top-level function in the file (1-based lines)."""
     try:
-        source = Path(path).read_bytes()
+        source = read_regular(path, DEFAULT_MAX_FILE_BYTES)
     except OSError:
         return ()
     tree = Parser(_GO).parse(source)
@@ -178,7 +180,7 @@ def function_matches(symbol: str, path: Path, line: int) -> bool | None:
 
 def _read_module_path(go_mod: Path) -> str | None:
     try:
-        text = go_mod.read_text(encoding="utf-8", errors="replace")
+        text = read_regular_text(go_mod, errors="replace")
     except OSError:
         return None
     m = re.search(r"^\s*module\s+(\"?)([^\s\"]+)\1", text, re.MULTILINE)
@@ -187,7 +189,7 @@ def _read_module_path(go_mod: Path) -> str | None:
 
 def _go_work_uses(go_work: Path) -> list[Path]:
     try:
-        text = go_work.read_text(encoding="utf-8", errors="replace")
+        text = read_regular_text(go_work, errors="replace")
     except OSError:
         return []
     text = re.sub(r"//[^\n]*", "", text)
@@ -196,7 +198,11 @@ def _go_work_uses(go_work: Path) -> list[Path]:
         dirs += [d.strip().strip('"') for d in block[1].split("\n") if d.strip()]
     for single in re.finditer(r"^\s*use\s+([^\s(][^\n]*)$", text, re.MULTILINE):
         dirs.append(single[1].strip().strip('"'))
-    return [(go_work.parent / d).resolve() for d in dirs]
+    # A `use` of an ancestor (`use /`, `use ../..`) in a cloned repository would have golens walk,
+    # and read from, the whole file system; siblings (`use ../shared`) are normal Go workspaces.
+    home = go_work.parent.resolve()
+    uses = [(go_work.parent / d).resolve() for d in dirs]
+    return [d for d in uses if d != home and d not in home.parents]
 
 
 @dataclass
@@ -223,6 +229,8 @@ class Workspace:
         for top in dirs:
             for directory, subdirs, files in os.walk(top):
                 d = Path(directory)
+                if len(seen) >= MAX_SCANNED_DIRECTORIES:
+                    break
                 if d in seen:
                     subdirs[:] = []
                     continue
@@ -298,9 +306,10 @@ class Workspace:
         if not norm.startswith("/") and not re.match(r"^[A-Za-z]:/", norm):
             for mod, d in self.modules:
                 if norm == mod or norm.startswith(mod + "/"):
-                    candidate = d / norm[len(mod) + 1:]
-                    if candidate.is_file():
-                        return self._classify(candidate.resolve(), "module")
+                    # within(): a frame path such as example.com/m/../../x.go stays in the module.
+                    candidate = within(d, norm[len(mod) + 1:])
+                    if candidate is not None and is_regular_file(candidate):
+                        return self._classify(candidate, "module")
                     # The module's file is gone: it moved, or the trace is of other code.
                     res = self._by_suffix(norm, func)
                     return res._replace(how="moved") if res.path is not None else res
@@ -366,6 +375,10 @@ class Workspace:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+# A bound on the directories a trace's workspace scan visits, whatever the go.work says.
+MAX_SCANNED_DIRECTORIES = 50_000
 
 
 def _find_upwards(start: Path, name: str) -> Path | None:

@@ -40,9 +40,11 @@ from pathlib import Path
 
 from golens.config import Config
 from golens.document import Document
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.document.lines import LineIndex
 from golens.findings import Finding, Related, Severity
 from golens.registry import Registry, default_registry
+from golens.safeio import read_regular
 
 from .analysis import COND, FOREVER, MUTEX, RWMUTEX, WAITGROUP, Evidence, TraceEvidence, fmt_duration
 
@@ -86,7 +88,7 @@ def line_span(source: bytes, lines: LineIndex, line: int) -> tuple[int, int] | N
 @lru_cache(maxsize=256)
 def file_lines(path: str, mtime_ns: int) -> tuple[bytes, LineIndex]:
     """A file's bytes and line index, cached while its mtime stays (related locations in other files)."""
-    data = Path(path).read_bytes()
+    data = read_regular(path, DEFAULT_MAX_FILE_BYTES)
     return data, LineIndex(data)
 
 
