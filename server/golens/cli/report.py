@@ -19,7 +19,7 @@ from golens.report.html import render_html, report_data
 from golens.trace import TraceError, read_trace
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "report",
         help="an HTML report of a Go execution trace: flame graphs, goroutine timeline, findings",

@@ -65,6 +65,9 @@ class Weight:
 
 
 _UNSEEN = Weight()  # sentinel: a wait stack and reason not classified yet
+# How goroutines are grouped: ("ws", file, line, func) for a workspace go statement, ("func", None,
+# 0, func) for one elsewhere, ("before", None, 0, start function) for those running before the trace.
+GroupKey = tuple[str, Path | None, int, str]
 
 
 @dataclass
@@ -147,9 +150,9 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
     running: dict[int, Weight] = {}
     # (stack << 8 | reason index) -> weight, None for runtime-internal waits.
     wait_weights: dict[int, Weight | None] = {}
-    groups: dict[tuple, Group] = {}
-    timelines: dict[tuple, _Timeline] = {}
-    group_keys: dict[int, tuple] = {}
+    groups: dict[GroupKey, Group] = {}
+    timelines: dict[GroupKey, _Timeline] = {}
+    group_keys: dict[int, GroupKey] = {}
 
     def wait_weight(sid: int, ridx: int) -> Weight | None:
         reason = classify_wait(reasons[ridx], stacks.get(sid))
@@ -275,26 +278,25 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
     return TraceAggregate(trace, blocked, running, list(groups.values()), width)
 
 
-def _group_key(g: Goroutine, trace: Trace, workspace: Workspace, cache: dict[int, tuple]) -> tuple:
+def _group_key(g: Goroutine, trace: Trace, workspace: Workspace, cache: dict[int, GroupKey]) -> GroupKey:
     if g.creation_stack:
         key = cache.get(g.creation_stack)
         if key is None:
             stack = trace.stacks.get(g.creation_stack)
             hit = workspace.first_workspace_frame(stack)
             if hit is not None:
-                frame, res = hit
-                key = ("ws", res.path, frame.line, frame.func)
+                key = ("ws", hit[1].path, hit[0].line, hit[0].func)
             else:
-                frame = stack.first_frame() if stack else None
-                key = ("func", None, 0, frame.func if frame else g.start_function or "?")
+                outer = stack.first_frame() if stack else None
+                key = ("func", None, 0, outer.func if outer else g.start_function or "?")
             cache[g.creation_stack] = key
         return key
     return ("before", None, 0, g.start_function or "?")
 
 
-def _new_group(key: tuple, workspace: Workspace) -> Group:
+def _new_group(key: GroupKey, workspace: Workspace) -> Group:
     kind, path, line, func = key
-    if kind == "ws":
+    if kind == "ws" and path is not None:
         return Group(f"{workspace.display(path)}:{line}", func, path, line)
     if kind == "before":
         return Group(f"already running: {func}", func)

@@ -36,14 +36,14 @@ _REASON_ORDER = ("chan receive", "chan send", "select", "sync.Mutex", "sync.RWMu
 # Evidence keys that hold a Stats.as_dict() whose total is the finding's headline number.
 _TOTAL_KEYS = ("blocked", "running", "latency", "syscall", "durations")
 
-FrameKey = Callable[[Frame], tuple]
+FrameKey = Callable[[Frame], tuple[str | int, ...]]
 
 
-def by_line(f: Frame) -> tuple:
+def by_line(f: Frame) -> tuple[str | int, ...]:
     return (f.func, f.file, f.line)
 
 
-def by_function(f: Frame) -> tuple:
+def by_function(f: Frame) -> tuple[str | int, ...]:
     """Across two builds lines move; functions stay: the diff compares functions."""
     return (f.func,)
 
@@ -90,7 +90,7 @@ class _Node:
     def __init__(self, frame: Frame | None) -> None:
         self.frame = frame
         self.value = self.open = self.count = self.before = 0
-        self.children: dict[tuple, _Node] = {}
+        self.children: dict[tuple[str | int, ...], _Node] = {}
 
 
 def _add_stacks(root: _Node, weights: dict[int, Weight], stacks: StackTable, key: FrameKey, *,
