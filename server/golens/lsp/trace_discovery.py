@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from golens.safeio import read_head
+
 HEADER = re.compile(rb"^go 1\.\d+ trace\x00")
 WATCH_GLOBS = ("**/*.trace", "**/*.out", "**/trace*")
 _SKIP_DIRS = frozenset({"node_modules", "vendor", "testdata", "__pycache__"})
@@ -20,8 +22,8 @@ _SKIP_DIRS = frozenset({"node_modules", "vendor", "testdata", "__pycache__"})
 
 def is_trace_file(path: Path) -> bool:
     try:
-        with open(path, "rb") as f:
-            return bool(HEADER.match(f.read(16)))
+        # read_head: a `trace.out -> /dev/stdin` link would read the LSP stream itself.
+        return bool(HEADER.match(read_head(path, 16)))
     except OSError:
         return False
 

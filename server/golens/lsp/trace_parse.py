@@ -1,6 +1,6 @@
 """Reading a trace off the event loop, with progress the editor can show.
 
-The parse runs in a child process (spawned, so nothing of the server's state is copied): a big
+The parse runs in a child process (started fresh, so nothing of the server's state is copied): a big
 trace takes tens of seconds of pure-Python CPU, which in a thread would hold the GIL against the
 event loop and slow every keystroke and hover. The child answers with ("ok", evidence) or
 ("error", message); anything it raises reaches the server as a message.
@@ -9,8 +9,7 @@ event loop and slow every keystroke and hover. The child answers with ("ok", evi
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
+import json
 import time
 import uuid
 from multiprocessing.connection import Connection
@@ -19,6 +18,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from golens.childproc import PythonChild
 from golens.evidence import TraceEvidence
 
 PROGRESS_MIN_BYTES = 2 * 1024 * 1024  # smaller traces parse in well under a second
@@ -83,14 +83,9 @@ class BackgroundParse:
         self.path = path
         # Asked for by a command, which reports the outcome itself.
         self.requested = False
-        ctx = multiprocessing.get_context("spawn")
-        self._recv, send = ctx.Pipe(duplex=False)
-        # The child is a fresh interpreter started with `-c`, which puts the working directory
-        # first on sys.path: a workspace's own `multiprocessing/` or `golens/` would be imported.
-        os.environ["PYTHONSAFEPATH"] = "1"
-        self.process = ctx.Process(target=_parse_in_child, args=(send, str(path), root, thresholds), daemon=True)
-        self.process.start()
-        send.close()
+        # Not multiprocessing: its spawned child imports from the working directory (see childproc).
+        self.process = PythonChild("golens.lsp.trace_child", [str(path), root, json.dumps(thresholds)])
+        self._recv = self.process.connection
 
     def cancel(self) -> None:
         if self.process.is_alive():

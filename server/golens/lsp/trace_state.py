@@ -22,6 +22,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.engine import CheckResult
 from golens.evidence import TraceEvidence
 from golens.evidence.analysis import Evidence
@@ -30,6 +31,7 @@ from golens.lsp.line_shift import current_line, line_map, shift_evidence
 from golens.lsp.trace_discovery import WATCH_GLOBS, discover_all, is_trace_file
 from golens.lsp.trace_parse import BackgroundParse, Progress
 from golens.lsp.trace_watch import ServerSideWatch
+from golens.safeio import read_regular
 
 __all__ = ["WATCH_GLOBS", "TraceManager", "TraceSettings"]
 
@@ -286,7 +288,7 @@ class TraceManager:
         self.baselines = {}
         for p in {str(e.site.path) for e in te.evidence} | {k[0] for k in te.line_stats} | {k[0] for k in te.creations}:
             try:
-                self.baselines[p] = Path(p).read_bytes()
+                self.baselines[p] = read_regular(p, DEFAULT_MAX_FILE_BYTES)
             except OSError:
                 pass
         self._bump()
