@@ -60,7 +60,7 @@ def test_perfetto_export_has_every_state_interval_of_every_goroutine(program, tm
 
 def test_unknown_export_format_and_unwritable_destination(tmp_path):
     r = golens("trace", "traces/chan_leak/go1.27.trace", "--export", "svg", str(tmp_path / "x"))
-    assert r.returncode == 2 and "--export svg: unknown format (known: pprof, perfetto)" in r.stderr
+    assert r.returncode == 2 and "--export svg: unknown format (known: perfetto)" in r.stderr
     target = tmp_path / "target.json"
     target.write_text("keep")
     link = tmp_path / "link.json"

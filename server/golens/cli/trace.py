@@ -23,7 +23,6 @@ from golens.trace import TraceError
 
 FORMATS = ("text", "json", "sarif")
 EXPORT_FORMATS = {
-    "pprof": "blocked-time and on-CPU profiles, gzipped profile.proto (go tool pprof, speedscope)",
     "perfetto": "goroutine states as Chrome trace-event JSON (ui.perfetto.dev)",
 }
 

@@ -18,7 +18,7 @@ from .aggregate import RUNNING, SYSCALL, Group, TraceAggregate, Weight, aggregat
 
 
 def export_trace(fmt: str, trace: Trace, workspace: Workspace, dest: Path) -> None:
-    """Write `trace` to `dest` as `fmt` ("pprof" or "perfetto"), atomically; OSError on failure."""
+    """Write `trace` to `dest` as `fmt` (see golens.cli.trace.EXPORT_FORMATS), atomically; OSError on failure."""
     if fmt == "perfetto":
         from .perfetto import write_perfetto
 
@@ -27,12 +27,6 @@ def export_trace(fmt: str, trace: Trace, workspace: Workspace, dest: Path) -> No
             write_perfetto(trace, workspace, text)
             text.flush()
             text.detach()
-    elif fmt == "pprof":
-        from .pprof import pprof_bytes
-
-        data = pprof_bytes(aggregate(trace, workspace))
-        with atomic_output(dest) as raw:
-            raw.write(data)
     else:
         raise ValueError(f"unknown export format {fmt!r}")
 
