@@ -59,6 +59,8 @@ class _Checker:
         self.cwd = cwd
         self.explicit = Config.from_file(explicit_config, self.registry) if explicit_config else None
         self.configs: dict[Path, Config] = {}
+        # Problems of each configuration, reported with the first file checked under it.
+        self.unreported: list[str] = list(self.explicit.problems) if self.explicit else []
 
     def config_for(self, path: Path) -> Config:
         if self.explicit is not None:
@@ -68,15 +70,24 @@ class _Checker:
             return self.engine.config
         if found not in self.configs:
             self.configs[found] = Config.from_file(found, self.registry)
+            self.unreported += self.configs[found].problems
         return self.configs[found]
 
     def check(self, path: Path) -> FileResult:
         shown = display_path(path, self.cwd)
         try:
             config = self.config_for(path)
-            source = read_regular(path, config.max_file_bytes)
         except ConfigError as exc:
             return FileResult([], error=str(exc))
+        result = self._check(path, shown, config)
+        if self.unreported:
+            result.error = "\n".join([*self.unreported, *([result.error] if result.error else [])])
+            self.unreported = []
+        return result
+
+    def _check(self, path: Path, shown: str, config: Config) -> FileResult:
+        try:
+            source = read_regular(path, config.max_file_bytes)
         except FileTooLargeError as exc:
             return FileResult([], skipped=too_large_reason(exc.size, exc.limit))
         except OSError as exc:
@@ -137,7 +148,8 @@ def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0,
             for batch in pool.map(_check_batch, batches):
                 results.extend(batch)
     findings = [f for r in results for f in r.findings]
-    errors = [r.error for r in results if r.error]
+    # Each worker process reports a bad configuration once: keep one copy of each message.
+    errors = list(dict.fromkeys(line for r in results if r.error for line in r.error.split("\n")))
     diffs = [r.diff for r in results if r.diff]
     return findings, errors, diffs
 
@@ -148,7 +160,7 @@ def run(args) -> int:
         return run_check_with_trace(args)
     try:
         if args.config is not None:
-            Config.from_file(args.config, default_registry())  # fail fast on a bad config
+            Config.from_file(args.config, default_registry())  # fail fast on an unreadable config
         if args.diff and not args.fix:
             print("golens: --diff only makes sense with --fix", file=sys.stderr)
             return 2

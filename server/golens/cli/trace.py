@@ -95,6 +95,10 @@ def run(args) -> int:
         for f in evidence_findings(doc, path, te, config=config, registry=registry):
             located.append(locate_with_evidence(doc, display(path), f, registry, display))
     _write(args, located, te, display)
+    for problem in config.problems:
+        print(f"golens: {problem}", file=sys.stderr)
+    if config.problems:
+        return 2
     return 1 if located else 0
 
 
