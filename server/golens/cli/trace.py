@@ -121,7 +121,7 @@ def _write(args, located, te: TraceEvidence | None, display) -> str | None:
 
             sarif = build_sarif(located, default_registry(), Path.cwd())
             results = sarif["runs"][0]["results"]
-            for result, f in zip(results, located):
+            for result, f in zip(results, located, strict=True):
                 props = {"source": f.source}
                 if getattr(f, "evidence", None):
                     props["evidence"] = f.evidence
@@ -164,13 +164,17 @@ def run_check_with_trace(args) -> int:
         checker = _Checker(args.config, Path.cwd().resolve())
     except ConfigError as exc:
         return _error(str(exc))
+    errors: list[str] = list(unlistable)
+    te: TraceEvidence | None
     try:
         te = _load(args.trace, root, thresholds)
     except (TraceError, OSError, ValueError) as exc:
-        return _error(_trace_error(args.trace, exc))
+        # The static findings do not depend on the trace: report them, and the trace's problem once.
+        te = None
+        errors.append(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
-    located, errors = [], list(unlistable)
+    located = []
     for path in files:
         shown = display_path(path, cwd)
         try:
@@ -188,9 +192,10 @@ def run_check_with_trace(args) -> int:
                        max_bytes=config.max_file_bytes)
         result = checker.engine.check(doc, config=config)
         errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry)
+        trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry) if te else []
         for f in merge_findings(doc, result.findings, trace_findings, registry):
             located.append(locate_with_evidence(doc, shown, f, registry, display))
+    errors[:0] = checker.unreported  # problems of the golens.toml files used
     if (unwritten := _write(args, located, te, display)) is not None:
         errors.append(unwritten)
     for error in errors:
