@@ -86,6 +86,18 @@ def run(args) -> int:
         return _error(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    located = located_trace_findings(te, config, registry, display)
+    unwritten = _write(args, located, te, display)
+    for problem in [*config.problems, *([unwritten] if unwritten else [])]:
+        print(f"golens: {problem}", file=sys.stderr)
+    if config.problems or unwritten:
+        return 2
+    return 1 if located else 0
+
+
+def located_trace_findings(te: TraceEvidence, config: Config, registry, display) -> list:
+    """The trace's findings (GT rules) at the lines of the files they point into, as the
+    reports print them; files that cannot be read now are left out."""
     located = []
     for path in sorted({e.site.path for e in te.evidence}):
         try:
@@ -95,12 +107,7 @@ def run(args) -> int:
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
         for f in evidence_findings(doc, path, te, config=config, registry=registry):
             located.append(locate_with_evidence(doc, display(path), f, registry, display))
-    unwritten = _write(args, located, te, display)
-    for problem in [*config.problems, *([unwritten] if unwritten else [])]:
-        print(f"golens: {problem}", file=sys.stderr)
-    if config.problems or unwritten:
-        return 2
-    return 1 if located else 0
+    return located
 
 
 def _write(args, located, te: TraceEvidence | None, display) -> str | None:
