@@ -7,19 +7,25 @@ import json
 import sys
 import tomllib
 from pathlib import Path
+from typing import TextIO
 
-from golens.cli.files import display_path, go_files
+from golens.cli.files import display_path, go_files, printable, write_report
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.evidence import Thresholds, TraceEvidence, Workspace, load_evidence
+from golens.evidence.load import load_trace_and_evidence
 from golens.evidence.located import locate_with_evidence
 from golens.evidence.merge import evidence_findings, merge_findings, summary_lines
+from golens.export import export_trace
 from golens.registry import default_registry
 from golens.safeio import FileTooLargeError, read_regular, read_regular_text
 from golens.trace import TraceError
 
 FORMATS = ("text", "json", "sarif")
+EXPORT_FORMATS = {
+    "perfetto": "goroutine states as Chrome trace-event JSON (ui.perfetto.dev)",
+}
 
 
 def register(subparsers) -> None:
@@ -37,6 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--config", type=Path, help="golens.toml to use (default: nearest above the root)")
     p.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    p.add_argument("--export", nargs=2, action="append", default=[], metavar=("FORMAT", "FILE"),
+                   help="also write the trace for other viewers (repeatable): " + "; ".join(
+                       f"{name}: {what}" for name, what in EXPORT_FORMATS.items()))
 
 
 def thresholds_from(config_path: Path | None) -> Thresholds:
@@ -79,14 +88,27 @@ def run(args) -> int:
         thresholds = thresholds_from(config_path)
     except ConfigError as exc:
         return _error(str(exc))
+    unknown = [fmt for fmt, _ in args.export if fmt not in EXPORT_FORMATS]
+    if unknown:
+        return _error(f"--export {unknown[0]}: unknown format (known: {', '.join(EXPORT_FORMATS)})")
+    workspace = Workspace.scan(root)
     try:
-        te = _load(args.trace, root, thresholds)
+        trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
     except (TraceError, OSError, ValueError) as exc:
         return _error(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    for fmt, dest in args.export:
+        try:
+            export_trace(fmt, trace, workspace, Path(dest))
+        except OSError as exc:
+            return _error(f"{dest}: {exc.strerror or exc}")
     located = located_trace_findings(te, config, registry, display)
-    _write(args, located, te, display)
+    unwritten = _write(args, located, te, display)
+    for problem in [*config.problems, *([unwritten] if unwritten else [])]:
+        print(f"golens: {problem}", file=sys.stderr)
+    if config.problems or unwritten:
+        return 2
     return 1 if located else 0
 
 
@@ -105,9 +127,10 @@ def located_trace_findings(te: TraceEvidence, config: Config, registry, display)
     return located
 
 
-def _write(args, located, te: TraceEvidence | None, display) -> None:
-    out = open(args.output, "w", encoding="utf-8") if getattr(args, "output", None) else sys.stdout
-    try:
+def _write(args, located, te: TraceEvidence | None, display) -> str | None:
+    """Write the report; a one-line message when it could not be written."""
+
+    def report(out: TextIO) -> None:
         if args.format == "json":
             from dataclasses import asdict
 
@@ -139,9 +162,8 @@ def _write(args, located, te: TraceEvidence | None, display) -> None:
                 out.write("\n" if located else "")
                 for line in summary_lines(te, display):
                     out.write(f"# {line}\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
+
+    return write_report(getattr(args, "output", None), report)
 
 
 def run_check_with_trace(args) -> int:
@@ -155,17 +177,18 @@ def run_check_with_trace(args) -> int:
     paths = [Path(p) for p in args.paths]
     first = paths[0] if paths else Path(".")
     root = (getattr(args, "trace_root", None) or (first if first.is_dir() else first.parent)).resolve()
+    unlistable: list[str] = []
     try:
-        files = list(go_files(args.paths))
+        files = list(go_files(args.paths, unlistable.append))
     except FileNotFoundError as exc:
-        return _error(f"no such file or directory: {exc.args[0]}")
+        return _error(f"no such file or directory: {printable(exc.args[0])}")
     try:
         config_path = args.config or find_config_file(root)
         thresholds = thresholds_from(config_path)
         checker = _Checker(args.config, Path.cwd().resolve())
     except ConfigError as exc:
         return _error(str(exc))
-    errors: list[str] = []
+    errors: list[str] = list(unlistable)
     te: TraceEvidence | None
     try:
         te = _load(args.trace, root, thresholds)
@@ -196,7 +219,9 @@ def run_check_with_trace(args) -> int:
         trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry) if te else []
         for f in merge_findings(doc, result.findings, trace_findings, registry):
             located.append(locate_with_evidence(doc, shown, f, registry, display))
-    _write(args, located, te, display)
+    errors[:0] = checker.unreported  # problems of the golens.toml files used
+    if (unwritten := _write(args, located, te, display)) is not None:
+        errors.append(unwritten)
     for error in errors:
         print(f"golens: {error}", file=sys.stderr)
     if errors:
