@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from google.protobuf.message import DecodeError
@@ -77,6 +77,8 @@ class Profile:
     duration_nanos: int
     samples: list[ProfileSample]
     source: str = ""
+    # Function symbol -> the line its body starts on (a closure's is the line of its `func`).
+    start_lines: dict[str, int] = field(default_factory=dict)
 
     def value_index(self, type_: str) -> int | None:
         for i, vt in enumerate(self.sample_types):
@@ -215,6 +217,7 @@ def parse_profile(data: bytes, *, name_hint: str = "") -> Profile:
         time_nanos=msg.time_nanos,
         duration_nanos=msg.duration_nanos,
         samples=samples,
+        start_lines={s(fn.name): fn.start_line for fn in msg.function if fn.start_line},
     )
     profile.kind = _kind(profile, name_hint)
     return profile
