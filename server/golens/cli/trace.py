@@ -96,7 +96,7 @@ def run(args) -> int:
     return 1 if located else 0
 
 
-def _write(args, located, te: TraceEvidence | None, display) -> None:
+def _write(args, located, te: TraceEvidence | None, display, notes: list[str] | None = None) -> None:
     out = open(args.output, "w", encoding="utf-8") if getattr(args, "output", None) else sys.stdout
     try:
         if args.format == "json":
@@ -126,23 +126,26 @@ def _write(args, located, te: TraceEvidence | None, display) -> None:
             from golens.report.text import write_text
 
             write_text(located, out)
-            if te is not None:
-                out.write("\n" if located else "")
-                for line in summary_lines(te, display):
-                    out.write(f"# {line}\n")
+            lines = (summary_lines(te, display) if te is not None else []) + (notes or [])
+            out.write("\n" if located and lines else "")
+            for line in lines:
+                out.write(f"# {line}\n")
     finally:
         if out is not sys.stdout:
             out.close()
 
 
 def run_check_with_trace(args) -> int:
-    """`golens check PATH… --trace TRACE`: every file checked statically, trace evidence of the
-    checked files folded in (see golens.evidence.merge for which rules corroborate which)."""
+    """`golens check PATH… --trace TRACE --profile P…`: every file checked statically, trace and
+    profile evidence of the checked files folded in (see golens.evidence.merge for which rules
+    corroborate which)."""
     from golens.cli.check import _Checker
+    from golens.cli.profile import ProfileLoadError, load_profiles, profile_findings, profile_thresholds_from
+    from golens.cli.profile import summary_lines as profile_summary_lines
 
     registry = default_registry()
     if getattr(args, "fix", False):
-        return _error("--fix and --trace cannot be combined")
+        return _error("--fix cannot be combined with --trace or --profile")
     paths = [Path(p) for p in args.paths]
     first = paths[0] if paths else Path(".")
     root = (getattr(args, "trace_root", None) or (first if first.is_dir() else first.parent)).resolve()
@@ -156,10 +159,16 @@ def run_check_with_trace(args) -> int:
         checker = _Checker(args.config, Path.cwd().resolve())
     except ConfigError as exc:
         return _error(str(exc))
+    te = None
+    if args.trace:
+        try:
+            te = _load(args.trace, root, thresholds)
+        except (TraceError, OSError, ValueError) as exc:
+            return _error(_trace_error(args.trace, exc))
     try:
-        te = _load(args.trace, root, thresholds)
-    except (TraceError, OSError, ValueError) as exc:
-        return _error(_trace_error(args.trace, exc))
+        profiles = load_profiles(getattr(args, "profile", None) or [], root, profile_thresholds_from(config_path))
+    except (ProfileLoadError, ConfigError) as exc:
+        return _error(str(exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
     located, errors = [], []
@@ -178,10 +187,12 @@ def run_check_with_trace(args) -> int:
                        max_bytes=config.max_file_bytes)
         result = checker.engine.check(doc, config=config)
         errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry)
-        for f in merge_findings(doc, result.findings, trace_findings, registry):
+        runtime_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry) if te else []
+        runtime_findings += profile_findings(doc, path.resolve(), profiles, config=config, registry=registry)
+        for f in merge_findings(doc, result.findings, runtime_findings, registry):
             located.append(locate_with_evidence(doc, shown, f, registry, display))
-    _write(args, located, te, display)
+    _write(args, located, te, display,
+           notes=[line for pe in profiles.profiles for line in profile_summary_lines(pe, display)])
     for error in errors:
         print(f"golens: {error}", file=sys.stderr)
     if errors:

@@ -42,12 +42,18 @@ from golens.registry import Registry, default_registry
 from .analysis import COND, FOREVER, MUTEX, RWMUTEX, WAITGROUP, Evidence, TraceEvidence, fmt_duration
 
 SOURCE = "golens-trace"
+# Findings from pprof profiles (golens.profile): the same evidence shape, another instrument.
+PROFILE_SOURCE = "golens-profile"
+RUNTIME_SOURCES = frozenset({SOURCE, PROFILE_SOURCE})
+# Evidence a static finding is raised one severity level for: the runtime saw the leak itself.
+_LEAK_PROOF = frozenset({"GT101", "GP101"})
 
 _SYNC_REASONS = frozenset({MUTEX, RWMUTEX, WAITGROUP, COND})
 # category or rule id -> {evidence rule: allowed reasons (None = any)}
 CORROBORATION: dict[str, dict[str, frozenset[str] | None]] = {
-    "leak": {"GT101": None},
-    "sync": {"GT201": _SYNC_REASONS, "GT101": _SYNC_REASONS},
+    "leak": {"GT101": None, "GP101": None, "GP102": None},
+    "sync": {"GT201": _SYNC_REASONS, "GT101": _SYNC_REASONS, "GP201": None, "GP202": _SYNC_REASONS,
+             "GP101": _SYNC_REASONS},
     "GL301": {"GT501": None},
     "GL305": {"GT101": frozenset({FOREVER})},  # an operation on a nil channel blocks forever
 }
@@ -112,7 +118,7 @@ def evidence_data(e: Evidence) -> dict:
 
 
 def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: Config | None = None,
-                      registry: Registry | None = None) -> list[Finding]:
+                      registry: Registry | None = None, source: str = SOURCE) -> list[Finding]:
     """The evidence whose site is `path`, as findings in `doc`'s byte offsets (disabled rules dropped)."""
     registry = registry or default_registry()
     starts = _line_starts(doc.source)
@@ -140,7 +146,7 @@ def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: C
         if config is not None and e.rule in config.severity and not e.stale:
             severity = config.severity[e.rule]
         out.append(Finding(e.rule, span[0], span[1], e.message, severity, tuple(related),
-                           {"source": SOURCE, "evidence": evidence_data(e)}))
+                           {"source": source, "evidence": evidence_data(e)}))
     return out
 
 
@@ -181,15 +187,18 @@ def merge_findings(doc: Document, static: Iterable[Finding], trace: Iterable[Fin
             continue
         used.update(matched)
         evs = [trace[i].data["evidence"] for i in matched]
-        # Only a leak the runtime saw proves the static finding's consequence: GT101 raises it.
-        fresh = [e for e in evs if not e.get("stale") and e["rule"] == "GT101"]
-        notes = "; ".join(e["message"] for e in _dedupe(evs))
+        # Only a leak the runtime saw proves the static finding's consequence: GT101/GP101 raise it.
+        fresh = [e for e in evs if not e.get("stale") and e["rule"] in _LEAK_PROOF]
+        by_source: dict[str, list[str]] = {}
+        for e in _dedupe(evs):
+            by_source.setdefault(e.get("evidence_source", "trace"), []).append(e["message"])
+        notes = "; ".join(f"{where}: " + "; ".join(msgs) for where, msgs in by_source.items())
         severity = f.severity
         if fresh and f.severity > Severity.ERROR:
             severity = Severity(int(f.severity) - 1)
         data = dict(f.data or {})
         data["trace"] = evs
-        out.append(replace(f, message=f"{f.message} — trace: {notes}", severity=severity, data=data))
+        out.append(replace(f, message=f"{f.message} — {notes}", severity=severity, data=data))
     out += [t for i, t in enumerate(trace) if i not in used]
     out.sort(key=lambda x: (x.start, x.rule))
     return out
@@ -200,7 +209,12 @@ def _dedupe(evs: list[dict]) -> list[dict]:
     seen: set[tuple] = set()
     out = []
     for e in evs:
-        key = (e["rule"], tuple(e.get("goroutine_ids") or ()), e.get("reason")) if e.get("goroutine_ids") else (id(e),)
+        if e.get("goroutine_ids"):
+            key: tuple = (e["rule"], tuple(e["goroutine_ids"]), e.get("reason"))
+        elif e["rule"] == "GP101":  # a profile's leak group: its go-statement and block-line items
+            key = (e["rule"], e.get("reason"), (e.get("block") or {}).get("path"), (e.get("block") or {}).get("line"))
+        else:
+            key = (id(e),)
         if key in seen:
             continue
         seen.add(key)
@@ -209,7 +223,8 @@ def _dedupe(evs: list[dict]) -> list[dict]:
 
 
 def is_trace_finding(f: Finding) -> bool:
-    return bool(f.data) and f.data.get("source") == SOURCE
+    """A finding the runtime reported on its own (a trace's GT… or a profile's GP…)."""
+    return bool(f.data) and f.data.get("source") in RUNTIME_SOURCES
 
 
 def summary_lines(te: TraceEvidence, display=str) -> list[str]:

@@ -4,12 +4,12 @@
     pe = load_profile_evidence("mutex.pb.gz", root=".")   # ProfileEvidence: evidence, lines, summary
 """
 
-from .analysis import ProfileEvidence, ProfileLine, ProfileSummary, ProfileThresholds, analyze_profile, combine, label
+from .analysis import ProfileEvidence, ProfileLine, ProfileSet, ProfileSummary, ProfileThresholds, analyze_profile, combine, label
 from .load import load_profile_evidence
 from .reader import USED_KINDS, Profile, ProfileError, describe_kind, parse_profile, read_profile
 
 __all__ = [
-    "USED_KINDS", "Profile", "ProfileError", "ProfileEvidence", "ProfileLine", "ProfileSummary",
+    "USED_KINDS", "Profile", "ProfileError", "ProfileEvidence", "ProfileLine", "ProfileSet", "ProfileSummary",
     "ProfileThresholds", "analyze_profile", "combine", "describe_kind", "label", "load_profile_evidence",
     "parse_profile", "read_profile",
 ]

@@ -399,3 +399,18 @@ def combine(results: Iterable[ProfileEvidence]) -> list[Evidence]:
     leaked = {(e.site.key, e.reason) for r in results for e in r.evidence if e.rule == "GP101"}
     return [e for r in results for e in r.evidence if not (e.rule == "GP102" and (e.site.key, e.reason) in leaked)]
 
+
+@dataclass
+class ProfileSet:
+    """Several profiles of one program read together (what `--profile P --profile Q` loads)."""
+
+    profiles: list[ProfileEvidence]
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return combine(self.profiles)
+
+    def for_path(self, path: Path) -> list[Evidence]:
+        p = str(path)
+        return [e for e in self.evidence if str(e.site.path) == p]
+
