@@ -4,7 +4,16 @@
     pe = load_profile_evidence("mutex.pb.gz", root=".")   # ProfileEvidence: evidence, lines, summary
 """
 
-from .analysis import ProfileEvidence, ProfileLine, ProfileSet, ProfileSummary, ProfileThresholds, analyze_profile, combine, label
+from .analysis import (
+    ProfileEvidence,
+    ProfileLine,
+    ProfileSet,
+    ProfileSummary,
+    ProfileThresholds,
+    analyze_profile,
+    combine,
+    label,
+)
 from .load import load_profile_evidence
 from .reader import USED_KINDS, Profile, ProfileError, describe_kind, parse_profile, read_profile
 
