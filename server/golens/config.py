@@ -21,6 +21,7 @@ from typing import Any
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.findings import Severity
 from golens.registry import Registry
+from golens.safeio import is_regular_file, read_regular_text
 
 CONFIG_FILE = "golens.toml"
 
@@ -75,7 +76,7 @@ class Config:
     @classmethod
     def from_file(cls, path: Path, registry: Registry) -> "Config":
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_regular_text(path))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
         return cls.from_mapping(data, registry, str(path))
@@ -95,6 +96,6 @@ def find_config_file(start: Path) -> Path | None:
     start = start.resolve()
     for directory in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
         candidate = directory / CONFIG_FILE
-        if candidate.is_file():
+        if is_regular_file(candidate):
             return candidate
     return None

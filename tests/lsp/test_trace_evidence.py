@@ -14,19 +14,6 @@ TRACES = Path(__file__).resolve().parents[2] / "traces"
 LONG = 90.0  # the parse runs in a spawned process: interpreter start + import + parse on a busy CI box
 
 
-@pytest.fixture
-def leak_ws(tmp_path: Path) -> Path:
-    shutil.copy(TRACES / "go.mod", tmp_path / "go.mod")
-    (tmp_path / "handler_leak").mkdir()
-    shutil.copy(TRACES / "handler_leak/main.go", tmp_path / "handler_leak/main.go")
-    old = time.time() - 3600
-    os.utime(tmp_path / "handler_leak/main.go", (old, old))
-    trace = tmp_path / "trace.out"
-    shutil.copy(TRACES / "handler_leak/go1.27.trace", trace)
-    os.utime(trace, (old + 60, old + 60))
-    return tmp_path
-
-
 def lines_of(diags, source=None):
     return sorted((d.range.start.line + 1, d.code) for d in diags if source is None or d.source == source)
 
@@ -83,7 +70,7 @@ async def test_diagnostics_hover_hints_and_lenses(leak_ws, name):
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=90, character=0))))
         by_line = {h.position.line + 1: h.label for h in hints}
-        assert by_line[44].startswith("⏳ ") and "chan receive ×55" in by_line[44] and "5 still waiting at end" in by_line[44]
+        assert by_line[44].startswith("⏳ ") and "chan receive ×60" in by_line[44] and "5 still waiting at end" in by_line[44]
         assert "sleep ×" in by_line[51]
 
         lenses = await client.text_document_code_lens_async(types.CodeLensParams(

@@ -225,5 +225,8 @@ def test_check_with_a_bad_profile_exits_2(tmp_path, capsys, monkeypatch):
     ws = workspace(tmp_path)
     (ws / "bad.pb.gz").write_bytes(b"junk")
     monkeypatch.chdir(ws)
-    rc, out, err = run_cli(capsys, "check", ".", "--profile", "bad.pb.gz")
-    assert rc == 2 and out == "" and re.match(r"golens: bad\.pb\.gz: not a pprof profile", err), err
+    (ws / "leak.pb.gz").write_bytes(leak_profile())
+    rc, out, err = run_cli(capsys, "check", ".", "--profile", "bad.pb.gz", "--profile", "leak.pb.gz")
+    # The static findings and the good profile's evidence are kept; the bad profile is named once.
+    assert rc == 2 and re.fullmatch(r"golens: bad\.pb\.gz: not a pprof profile[^\n]*\n", err), err
+    assert "main.go:8:3: GL101 " in out and "— goroutineleak profile: 7 leaked goroutines" in out

@@ -1,7 +1,7 @@
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
 from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, summarize_sync, sync_kind
@@ -22,17 +22,18 @@ CHANNEL_EVENTS = frozenset({"send", "receive", "select"})
 SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> list[Report]:
     reports = []
     for function, _ in functions_with_locks(unit):
         if function.has_error:
             continue
 
-        def on_event(kind: str, node: Node, held: State) -> None:
+        # HeldScan calls back before the loop moves on; the default binds this iteration's function.
+        def on_event(kind: str, node: Node, held: State, function: Node = function) -> None:
             if not held:
                 return
             what = _blocking(kind, node, unit)

@@ -1,8 +1,9 @@
 import re
+from collections.abc import Hashable, Iterator
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import (
     call_arguments,
     call_target,
@@ -32,7 +33,7 @@ _PURE = frozenset({"identifier", "interpreted_string_literal", "raw_string_liter
                    "float_literal", "selector_expression", "true", "false", "nil", "rune_literal"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> Iterator[Hashable]:
     # A package-level func named print/println shadows the builtin for the whole file.
     node = unit.node
     if node.type == "function_declaration":
@@ -41,7 +42,7 @@ def summarize(unit: Unit):
             yield ("func-decl", name.text.decode())
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     file = unit.file
     if file.package == "main" or file.is_test or not _library_file(file.path):
         return

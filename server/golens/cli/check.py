@@ -8,10 +8,12 @@ from pathlib import Path
 from golens.cli.files import display_path, go_files
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
+from golens.document.document import too_large_reason
 from golens.engine import Engine
 from golens.fixes import fix_all
 from golens.registry import default_registry
 from golens.report import LocatedFinding, locate
+from golens.safeio import FileTooLargeError, read_regular, replace_atomically
 
 FORMATS = ("text", "json", "sarif")
 
@@ -74,16 +76,18 @@ class _Checker:
     def check(self, path: Path) -> FileResult:
         shown = display_path(path, self.cwd)
         try:
-            source = path.read_bytes()
-        except OSError as exc:
-            return FileResult([], error=f"{shown}: {exc.strerror or exc}")
-        try:
             config = self.config_for(path)
+            source = read_regular(path, config.max_file_bytes)
         except ConfigError as exc:
             return FileResult([], error=str(exc))
+        except FileTooLargeError as exc:
+            return FileResult([], skipped=too_large_reason(exc.size, exc.limit))
+        except OSError as exc:
+            return FileResult([], error=f"{shown}: {exc.strerror or exc}")
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
                        max_bytes=config.max_file_bytes)
         diff = None
+        unfixed: str | None = None
         if self.fix_mode is not None and doc.skip_reason is None:
             fixed = fix_all(doc, self.engine, config)
             if fixed != source:
@@ -94,13 +98,17 @@ class _Checker:
                         f"a/{shown}", f"b/{shown}"))
                 else:
                     try:
-                        path.write_bytes(fixed)
+                        replace_atomically(path, source, fixed)
                     except OSError as exc:
-                        return FileResult([], error=f"{shown}: cannot write fixes: {exc.strerror or exc}")
-                    doc.replace_text(fixed)
+                        # The file keeps its content; its findings are still reported below.
+                        unfixed = f"{shown}: fixes not written: {exc.strerror or exc}"
+                    else:
+                        doc.replace_text(fixed)
         result = self.engine.check(doc, config=config)
         located = [locate(doc, shown, f, self.registry) for f in result.findings]
         errors = [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
+        if unfixed is not None:
+            errors.insert(0, unfixed)
         return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped, diff=diff)
 
 

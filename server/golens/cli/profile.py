@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from golens.cli.files import display_path
+from golens.cli.trace import located_trace_findings
 from golens.config import Config, ConfigError, find_config_file
-from golens.document import Document, find_module_go_version
+from golens.document import Document
 from golens.evidence import Workspace, fmt_duration
-from golens.evidence.located import locate_with_evidence
 from golens.evidence.merge import PROFILE_SOURCE, evidence_findings
 from golens.findings import Finding
 from golens.profile import (
@@ -64,22 +64,20 @@ def profile_thresholds_from(config_path: Path | None) -> ProfileThresholds:
     return ProfileThresholds.from_mapping(table if isinstance(table, dict) else None)
 
 
-class ProfileLoadError(Exception):
-    """A profile given on the command line cannot be used; the message names it and says why."""
-
-
 def load_profiles(paths: Sequence[str], root: Path, thresholds: ProfileThresholds,
-                  expect: str | None = None) -> ProfileSet:
-    workspace = Workspace.scan(root)
-    loaded = []
+                  expect: str | None = None) -> tuple[ProfileSet, list[str]]:
+    """The profiles that could be read, and for each one that could not a message naming it and
+    saying why (one bad profile does not cost the others' results)."""
+    workspace = Workspace.scan(root) if paths else None
+    loaded, errors = [], []
     for path in paths:
         try:
             loaded.append(load_profile_evidence(path, workspace=workspace, thresholds=thresholds, expect=expect))
         except ProfileError as exc:
-            raise ProfileLoadError(f"{path}: {exc}") from None
+            errors.append(f"{path}: {exc}")
         except OSError as exc:
-            raise ProfileLoadError(f"{path}: {exc.strerror or exc}") from None
-    return ProfileSet(loaded)
+            errors.append(f"{path}: {exc.strerror or exc}")
+    return ProfileSet(loaded), errors
 
 
 def profile_findings(doc: Document, path: Path, profiles: ProfileSet, *, config: Config | None,
@@ -122,29 +120,22 @@ def run(args: argparse.Namespace) -> int:
         thresholds = profile_thresholds_from(config_path)
     except ConfigError as exc:
         return _error(str(exc))
-    try:
-        profiles = load_profiles(args.profiles, root, thresholds, expect=args.kind)
-    except ProfileLoadError as exc:
-        return _error(str(exc))
+    profiles, errors = load_profiles(args.profiles, root, thresholds, expect=args.kind)
     cwd = Path.cwd().resolve()
 
     def display(p: str | Path) -> str:
         return display_path(Path(p), cwd)
 
-    located = []
-    for path in sorted({e.site.path for e in profiles.evidence}):
-        try:
-            source = path.read_bytes()
-        except OSError:
-            continue
-        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
-        for f in profile_findings(doc, path, profiles, config=config, registry=registry):
-            located.append(locate_with_evidence(doc, display(path), f, registry, display))
+    located = located_trace_findings(profiles, config, registry, display, evidence_source=PROFILE_SOURCE)  # type: ignore[arg-type]
     with _output(args.output) as out:
         write_report(out, args.format, located, registry,
                      summary=[line for pe in profiles.profiles for line in summary_lines(pe, display)],
                      properties={"profiles": [{"path": display(pe.source), **pe.summary.as_dict()}
                                               for pe in profiles.profiles]})
+    for error in errors:
+        print(f"golens: {error}", file=sys.stderr)
+    if errors:
+        return 2
     return 1 if located else 0
 
 

@@ -18,5 +18,6 @@ def run(args) -> int:
                      "yes" if config.is_enabled(rule) else "no", rule.title))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[5])
+        # The last column, the title, is not padded: zip stops at the widths.
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5])
     return 0

@@ -11,10 +11,12 @@ from pathlib import Path
 from golens.cli.files import display_path, go_files
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.evidence import Thresholds, TraceEvidence, Workspace, load_evidence
 from golens.evidence.located import locate_with_evidence
-from golens.evidence.merge import evidence_findings, merge_findings, summary_lines
+from golens.evidence.merge import SOURCE, evidence_findings, merge_findings, summary_lines
 from golens.registry import default_registry
+from golens.safeio import FileTooLargeError, read_regular, read_regular_text
 from golens.trace import TraceError
 
 FORMATS = ("text", "json", "sarif")
@@ -42,7 +44,7 @@ def thresholds_from(config_path: Path | None) -> Thresholds:
     if config_path is None:
         return Thresholds()
     try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_text(config_path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{config_path}: {exc}") from None
     table = data.get("trace")
@@ -83,17 +85,25 @@ def run(args) -> int:
         return _error(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    located = located_trace_findings(te, config, registry, display)
+    _write(args, located, te, display)
+    return 1 if located else 0
+
+
+def located_trace_findings(te: TraceEvidence, config: Config, registry, display, evidence_source: str = SOURCE) -> list:
+    """The trace's findings (GT rules; or a ProfileSet's GP rules, with their source) at the lines
+    of the files they point into, as the reports print them; files that cannot be read now are
+    left out."""
     located = []
     for path in sorted({e.site.path for e in te.evidence}):
         try:
-            source = path.read_bytes()
+            source = read_regular(path, DEFAULT_MAX_FILE_BYTES)
         except OSError:
             continue
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
-        for f in evidence_findings(doc, path, te, config=config, registry=registry):
+        for f in evidence_findings(doc, path, te, config=config, registry=registry, source=evidence_source):
             located.append(locate_with_evidence(doc, display(path), f, registry, display))
-    _write(args, located, te, display)
-    return 1 if located else 0
+    return located
 
 
 def _write(args, located, te: TraceEvidence | None, display, notes: list[str] | None = None) -> None:
@@ -113,7 +123,7 @@ def _write(args, located, te: TraceEvidence | None, display, notes: list[str] | 
 
             sarif = build_sarif(located, default_registry(), Path.cwd())
             results = sarif["runs"][0]["results"]
-            for result, f in zip(results, located):
+            for result, f in zip(results, located, strict=True):
                 props = {"source": f.source}
                 if getattr(f, "evidence", None):
                     props["evidence"] = f.evidence
@@ -140,7 +150,7 @@ def run_check_with_trace(args) -> int:
     profile evidence of the checked files folded in (see golens.evidence.merge for which rules
     corroborate which)."""
     from golens.cli.check import _Checker
-    from golens.cli.profile import ProfileLoadError, load_profiles, profile_findings, profile_thresholds_from
+    from golens.cli.profile import load_profiles, profile_findings, profile_thresholds_from
     from golens.cli.profile import summary_lines as profile_summary_lines
 
     registry = default_registry()
@@ -159,24 +169,30 @@ def run_check_with_trace(args) -> int:
         checker = _Checker(args.config, Path.cwd().resolve())
     except ConfigError as exc:
         return _error(str(exc))
-    te = None
+    errors: list[str] = []
+    te: TraceEvidence | None = None
     if args.trace:
         try:
             te = _load(args.trace, root, thresholds)
         except (TraceError, OSError, ValueError) as exc:
-            return _error(_trace_error(args.trace, exc))
+            # The static findings do not depend on the trace: report them, and the trace's problem once.
+            errors.append(_trace_error(args.trace, exc))
     try:
-        profiles = load_profiles(getattr(args, "profile", None) or [], root, profile_thresholds_from(config_path))
-    except (ProfileLoadError, ConfigError) as exc:
+        profiles, profile_errors = load_profiles(getattr(args, "profile", None) or [], root,
+                                                 profile_thresholds_from(config_path))
+    except ConfigError as exc:
         return _error(str(exc))
+    errors += profile_errors
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
-    located, errors = [], []
+    located = []
     for path in files:
         shown = display_path(path, cwd)
         try:
-            source = path.read_bytes()
             config = checker.config_for(path)
+            source = read_regular(path, config.max_file_bytes)
+        except FileTooLargeError:
+            continue  # not checked, as in `golens check`
         except OSError as exc:
             errors.append(f"{shown}: {exc.strerror or exc}")
             continue

@@ -137,9 +137,11 @@ def hint_label(stats: list[LineStat]) -> str | None:
     sys = [s for s in stats if s.kind == "syscall" and s.stats.count]
     parts = []
     if blocked:
-        total = sum(s.stats.total for s in blocked)
-        main = max(blocked, key=lambda s: s.stats.total)
-        count = sum(s.stats.count for s in blocked)
+        # Waits still open at the end count with the time they had lasted: a line where every
+        # goroutine is still stuck has blocked the longest.
+        total = sum(s.stats.total + s.open_total for s in blocked)
+        main = max(blocked, key=lambda s: s.stats.total + s.open_total)
+        count = sum(s.stats.count + s.open for s in blocked)
         parts.append(f"⏳ {fmt_duration(total)} blocked · {main.reason} ×{count}")
         stuck = sum(s.open for s in blocked)
         if stuck:
@@ -162,7 +164,7 @@ def _line_end(opened, mapper, line: int) -> types.Position | None:
 
 def _hot(ls, stats: list[LineStat]) -> bool:
     dur = ls.trace.evidence.summary.duration_ns or 1
-    total = sum(s.stats.total for s in stats)
+    total = sum(s.stats.total + s.open_total for s in stats)
     return total >= 0.01 * dur or any(s.open for s in stats) or sum(s.stats.count for s in stats) >= 20
 
 

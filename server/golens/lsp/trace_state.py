@@ -6,7 +6,7 @@ the newest file in the workspace whose first bytes are a Go trace header (`go 1.
 among files named `*.trace`, `*.out` or `trace*`. Watched-file events for those names (registered
 dynamically) trigger a reload.
 
-Parsing runs in a child process (spawned, so nothing of the server's state is copied): a big
+Parsing runs in a child process (started fresh, so nothing of the server's state is copied): a big
 trace takes tens of seconds of pure-Python CPU, which in a thread would hold the GIL against the
 event loop and slow every keystroke and hover. A newer trace terminates the running parse; the
 previous evidence stays in force until a new one is ready. A trace that cannot be read is
@@ -23,8 +23,8 @@ import asyncio
 import dataclasses
 import datetime as _dt
 import difflib
+import json
 import logging
-import multiprocessing
 import os
 import re
 import time
@@ -34,10 +34,13 @@ from typing import Any
 
 from lsprotocol import types
 
+from golens.childproc import PythonChild
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.engine import CheckResult
 from golens.evidence import TraceEvidence
 from golens.evidence.analysis import Evidence, Site
 from golens.evidence.merge import evidence_findings, merge_findings
+from golens.safeio import read_head, read_regular
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,8 @@ PROGRESS_MIN_BYTES = 2 * 1024 * 1024  # smaller traces parse in well under a sec
 
 def is_trace_file(path: Path) -> bool:
     try:
-        with open(path, "rb") as f:
-            return bool(HEADER.match(f.read(16)))
+        # read_head: a `trace.out -> /dev/stdin` link would read the LSP stream itself.
+        return bool(HEADER.match(read_head(path, 16)))
     except OSError:
         return False
 
@@ -230,13 +233,10 @@ class TraceManager:
                 return
             self._cancel_parse()
         self.parses_started += 1
-        ctx = multiprocessing.get_context("spawn")
-        recv, send = ctx.Pipe(duplex=False)
         root = str(self.root or path.parent)
-        proc = ctx.Process(target=_parse_in_child, args=(send, str(path), root, self.settings.thresholds), daemon=True)
-        proc.start()
-        send.close()
-        task = asyncio.ensure_future(self._await_parse(path, proc, recv))
+        # Not multiprocessing: its spawned child imports from the working directory (see childproc).
+        proc = PythonChild("golens.lsp.trace_child", [str(path), root, json.dumps(self.settings.thresholds)])
+        task = asyncio.ensure_future(self._await_parse(path, proc, proc.connection))
         self._parse = (path, proc, task)
 
     def _cancel_parse(self) -> None:
@@ -295,7 +295,7 @@ class TraceManager:
         self.baselines = {}
         for p in {str(e.site.path) for e in te.evidence} | {k[0] for k in te.line_stats} | {k[0] for k in te.creations}:
             try:
-                self.baselines[p] = Path(p).read_bytes()
+                self.baselines[p] = read_regular(p, DEFAULT_MAX_FILE_BYTES)
             except OSError:
                 pass
         self._bump()

@@ -40,7 +40,7 @@ from golens.evidence.analysis import (
     classify_wait,
     fmt_duration,
 )
-from golens.evidence.mapping import TraceTime, Where, Workspace, functions_in, stale_reason
+from golens.evidence.mapping import Where, Workspace, functions_in, stale_reason
 from golens.findings import Severity
 from golens.trace import Frame, Stack
 
@@ -121,10 +121,9 @@ def label(kind: str) -> str:
 # -- attribution ----------------------------------------------------------------------------------
 
 class _Attributor:
-    def __init__(self, profile: Profile, ws: Workspace, when: TraceTime):
+    def __init__(self, profile: Profile, ws: Workspace):
         self.profile = profile
         self.ws = ws
-        self.when = when
         self._sites: dict[tuple[Path, int, str], Site] = {}
         self._stacks: dict[int, tuple[Site | None, Site | None]] = {}
         self.unresolved: dict[str, None] = {}
@@ -134,7 +133,7 @@ class _Attributor:
         key = (path, line, frame.func)
         site = self._sites.get(key)
         if site is None:
-            stale = stale_reason(path, line, frame.func, self.when)
+            stale = stale_reason(path, line, frame.func)
             site = self._sites[key] = Site(path, line, frame.func, frame.file, how, stale)
         return site
 
@@ -227,10 +226,9 @@ def lock_line(path: Path, unlock_line: int) -> int | None:
 # -- analysis -------------------------------------------------------------------------------------
 
 def analyze_profile(profile: Profile, workspace: Workspace, thresholds: ProfileThresholds | None = None, *,
-                    when: TraceTime | None = None, source: str = "") -> ProfileEvidence:
+                    source: str = "") -> ProfileEvidence:
     th = thresholds or ProfileThresholds()
-    when = when or TraceTime(file_mtime=profile.time_nanos / 1e9 if profile.time_nanos else None)
-    att = _Attributor(profile, workspace, when)
+    att = _Attributor(profile, workspace)
     count_i, delay_i = profile.count_index, profile.delay_index
     by_line: dict[tuple[Site, str], ProfileLine] = {}
     total_count = total_delay = mapped = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from golens.evidence.mapping import TraceTime, Workspace
+from golens.evidence.mapping import Workspace
 
 from .analysis import ProfileEvidence, ProfileThresholds, analyze_profile
 from .reader import CPU, USED_KINDS, ProfileError, describe_kind, read_profile
@@ -24,8 +24,4 @@ def load_profile_evidence(path: str | os.PathLike[str], root: str | os.PathLike[
             why = "a CPU profile says where time went, not who waited: " + why
         raise ProfileError(f"is a {describe_kind(profile.kind)}, not used: {why}")
     ws = workspace or Workspace.scan(root if root is not None else p.parent)
-    # The profile's own timestamp is when it was written; the file's mtime covers a copy made later.
-    written = profile.time_nanos / 1e9 if profile.time_nanos else None
-    mtime = p.stat().st_mtime
-    when = TraceTime(file_mtime=max(t for t in (written, mtime) if t is not None))
-    return analyze_profile(profile, ws, thresholds, when=when, source=str(path))
+    return analyze_profile(profile, ws, thresholds, source=str(path))

@@ -9,13 +9,13 @@ in runtime/mprof.go), so totals match ``go tool pprof``.
 from __future__ import annotations
 
 import os
-import stat
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from google.protobuf.message import DecodeError
 
+from golens.safeio import FileTooLargeError, UnsafeFileError, read_regular
 from golens.trace import Frame, Stack
 
 from . import profile_pb2
@@ -103,11 +103,12 @@ def read_profile(path: str | os.PathLike[str], *, expect: str | None = None) -> 
     """Read a profile file. Raises ProfileError with a message fit for the user (OSError for a
     file that cannot be opened). `expect` names the kind the caller asked for."""
     p = Path(path)
-    st = p.stat()
-    if not stat.S_ISREG(st.st_mode):
-        raise ProfileError("not a regular file")
-    with open(p, "rb") as f:
-        data = f.read(MAX_DECOMPRESSED_BYTES + 1)
+    try:
+        data = read_regular(p, MAX_DECOMPRESSED_BYTES)
+    except FileTooLargeError as exc:
+        raise ProfileError(f"{exc.size >> 20} MB, above the {exc.limit >> 20} MB golens reads") from None
+    except UnsafeFileError as exc:
+        raise ProfileError(exc.strerror or str(exc)) from None
     profile = parse_profile(data, name_hint=p.name)
     profile.source = str(path)
     if expect is not None and profile.kind != expect:
@@ -165,7 +166,7 @@ def parse_profile(data: bytes, *, name_hint: str = "") -> Profile:
     except DecodeError as exc:
         hint = "" if data.startswith(b"\x1f\x8b") else " (and it is not gzip-compressed)"
         raise ProfileError(f"not a pprof profile{hint}: {exc}") from None
-    strings = list(msg.string_table)
+    strings: list[str] = list(msg.string_table)
     if not strings or strings[0] != "" or not msg.sample_type:
         hint = "" if data.startswith(b"\x1f\x8b") else " (and it is not gzip-compressed)"
         raise ProfileError(f"not a pprof profile{hint}: no string table or sample types")
@@ -196,13 +197,13 @@ def parse_profile(data: bytes, *, name_hint: str = "") -> Profile:
         ids = tuple(sample.location_id)
         stack = stacks.get(ids)
         if stack is None:
-            frames: list[Frame] = []
+            stack_frames: list[Frame] = []
             for lid in ids:
                 hit = locations.get(lid)
                 if hit is None:
                     raise ProfileError(f"corrupt profile: sample refers to missing location {lid}")
-                frames.extend(hit)
-            stack = stacks[ids] = Stack(len(stacks) + 1, tuple(frames))
+                stack_frames.extend(hit)
+            stack = stacks[ids] = Stack(len(stacks) + 1, tuple(stack_frames))
         values = tuple(sample.value)
         if len(values) != nvalues:
             raise ProfileError(f"corrupt profile: a sample has {len(values)} values for {nvalues} sample types")
