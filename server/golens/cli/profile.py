@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from golens.cli.files import display_path
+from golens.cli.files import display_path, write_report
 from golens.cli.trace import located_trace_findings
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document
@@ -127,11 +127,12 @@ def run(args: argparse.Namespace) -> int:
         return display_path(Path(p), cwd)
 
     located = located_trace_findings(profiles, config, registry, display, evidence_source=PROFILE_SOURCE)  # type: ignore[arg-type]
-    with _output(args.output) as out:
-        write_report(out, args.format, located, registry,
-                     summary=[line for pe in profiles.profiles for line in summary_lines(pe, display)],
-                     properties={"profiles": [{"path": display(pe.source), **pe.summary.as_dict()}
-                                              for pe in profiles.profiles]})
+    summary = [line for pe in profiles.profiles for line in summary_lines(pe, display)]
+    properties = {"profiles": [{"path": display(pe.source), **pe.summary.as_dict()} for pe in profiles.profiles]}
+    unwritten = write_report(args.output, lambda out: write_findings(out, args.format, located, registry,
+                                                                     summary=summary, properties=properties))
+    if unwritten is not None:
+        errors.append(unwritten)
     for error in errors:
         print(f"golens: {error}", file=sys.stderr)
     if errors:
@@ -139,25 +140,8 @@ def run(args: argparse.Namespace) -> int:
     return 1 if located else 0
 
 
-class _output:
-    """stdout, or the --output file (closed afterwards)."""
-
-    def __init__(self, path: Path | None):
-        self.path = path
-        self.file: TextIO = sys.stdout
-
-    def __enter__(self) -> TextIO:
-        if self.path is not None:
-            self.file = open(self.path, "w", encoding="utf-8")
-        return self.file
-
-    def __exit__(self, *exc: object) -> None:
-        if self.file is not sys.stdout:
-            self.file.close()
-
-
-def write_report(out: TextIO, fmt: str, located: list[LocatedFinding], registry: Registry, *,
-                 summary: list[str], properties: dict[str, Any]) -> None:
+def write_findings(out: TextIO, fmt: str, located: list[LocatedFinding], registry: Registry, *,
+                   summary: list[str], properties: dict[str, Any]) -> None:
     """Findings with runtime evidence in one of FORMATS; the summary is printed as `# ` lines in
     text and goes into `properties` (JSON top level, SARIF run properties) otherwise."""
     from dataclasses import asdict
