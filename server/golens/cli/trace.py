@@ -14,13 +14,18 @@ from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.evidence import Thresholds, TraceEvidence, Workspace, load_evidence
+from golens.evidence.load import load_trace_and_evidence
 from golens.evidence.located import locate_with_evidence
 from golens.evidence.merge import SOURCE, evidence_findings, merge_findings, summary_lines
+from golens.export import export_trace
 from golens.registry import default_registry
 from golens.safeio import FileTooLargeError, read_regular, read_regular_text
 from golens.trace import TraceError
 
 FORMATS = ("text", "json", "sarif")
+EXPORT_FORMATS = {
+    "perfetto": "goroutine states as Chrome trace-event JSON (ui.perfetto.dev)",
+}
 
 
 def register(subparsers) -> None:
@@ -38,6 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--config", type=Path, help="golens.toml to use (default: nearest above the root)")
     p.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    p.add_argument("--export", nargs=2, action="append", default=[], metavar=("FORMAT", "FILE"),
+                   help="also write the trace for other viewers (repeatable): " + "; ".join(
+                       f"{name}: {what}" for name, what in EXPORT_FORMATS.items()))
 
 
 def thresholds_from(config_path: Path | None) -> Thresholds:
@@ -80,12 +88,21 @@ def run(args) -> int:
         thresholds = thresholds_from(config_path)
     except ConfigError as exc:
         return _error(str(exc))
+    unknown = [fmt for fmt, _ in args.export if fmt not in EXPORT_FORMATS]
+    if unknown:
+        return _error(f"--export {unknown[0]}: unknown format (known: {', '.join(EXPORT_FORMATS)})")
+    workspace = Workspace.scan(root)
     try:
-        te = _load(args.trace, root, thresholds)
+        trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
     except (TraceError, OSError, ValueError) as exc:
         return _error(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    for fmt, dest in args.export:
+        try:
+            export_trace(fmt, trace, workspace, Path(dest))
+        except OSError as exc:
+            return _error(f"{dest}: {exc.strerror or exc}")
     located = located_trace_findings(te, config, registry, display)
     unwritten = _write(args, located, te, display)
     for problem in [*config.problems, *([unwritten] if unwritten else [])]:
