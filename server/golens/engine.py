@@ -156,7 +156,7 @@ class Engine:
                         message=report.message,
                         severity=config.severity.get(rule.id) or report.severity or rule.severity,
                         related=tuple(Related(node.start_byte + s, node.start_byte + e, m) for s, e, m in report.related),
-                        data=report.data,
+                        data=dict(report.data) if report.data is not None else None,
                     ))
         cache.entries = fresh
         cache.context_key = context_key

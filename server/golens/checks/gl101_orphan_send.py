@@ -1,8 +1,9 @@
+from collections.abc import Iterator
 from typing import TypedDict
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.channels import DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels, ops_within
 from golens.syntax.flow import exits_after, leak_severity, loops_between
 from golens.syntax.paths import is_terminating_call, statements_of
@@ -16,7 +17,8 @@ class GL101Data(TypedDict, total=False):
     variant: str  # "never" (nobody receives), "double-send", ...
     ctx: str | None  # a context the sender could select on
 
-def check(unit: Unit):
+
+def check(unit: Unit) -> Iterator[Report]:
     for channel in channels(unit):
         if channel.escape is not None or not channel.unbuffered or channel.function.has_error:
             continue

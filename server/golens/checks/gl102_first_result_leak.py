@@ -1,14 +1,16 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.checks.gl101_orphan_send import orphan_send
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import selector_parts
 from golens.syntax.channels import DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels
 from golens.syntax.flow import leak_severity, literal_iterations, loop_exits_early, loops_between
 from golens.syntax.tree import is_inside
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for channel in channels(unit):
         if channel.escape is not None or not channel.unbuffered or channel.function.has_error:
             continue

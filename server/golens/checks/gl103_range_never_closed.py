@@ -1,12 +1,14 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.channels import CLOSE, GO, INLINE, RANGE, SELF, SEND, ChanOp, channels
 from golens.syntax.flow import leak_severity, loop_exits_early
 from golens.syntax.paths import loop_condition
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for channel in channels(unit):
         if channel.escape is not None or channel.function.has_error:
             continue

@@ -1,6 +1,7 @@
+from collections.abc import Iterator
 from typing import TypedDict
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.channels import CLOSE, DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, ChanOp, channels, ops_within
 from golens.syntax.flow import exits_after, leak_severity, loops_between
 from golens.syntax.tree import closing_brace
@@ -13,7 +14,8 @@ class GL104Data(TypedDict, total=False):
     value_used: bool  # the received value is used as data (a close would hand it a zero value)
     variant: str  # "never" or "early-return"
 
-def check(unit: Unit):
+
+def check(unit: Unit) -> Iterator[Report]:
     for channel in channels(unit):
         if channel.escape is not None or channel.function.has_error:
             continue

@@ -1,10 +1,12 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import function_name, is_package_call, selector_parts
-from golens.syntax.facts import GoStarted, StopCalled
+from golens.syntax.facts import Fact, GoStarted, StopCalled
 from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits, statements_of
 from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
@@ -12,7 +14,7 @@ from golens.syntax.unit import walk_named
 ENTRY_POINTS = frozenset({"main", "init"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> Iterator[Fact]:
     # Which functions this file starts with `go name(...)`/`go x.name(...)`, and from where;
     # which ticker fields some method stops.
     for go in unit.nodes("go_statement"):
@@ -35,7 +37,7 @@ def summarize(unit: Unit):
                 yield StopCalled(inner[1])
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for loop in unit.nodes("for_statement"):
         function = enclosing_function(loop)
         if function is None or function.has_error:

@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import call_target, function_body, function_name, identifiers, mentions
 from golens.syntax.paths import GiveUp, Outcome, PathScan
 from golens.syntax.tree import closing_brace, enclosing_function
@@ -11,7 +13,7 @@ WITH_CANCEL = frozenset({
 })
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for declaration in (*unit.nodes("short_var_declaration"), *unit.nodes("var_spec"),
                         *unit.nodes("assignment_statement")):
         found = _cancel_binding(declaration, unit)

@@ -1,10 +1,12 @@
 import re
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import function_name, selector_parts
+from golens.syntax.facts import Fact
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import case_operation, channel_buffering, select_cases, summarize_channel_fields
 from golens.syntax.tree import enclosing_function, unparen
@@ -16,11 +18,11 @@ _DELIBERATE = re.compile(rb"drop|metric|log|count|skip|discard|miss|lost|\.Inc\(
 _ASSERTIONS = frozenset({"Fatal", "Fatalf", "Error", "Errorf", "FailNow", "Fail"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> Iterator[Fact]:
     yield from summarize_channel_fields(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for select in unit.nodes("select_statement"):
         cases, default = select_cases(select)
         if default is None or len(cases) != 1:

@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import mentions
 from golens.syntax.held import enclosing_loop
 from golens.syntax.paths import statements_of
@@ -9,7 +11,7 @@ from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         found = method_call(call)
         if found is None or found[1] != "Wait" or call.child_by_field_name("arguments").named_children:

@@ -1,8 +1,9 @@
+from collections.abc import Iterator
 from typing import TypedDict
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import mentions
 from golens.syntax.paths import GiveUp, PathScan, statements_of
 from golens.syntax.sync import method_call, statement_call, sync_kind
@@ -15,7 +16,8 @@ class GL403Data(TypedDict, total=False):
     wg: str
     variant: str  # "no-done" or "return-before-done"
 
-def check(unit: Unit):
+
+def check(unit: Unit) -> Iterator[Report]:
     for go in unit.nodes("go_statement"):
         call = statement_call(go)
         literal = call.child_by_field_name("function") if call is not None else None

@@ -1,9 +1,10 @@
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
+from golens.syntax.facts import Fact
 from golens.syntax.held import HeldScan, State, functions_with_locks
 from golens.syntax.sync import method_call, summarize_sync, sync_kind
 from golens.syntax.unit import walk_named
@@ -23,17 +24,18 @@ CHANNEL_EVENTS = frozenset({"send", "receive", "select"})
 SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> list[Report]:
     reports = []
     for function, _ in functions_with_locks(unit):
         if function.has_error:
             continue
 
-        def on_event(kind: str, node: Node, held: State) -> None:
+        # HeldScan calls back before the loop moves on; the default binds this iteration's function.
+        def on_event(kind: str, node: Node, held: State, function: Node = function) -> None:
             if not held:
                 return
             what = _blocking(kind, node, unit)

@@ -1,10 +1,12 @@
 import re
+from collections.abc import Iterator
 from typing import TypedDict
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import function_name
+from golens.syntax.facts import Fact
 from golens.syntax.held import functions_with_locks, shared_locks
 from golens.syntax.paths import GiveUp, PathScan
 from golens.syntax.sync import RELEASE_OF, lock_op, releases, summarize_sync
@@ -17,14 +19,15 @@ class GL406Data(TypedDict, total=False):
     lock: str  # the lock expression, `s.mu`
     unlock: str  # Unlock or RUnlock
 
+
 _HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for function, locks in functions_with_locks(unit):
         if function.has_error or _hands_off(function, unit):
             continue

@@ -1,8 +1,10 @@
+from collections.abc import Iterator
 from typing import TypedDict
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
+from golens.syntax.facts import Fact
 from golens.syntax.held import declared_in, enclosing_loop
 from golens.syntax.paths import is_terminating_call, statements_of
 from golens.syntax.sync import RELEASE_OF, lock_op, method_call, statement_call, summarize_sync
@@ -16,14 +18,15 @@ class GL407Data(TypedDict, total=False):
     unlock: str
     variant: str  # "wrap-func" or "explicit-unlock"
 
+
 _BREAKABLE = ("for_statement", "expression_switch_statement", "type_switch_statement", "select_statement")
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for defer in unit.nodes("defer_statement"):
         call = statement_call(defer)
         op = lock_op(call, unit) if call is not None else None

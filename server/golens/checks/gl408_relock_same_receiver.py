@@ -2,8 +2,8 @@ from typing import TypedDict
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
-from golens.syntax.facts import Acquires
+from golens.syntax import Report, Unit
+from golens.syntax.facts import Acquires, Fact
 from golens.syntax.held import HeldScan, State, functions_with_locks
 from golens.syntax.sync import method_call, receiver, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
@@ -16,11 +16,12 @@ class GL408Data(TypedDict, total=False):
     callee: str | None  # the method that locks again; None for a direct second Lock
     locked_variant: str | None  # the name of a `...Locked` variant of the callee, if one exists
 
-def summarize(unit: Unit):
+
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> list[Report]:
     reports = []
     for function, _ in functions_with_locks(unit):
         if function.has_error:

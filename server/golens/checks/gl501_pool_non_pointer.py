@@ -1,8 +1,10 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import type_kind
-from golens.syntax.facts import LocalType
+from golens.syntax.facts import Fact, LocalType
 from golens.syntax.paths import statements_of
 from golens.syntax.pools import pool_gets, pool_put
 from golens.syntax.sync import summarize_sync
@@ -14,11 +16,11 @@ BASIC_TYPES = frozenset({
 })
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         found = pool_put(call, unit)
         if found is None:

@@ -1,15 +1,17 @@
-from golens.syntax import Unit
+from collections.abc import Iterator
+
+from golens.syntax import Report, Unit
 from golens.syntax.calls import is_shadowed
-from golens.syntax.facts import PoolNewSet, PoolVar
+from golens.syntax.facts import Fact, PoolNewSet, PoolVar
 from golens.syntax.sync import method_call, summarize_sync
 from golens.syntax.tree import unparen
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     facts = unit.file.facts
     for assertion in unit.nodes("type_assertion_expression"):
         operand = assertion.child_by_field_name("operand")

@@ -1,10 +1,11 @@
+from collections.abc import Iterator
 from typing import TypedDict
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import identifiers
-from golens.syntax.facts import ResetMethod
+from golens.syntax.facts import Fact, ResetMethod
 from golens.syntax.pools import PoolGet, pool_gets, pool_put
 from golens.syntax.sync import method_call, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
@@ -19,17 +20,18 @@ class GL503Data(TypedDict, total=False):
     pool: str
     type: str
 
+
 RESETTABLE = {
     ("bytes", "Buffer"), ("strings", "Builder"), ("bufio", "Writer"), ("bufio", "Reader"),
     ("compress/gzip", "Writer"), ("compress/gzip", "Reader"), ("compress/flate", "Writer"),
 }
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for get in pool_gets(unit):
         type_name = _resettable(get, unit)
         if type_name is None:

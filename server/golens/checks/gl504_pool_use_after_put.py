@@ -1,18 +1,20 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
-from golens.syntax.facts import LocalType
+from golens.syntax import Report, Unit
+from golens.syntax.facts import Fact, LocalType
 from golens.syntax.pools import PoolGet, pool_gets, pool_put
 from golens.syntax.sync import method_call, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     gets = pool_gets(unit)
     if not gets:
         return

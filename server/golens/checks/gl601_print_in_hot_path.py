@@ -1,10 +1,11 @@
 import re
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import call_arguments, call_target, is_shadowed, package_member, selector_parts
-from golens.syntax.facts import FuncDecl
+from golens.syntax.facts import Fact, FuncDecl
 from golens.syntax.handlers import as_handler
 from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES
@@ -27,7 +28,7 @@ _PURE = frozenset({"identifier", "interpreted_string_literal", "raw_string_liter
                    "float_literal", "selector_expression", "true", "false", "nil", "rune_literal"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> Iterator[Fact]:
     # A package-level func named print/println shadows the builtin for the whole file.
     node = unit.node
     if node.type == "function_declaration":
@@ -36,7 +37,7 @@ def summarize(unit: Unit):
             yield FuncDecl(name.text.decode())
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     file = unit.file
     if file.package == "main" or file.is_test or not _library_file(file.path):
         return
@@ -78,7 +79,7 @@ def _library_file(path: str | None) -> bool:
     if not path:
         return True
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    if _OUTPUT_NAME.search(name.encode()):
+    if _OUTPUT_NAME.search(name.encode("utf-8", "surrogateescape")):  # a file name need not be UTF-8
         return False  # files about output (printer.go, debug.go)
     return not _NOT_LIBRARY_DIRS.search(path)
 

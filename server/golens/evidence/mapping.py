@@ -18,11 +18,11 @@ a bare file-name match is only trusted when that function check passes. Standard
 module-cache and vendored frames are not workspace code: evidence is attributed to the first
 frame that is. Frames that look like user code but resolve nowhere are counted as unresolved.
 
-Staleness: a mapped line is stale when the file was modified after the trace was taken (its
-mtime is later than both the trace's capture time and the trace file's own mtime, which covers
-fresh checkouts where everything has a new mtime), or when the function enclosing the line is
-no longer the frame's function (``main.handleReport.func1`` belongs in ``handleReport``;
-``pkg.(*T).M`` in method ``M`` of ``T``).
+Staleness is decided from the source text, never from modification times (``touch``, a
+checkout or ``cp -r`` change those without changing a line): the trace names the function of
+every frame, and a mapped line is current while it still lies inside the function of that name
+(``main.handleReport.func1`` belongs in ``handleReport``; ``pkg.(*T).M`` in method ``M`` of
+``T``). Edits made in the editor after loading shift the lines (see ``lsp.trace_state``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import datetime as _dt
 import enum
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -48,10 +47,6 @@ _GO = Language(tree_sitter_go.language())
 
 # Directories whose Go files are never the user's own code or are not indexed at all.
 _SKIP_DIRS = frozenset({"testdata", "node_modules"})
-
-# mtime slack: checkouts write a directory's files within a moment of each other.
-MTIME_SLACK_S = 2.0
-
 
 class Where(enum.Enum):
     WORKSPACE = "workspace"
@@ -259,10 +254,6 @@ class Workspace:
         ws.modules = sorted(mods.items(), key=lambda kv: -len(kv[0]))
         return ws
 
-    @property
-    def file_count(self) -> int:
-        return sum(len(v) for v in self._by_name.values())
-
     def contains(self, path: Path) -> bool:
         return path.name in self._by_name and path in self._by_name[path.name]
 
@@ -405,38 +396,16 @@ class TraceTime:
     """When a trace was taken, as well as it can be told."""
 
     captured_end: _dt.datetime | None = None  # wall clock at trace end (format 25+)
-    file_mtime: float | None = None  # the trace file's mtime (seconds since the epoch)
-
-    @property
-    def reference(self) -> float | None:
-        times = [t for t in (self.captured_end.timestamp() if self.captured_end else None, self.file_mtime) if t]
-        return max(times) if times else None
 
 
-def stale_reason(path: Path, line: int, symbol: str, when: TraceTime, *, mtime: float | None = None) -> str | None:
-    """Why the evidence mapped to `path:line` for function `symbol` can no longer be trusted, or None."""
-    matches = function_matches(symbol, path, line)
-    if matches is False:
-        got = enclosing_function(path, line)
-        want = parse_symbol(symbol)
-        want_s = describe(want.receiver, want.name) if want.name else symbol
-        if got is None:
-            return f"line {line} is no longer inside {want_s}"
-        return f"line {line} is now in {describe(*got)}, the trace saw {want_s}"
-    ref = when.reference
-    if ref is not None:
-        if mtime is None:
-            try:
-                mtime = path.stat().st_mtime
-            except OSError:
-                return None
-        if mtime > ref + MTIME_SLACK_S:
-            return "the file changed after the trace was taken"
-    return None
-
-
-def unique_frames(stacks: Iterable[Stack]) -> set[Frame]:
-    out: set[Frame] = set()
-    for s in stacks:
-        out.update(s.frames)
-    return out
+def stale_reason(path: Path, line: int, symbol: str) -> str | None:
+    """Why the evidence mapped to `path:line` for function `symbol` can no longer be trusted, or
+    None while the line still lies inside the function the trace named."""
+    if function_matches(symbol, path, line) is not False:
+        return None
+    got = enclosing_function(path, line)
+    want = parse_symbol(symbol)
+    want_s = describe(want.receiver, want.name) if want.name else symbol
+    if got is None:
+        return f"line {line} is no longer inside {want_s}"
+    return f"line {line} is now in {describe(*got)}, the trace saw {want_s}"

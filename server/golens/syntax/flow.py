@@ -9,7 +9,7 @@ from tree_sitter import Node
 from golens.findings import Severity
 from golens.syntax.calls import is_package_call, selector_parts
 from golens.syntax.paths import GiveUp, Outcome, PathScan, loop_exits
-from golens.syntax.tree import FUNCTION_TYPES, identifiers_in, outermost_function
+from golens.syntax.tree import FUNCTION_TYPES, identifiers_in, outermost_function, source, text
 from golens.syntax.unit import FileContext, Unit
 
 
@@ -60,7 +60,7 @@ def _counters(body: Node) -> set[bytes]:
             if operator is not None and operator.type in ("+=", "-=") and left is not None and left.named_children:
                 target = left.named_children[0]
         if target is not None and target.type == "identifier":
-            names.add(target.text)
+            names.add(source(target))
         stack.extend(node.named_children)
     return names
 
@@ -106,6 +106,8 @@ def exits_after(statement: Node, function: Node, is_action: Callable[[Node], boo
             exits.append(body)
             return exits
         if holder.type in ("communication_case", "expression_case", "type_case", "default_case"):
+            if holder.parent is None:
+                return None
             current = holder.parent  # the switch/select statement
             continue
         if holder.type != "block":
@@ -177,7 +179,7 @@ def _int(node: Node | None) -> int | None:
     if node is None or node.type != "int_literal":
         return None
     try:
-        return int(node.text.decode().replace("_", ""), 0)
+        return int(text(node).replace("_", ""), 0)
     except ValueError:
         return None
 

@@ -1,14 +1,14 @@
 """Which locks are certainly held at each statement of a function (must-held, branches joined by
 intersection), and the loop/scope helpers the lock rules share."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from golens.syntax.paths import is_terminating_call, loop_condition, statements_of
 from golens.syntax.sync import ACQUIRE, RELEASE, lock_op, method_call, releases, statement_call
-from golens.syntax.tree import FUNCTION_TYPES, enclosing_function
+from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, source
 from golens.syntax.unit import Unit, walk_named
 
 
@@ -27,7 +27,7 @@ class Held:
 State = dict[str, Held]
 
 
-def _join(states: list[State | None]) -> State | None:
+def _join(states: Sequence[State | None]) -> State | None:
     live = [s for s in states if s is not None]
     if not live:
         return None
@@ -83,7 +83,7 @@ class HeldScan:
             if kind == "continue_statement":
                 return None
             if node.named_children:
-                target = self._labels.get(node.named_children[0].text)
+                target = self._labels.get(source(node.named_children[0]))
                 if target is None:
                     raise GiveUpHeld("break to an unknown label")
                 target.append(held)
@@ -97,7 +97,8 @@ class HeldScan:
                 child = node.child_by_field_name(part)
                 if child is not None:
                     held = self.expressions(child, held)
-            consequence = self.statement(node.child_by_field_name("consequence"), dict(held))
+            branch = node.child_by_field_name("consequence")
+            consequence = self.statement(branch, dict(held)) if branch is not None else held
             alternative = node.child_by_field_name("alternative")
             other = self.statement(alternative, dict(held)) if alternative is not None else held
             return _join([consequence, other])
@@ -156,7 +157,7 @@ class HeldScan:
         breaks = self._jumps.pop()
         if node.type != "select_statement" and not any(c.type == "default_case" for c in cases):
             outcomes.append(held)
-        return _join(outcomes + breaks)
+        return _join([*outcomes, *breaks])
 
     def loop(self, node: Node, held: State) -> State | None:
         body = node.child_by_field_name("body")
@@ -201,7 +202,7 @@ class HeldScan:
                 continue
             elif kind == "send_statement":
                 self.on_event("send", child, held)
-            elif kind == "unary_expression" and child.text.startswith(b"<-"):
+            elif kind == "unary_expression" and source(child).startswith(b"<-"):
                 self.on_event("receive", child, held)
         return held
 
@@ -239,7 +240,7 @@ def _may_release(call: Node) -> bool:
     function = call.child_by_field_name("function")
     if function is None:
         return False
-    name = function.text.rsplit(b".", 1)[-1]
+    name = source(function).rsplit(b".", 1)[-1]
     args = call.child_by_field_name("arguments")
     return b"nlock" in name or b"release" in name.lower() or (args is not None and bool(args.named_children))
 
@@ -283,8 +284,8 @@ def declared_in(node: Node) -> set[bytes]:
         if child.type == "range_clause" or child.type == "short_var_declaration":
             left = child.child_by_field_name("left")
             if left is not None:
-                names.update(i.text for i in ([left] if left.type == "identifier" else left.named_children)
+                names.update(source(i) for i in ([left] if left.type == "identifier" else left.named_children)
                              if i.type == "identifier")
         elif child.type == "var_spec":
-            names.update(n.text for n in child.children_by_field_name("name"))
+            names.update(source(n) for n in child.children_by_field_name("name"))
     return names

@@ -6,6 +6,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from golens.syntax.sync import lock_key, method_call, sync_kind
+from golens.syntax.tree import text
 from golens.syntax.unit import Unit
 
 
@@ -30,7 +31,8 @@ def _pool_gets(unit: Unit) -> list[PoolGet]:
     found: list[PoolGet] = []
     for call in unit.nodes("call_expression"):
         parts = method_call(call)
-        if parts is None or parts[1] != "Get" or call.child_by_field_name("arguments").named_children:
+        arguments = call.child_by_field_name("arguments")
+        if parts is None or parts[1] != "Get" or arguments is None or arguments.named_children:
             continue
         if sync_kind(parts[0], unit) != "POOL":
             continue
@@ -56,7 +58,7 @@ def _pool_gets(unit: Unit) -> list[PoolGet]:
             continue
         if not names or names[0].type != "identifier" or names[0].text == b"_":
             continue
-        found.append(PoolGet(names[0].text.decode(), names[0], lock_key(parts[0]), call, asserted,
+        found.append(PoolGet(text(names[0]), names[0], lock_key(parts[0]), call, asserted,
                              len(names) == 2, statement))
     return found
 

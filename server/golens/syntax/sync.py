@@ -25,7 +25,7 @@ from golens.syntax.facts import (
     SyncField,
 )
 from golens.syntax.paths import statements_of
-from golens.syntax.tree import enclosing_function, unparen
+from golens.syntax.tree import enclosing_function, source, text, unparen
 from golens.syntax.unit import Unit, walk_named
 
 LOCK_KINDS = frozenset({"MUTEX", "RWMUTEX"})
@@ -41,7 +41,8 @@ def method_call(call: Node) -> tuple[Node, str] | None:
     """(receiver expression, method name) of `x.M(...)`."""
     if call.type != "call_expression":
         return None
-    return selector_parts(call.child_by_field_name("function"))
+    function = call.child_by_field_name("function")
+    return selector_parts(function) if function is not None else None
 
 
 def sync_kind(expr: Node, unit: Unit) -> str | None:
@@ -51,7 +52,7 @@ def sync_kind(expr: Node, unit: Unit) -> str | None:
     if expr.type not in ("identifier", "selector_expression"):
         return None
     function = enclosing_function(expr)
-    key = (function.start_byte if function is not None else -1, expr.text)
+    key = (function.start_byte if function is not None else -1, source(expr))
     memo = unit.derived(_kind_memo)
     if key in memo:
         return memo[key]
@@ -103,8 +104,8 @@ def receiver(function: Node) -> Receiver | None:
         type_node = type_node.child_by_field_name("type")
     if type_node is None or type_node.type != "type_identifier":
         return None
-    name = names[0].text.decode() if names else ""
-    return Receiver(name, type_node.text.decode(), pointer)
+    name = text(names[0]) if names else ""
+    return Receiver(name, text(type_node), pointer)
 
 
 def receiver_type(identifier: Node) -> str | None:
@@ -113,7 +114,7 @@ def receiver_type(identifier: Node) -> str | None:
     while function is not None and function.type == "func_literal":
         function = enclosing_function(function)
     found = receiver(function) if function is not None else None
-    if found is None or found[0] != identifier.text.decode():
+    if found is None or found[0] != text(identifier):
         return None
     return found[1]
 
@@ -136,7 +137,7 @@ def lock_op(call: Node, unit: Unit) -> LockOp | None:
 
 
 def lock_key(expr: Node) -> str:
-    return unparen(expr).text.decode("utf-8", "replace")
+    return text(unparen(expr))
 
 
 def statement_call(statement: Node) -> Node | None:
@@ -160,7 +161,7 @@ def releases(node: Node, key: str, unit: Unit | None = None) -> bool:
                 return True
         elif child.type == "call_expression":
             function = child.child_by_field_name("function")
-            name = function.text.rsplit(b".", 1)[-1] if function is not None else b""
+            name = source(function).rsplit(b".", 1)[-1] if function is not None else b""
             if b"nlock" in name or b"release" in name.lower():
                 return True
             args = child.child_by_field_name("arguments")
@@ -186,7 +187,7 @@ def _sync_facts(unit: Unit) -> set[Fact]:
             type_node = spec.child_by_field_name("type")
             if name_node is None or type_node is None:
                 continue
-            name = name_node.text.decode()
+            name = text(name_node)
             shape = {"interface_type": "interface", "pointer_type": "pointer", "map_type": "pointer",
                      "channel_type": "pointer", "function_type": "pointer"}.get(type_node.type, "other")
             facts.add(LocalType(name, shape))
@@ -194,14 +195,14 @@ def _sync_facts(unit: Unit) -> set[Fact]:
                 facts.update(_struct_facts(name, type_node, unit))
     elif node.type == "method_declaration":
         found = receiver(node)
-        name = node.child_by_field_name("name")
+        method_name = node.child_by_field_name("name")
         params = node.child_by_field_name("parameters")
-        if found is not None and name is not None:
-            if name.text == b"Reset" and found[2] and params is not None and not params.named_children:
+        if found is not None and method_name is not None:
+            if method_name.text == b"Reset" and found.pointer and params is not None and not params.named_children:
                 facts.add(ResetMethod(found[1]))
             field_name = _first_acquired_field(node, found[0], unit)
             if field_name is not None:
-                facts.add(Acquires(found[1], name.text.decode(), field_name))
+                facts.add(Acquires(found.type, text(method_name), field_name))
     elif node.type == "var_declaration":
         for spec in unit.nodes("var_spec"):
             declared = spec.child_by_field_name("type")
@@ -213,20 +214,21 @@ def _sync_facts(unit: Unit) -> set[Fact]:
             if is_pool and (declared is None or declared.type != "pointer_type"):
                 has_new = value is not None and _has_new_key(_unaddressed(value))
                 for n in spec.children_by_field_name("name"):
-                    facts.add(PoolVar(n.text.decode(), has_new))
+                    facts.add(PoolVar(text(n), has_new))
     for assignment in unit.nodes("assignment_statement"):
         left = assignment.child_by_field_name("left")
         for target in left.named_children if left is not None else ():
             parts = selector_parts(target)
             if parts is not None and parts[1] == "New":
                 inner = unparen(parts[0])
-                inner_name = selector_parts(inner)[1] if inner.type == "selector_expression" else inner.text.decode()
+                inner_parts = selector_parts(inner)
+                inner_name = inner_parts[1] if inner_parts is not None else text(inner)
                 facts.add(PoolNewSet(inner_name))
     return facts
 
 
 def _unaddressed(value: Node) -> Node:
-    if value.type == "unary_expression" and value.text.startswith(b"&"):
+    if value.type == "unary_expression" and source(value).startswith(b"&"):
         operand = value.child_by_field_name("operand")
         return operand if operand is not None else value
     return value
@@ -251,17 +253,22 @@ def _struct_facts(struct: str, type_node: Node, unit: Unit) -> Iterator[SyncFiel
         field_type = decl.child_by_field_name("type")
         if field_type is None:
             continue
-        names = [n.text.decode() for n in decl.children_by_field_name("name")]
+        names = [text(n) for n in decl.children_by_field_name("name")]
         # An embedded `*T` is a `*` token next to the type, not a pointer_type node.
         pointer = field_type.type == "pointer_type" or any(c.type == "*" for c in decl.children)
         element = field_type
-        while element.type in ("array_type", "parenthesized_type") and element.child_by_field_name("element") is not None:
-            element = element.child_by_field_name("element")
+        inner = element.child_by_field_name("element") if element.type in ("array_type", "parenthesized_type") else None
+        while inner is not None:
+            element = inner
+            inner = element.child_by_field_name("element") if element.type in ("array_type", "parenthesized_type") \
+                else None
         pointer = pointer or element.type == "pointer_type"
         kind = type_kind(element, unit.file)
         bare = element.named_children[0] if element.type == "pointer_type" and element.named_children else element
-        if kind is not None and bare.type == "qualified_type":
-            type_name = bare.child_by_field_name("name").text.decode()
+        qualified_name = bare.child_by_field_name("name") if bare.type == "qualified_type" else None
+        package = bare.child_by_field_name("package") if bare.type == "qualified_type" else None
+        if kind is not None and qualified_name is not None:
+            type_name = text(qualified_name)
             if type_name in NO_COPY_TYPES or kind in LOCK_KINDS:
                 if names:
                     for name in names:
@@ -272,10 +279,10 @@ def _struct_facts(struct: str, type_node: Node, unit: Unit) -> Iterator[SyncFiel
         elif bare.type in ("type_identifier", "generic_type") and not pointer:
             local = bare.child_by_field_name("type") if bare.type == "generic_type" else bare
             if local is not None:
-                yield StructFieldType(struct, local.text.decode())
-        elif kind is None and bare.type == "qualified_type" and bare.child_by_field_name("package").text == b"sync" \
+                yield StructFieldType(struct, text(local))
+        elif kind is None and qualified_name is not None and package is not None and package.text == b"sync" \
                 and unit.file.import_path("sync") == "sync":
-            type_name = bare.child_by_field_name("name").text.decode()
+            type_name = text(qualified_name)
             if type_name in NO_COPY_TYPES:
                 for name in names or [type_name]:
                     yield SyncField(struct, name, "NOCOPY", pointer)
@@ -298,10 +305,10 @@ def _first_acquired_field(method: Node, recv: str, unit: Unit) -> str | None:
         target, name = found
         target = unparen(target)
         if name in ACQUIRE or name in RELEASE:
-            if target.type == "identifier" and target.text.decode() == recv:
+            if target.type == "identifier" and text(target) == recv:
                 return "" if name in ACQUIRE else None
             parts = selector_parts(target)
-            if parts is not None and unparen(parts[0]).type == "identifier" and unparen(parts[0]).text.decode() == recv:
+            if parts is not None and unparen(parts[0]).type == "identifier" and text(unparen(parts[0])) == recv:
                 return parts[1] if name in ACQUIRE else None
             return None
     return None

@@ -28,6 +28,15 @@ def unparen(node: Node | None) -> Node | None:
     return node
 
 
+def source(node: Node) -> bytes:
+    """The node's source bytes (tree-sitter types `text` as optional; a parsed node has it)."""
+    return node.text or b""
+
+
+def text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
 def enclosing_function(node: Node) -> Node | None:
     """The innermost function declaration, method or literal around `node`. A loop over parents:
     deeply nested code must not reach Python's recursion limit."""

@@ -1,5 +1,5 @@
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -92,7 +92,7 @@ class Report:
     end: int
     message: str
     related: tuple[tuple[int, int, str], ...] = ()
-    data: dict[str, Any] | None = None
+    data: Mapping[str, Any] | None = None  # a TypedDict beside the check, for its fix
     severity: Severity | None = None  # None: the rule's configured severity
 
 
@@ -175,7 +175,7 @@ class Unit:
         message: str,
         *,
         related: tuple[tuple[Node, str], ...] = (),
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
         severity: Severity | None = None,
     ) -> Report:
         start, end = (node.start_byte, node.end_byte) if isinstance(node, Node) else node
