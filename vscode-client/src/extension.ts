@@ -14,6 +14,7 @@ import {
 import { LevelFilter, Logger } from './logChannel';
 import { describe, failureMessage, resolveServer } from './serverResolve';
 import { currentServerSettings, readExtensionSettings, SECTION } from './settings';
+import { ReportPanel, SHOW_REPORT_COMMAND } from './reportPanel';
 import { parseTraceStatus, statusText, summaryMarkdown, TraceStatus } from './traceStatus';
 
 /** `workspace/executeCommand` names the server implements (or will). */
@@ -36,6 +37,7 @@ export const COMMANDS = {
   loadTrace: 'golens.trace.load',
   clearTrace: 'golens.trace.clear',
   showTraceSummary: 'golens.trace.showSummary',
+  showTraceReport: SHOW_REPORT_COMMAND,
   restartServer: 'golens.server.restart',
   showOutput: 'golens.output.show',
 } as const;
@@ -65,6 +67,12 @@ export class Golens implements vscode.Disposable {
   private starting: Promise<void> | undefined;
   private configPush: ReturnType<typeof setTimeout> | undefined;
   private readonly summary = new SummaryDocument();
+  private golensCommand: string[] | undefined;
+  private readonly report = new ReportPanel({
+    serverCommand: () => this.golensCommand,
+    tracePath: () => (this.trace?.loaded ? this.trace.path : undefined),
+    log: (message) => this.logger.error(message),
+  });
 
   constructor(private readonly output: vscode.OutputChannel, private readonly createClient: ClientFactory = languageClient) {
     const level = () => readExtensionSettings().logLevel;
@@ -133,6 +141,7 @@ export class Golens implements vscode.Disposable {
     }
     const { candidate, version } = resolution;
     this.serverVersion = version;
+    this.golensCommand = [candidate.command, ...candidate.args];
     this.logger.info(`starting golens ${version}: ${describe(candidate)} serve (found via ${candidate.source})` +
       (settings.trusted ? '' : '; untrusted workspace: static checks only'));
 
@@ -426,6 +435,7 @@ export class Golens implements vscode.Disposable {
   // -- wiring -------------------------------------------------------------------------------------
 
   register(context: vscode.ExtensionContext): void {
+    this.report.register(context);
     context.subscriptions.push(
       this,
       this.summary,
