@@ -7,8 +7,9 @@ import json
 import sys
 import tomllib
 from pathlib import Path
+from typing import TextIO
 
-from golens.cli.files import display_path, go_files
+from golens.cli.files import display_path, go_files, printable, write_report
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
@@ -85,6 +86,18 @@ def run(args) -> int:
         return _error(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
     display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    located = located_trace_findings(te, config, registry, display)
+    unwritten = _write(args, located, te, display)
+    for problem in [*config.problems, *([unwritten] if unwritten else [])]:
+        print(f"golens: {problem}", file=sys.stderr)
+    if config.problems or unwritten:
+        return 2
+    return 1 if located else 0
+
+
+def located_trace_findings(te: TraceEvidence, config: Config, registry, display) -> list:
+    """The trace's findings (GT rules) at the lines of the files they point into, as the
+    reports print them; files that cannot be read now are left out."""
     located = []
     for path in sorted({e.site.path for e in te.evidence}):
         try:
@@ -94,13 +107,13 @@ def run(args) -> int:
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
         for f in evidence_findings(doc, path, te, config=config, registry=registry):
             located.append(locate_with_evidence(doc, display(path), f, registry, display))
-    _write(args, located, te, display)
-    return 1 if located else 0
+    return located
 
 
-def _write(args, located, te: TraceEvidence | None, display) -> None:
-    out = open(args.output, "w", encoding="utf-8") if getattr(args, "output", None) else sys.stdout
-    try:
+def _write(args, located, te: TraceEvidence | None, display) -> str | None:
+    """Write the report; a one-line message when it could not be written."""
+
+    def report(out: TextIO) -> None:
         if args.format == "json":
             from dataclasses import asdict
 
@@ -132,9 +145,8 @@ def _write(args, located, te: TraceEvidence | None, display) -> None:
                 out.write("\n" if located else "")
                 for line in summary_lines(te, display):
                     out.write(f"# {line}\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
+
+    return write_report(getattr(args, "output", None), report)
 
 
 def run_check_with_trace(args) -> int:
@@ -148,17 +160,18 @@ def run_check_with_trace(args) -> int:
     paths = [Path(p) for p in args.paths]
     first = paths[0] if paths else Path(".")
     root = (getattr(args, "trace_root", None) or (first if first.is_dir() else first.parent)).resolve()
+    unlistable: list[str] = []
     try:
-        files = list(go_files(args.paths))
+        files = list(go_files(args.paths, unlistable.append))
     except FileNotFoundError as exc:
-        return _error(f"no such file or directory: {exc.args[0]}")
+        return _error(f"no such file or directory: {printable(exc.args[0])}")
     try:
         config_path = args.config or find_config_file(root)
         thresholds = thresholds_from(config_path)
         checker = _Checker(args.config, Path.cwd().resolve())
     except ConfigError as exc:
         return _error(str(exc))
-    errors: list[str] = []
+    errors: list[str] = list(unlistable)
     te: TraceEvidence | None
     try:
         te = _load(args.trace, root, thresholds)
@@ -189,7 +202,9 @@ def run_check_with_trace(args) -> int:
         trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry) if te else []
         for f in merge_findings(doc, result.findings, trace_findings, registry):
             located.append(locate_with_evidence(doc, shown, f, registry, display))
-    _write(args, located, te, display)
+    errors[:0] = checker.unreported  # problems of the golens.toml files used
+    if (unwritten := _write(args, located, te, display)) is not None:
+        errors.append(unwritten)
     for error in errors:
         print(f"golens: {error}", file=sys.stderr)
     if errors:

@@ -71,7 +71,7 @@ class GolensServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.engine = engine or Engine()
         self.documents = DocumentStore()
-        self.settings = ConfigManager(self.engine.registry, self.log_warning)
+        self.settings = ConfigManager(self.engine.registry, self.log_warning, self.show_warning)
         self.pull_mode = False
         self.settings_loaded = asyncio.Event()
         self._pending: dict[str, asyncio.Task] = {}
@@ -92,6 +92,14 @@ class GolensServer(LanguageServer):
 
     def log_warning(self, message: str) -> None:
         self._log(types.MessageType.Warning, f"golens: {message}")
+
+    def show_warning(self, message: str) -> None:
+        """A problem the user has to fix (a bad golens.toml): in the editor's face, and in the log."""
+        self.log_warning(message)
+        try:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"golens: {message}"))
+        except Exception:
+            log.exception("could not send a message to the client")
 
     def report_handler_error(self, handler: str, details: str) -> None:
         self._log(types.MessageType.Error, f"golens: {handler} failed (reported, not fatal):\n{details}")
