@@ -11,12 +11,16 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 
+import type { Launch } from './serverResolve';
+
 export const SHOW_REPORT_COMMAND = 'golens.trace.showReport';
 const TRACE_SOURCE = 'golens-trace';
 
 export interface ReportSources {
   /** The golens program the language server runs (command and leading arguments), if resolved. */
   serverCommand(): string[] | undefined;
+  /** Where and how golens processes start (never in the workspace: see serverResolve.Launch). */
+  launch(): Launch | undefined;
   /** The trace the server has loaded, if any. */
   tracePath(): string | undefined;
   log(message: string): void;
@@ -71,15 +75,16 @@ export function traceFindingLines(diagnostics: readonly { source?: string; range
   return [...lines].sort((a, b) => a - b);
 }
 
-function run(command: string, args: string[], cwd: string | undefined): Promise<void> {
+function run(command: string, args: string[], launch: Launch): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, timeout: 300_000, maxBuffer: 4 << 20 }, (error, _stdout, stderr) => {
-      if (error) {
-        reject(new Error(String(stderr).trim() || error.message));
-      } else {
-        resolve();
-      }
-    });
+    execFile(command, args, { cwd: launch.cwd, env: launch.env, timeout: 300_000, maxBuffer: 4 << 20 },
+      (error, _stdout, stderr) => {
+        if (error) {
+          reject(new Error(String(stderr).trim() || error.message));
+        } else {
+          resolve();
+        }
+      });
   });
 }
 
@@ -109,8 +114,9 @@ export class ReportPanel implements vscode.Disposable {
 
   async show(place?: Place): Promise<void> {
     const command = this.sources.serverCommand();
+    const launch = this.sources.launch();
     const trace = this.sources.tracePath();
-    if (!command || !trace) {
+    if (!command || !launch || !trace) {
       void vscode.window.showWarningMessage(command
         ? 'golens: no trace is loaded (golens: Load Trace…).'
         : 'golens: the golens program was not found; see the golens output.');
@@ -122,7 +128,7 @@ export class ReportPanel implements vscode.Disposable {
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'golens: drawing the trace report' },
-        () => run(command[0], reportArgs(command, trace, root, output), root));
+        () => run(command[0], reportArgs(command, trace, root, output), launch));
       const html = fs.readFileSync(output, 'utf8');
       this.open(webviewHtml(html, randomBytes(18).toString('base64url')), path.basename(trace));
     } catch (error) {
