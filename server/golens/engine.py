@@ -37,6 +37,7 @@ class CheckResult:
     findings: list[Finding]
     skipped: str | None = None  # why the whole file was not checked
     failures: list[RuleFailure] = field(default_factory=list)  # checks that crashed on a unit
+    facts: frozenset[Fact] = frozenset()  # what this file contributes to its package
 
 
 @dataclass
@@ -161,7 +162,7 @@ class Engine:
                     ))
         cache.context_key = context_key
         findings.sort(key=lambda f: (f.start, f.rule))
-        return CheckResult(findings, failures=failures)
+        return CheckResult(findings, failures=failures, facts=own)
 
     def _units(self, doc: Document, cache: UnitCache, base_context: FileContext,
                failures: list[RuleFailure]) -> tuple[list[tuple[Node, _UnitResult]], dict[int, Unit], frozenset[Fact]]:

@@ -157,6 +157,11 @@ class PackageIndex:
             if known is not None and known.stamp == stamp:
                 continue
             changed = True
+            if entry.is_symlink():
+                # A link may lead out of the workspace: what it points to is not this package's.
+                self.skipped[path] = "a symbolic link; not read"
+                directory.files[path] = _DiskFile(stamp, None, frozenset())
+                continue
             directory.files[path] = self._read(path, stamp)
         for gone in set(directory.files) - seen:
             del directory.files[gone]
@@ -169,10 +174,12 @@ class PackageIndex:
             source = read_regular(path, self._max_bytes)
         except (UnsafeFileError, OSError) as exc:
             self.skipped[path] = str(exc)
+            log.info("package model: %s contributes nothing: %s", path, exc)
             return _DiskFile(stamp, None, frozenset())
         doc = Document(source, path, max_bytes=self._max_bytes)
         if doc.skip_reason is not None:
             self.skipped[path] = doc.skip_reason
+            log.info("package model: %s contributes nothing: %s", path, doc.skip_reason)
             return _DiskFile(stamp, doc.header.package, frozenset())
         self.skipped.pop(path, None)
         return _DiskFile(stamp, doc.header.package, self._summarize(doc))

@@ -118,6 +118,11 @@ class _Checker:
             path, _, _, doc = item
             cache = caches[path] = UnitCache()
             packages.setdefault(doc.header.package, set()).update(self.engine.summarize(doc, cache))
+        for path in _siblings(paths):
+            # Files of the package that were not asked for still say what their declarations are.
+            sibling = self._load(path, display_path(path, self.cwd), self.config_for(path))
+            if isinstance(sibling, Document) and sibling.header.package in packages:
+                packages[sibling.header.package].update(self.engine.summarize(sibling))
         frozen = {name: frozenset(facts) for name, facts in packages.items()}
         results = []
         for item in loaded:
@@ -170,6 +175,17 @@ class _Checker:
         if unfixed is not None:
             errors.insert(0, unfixed)
         return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped, diff=diff)
+
+
+def _siblings(paths: list[Path]) -> list[Path]:
+    """The other Go files of the directory of `paths` (one directory)."""
+    if not paths:
+        return []
+    given = set(paths)
+    try:
+        return sorted(p for p in paths[0].parent.iterdir() if p.suffix == ".go" and p not in given and p.is_file())
+    except OSError:
+        return []
 
 
 _worker: _Checker | None = None
