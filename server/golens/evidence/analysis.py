@@ -34,6 +34,9 @@ The rules, and why their thresholds are what they are:
 from __future__ import annotations
 
 import datetime as _dt
+import math
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,6 +61,7 @@ _NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL = (int(GoState.NOT_EXIST), i
 
 
 MS = 1_000_000
+_UNSEEN = object()  # a cache miss, where None is a cached "not attributed"
 
 
 @dataclass(frozen=True)
@@ -232,15 +236,19 @@ class LineStat:
     site: Site
     kind: str  # "blocked" | "syscall"
     reason: str
-    durations: list[int] = field(default_factory=list)
+    # Every duration, as machine integers: a big trace has millions of waits, and a list of
+    # Python ints costs four to five times the memory.
+    durations: array = field(default_factory=lambda: array("q"))
     goroutines: set[int] = field(default_factory=set)
     open: int = 0  # waits still going at trace end
     open_total: int = 0  # time those waits had lasted when the trace ended
     # Waits a goroutine running workspace code ended (a channel op, Unlock, Done, Signal), as
     # opposed to a timer, the network poller, a status change or the standard library's own
     # goroutines: only these are contention between the program's goroutines.
-    released: list[int] = field(default_factory=list)
+    released: array = field(default_factory=lambda: array("q"))
     releasers: Counter = field(default_factory=Counter)  # Site of the releasing goroutine -> count
+    # Stack ID of the release -> count while walking (int keys hash fast); folded into releasers.
+    release_stacks: Counter = field(default_factory=Counter, repr=False)
     # Waits ended by a goroutine running no workspace code (net/http's transport goroutines, the
     # runtime): latency of a dependency, not contention between the program's own goroutines.
     dependency_count: int = 0
@@ -263,7 +271,7 @@ class LineStat:
     def freeze(self) -> None:
         """Keep the statistics, drop the per-wait lists (to ship the result across processes)."""
         self._frozen = (self.stats, self.released_stats, self.histogram)
-        self.durations, self.released = [], []
+        self.durations, self.released = array("q"), array("q")
 
 
 @dataclass(frozen=True)
@@ -346,20 +354,21 @@ def _plural(n: int, word: str) -> str:
 
 def histogram(values: Iterable[int], buckets: int = 8) -> list[int]:
     """Counts over log-spaced buckets between the smallest and largest value."""
-    v = [x for x in values if x > 0]
+    v = sorted(x for x in values if x > 0)
     if not v:
         return []
-    lo, hi = min(v), max(v)
+    lo, hi = v[0], v[-1]
     if lo == hi:
         return [len(v)]
-    import math
+    log_lo = math.log(lo)
+    span = math.log(hi) - log_lo
 
-    span = math.log(hi) - math.log(lo)
-    out = [0] * buckets
-    for x in v:
-        i = int((math.log(x) - math.log(lo)) / span * buckets)
-        out[min(i, buckets - 1)] += 1
-    return out
+    def bucket(x: int) -> int:
+        return min(int((math.log(x) - log_lo) / span * buckets), buckets - 1)
+
+    # The bucket index grows with the value: the sorted values split at one bisection per edge.
+    edges = [0, *(bisect_left(v, i, key=bucket) for i in range(1, buckets)), len(v)]
+    return [b - a for a, b in zip(edges, edges[1:], strict=False)]
 
 
 # -- the analysis ---------------------------------------------------------------------------------
@@ -447,13 +456,14 @@ class _Walker:
         self.sched = sched
         self.sched_g = sched_g
         self.sys_lost = sys_lost
+        self.sys_lost_stacks: dict[int, list[int]] = defaultdict(list)  # syscall stack ID -> P waits
         self.running = running
         self.reasons = trace.reasons
-        self._wait_ls: dict[tuple[int, int], LineStat | None] = {}
+        self._wait_ls: dict[int, LineStat | None] = {}  # stack ID << 8 | reason index -> its LineStat
         self._sys_ls: dict[int, LineStat | None] = {}
 
     def _wait_stat(self, sid: int, ridx: int) -> LineStat | None:
-        key = (sid, ridx)
+        key = sid << 8 | ridx
         if key in self._wait_ls:
             return self._wait_ls[key]
         ls = None
@@ -481,19 +491,36 @@ class _Walker:
         self._sys_ls[sid] = ls
         return ls
 
+    def finish(self) -> None:
+        """Fold the tallies kept by stack ID during the walk into per-Site ones."""
+        site = self.m.site
+        for sid, waits in self.sys_lost_stacks.items():
+            self.sys_lost[site(sid)].extend(waits)
+        for ls in self.line_stats.values():
+            for sid, n in ls.release_stacks.items():
+                ls.releasers[site(sid)] += n
+            ls.release_stacks.clear()
+
     def walk(self, g: Goroutine, csite: Site | None):
         """Account every interval of g; returns the last one as Interval (or None)."""
         tr = self.trace
         trace_start, trace_end = tr.start_ns, tr.end_ns
         gid = g.id
         m = self.m
+        site_of = m.site
+        stack_sites = m._stacks  # site_of's cache, read inline on the hot path
+        wait_ls = self._wait_ls
+        wait_stat = self._wait_stat
+        sys_stat = self._sys_stat
+        running_min_ns, running_min_preemptions = self.th.running_min_ns, self.th.running_min_preemptions
         sched_list = self.sched[csite] if csite is not None else None
+        sched_gs = self.sched_g[csite] if csite is not None else set()
         state = None
         start = ridx = stack = 0
         first = True
         prev_state = prev_stack = None
         cpu = cstart = nstops = 0
-        stops: Counter = Counter()
+        stops: Counter = Counter()  # stack ID where it was preempted -> count
         last = None
         records = g.records()
         end_marker = (None, None)
@@ -515,7 +542,9 @@ class _Walker:
                 end = t if t > start else start
                 d = end - start
                 if state == _WAITING:
-                    ls = self._wait_stat(stack, ridx)
+                    ls = wait_ls.get(stack << 8 | ridx, _UNSEEN)
+                    if ls is _UNSEEN:
+                        ls = wait_stat(stack, ridx)
                     if ls is not None:
                         if is_open:
                             ls.open += 1
@@ -523,33 +552,32 @@ class _Walker:
                         else:
                             ls.durations.append(d)
                             if kind == _UNBLOCK and sid:
-                                rsite = m.site(sid)
+                                rsite = stack_sites.get(sid, _UNSEEN)
+                                if rsite is _UNSEEN:
+                                    rsite = site_of(sid)
                                 if rsite is not None:
                                     ls.released.append(d)
-                                    ls.releasers[rsite] += 1
+                                    ls.release_stacks[sid] += 1
                                 else:
                                     ls.dependency_count += 1
                                     ls.dependency_total += d
                         ls.goroutines.add(gid)
                 elif state == _SYSCALL:
-                    ls = self._sys_stat(stack)
+                    ls = sys_stat(stack)
                     if ls is not None:
                         ls.durations.append(d)
                         ls.goroutines.add(gid)
                 elif state == _RUNNABLE:
                     if not is_open:
-                        if prev_state == _SYSCALL:
-                            site = m.site(prev_stack)
-                            if site is not None:
-                                self.sys_lost[site].append(d)
+                        if prev_state == _SYSCALL and site_of(prev_stack) is not None:
+                            self.sys_lost_stacks[prev_stack].append(d)
                         if sched_list is not None:
                             sched_list.append(d)
-                            self.sched_g[csite].add(gid)
+                            sched_gs.add(gid)
                     if stack:
                         nstops += 1
-                        s = m.site(stack)
-                        if s is not None:
-                            stops[s] += 1
+                        if site_of(stack) is not None:
+                            stops[stack] += 1
                 # Running stretches: on-CPU time between blocking events.
                 if state == _RUNNING or state == _RUNNABLE:
                     if cpu == 0 and state == _RUNNING and not stops:
@@ -557,10 +585,11 @@ class _Walker:
                     if state == _RUNNING:
                         cpu += d
                 else:
-                    if cpu >= self.th.running_min_ns and nstops >= self.th.running_min_preemptions:
+                    if cpu >= running_min_ns and nstops >= running_min_preemptions:
                         self._stretch(g, csite, cpu, cstart, start, stack, stops, nstops)
                     cpu = nstops = 0
-                    stops = Counter()
+                    if stops:
+                        stops = Counter()
                 prev_state, prev_stack = state, stack
                 last = (state, start, end, ridx, stack, is_open)
             if r is None:
@@ -581,7 +610,10 @@ class _Walker:
 
     def _stretch(self, g, csite, cpu: int, start: int, stop: int, ending_stack: int, stops: Counter,
                  preemptions: int) -> None:
-        site = stops.most_common(1)[0][0] if stops else None
+        by_site: Counter = Counter()
+        for sid, n in stops.items():
+            by_site[self.m.site(sid)] += n
+        site = by_site.most_common(1)[0][0] if by_site else None
         if site is None and ending_stack:
             site = self.m.site(ending_stack)
         site = site or csite
@@ -641,6 +673,7 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
                         last_iv.duration >= max(th.leak_min_ns, th.leak_min_fraction * dur):
                     unattributed += 1  # blocked since before the trace, and the trace kept no stack
 
+    walker.finish()
     evidence += _leaks(trace, m, by_creation, ended_by_creation, parked_at_end, th, dur)
     evidence += _blocking(line_stats, th, dur)
     evidence += _syscalls(line_stats, sys_lost, th, dur)
