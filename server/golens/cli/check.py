@@ -1,24 +1,18 @@
-import difflib
-import os
+"""`golens check PATH...`: the command line of golens.pipeline, written by golens.report."""
+
+import argparse
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from golens.cli.files import display_path, go_files
-from golens.config import Config, ConfigError, find_config_file
-from golens.document import Document, find_module_go_version
-from golens.document.document import too_large_reason
-from golens.engine import Engine
-from golens.fixes import fix_all
+from golens.cli import Subparsers
+from golens.cli.trace import TraceLoadError, load_trace_evidence, trace_header
+from golens.config import Config, ConfigError
+from golens.pipeline import CheckOptions, FixMode, check_paths
 from golens.registry import default_registry
-from golens.report import LocatedFinding, locate
-from golens.safeio import FileTooLargeError, read_regular, replace_atomically
-
-FORMATS = ("text", "json", "sarif")
+from golens.report.output import FORMATS, TraceHeader, output, write_patch, write_report
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "check",
         help="check Go files for concurrency anti-patterns",
@@ -41,145 +35,44 @@ def register(subparsers) -> None:
                         help="with --trace: the workspace the trace's frames are mapped onto (default: the first PATH)")
 
 
-@dataclass
-class FileResult:
-    findings: list[LocatedFinding]
-    error: str | None = None
-    skipped: str | None = None
-    diff: str | None = None  # --fix --diff: what the fixes would change
+def _error(message: str) -> int:
+    print(f"golens: {message}", file=sys.stderr)
+    return 2
 
 
-class _Checker:
-    """Per-process state: one engine, and project configs by directory."""
-
-    def __init__(self, explicit_config: Path | None, cwd: Path, fix_mode: str | None = None):
-        self.fix_mode = fix_mode  # None, "write" or "diff"
-        self.registry = default_registry()
-        self.engine = Engine(self.registry)
-        self.cwd = cwd
-        self.explicit = Config.from_file(explicit_config, self.registry) if explicit_config else None
-        self.configs: dict[Path, Config] = {}
-
-    def config_for(self, path: Path) -> Config:
-        if self.explicit is not None:
-            return self.explicit
-        found = find_config_file(path)
-        if found is None:
-            return self.engine.config
-        if found not in self.configs:
-            self.configs[found] = Config.from_file(found, self.registry)
-        return self.configs[found]
-
-    def check(self, path: Path) -> FileResult:
-        shown = display_path(path, self.cwd)
-        try:
-            config = self.config_for(path)
-            source = read_regular(path, config.max_file_bytes)
-        except ConfigError as exc:
-            return FileResult([], error=str(exc))
-        except FileTooLargeError as exc:
-            return FileResult([], skipped=too_large_reason(exc.size, exc.limit))
-        except OSError as exc:
-            return FileResult([], error=f"{shown}: {exc.strerror or exc}")
-        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
-                       max_bytes=config.max_file_bytes)
-        diff = None
-        unfixed: str | None = None
-        if self.fix_mode is not None and doc.skip_reason is None:
-            fixed = fix_all(doc, self.engine, config)
-            if fixed != source:
-                if self.fix_mode == "diff":
-                    diff = "".join(difflib.unified_diff(
-                        source.decode("utf-8", "replace").splitlines(True),
-                        fixed.decode("utf-8", "replace").splitlines(True),
-                        f"a/{shown}", f"b/{shown}"))
-                else:
-                    try:
-                        replace_atomically(path, source, fixed)
-                    except OSError as exc:
-                        # The file keeps its content; its findings are still reported below.
-                        unfixed = f"{shown}: fixes not written: {exc.strerror or exc}"
-                    else:
-                        doc.replace_text(fixed)
-        result = self.engine.check(doc, config=config)
-        located = [locate(doc, shown, f, self.registry) for f in result.findings]
-        errors = [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        if unfixed is not None:
-            errors.insert(0, unfixed)
-        return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped, diff=diff)
-
-
-_worker: _Checker | None = None
-
-
-def _init_worker(explicit_config: Path | None, cwd: Path, fix_mode: str | None) -> None:
-    global _worker
-    _worker = _Checker(explicit_config, cwd, fix_mode)
-
-
-def _check_batch(paths: list[Path]) -> list[FileResult]:
-    return [_worker.check(p) for p in paths]
-
-
-def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0,
-                fix_mode: str | None = None) -> tuple[list[LocatedFinding], list[str], list[str]]:
-    """(findings, input errors, diffs) for the Go files under `paths`."""
-    cwd = Path.cwd().resolve()
-    files = list(go_files(paths))
-    jobs = jobs or os.cpu_count() or 1
-    results: list[FileResult] = []
-    if jobs == 1 or len(files) < 64:
-        checker = _Checker(config, cwd, fix_mode)
-        results = [checker.check(p) for p in files]
-    else:
-        batches = [files[i:i + 32] for i in range(0, len(files), 32)]
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, cwd, fix_mode)) as pool:
-            for batch in pool.map(_check_batch, batches):
-                results.extend(batch)
-    findings = [f for r in results for f in r.findings]
-    errors = [r.error for r in results if r.error]
-    diffs = [r.diff for r in results if r.diff]
-    return findings, errors, diffs
-
-
-def run(args) -> int:
-    if getattr(args, "trace", None):
-        from golens.cli.trace import run_check_with_trace
-        return run_check_with_trace(args)
+def run(args: argparse.Namespace) -> int:
+    registry = default_registry()
+    if args.diff and not args.fix:
+        return _error("--diff only makes sense with --fix")
+    if args.fix and args.trace:
+        return _error("--fix and --trace cannot be combined")
+    fix_mode: FixMode | None = ("diff" if args.diff else "write") if args.fix else None
+    header: TraceHeader | None = None
     try:
         if args.config is not None:
-            Config.from_file(args.config, default_registry())  # fail fast on a bad config
-        if args.diff and not args.fix:
-            print("golens: --diff only makes sense with --fix", file=sys.stderr)
-            return 2
-        fix_mode = ("diff" if args.diff else "write") if args.fix else None
-        findings, errors, diffs = check_paths(args.paths, args.config, args.jobs, fix_mode)
+            Config.from_file(args.config, registry)  # fail fast on a bad config
+        evidence = None
+        if args.trace:
+            first = Path(args.paths[0]) if args.paths else Path(".")
+            root = (args.trace_root or (first if first.is_dir() else first.parent)).resolve()
+            evidence = load_trace_evidence(args.trace, root, args.config)
+            header = trace_header(evidence)
+        options = CheckOptions(config=args.config, fix_mode=fix_mode, with_fixes=args.format != "text",
+                               trace=evidence)
+        result = check_paths(args.paths, options, args.jobs)
     except FileNotFoundError as exc:
-        print(f"golens: no such file or directory: {exc.args[0]}", file=sys.stderr)
-        return 2
-    except ConfigError as exc:
-        print(f"golens: {exc}", file=sys.stderr)
-        return 2
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    try:
+        return _error(f"no such file or directory: {exc.args[0]}")
+    except (ConfigError, TraceLoadError) as exc:
+        return _error(str(exc))
+    with output(args.output) as out:
         if fix_mode == "diff":
-            out.write("".join(diffs))  # a pure patch: `golens check --fix --diff | git apply`
-        elif args.format == "json":
-            from golens.report.jsonout import write_json
-            write_json(findings, out)
-        elif args.format == "sarif":
-            from golens.report.sarif import write_sarif
-            write_sarif(findings, out, default_registry(), Path.cwd())
+            write_patch(result.diffs, out)
         else:
-            from golens.report.text import write_text
-            write_text(findings, out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    for error in errors:
+            write_report(result.findings, args.format, out, registry, trace=header)
+    for error in result.errors:
         print(f"golens: {error}", file=sys.stderr)
-    if errors:
+    if result.errors:
         return 2
     if fix_mode == "diff":
-        return 1 if diffs else 0
-    return 1 if findings else 0
+        return 1 if result.diffs else 0
+    return 1 if result.findings else 0

@@ -1,28 +1,28 @@
 """`golens trace TRACE`: what the runtime saw, at the workspace lines that caused it; and the
-`--trace` half of `golens check` (static and trace findings merged)."""
+loading of a trace that `golens check --trace` merges with the static findings."""
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 import tomllib
 from pathlib import Path
 
-from golens.cli.files import display_path, go_files
+from golens.cli import Subparsers
+from golens.cli.files import display_path
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.evidence import Thresholds, TraceEvidence, Workspace, load_evidence
-from golens.evidence.located import locate_with_evidence
-from golens.evidence.merge import evidence_findings, merge_findings, summary_lines
+from golens.evidence.merge import evidence_findings, summary_lines
 from golens.registry import default_registry
-from golens.safeio import FileTooLargeError, read_regular, read_regular_text
+from golens.report import locate
+from golens.report.output import FORMATS, TraceHeader, output, write_report
+from golens.safeio import read_regular, read_regular_text
 from golens.trace import TraceError
 
-FORMATS = ("text", "json", "sarif")
 
-
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "trace",
         help="trace evidence (GT rules) from a Go execution trace, mapped to source",
@@ -39,6 +39,10 @@ def register(subparsers) -> None:
     p.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
 
 
+class TraceLoadError(Exception):
+    """The trace (or the config its thresholds come from) could not be read: the message says why."""
+
+
 def thresholds_from(config_path: Path | None) -> Thresholds:
     """The `[trace]` table of golens.toml (keys as in Thresholds, dashes allowed)."""
     if config_path is None:
@@ -51,8 +55,27 @@ def thresholds_from(config_path: Path | None) -> Thresholds:
     return Thresholds.from_mapping(table if isinstance(table, dict) else None)
 
 
-def _load(trace: str, root: Path, thresholds: Thresholds) -> TraceEvidence:
-    return load_evidence(trace, workspace=Workspace.scan(root), thresholds=thresholds)
+def load_trace_evidence(trace: str, root: Path, config: Path | None) -> TraceEvidence:
+    """The evidence of `trace` mapped onto the workspace `root`, with the thresholds of `config`
+    (default: the golens.toml nearest above the root). Raises ConfigError or TraceLoadError."""
+    thresholds = thresholds_from(config or find_config_file(root))
+    try:
+        return load_evidence(trace, workspace=Workspace.scan(root), thresholds=thresholds)
+    except TraceError as exc:
+        raise TraceLoadError(f"{trace}: not a readable Go execution trace: {exc}") from None
+    except OSError as exc:
+        raise TraceLoadError(f"{trace}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise TraceLoadError(f"{trace}: {exc}") from None
+
+
+def trace_header(evidence: TraceEvidence) -> TraceHeader:
+    cwd = Path.cwd().resolve()
+
+    def display(path: Path | str) -> str:
+        return display_path(Path(path), cwd)
+
+    return TraceHeader(display(evidence.source), evidence.summary.as_dict(), summary_lines(evidence, display))
 
 
 def _error(msg: str) -> int:
@@ -60,15 +83,7 @@ def _error(msg: str) -> int:
     return 2
 
 
-def _trace_error(trace: str, exc: Exception) -> str:
-    if isinstance(exc, TraceError):
-        return f"{trace}: not a readable Go execution trace: {exc}"
-    if isinstance(exc, OSError):
-        return f"{trace}: {exc.strerror or exc}"
-    return f"{trace}: {exc}"
-
-
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     registry = default_registry()
     root = (args.root or Path.cwd()).resolve()
     if not root.is_dir():
@@ -76,118 +91,23 @@ def run(args) -> int:
     try:
         config_path = args.config or find_config_file(root)
         config = Config.from_file(config_path, registry) if config_path else Config()
-        thresholds = thresholds_from(config_path)
-    except ConfigError as exc:
+        evidence = load_trace_evidence(args.trace, root, config_path)
+    except (ConfigError, TraceLoadError) as exc:
         return _error(str(exc))
-    try:
-        te = _load(args.trace, root, thresholds)
-    except (TraceError, OSError, ValueError) as exc:
-        return _error(_trace_error(args.trace, exc))
     cwd = Path.cwd().resolve()
-    display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+
+    def display(path: Path) -> str:
+        return display_path(path, cwd)
+
     located = []
-    for path in sorted({e.site.path for e in te.evidence}):
+    for path in sorted({e.site.path for e in evidence.evidence}):
         try:
             source = read_regular(path, DEFAULT_MAX_FILE_BYTES)
         except OSError:
             continue
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
-        for f in evidence_findings(doc, path, te, config=config, registry=registry):
-            located.append(locate_with_evidence(doc, display(path), f, registry, display))
-    _write(args, located, te, display)
-    return 1 if located else 0
-
-
-def _write(args, located, te: TraceEvidence | None, display) -> None:
-    out = open(args.output, "w", encoding="utf-8") if getattr(args, "output", None) else sys.stdout
-    try:
-        if args.format == "json":
-            from dataclasses import asdict
-
-            if te is not None and getattr(args, "command", "") == "trace":
-                json.dump({"trace": display(te.source), "summary": te.summary.as_dict(),
-                           "findings": [asdict(f) for f in located]}, out, indent=2, ensure_ascii=False, default=str)
-            else:
-                json.dump([asdict(f) for f in located], out, indent=2, ensure_ascii=False, default=str)
-            out.write("\n")
-        elif args.format == "sarif":
-            from golens.report.sarif import build_sarif
-
-            sarif = build_sarif(located, default_registry(), Path.cwd())
-            results = sarif["runs"][0]["results"]
-            for result, f in zip(results, located, strict=True):
-                props = {"source": f.source}
-                if getattr(f, "evidence", None):
-                    props["evidence"] = f.evidence
-                result["properties"] = props
-            if te is not None:
-                sarif["runs"][0]["properties"] = {"trace": display(te.source), "traceSummary": te.summary.as_dict()}
-            json.dump(sarif, out, indent=2, ensure_ascii=False, default=str)
-            out.write("\n")
-        else:
-            from golens.report.text import write_text
-
-            write_text(located, out)
-            if te is not None:
-                out.write("\n" if located else "")
-                for line in summary_lines(te, display):
-                    out.write(f"# {line}\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
-
-
-def run_check_with_trace(args) -> int:
-    """`golens check PATH… --trace TRACE`: every file checked statically, trace evidence of the
-    checked files folded in (see golens.evidence.merge for which rules corroborate which)."""
-    from golens.cli.check import _Checker
-
-    registry = default_registry()
-    if getattr(args, "fix", False):
-        return _error("--fix and --trace cannot be combined")
-    paths = [Path(p) for p in args.paths]
-    first = paths[0] if paths else Path(".")
-    root = (getattr(args, "trace_root", None) or (first if first.is_dir() else first.parent)).resolve()
-    try:
-        files = list(go_files(args.paths))
-    except FileNotFoundError as exc:
-        return _error(f"no such file or directory: {exc.args[0]}")
-    try:
-        config_path = args.config or find_config_file(root)
-        thresholds = thresholds_from(config_path)
-        checker = _Checker(args.config, Path.cwd().resolve())
-    except ConfigError as exc:
-        return _error(str(exc))
-    try:
-        te = _load(args.trace, root, thresholds)
-    except (TraceError, OSError, ValueError) as exc:
-        return _error(_trace_error(args.trace, exc))
-    cwd = Path.cwd().resolve()
-    display = lambda p: display_path(Path(p), cwd)  # noqa: E731
-    located, errors = [], []
-    for path in files:
-        shown = display_path(path, cwd)
-        try:
-            config = checker.config_for(path)
-            source = read_regular(path, config.max_file_bytes)
-        except FileTooLargeError:
-            continue  # not checked, as in `golens check`
-        except OSError as exc:
-            errors.append(f"{shown}: {exc.strerror or exc}")
-            continue
-        except ConfigError as exc:
-            errors.append(str(exc))
-            continue
-        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
-                       max_bytes=config.max_file_bytes)
-        result = checker.engine.check(doc, config=config)
-        errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        trace_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry)
-        for f in merge_findings(doc, result.findings, trace_findings, registry):
-            located.append(locate_with_evidence(doc, shown, f, registry, display))
-    _write(args, located, te, display)
-    for error in errors:
-        print(f"golens: {error}", file=sys.stderr)
-    if errors:
-        return 2
+        for f in evidence_findings(doc, path, evidence, config=config, registry=registry):
+            located.append(locate(doc, display(Path(path)), f, registry, display=display))
+    with output(args.output) as out:
+        write_report(located, args.format, out, registry, trace=trace_header(evidence), json_envelope=True)
     return 1 if located else 0
