@@ -1,8 +1,9 @@
 """The checking pipeline behind `golens check`: Go files in, located findings out.
 
-Each file is read, optionally fixed (`--fix`), checked, merged with the trace evidence that
-points into it (`--trace`), and located (lines, columns, fixes) while its document is at hand,
-in worker processes when there are many files. Writing the results is `golens.report`'s job.
+Each file is read, optionally fixed (`--fix`), checked, merged with the runtime evidence that
+points into it (`--trace`, `--profile`), and located (lines, columns, fixes) while its document
+is at hand, in worker processes when there are many files. Writing the results is
+`golens.report`'s job.
 """
 
 import difflib
@@ -19,6 +20,7 @@ from golens.document.document import too_large_reason
 from golens.engine import Engine
 from golens.evidence import TraceEvidence
 from golens.evidence.merge import evidence_findings, merge_findings
+from golens.findings import Finding
 from golens.fixes import fix_all, fixes_for
 from golens.registry import default_registry
 from golens.report import LocatedFinding, locate
@@ -28,7 +30,7 @@ FixMode = Literal["write", "diff"]
 
 # Below this many files one process is faster than starting workers.
 _PARALLEL_MIN_FILES = 64
-_BATCH = 32
+BATCH_SIZE = 32
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class CheckOptions:
     config: Path | None = None  # one golens.toml for every file instead of the nearest one
     fix_mode: FixMode | None = None  # apply preferred fixes: write the files, or only diff them
     with_fixes: bool = False  # locate every finding's quick fixes (JSON and SARIF carry them)
-    trace: TraceEvidence | None = None  # evidence to fold into the findings of the files it covers
+    # Runtime evidence to fold into the findings of the files it covers, each with the `source`
+    # its findings carry: a trace's (evidence.merge.SOURCE) or a ProfileSet's (PROFILE_SOURCE).
+    evidence: tuple[tuple[TraceEvidence, str], ...] = ()
 
 
 @dataclass
@@ -64,6 +68,8 @@ class Checker:
         self.cwd = cwd
         self.explicit = Config.from_file(options.config, self.registry) if options.config else None
         self.configs: dict[Path, Config] = {}
+        # Problems of each configuration, reported with the first file checked under it.
+        self.unreported: list[str] = list(self.explicit.problems) if self.explicit else []
 
     def config_for(self, path: Path) -> Config:
         if self.explicit is not None:
@@ -73,6 +79,7 @@ class Checker:
             return self.engine.config
         if found not in self.configs:
             self.configs[found] = Config.from_file(found, self.registry)
+            self.unreported += self.configs[found].problems
         return self.configs[found]
 
     def display(self, path: Path) -> str:
@@ -82,9 +89,17 @@ class Checker:
         shown = self.display(path)
         try:
             config = self.config_for(path)
-            source = read_regular(path, config.max_file_bytes)
         except ConfigError as exc:
             return FileResult([], error=str(exc))
+        result = self._check(path, shown, config)
+        if self.unreported:
+            result.error = "\n".join([*self.unreported, *([result.error] if result.error else [])])
+            self.unreported = []
+        return result
+
+    def _check(self, path: Path, shown: str, config: Config) -> FileResult:
+        try:
+            source = read_regular(path, config.max_file_bytes)
         except FileTooLargeError as exc:
             return FileResult([], skipped=too_large_reason(exc.size, exc.limit))
         except OSError as exc:
@@ -112,10 +127,12 @@ class Checker:
         result = self.engine.check(doc, config=config)
         errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
         findings = result.findings
-        trace = self.options.trace
-        if trace is not None:
-            from_trace = evidence_findings(doc, path.resolve(), trace, config=config, registry=self.registry)
-            findings = merge_findings(doc, findings, from_trace, self.registry)
+        if self.options.evidence:
+            runtime: list[Finding] = []
+            for evidence, evidence_source in self.options.evidence:
+                runtime += evidence_findings(doc, path.resolve(), evidence, config=config, registry=self.registry,
+                                             source=evidence_source)
+            findings = merge_findings(doc, findings, runtime, self.registry)
         located = [
             locate(doc, shown, f, self.registry, display=self.display,
                    fixes=fixes_for(doc, f) if self.options.with_fixes else ())
@@ -143,19 +160,23 @@ def check_paths(paths: list[str], options: CheckOptions | None = None, jobs: int
     ConfigError for an unreadable explicit config."""
     options = options or CheckOptions()
     cwd = Path.cwd().resolve()
-    files = list(go_files(paths))
-    jobs = jobs or os.cpu_count() or 1
-    results: list[FileResult] = []
+    unlistable: list[str] = []
+    files = list(go_files(paths, unlistable.append))
+    batch_count = -(-len(files) // BATCH_SIZE)
+    # More workers than batches would only start idle processes.
+    jobs = min(jobs or os.cpu_count() or 1, max(1, batch_count))
+    results: list[FileResult] = [FileResult([], error=message) for message in unlistable]
     if jobs == 1 or len(files) < _PARALLEL_MIN_FILES:
         checker = Checker(options, cwd)
-        results = [checker.check(p) for p in files]
+        results += [checker.check(p) for p in files]
     else:
-        batches = [files[i:i + _BATCH] for i in range(0, len(files), _BATCH)]
+        batches = [files[i:i + BATCH_SIZE] for i in range(0, len(files), BATCH_SIZE)]
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, cwd)) as pool:
             for batch in pool.map(_check_batch, batches):
                 results.extend(batch)
     return CheckRun(
         findings=[f for r in results for f in r.findings],
-        errors=[r.error for r in results if r.error],
+        # Each worker process reports a bad configuration once: keep one copy of each message.
+        errors=list(dict.fromkeys(line for r in results if r.error for line in r.error.split("\n"))),
         diffs=[r.diff for r in results if r.diff],
     )

@@ -2,6 +2,7 @@
 are expected, and --fix where a link or a concurrent save is involved. Each must end promptly
 with a one-line message and exit 2, and lose nothing else."""
 
+import json
 import os
 import subprocess
 import sys
@@ -83,3 +84,76 @@ def test_fix_writes_atomically_and_keeps_the_mode(tree):
     assert target.stat().st_mode & 0o777 == 0o600
     assert target.stat().st_ino != inode  # replaced by rename, not rewritten in place
     assert sorted(p.name for p in tree.iterdir()) == ["go.mod", "leaky.go"]
+
+
+# -- command-line errors ------------------------------------------------------------------------
+
+def _one_message(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result
+    return lines[0]
+
+
+@pytest.mark.parametrize(("output", "reason"), [
+    ("missing/report.txt", "No such file or directory"),
+    (".", "Is a directory"),
+    ("/dev/full", "No space left on device"),
+])
+def test_output_that_cannot_be_written(tree, output, reason):
+    message = _one_message(golens("check", "--output", output, ".", cwd=tree))
+    assert message.startswith("golens: cannot write the report to ") and message.endswith(reason)
+
+
+def test_stdout_on_a_full_disk(tree):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*GOLENS, "check", "."], cwd=tree, stdout=full, stderr=subprocess.PIPE,
+                                text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2 and result.stderr.splitlines() == [
+        "golens: cannot write the report to standard output: No space left on device"], result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["-1", "100000", "many"])
+def test_bad_job_counts_are_usage_errors(tree, jobs):
+    result = golens("check", "--jobs", jobs, ".", cwd=tree)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("golens check: error: argument --jobs/-j: ")
+
+
+def test_non_utf8_file_name(tree):
+    name = os.fsdecode(b"caf\xe9.go")
+    (tree / name).write_text(LEAKY)
+    (tree / "leaky.go").unlink()
+    for fmt in ("text", "json", "sarif"):
+        result = golens("check", "--format", fmt, ".", cwd=tree)
+        assert result.returncode == 1 and result.stderr == "", result
+    text = golens("check", ".", cwd=tree).stdout
+    assert text.startswith("caf\\xe9.go:9:")
+    assert json.loads(golens("check", "--format", "json", ".", cwd=tree).stdout)[0]["path"] == "caf\\xe9.go"
+
+
+def test_newline_in_a_file_name_cannot_forge_a_line(tree):
+    (tree / "leaky.go").rename(tree / "a.go\nforged.go:1:1: GL999 fake.go")
+    result = golens("check", ".", cwd=tree)
+    assert result.returncode == 1, result
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("a.go\\nforged.go:1:1: GL999 fake.go:9:"), lines
+
+
+def test_unreadable_subdirectory_is_reported(tree, monkeypatch):
+    # In-process, because the tests may run as root, who can list any directory.
+    from golens.cli import files
+
+    (tree / "secret").mkdir()
+    (tree / "secret/s.go").write_text(LEAKY)
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("secret"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    errors: list[str] = []
+    found = list(files.go_files([str(tree)], errors.append))
+    assert found == [tree / "leaky.go"]
+    assert errors == [f"{tree / 'secret'}: cannot list the directory: Permission denied"]

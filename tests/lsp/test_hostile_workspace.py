@@ -50,3 +50,28 @@ def test_trace_child_imports_nothing_from_the_working_directory(tmp_path, monkey
     assert status == "ok", payload
     assert not marker.exists(), marker.read_text()
     assert Path(NEUTRAL_DIRECTORY) != tmp_path
+
+
+LEAKY = (
+    "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n\n"
+    "func f() error {\n\tctx, _ := context.WithTimeout(context.Background(), time.Second)\n\treturn ctx.Err()\n}\n"
+)
+
+
+async def test_a_wrongly_typed_golens_toml_is_shown_and_the_file_still_checked(tmp_path):
+    (tmp_path / "go.mod").write_text("module example.com/ws\n\ngo 1.22\n")
+    (tmp_path / "golens.toml").write_text('severity = "error"\ndisable = ["GL601"]\n')
+    (tmp_path / "a.go").write_text(LEAKY)
+    async with session("vscode", tmp_path) as client:
+        uri = (tmp_path / "a.go").as_uri()
+        client.open(uri, LEAKY)
+        diagnostics = await client.get_diagnostics(uri)
+        assert [(d.range.start.line, d.code) for d in diagnostics] == [(8, "GL201")]
+        shown = [m.message for m in client.messages]
+        assert len(shown) == 1 and "golens.toml: severity: expected a table" in shown[0], shown
+        # Later edits of the document are applied and checked as usual.
+        client.replace(uri, "ctx, _ :=", "ctx, cancel :=")
+        client.replace(uri, "return ctx.Err()", "defer cancel()\n\treturn ctx.Err()")
+        await client.wait_for(lambda: client.last_published(uri) is not None
+                              and client.last_published(uri).version == client.versions[uri], "diagnostics")
+        assert list(client.last_published(uri).diagnostics) == []

@@ -84,7 +84,7 @@ def _library_file(path: str | None) -> bool:
     if not path:
         return True
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    if _OUTPUT_NAME.search(name.encode()):
+    if _OUTPUT_NAME.search(name.encode("utf-8", "surrogateescape")):  # a file name need not be UTF-8
         return False  # files about output (printer.go, debug.go)
     return not _NOT_LIBRARY_DIRS.search(path)
 

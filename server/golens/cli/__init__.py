@@ -19,6 +19,9 @@ SUBCOMMANDS = (
     "serve",
     "trace_info",
     "trace",
+    "report",
+    "profile",
+    "diff",
 )
 
 

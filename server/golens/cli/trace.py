@@ -1,25 +1,32 @@
 """`golens trace TRACE`: what the runtime saw, at the workspace lines that caused it; and the
-loading of a trace that `golens check --trace` merges with the static findings."""
+loading of the trace that `golens check --trace` merges with the static findings."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from golens.cli import Subparsers
-from golens.cli.files import display_path
+from golens.cli.files import display_path, write_report
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.evidence import Thresholds, TraceEvidence, Workspace, load_evidence
-from golens.evidence.merge import evidence_findings, summary_lines
-from golens.registry import default_registry
-from golens.report import locate
-from golens.report.output import FORMATS, TraceHeader, output, write_report
+from golens.evidence.load import load_trace_and_evidence
+from golens.evidence.merge import SOURCE, evidence_findings, summary_lines
+from golens.export import export_trace
+from golens.registry import Registry, default_registry
+from golens.report import LocatedFinding, locate
+from golens.report.output import FORMATS, render
 from golens.safeio import read_regular, read_regular_text
 from golens.trace import TraceError
+
+EXPORT_FORMATS = {
+    "perfetto": "goroutine states as Chrome trace-event JSON (ui.perfetto.dev)",
+}
 
 
 def register(subparsers: Subparsers) -> None:
@@ -37,10 +44,9 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--config", type=Path, help="golens.toml to use (default: nearest above the root)")
     p.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
-
-
-class TraceLoadError(Exception):
-    """The trace (or the config its thresholds come from) could not be read: the message says why."""
+    p.add_argument("--export", nargs=2, action="append", default=[], metavar=("FORMAT", "FILE"),
+                   help="also write the trace for other viewers (repeatable): " + "; ".join(
+                       f"{name}: {what}" for name, what in EXPORT_FORMATS.items()))
 
 
 def thresholds_from(config_path: Path | None) -> Thresholds:
@@ -55,32 +61,37 @@ def thresholds_from(config_path: Path | None) -> Thresholds:
     return Thresholds.from_mapping(table if isinstance(table, dict) else None)
 
 
-def load_trace_evidence(trace: str, root: Path, config: Path | None) -> TraceEvidence:
-    """The evidence of `trace` mapped onto the workspace `root`, with the thresholds of `config`
-    (default: the golens.toml nearest above the root). Raises ConfigError or TraceLoadError."""
-    thresholds = thresholds_from(config or find_config_file(root))
+class TraceLoadError(Exception):
+    """The trace could not be read; the message names it and says why."""
+
+
+def load_trace_evidence(trace: str, root: Path, config_path: Path | None) -> TraceEvidence:
+    """The evidence of `trace` mapped onto the workspace `root`, with the thresholds of the
+    golens.toml at `config_path`. Raises ConfigError or TraceLoadError."""
+    thresholds = thresholds_from(config_path)
     try:
         return load_evidence(trace, workspace=Workspace.scan(root), thresholds=thresholds)
-    except TraceError as exc:
-        raise TraceLoadError(f"{trace}: not a readable Go execution trace: {exc}") from None
-    except OSError as exc:
-        raise TraceLoadError(f"{trace}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise TraceLoadError(f"{trace}: {exc}") from None
+    except (TraceError, OSError, ValueError) as exc:
+        raise TraceLoadError(_trace_error(trace, exc)) from None
 
 
-def trace_header(evidence: TraceEvidence) -> TraceHeader:
+def trace_display() -> Callable[[str | Path], str]:
+    """How reports show a path: relative to the current directory when under it."""
     cwd = Path.cwd().resolve()
-
-    def display(path: Path | str) -> str:
-        return display_path(Path(path), cwd)
-
-    return TraceHeader(display(evidence.source), evidence.summary.as_dict(), summary_lines(evidence, display))
+    return lambda path: display_path(Path(path), cwd)
 
 
 def _error(msg: str) -> int:
     print(f"golens: {msg}", file=sys.stderr)
     return 2
+
+
+def _trace_error(trace: str, exc: Exception) -> str:
+    if isinstance(exc, TraceError):
+        return f"{trace}: not a readable Go execution trace: {exc}"
+    if isinstance(exc, OSError):
+        return f"{trace}: {exc.strerror or exc}"
+    return f"{trace}: {exc}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,23 +102,47 @@ def run(args: argparse.Namespace) -> int:
     try:
         config_path = args.config or find_config_file(root)
         config = Config.from_file(config_path, registry) if config_path else Config()
-        evidence = load_trace_evidence(args.trace, root, config_path)
-    except (ConfigError, TraceLoadError) as exc:
+        thresholds = thresholds_from(config_path)
+    except ConfigError as exc:
         return _error(str(exc))
-    cwd = Path.cwd().resolve()
+    unknown = [fmt for fmt, _ in args.export if fmt not in EXPORT_FORMATS]
+    if unknown:
+        return _error(f"--export {unknown[0]}: unknown format (known: {', '.join(EXPORT_FORMATS)})")
+    workspace = Workspace.scan(root)
+    try:
+        trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
+    except (TraceError, OSError, ValueError) as exc:
+        return _error(_trace_error(args.trace, exc))
+    display = trace_display()
+    for fmt, dest in args.export:
+        try:
+            export_trace(fmt, trace, workspace, Path(dest))
+        except OSError as exc:
+            return _error(f"{dest}: {exc.strerror or exc}")
+    located = located_trace_findings(te, config, registry, display)
+    unwritten = write_report(args.output, lambda out: render(
+        out, args.format, located, registry, summary=summary_lines(te, display),
+        json_properties={"trace": display(te.source), "summary": te.summary.as_dict()},
+        sarif_properties={"trace": display(te.source), "traceSummary": te.summary.as_dict()}))
+    for problem in [*config.problems, *([unwritten] if unwritten else [])]:
+        print(f"golens: {problem}", file=sys.stderr)
+    if config.problems or unwritten:
+        return 2
+    return 1 if located else 0
 
-    def display(path: Path) -> str:
-        return display_path(path, cwd)
 
+def located_trace_findings(te: TraceEvidence, config: Config, registry: Registry, display: Callable[[Path], str],
+                           evidence_source: str = SOURCE) -> list[LocatedFinding]:
+    """The trace's findings (GT rules; or a ProfileSet's GP rules, with their source) at the lines
+    of the files they point into, as the reports print them; files that cannot be read now are
+    left out."""
     located = []
-    for path in sorted({e.site.path for e in evidence.evidence}):
+    for path in sorted({e.site.path for e in te.evidence}):
         try:
             source = read_regular(path, DEFAULT_MAX_FILE_BYTES)
         except OSError:
             continue
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
-        for f in evidence_findings(doc, path, evidence, config=config, registry=registry):
-            located.append(locate(doc, display(Path(path)), f, registry, display=display))
-    with output(args.output) as out:
-        write_report(located, args.format, out, registry, trace=trace_header(evidence), json_envelope=True)
-    return 1 if located else 0
+        for f in evidence_findings(doc, path, te, config=config, registry=registry, source=evidence_source):
+            located.append(locate(doc, display(path), f, registry, display=display))
+    return located

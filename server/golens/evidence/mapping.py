@@ -18,11 +18,11 @@ a bare file-name match is only trusted when that function check passes. Standard
 module-cache and vendored frames are not workspace code: evidence is attributed to the first
 frame that is. Frames that look like user code but resolve nowhere are counted as unresolved.
 
-Staleness: a mapped line is stale when the file was modified after the trace was taken (its
-mtime is later than both the trace's capture time and the trace file's own mtime, which covers
-fresh checkouts where everything has a new mtime), or when the function enclosing the line is
-no longer the frame's function (``main.handleReport.func1`` belongs in ``handleReport``;
-``pkg.(*T).M`` in method ``M`` of ``T``).
+Staleness is decided from the source text, never from modification times (``touch``, a
+checkout or ``cp -r`` change those without changing a line): the trace names the function of
+every frame, and a mapped line is current while it still lies inside the function of that name
+(``main.handleReport.func1`` belongs in ``handleReport``; ``pkg.(*T).M`` in method ``M`` of
+``T``). Edits made in the editor after loading shift the lines (see ``lsp.trace_state``).
 """
 
 from __future__ import annotations
@@ -31,27 +31,19 @@ import datetime as _dt
 import enum
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-import tree_sitter_go
-from tree_sitter import Language, Parser
-
-from golens.document.document import DEFAULT_MAX_FILE_BYTES
+from golens.document.document import DEFAULT_MAX_FILE_BYTES, Document
 from golens.safeio import is_regular_file, read_regular, read_regular_text, within
+from golens.syntax.calls import function_name
+from golens.syntax.locks import receiver
 from golens.trace import Frame, Stack
-
-_GO = Language(tree_sitter_go.language())
 
 # Directories whose Go files are never the user's own code or are not indexed at all.
 _SKIP_DIRS = frozenset({"testdata", "node_modules"})
-
-# mtime slack: checkouts write a directory's files within a moment of each other.
-MTIME_SLACK_S = 2.0
-
 
 class Where(enum.Enum):
     WORKSPACE = "workspace"
@@ -113,39 +105,21 @@ def is_stdlib_package(package: str) -> bool:
 def _functions(path: str, mtime_ns: int, size: int) -> tuple[tuple[int, int, str | None, str], ...]:
     """(first line, last line, receiver, name) of every top-level function in the file (1-based lines)."""
     try:
-        source = read_regular(path, DEFAULT_MAX_FILE_BYTES)
+        doc = Document(read_regular(path, DEFAULT_MAX_FILE_BYTES), path)
     except OSError:
         return ()
-    tree = Parser(_GO).parse(source)
+    if doc.tree is None:
+        return ()
     out = []
-    for node in tree.root_node.named_children:
+    for node in doc.tree.root_node.named_children:
         if node.type not in ("function_declaration", "method_declaration"):
             continue
-        name_node = node.child_by_field_name("name")
-        if name_node is None:
+        name = function_name(node)
+        if name is None:
             continue
-        recv = None
-        if node.type == "method_declaration":
-            recv = _receiver_type(node.child_by_field_name("receiver"))
-        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv, name_node.text.decode("utf-8", "replace")))
+        recv = receiver(node)
+        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv[1] if recv else None, name))
     return tuple(out)
-
-
-def _receiver_type(params) -> str | None:
-    if params is None:
-        return None
-    for decl in params.named_children:
-        if decl.type != "parameter_declaration":
-            continue
-        t = decl.child_by_field_name("type")
-        while t is not None and t.type in ("pointer_type", "generic_type", "parenthesized_type"):
-            if t.type == "generic_type":
-                t = t.child_by_field_name("type")
-            else:
-                t = next((c for c in t.named_children), None)
-        if t is not None:
-            return t.text.decode("utf-8", "replace")
-    return None
 
 
 def functions_in(path: Path) -> tuple[tuple[int, int, str | None, str], ...]:
@@ -258,10 +232,6 @@ class Workspace:
                     mods[mod] = above.parent
         ws.modules = sorted(mods.items(), key=lambda kv: -len(kv[0]))
         return ws
-
-    @property
-    def file_count(self) -> int:
-        return sum(len(v) for v in self._by_name.values())
 
     def contains(self, path: Path) -> bool:
         return path.name in self._by_name and path in self._by_name[path.name]
@@ -405,38 +375,16 @@ class TraceTime:
     """When a trace was taken, as well as it can be told."""
 
     captured_end: _dt.datetime | None = None  # wall clock at trace end (format 25+)
-    file_mtime: float | None = None  # the trace file's mtime (seconds since the epoch)
-
-    @property
-    def reference(self) -> float | None:
-        times = [t for t in (self.captured_end.timestamp() if self.captured_end else None, self.file_mtime) if t]
-        return max(times) if times else None
 
 
-def stale_reason(path: Path, line: int, symbol: str, when: TraceTime, *, mtime: float | None = None) -> str | None:
-    """Why the evidence mapped to `path:line` for function `symbol` can no longer be trusted, or None."""
-    matches = function_matches(symbol, path, line)
-    if matches is False:
-        got = enclosing_function(path, line)
-        want = parse_symbol(symbol)
-        want_s = describe(want.receiver, want.name) if want.name else symbol
-        if got is None:
-            return f"line {line} is no longer inside {want_s}"
-        return f"line {line} is now in {describe(*got)}, the trace saw {want_s}"
-    ref = when.reference
-    if ref is not None:
-        if mtime is None:
-            try:
-                mtime = path.stat().st_mtime
-            except OSError:
-                return None
-        if mtime > ref + MTIME_SLACK_S:
-            return "the file changed after the trace was taken"
-    return None
-
-
-def unique_frames(stacks: Iterable[Stack]) -> set[Frame]:
-    out: set[Frame] = set()
-    for s in stacks:
-        out.update(s.frames)
-    return out
+def stale_reason(path: Path, line: int, symbol: str) -> str | None:
+    """Why the evidence mapped to `path:line` for function `symbol` can no longer be trusted, or
+    None while the line still lies inside the function the trace named."""
+    if function_matches(symbol, path, line) is not False:
+        return None
+    got = enclosing_function(path, line)
+    want = parse_symbol(symbol)
+    want_s = describe(want.receiver, want.name) if want.name else symbol
+    if got is None:
+        return f"line {line} is no longer inside {want_s}"
+    return f"line {line} is now in {describe(*got)}, the trace saw {want_s}"

@@ -5,20 +5,18 @@ their document was at hand (byte columns, as Go tools print them, plus UTF-16 co
 with their quick fixes' edits located the same way.
 """
 
-import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from golens.document import Document
-from golens.evidence.merge import SOURCE as TRACE_SOURCE
-from golens.evidence.merge import _file_lines
+from golens.evidence.merge import RUNTIME_SOURCES, file_lines
 from golens.findings import Finding
 from golens.fixes import Fix
 from golens.registry import Registry
 
-STATIC_SOURCE = "golens"  # the `source` of static findings; trace findings have TRACE_SOURCE
+STATIC_SOURCE = "golens"  # the `source` of static findings; runtime evidence has evidence.merge's
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class LocatedFinding:
     end: Position
     related: tuple[LocatedRelated, ...] = ()
     source: str = STATIC_SOURCE
-    # What the trace saw (GT findings) or the trace evidence folded into a static finding.
+    # What the trace or a profile saw (GT, GP findings), or the evidence folded into a static finding.
     evidence: Any = None
     fixes: tuple[LocatedFix, ...] = ()
 
@@ -76,14 +74,14 @@ def position(doc: Document, offset: int) -> Position:
 
 
 def position_in_file(path: Path, offset: int) -> Position | None:
-    """A position in a file other than the finding's (trace evidence points across files)."""
+    """A position in a file other than the finding's (runtime evidence points across files)."""
     try:
-        data, starts = _file_lines(str(path), path.stat().st_mtime_ns)
+        data, lines = file_lines(str(path), path.stat().st_mtime_ns)
     except OSError:
         return None
-    line = bisect.bisect_right(starts, offset) - 1
-    prefix = data[starts[line]:offset].decode("utf-8", "replace")
-    return Position(line + 1, offset - starts[line] + 1, len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + 1)
+    line, column = lines.position(offset)
+    prefix = data[lines.line_start(line):offset].decode("utf-8", "replace")
+    return Position(line + 1, column + 1, len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + 1)
 
 
 def locate(doc: Document, path: str, finding: Finding, registry: Registry, *,
@@ -101,7 +99,7 @@ def locate(doc: Document, path: str, finding: Finding, registry: Registry, *,
             if start is not None and end is not None:
                 related.append(LocatedRelated(display(other), start, end, r.message))
     data = finding.data or {}
-    from_trace = data.get("source") == TRACE_SOURCE
+    runtime = data.get("source") in RUNTIME_SOURCES
     return LocatedFinding(
         path=path,
         rule=finding.rule,
@@ -111,8 +109,8 @@ def locate(doc: Document, path: str, finding: Finding, registry: Registry, *,
         start=position(doc, finding.start),
         end=position(doc, finding.end),
         related=tuple(related),
-        source=TRACE_SOURCE if from_trace else STATIC_SOURCE,
-        evidence=data.get("evidence") if from_trace else data.get("trace"),
+        source=data["source"] if runtime else STATIC_SOURCE,
+        evidence=data.get("evidence") if runtime else data.get("trace"),
         fixes=tuple(
             LocatedFix(fix.title, fix.preferred, tuple(
                 LocatedEdit(position(doc, e.start), position(doc, e.end), e.new_text.decode("utf-8", "replace"))

@@ -1,10 +1,8 @@
-"""Every way the CLI writes results: the report in one of the formats, or a patch, to stdout or
-to the `--output` file."""
+"""A report in one of the formats: findings, plus what the runtime evidence was (a trace's or
+profiles' summary) as `# ` lines in text and as properties in JSON and SARIF. Where it goes
+(stdout or `--output`, and what happens when that fails) is cli.files.write_report's job."""
 
-import contextlib
-import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -18,44 +16,23 @@ Format = Literal["text", "json", "sarif"]
 FORMATS: tuple[Format, ...] = ("text", "json", "sarif")
 
 
-@dataclass(frozen=True)
-class TraceHeader:
-    """The trace the findings were merged with, as reports show it."""
-
-    path: str
-    summary: dict[str, Any]
-    summary_lines: list[str]  # the text report's closing `# ...` lines
-
-
-@contextlib.contextmanager
-def output(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or the file the user named (created or truncated)."""
-    if path is None:
-        yield sys.stdout
-        return
-    with open(path, "w", encoding="utf-8") as out:
-        yield out
-
-
-def write_report(findings: Iterable[LocatedFinding], fmt: Format, out: TextIO, registry: Registry, *,
-                 trace: TraceHeader | None = None, json_envelope: bool = False) -> None:
-    """`json_envelope`: JSON as an object with the trace and its summary beside the findings
-    (`golens trace`), instead of the plain array `golens check` writes."""
+def render(out: TextIO, fmt: str, findings: Iterable[LocatedFinding], registry: Registry, *,
+           summary: Sequence[str] = (), json_properties: dict[str, Any] | None = None,
+           sarif_properties: dict[str, Any] | None = None) -> None:
+    """`json_properties`: JSON becomes an object of them plus `findings` instead of a plain
+    array; `sarif_properties`: the SARIF run's properties."""
     findings = list(findings)
     if fmt == "json":
-        envelope = {"trace": trace.path, "summary": trace.summary} if trace is not None and json_envelope else None
-        write_json(findings, out, envelope)
+        write_json(findings, out, json_properties)
     elif fmt == "sarif":
-        run_properties = {"trace": trace.path, "traceSummary": trace.summary} if trace is not None else None
-        write_sarif(findings, out, registry, Path.cwd(), run_properties)
+        write_sarif(findings, out, registry, Path.cwd(), sarif_properties)
     else:
         write_text(findings, out)
-        if trace is not None:
-            out.write("\n" if findings else "")
-            for line in trace.summary_lines:
-                out.write(f"# {line}\n")
+        out.write("\n" if findings and summary else "")
+        for line in summary:
+            out.write(f"# {line}\n")
 
 
-def write_patch(diffs: Iterable[str], out: TextIO) -> None:
+def write_patch(out: TextIO, diffs: Iterable[str]) -> None:
     """A pure patch, as `golens check --fix --diff | git apply` wants it."""
     out.write("".join(diffs))
