@@ -25,6 +25,8 @@ from golens.safeio import read_regular, read_regular_text
 from golens.trace import TraceError
 
 EXPORT_FORMATS = {
+    "pprof": "blocked-time (default sample type) and on-CPU profiles, gzipped profile.proto "
+             "(go tool pprof, speedscope)",
     "perfetto": "goroutine states as Chrome trace-event JSON (ui.perfetto.dev)",
 }
 

@@ -2,21 +2,26 @@
 about, where it is declared, how many values it will hold, and edits that buffer it, guard its
 sends or add a stop channel."""
 
+from typing import cast
+
 from tree_sitter import Node
 
+from golens.checks.gl101_orphan_send import GL101Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function
-from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels, is_inside, literal_iterations
+from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels
+from golens.syntax.flow import literal_iterations
+from golens.syntax.tree import enclosing_function, is_inside
 from golens.syntax.unit import FileContext, Unit, walk_named
 
 
 def channel_of(ctx: FixContext) -> Channel | None:
     """The channel the finding is about, from the channel model of the current tree: the one
     with an operation (or the operation's channel name) exactly at the finding."""
+    data = cast(GL101Data, ctx.data)
     span = (ctx.finding.start, ctx.finding.end)
     for channel in channels(unit_of(ctx)):
-        if channel.name != ctx.data.get("channel"):
+        if channel.name != data.get("channel"):
             continue
         for op in channel.ops:
             if (op.node.start_byte, op.node.end_byte) == span or (op.ident.start_byte, op.ident.end_byte) == span:

@@ -1,7 +1,9 @@
 """GL101 orphan-send: give the channel room for every value it will ever hold, end the
 goroutine's branch after its first send, or let its sends give up once the function returns."""
 
+from typing import cast
 
+from golens.checks.gl101_orphan_send import GL101Data
 from golens.fixes import Fix
 from golens.fixes.channels import (
     alone_on_line,
@@ -14,17 +16,18 @@ from golens.fixes.channels import (
     stop_channel_fix,
 )
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function
+from golens.syntax.tree import enclosing_function
 
 
 def fixes(ctx: FixContext) -> list[Fix]:
+    data = cast(GL101Data, ctx.data)
     from golens.checks.gl101_orphan_send import _second_send
 
     channel = channel_of(ctx)
     if channel is None:
         return []
     name = channel.name
-    variant = ctx.data.get("variant")
+    variant = data.get("variant")
     found: list[Fix] = []
     if variant == "double-send":
         send = finding_op(ctx, channel)

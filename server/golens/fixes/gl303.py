@@ -4,7 +4,6 @@ sync.Once."""
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
 from golens.fixes.imports import update_imports
-from golens.syntax.calls import enclosing_function
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import (
     builtin_argument,
@@ -14,6 +13,7 @@ from golens.syntax.selects import (
     following,
     select_cases,
 )
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 _PURE = frozenset({"identifier", "field_identifier", "selector_expression", "nil", "true", "false",
