@@ -16,3 +16,15 @@ end, { nargs = 0, desc = 'golens: drop the loaded trace' })
 vim.api.nvim_create_user_command('GolensTraceSummary', function()
   require('golens').trace_summary()
 end, { nargs = 0, desc = "golens: show the loaded trace's summary" })
+
+vim.api.nvim_create_user_command('GolensRestart', function()
+  require('golens').restart()
+end, { nargs = 0, desc = 'golens: restart the language server (keeps the loaded or cleared trace)' })
+
+vim.api.nvim_create_user_command('GolensExplain', function(args)
+  require('golens').explain(args.args)
+end, { nargs = '?', desc = "golens: a rule's documentation (default: the diagnostic under the cursor)" })
+
+vim.api.nvim_create_user_command('GolensFixAll', function()
+  require('golens').fix_all()
+end, { nargs = 0, desc = 'golens: apply every preferred golens fix in this buffer' })
