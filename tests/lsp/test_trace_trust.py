@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from lsprotocol import types
-from test_trace_evidence import LONG, TRACES
+from test_trace_evidence import LONG, TRACES, trace_diagnostics
 
 from conftest import session
 
