@@ -27,15 +27,6 @@ return {
   -- The same section VS Code sends, e.g. { golens = { disable = { 'GL301' },
   -- severity = { GL201 = 'error' }, diagnostics = { debounceMs = 200 } } }.
   settings = { golens = vim.empty_dict() },
-  -- The trace status for require('golens').statusline(), when the plugin is on 'runtimepath'.
-  handlers = {
-    ['golens/traceStatus'] = function(...)
-      local ok, golens = pcall(require, 'golens')
-      if ok then
-        golens.on_trace_status(...)
-      end
-    end,
-  },
   -- Code lenses carry golens.showTraceSummary, whose Markdown answer Neovim would drop: run it
   -- on the client side, where the summary opens in a buffer.
   commands = {

@@ -28,3 +28,13 @@ end, { nargs = '?', desc = "golens: a rule's documentation (default: the diagnos
 vim.api.nvim_create_user_command('GolensFixAll', function()
   require('golens').fix_all()
 end, { nargs = 0, desc = 'golens: apply every preferred golens fix in this buffer' })
+
+vim.api.nvim_create_user_command('GolensTraceReport', function(args)
+  require('golens.report').command(args.args)
+end, { nargs = '?', complete = 'file', desc = 'golens: write the trace report (HTML) and open it' })
+-- The trace each golens server reports: for the statusline helper, and for :GolensTraceReport
+-- without an argument.
+vim.lsp.handlers['golens/traceStatus'] = function(...)
+  require('golens').on_trace_status(...)
+  return require('golens.report').on_trace_status(...)
+end
