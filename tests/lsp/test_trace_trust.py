@@ -77,7 +77,7 @@ async def test_a_loaded_trace_survives_settings_changes_and_auto_load_off_drops_
     uri = main.as_uri()
     chosen = str(TRACES / "handler_leak/go1.22.trace")
     async with session("vscode", leak_ws) as client:
-        statuses = record_status(client)
+        statuses = client.trace_statuses
         client.open(uri, main.read_text())
         await wait_until(lambda: any(getattr(s, "path", "").endswith("trace.out") for s in statuses), "discovered")
         await client.workspace_execute_command_async(types.ExecuteCommandParams(
