@@ -4,7 +4,7 @@ the CLI and the server see them (golens.package)."""
 import os
 from pathlib import Path
 
-from golens.cli.check import check_paths
+from golens.pipeline import check_paths
 from golens.document import Document
 from golens.engine import Engine
 from golens.package import PackageIndex
@@ -58,9 +58,9 @@ def rules_of(findings) -> list[tuple[str, int]]:
 def test_a_method_sees_the_struct_declared_in_another_file(tmp_path: Path):
     (tmp_path / "types.go").write_bytes(TYPES)
     (tmp_path / "methods.go").write_bytes(METHODS)
-    findings, errors, _ = check_paths([str(tmp_path / "methods.go")])
-    assert not errors
-    assert rules_of(findings) == [("GL406", 6)]
+    run = check_paths([str(tmp_path / "methods.go")])
+    assert not run.errors
+    assert rules_of(run.findings) == [("GL406", 6)]
     # Without the other file there is no evidence that s.mu is a mutex: nothing to say.
     alone = Engine().check(doc_at(tmp_path / "methods.go"))
     assert alone.findings == []
@@ -72,8 +72,8 @@ def test_other_package_clauses_and_test_packages_stay_apart(tmp_path: Path):
     (tmp_path / "methods.go").write_bytes(METHODS)
     packages = index()
     assert packages.others(doc_at(tmp_path / "methods.go")) == frozenset()
-    findings, errors, _ = check_paths([str(tmp_path)])
-    assert not errors and findings == []
+    run = check_paths([str(tmp_path)])
+    assert not run.errors and run.findings == []
 
 
 def test_a_file_that_does_not_parse_contributes_what_parses(tmp_path: Path):
@@ -128,5 +128,5 @@ def test_mutually_recursive_functions_and_a_large_package(tmp_path: Path):
     (tmp_path / "b.go").write_bytes(b"package big\n\nfunc pong(n int) int { return ping(n) }\n")
     for i in range(300):
         (tmp_path / f"f{i}.go").write_bytes(f"package big\n\nfunc f{i}() {{ ping({i}) }}\n".encode())
-    findings, errors, _ = check_paths([str(tmp_path)])
-    assert not errors and findings == []
+    run = check_paths([str(tmp_path)])
+    assert not run.errors and run.findings == []
