@@ -4,10 +4,10 @@ the CLI and the server see them (golens.package)."""
 import os
 from pathlib import Path
 
-from golens.pipeline import check_paths
 from golens.document import Document
 from golens.engine import Engine
 from golens.package import PackageIndex
+from golens.pipeline import check_paths
 from golens.syntax.facts import FieldKind, SyncField
 
 TYPES = b"""package shop
