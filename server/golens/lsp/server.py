@@ -321,5 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     # A crash in a native extension (tree-sitter) would otherwise end the server without a word;
     # the editor shows the server's stderr, so leave the Python stack there.
     faulthandler.enable(sys.stderr)
-    create_server().start_io()
-    return 0
+    server = create_server()
+    server.start_io()
+    # pygls swallows the SystemExit of its `exit` handler; the spec's exit code is 0 only when
+    # `shutdown` came first (also when the client just closed the stream).
+    return 0 if server.protocol._shutdown else 1
