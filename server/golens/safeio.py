@@ -14,6 +14,8 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -141,6 +143,41 @@ def replace_atomically(path: str | os.PathLike[str], expected: bytes, new: bytes
         # The check above and the rename below leave a window of microseconds instead of the
         # seconds the fixes took; closing it entirely would need a lock no editor takes.
         _ensure_unchanged(target, expected)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    _sync_directory(directory or ".")
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A file golens produces (a report, an export), new or replacing an older one: written to a
+    temporary file beside it and renamed over it once complete, so that an error or an interrupt
+    leaves the old file or none, never half of one. A symbolic link, directory, FIFO or device
+    at `path` is refused, not written through."""
+    target = os.fspath(path)
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        raise UnsafeFileError(errno.ELOOP, "a symbolic link; not written through", target)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise UnsafeFileError(errno.EINVAL, f"{_kind(st.st_mode)}, not a regular file; not written", target)
+    directory, name = os.path.split(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".golens-tmp", dir=directory or ".")
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~mask)
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, target)
     except BaseException:
         try:

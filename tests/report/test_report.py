@@ -229,17 +229,21 @@ def test_empty_trace_says_there_is_nothing_to_show(tmp_path):
     assert 'id="nothing"' in html
 
 
-def test_output_is_replaced_atomically_not_written_through_a_link(tmp_path):
+def test_output_is_never_written_through_a_link(tmp_path):
     target = tmp_path / "elsewhere.html"
     target.write_text("keep me")
     link = tmp_path / "report.html"
     link.symlink_to(target)
-    r = golens("report", str(TRACES / "chan_leak" / "go1.27.trace"), "--root", str(TRACES / "chan_leak"),
-               "-o", str(link))
-    assert r.returncode == 0, r.stderr
-    assert target.read_text() == "keep me"
-    assert not link.is_symlink() and page_data(link.read_text())["trace"].endswith("go1.27.trace")
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    args = ("traces/chan_leak/go1.27.trace", "--root", "traces/chan_leak")
+    r = golens("report", *args, "-o", str(link))
+    assert r.returncode == 2 and r.stderr == f"golens: {link}: a symbolic link; not written through\n"
+    assert target.read_text() == "keep me" and link.is_symlink()
+    # An existing report is replaced whole; no temporary file is left behind.
+    out = tmp_path / "r.html"
+    out.write_text("old")
+    assert golens("report", *args, "-o", str(out)).returncode == 0
+    assert page_data(out.read_text())["trace"] == "traces/chan_leak/go1.27.trace"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.html", "r.html", "report.html"]
 
 
 def test_load_trace_and_evidence_is_load_evidence_plus_the_trace():

@@ -4,7 +4,9 @@ from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
-from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, summarize_sync, sync_kind
+from golens.syntax.facts import Fact
+from golens.syntax.held import HeldScan, State, functions_with_locks
+from golens.syntax.sync import method_call, summarize_sync, sync_kind
 from golens.syntax.unit import walk_named
 
 BLOCKING_PACKAGE_CALLS = {
@@ -22,7 +24,7 @@ CHANNEL_EVENTS = frozenset({"send", "receive", "select"})
 SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 

@@ -55,6 +55,9 @@ def register(subparsers) -> None:
                         "(see golens trace)")
     parser.add_argument("--trace-root", type=Path, metavar="DIR",
                         help="with --trace: the workspace the trace's frames are mapped onto (default: the first PATH)")
+    parser.add_argument("--profile", action="append", default=[], metavar="PROFILE",
+                        help="a pprof profile of the program (goroutineleak, goroutine, mutex, block; repeatable): "
+                        "fold what it saw into the findings (see golens profile)")
 
 
 @dataclass
@@ -174,7 +177,7 @@ def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0,
 
 
 def run(args) -> int:
-    if getattr(args, "trace", None):
+    if getattr(args, "trace", None) or getattr(args, "profile", None):
         from golens.cli.trace import run_check_with_trace
         return run_check_with_trace(args)
     try:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from golens.cli.files import display_path
@@ -16,6 +14,7 @@ from golens.evidence.load import load_trace_and_evidence
 from golens.export.aggregate import aggregate
 from golens.registry import default_registry
 from golens.report.html import render_html, report_data
+from golens.safeio import atomic_output
 from golens.trace import TraceError, read_trace
 
 
@@ -72,32 +71,9 @@ def run(args: argparse.Namespace) -> int:
                        display=display, baseline=baseline, baseline_name=display(args.baseline) if args.baseline else "",
                        links=args.links)
     try:
-        write_atomically(args.output, render_html(data))
+        with atomic_output(args.output) as out:
+            out.write(render_html(data).encode())
     except OSError as exc:
         return _error(f"{args.output}: {exc.strerror or exc}")
     print(f"golens: wrote {display(args.output)}", file=sys.stderr)
     return 0
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Readers see the old file or the whole new one; a symlink at `path` is replaced, not followed."""
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-

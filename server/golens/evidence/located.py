@@ -12,7 +12,7 @@ from golens.findings import Finding
 from golens.registry import Registry
 from golens.report import LocatedFinding, LocatedRelated, Position, position
 
-from .merge import SOURCE, file_lines
+from .merge import RUNTIME_SOURCES, file_lines
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def locate_with_evidence(doc: Document, shown: str, f: Finding, registry: Regist
             if a is not None and b is not None:
                 related.append(LocatedRelated(display(p), a, b, r.message))
     data = f.data or {}
-    is_trace = data.get("source") == SOURCE
+    is_trace = data.get("source") in RUNTIME_SOURCES
     evidence = data.get("evidence") if is_trace else data.get("trace")
     return EvidenceLocatedFinding(
         path=shown,
@@ -55,6 +55,6 @@ def locate_with_evidence(doc: Document, shown: str, f: Finding, registry: Regist
         start=position(doc, f.start),
         end=position(doc, f.end),
         related=tuple(related),
-        source=SOURCE if is_trace else "golens",
+        source=data["source"] if is_trace else "golens",
         evidence=evidence,
     )

@@ -49,12 +49,18 @@ from golens.safeio import read_regular
 from .analysis import COND, FOREVER, MUTEX, RWMUTEX, WAITGROUP, Evidence, TraceEvidence, fmt_duration
 
 SOURCE = "golens-trace"
+# Findings from pprof profiles (golens.profile): the same evidence shape, another instrument.
+PROFILE_SOURCE = "golens-profile"
+RUNTIME_SOURCES = frozenset({SOURCE, PROFILE_SOURCE})
+# Evidence a static finding is raised one severity level for: the runtime saw the leak itself.
+_LEAK_PROOF = frozenset({"GT101", "GP101"})
 
 _SYNC_REASONS = frozenset({MUTEX, RWMUTEX, WAITGROUP, COND})
 # category or rule id -> {evidence rule: allowed reasons (None = any)}
 CORROBORATION: dict[str, dict[str, frozenset[str] | None]] = {
-    "leak": {"GT101": None},
-    "sync": {"GT201": _SYNC_REASONS, "GT101": _SYNC_REASONS},
+    "leak": {"GT101": None, "GP101": None, "GP102": None},
+    "sync": {"GT201": _SYNC_REASONS, "GT101": _SYNC_REASONS, "GP201": None, "GP202": _SYNC_REASONS,
+             "GP101": _SYNC_REASONS},
     "GL301": {"GT501": None},
     "GL305": {"GT101": frozenset({FOREVER})},  # an operation on a nil channel blocks forever
 }
@@ -110,7 +116,7 @@ def evidence_data(e: Evidence) -> dict:
 
 
 def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: Config | None = None,
-                      registry: Registry | None = None) -> list[Finding]:
+                      registry: Registry | None = None, source: str = SOURCE) -> list[Finding]:
     """The evidence whose site is `path`, as findings in `doc`'s byte offsets (disabled rules dropped)."""
     registry = registry or default_registry()
     out = []
@@ -137,7 +143,7 @@ def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: C
         if config is not None and e.rule in config.severity and not e.stale:
             severity = config.severity[e.rule]
         out.append(Finding(e.rule, span[0], span[1], e.message, severity, tuple(related),
-                           {"source": SOURCE, "evidence": evidence_data(e)}))
+                           {"source": source, "evidence": evidence_data(e)}))
     return out
 
 
@@ -213,10 +219,15 @@ def merge_findings(doc: Document, static: Iterable[Finding], trace: Iterable[Fin
                 quoted.append(e)
         used.update(here)
         join = TRACE_JOINS.get(f.rule)
-        notes = [e["message"] for e in _dedupe(evs)] + [_quote_elsewhere(e, join) for e in quoted]
+        # Each instrument's notes under its own name: "trace: …; mutex profile: …".
+        by_source: dict[str, list[str]] = {}
+        for e in _dedupe(evs):
+            by_source.setdefault(e.get("evidence_source", "trace"), []).append(e["message"])
+        for e in quoted:
+            by_source.setdefault(e.get("evidence_source", "trace"), []).append(_quote_elsewhere(e, join))
         severity = f.severity
-        # Only a leak the runtime saw proves the static finding's consequence: GT101 raises it.
-        if any(not e.get("stale") and e["rule"] == "GT101" for e in evs + quoted) and f.severity > Severity.ERROR:
+        # Only a leak the runtime saw proves the static finding's consequence: GT101/GP101 raise it.
+        if any(not e.get("stale") and e["rule"] in _LEAK_PROOF for e in evs + quoted) and f.severity > Severity.ERROR:
             severity = Severity(int(f.severity) - 1)
         if join is not None and severity > join.raise_to and any(
                 not e.get("stale") and e["rule"] in join.evidence and e.get("reason") in join.reasons
@@ -227,14 +238,20 @@ def merge_findings(doc: Document, static: Iterable[Finding], trace: Iterable[Fin
             data["trace"] = evs
         if quoted:
             data["trace_related"] = quoted
-        out.append(replace(f, message=f"{f.message} — trace: {'; '.join(notes)}", severity=severity, data=data))
+        notes = "; ".join(f"{where}: " + "; ".join(msgs) for where, msgs in by_source.items())
+        out.append(replace(f, message=f"{f.message} — {notes}", severity=severity, data=data))
     out += [t for i, t in enumerate(trace) if i not in used]
     out.sort(key=lambda x: (x.start, x.rule))
     return out
 
 
 def _group_key(e: dict) -> tuple:
-    return (e["rule"], tuple(e["goroutine_ids"]), e.get("reason")) if e.get("goroutine_ids") else (id(e),)
+    if e.get("goroutine_ids"):
+        return (e["rule"], tuple(e["goroutine_ids"]), e.get("reason"))
+    if e["rule"] == "GP101":  # a profile's leak group: its go-statement and block-line items
+        block = e.get("block") or {}
+        return (e["rule"], e.get("reason"), block.get("path"), block.get("line"))
+    return (id(e),)
 
 
 def _quote_elsewhere(e: dict, join: TraceJoin | None) -> str:

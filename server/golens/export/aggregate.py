@@ -110,7 +110,7 @@ class TraceAggregate:
 
 def records(g: Goroutine) -> Iterator[tuple[int, int]]:
     """(time ns, packed record) pairs of one goroutine, in order (see golens.trace.model)."""
-    return zip(g.times(), g._recs, strict=True)
+    return g.records()
 
 
 class _Timeline:
@@ -195,7 +195,7 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
         # no one's blocked time, their running is real CPU.
         system = g.start_function.startswith(_SYSTEM_START)
         if not system:
-            key = _group_key(g, trace, workspace, group_keys)
+            key = group_key(g, trace, workspace, group_keys)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _new_group(key, workspace)
@@ -278,7 +278,9 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
     return TraceAggregate(trace, blocked, running, list(groups.values()), width)
 
 
-def _group_key(g: Goroutine, trace: Trace, workspace: Workspace, cache: dict[int, GroupKey]) -> GroupKey:
+def group_key(g: Goroutine, trace: Trace, workspace: Workspace, cache: dict[int, GroupKey]) -> GroupKey:
+    """The group `g` belongs to: its go statement's workspace line, else the function that ran the
+    go statement, else (for goroutines older than the trace) its start function."""
     if g.creation_stack:
         key = cache.get(g.creation_stack)
         if key is None:
@@ -294,10 +296,15 @@ def _group_key(g: Goroutine, trace: Trace, workspace: Workspace, cache: dict[int
     return ("before", None, 0, g.start_function or "?")
 
 
-def _new_group(key: GroupKey, workspace: Workspace) -> Group:
+def group_label(key: GroupKey, workspace: Workspace) -> str:
     kind, path, line, func = key
     if kind == "ws" and path is not None:
-        return Group(f"{workspace.display(path)}:{line}", func, path, line)
+        return f"{workspace.display(path)}:{line}"
     if kind == "before":
-        return Group(f"already running: {func}", func)
-    return Group(f"started in {func}", func)
+        return f"already running: {func}"
+    return f"started in {func}"
+
+
+def _new_group(key: GroupKey, workspace: Workspace) -> Group:
+    _, path, line, func = key
+    return Group(group_label(key, workspace), func, path, line)

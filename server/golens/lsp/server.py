@@ -318,6 +318,10 @@ def create_server(engine: Engine | None = None) -> GolensServer:
 def main(argv: list[str] | None = None) -> int:
     """Serve LSP over stdio until the client says exit."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="golens %(levelname)s %(name)s: %(message)s")
+    # Editors cancel requests that were already answered all the time (a hover the mouse left);
+    # pygls warns about each, which filled half of VS Code's output channel.
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(
+        lambda record: not record.getMessage().startswith("Cancel notification for unknown message id"))
     # A crash in a native extension (tree-sitter) would otherwise end the server without a word;
     # the editor shows the server's stderr, so leave the Python stack there.
     faulthandler.enable(sys.stderr)

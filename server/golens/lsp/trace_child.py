@@ -1,11 +1,11 @@
 """The trace parser's child process: `python -I -m golens.lsp.trace_child FD TRACE ROOT THRESHOLDS`
-(started by golens.lsp.trace_state through golens.childproc)."""
+(started by golens.lsp.trace_parse through golens.childproc)."""
 
 import json
 import sys
 
 from golens.childproc import child_connection
-from golens.lsp.trace_state import _parse_in_child
+from golens.lsp.trace_parse import _parse_in_child
 
 
 def main(argv: list[str]) -> None:
