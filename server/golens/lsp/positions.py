@@ -38,7 +38,7 @@ def _char_start(line_text: bytes, byte_col: int) -> int:
     return byte_col
 
 
-def _surrogates_then_bytes(error: UnicodeError) -> tuple[str, int]:
+def _surrogates_then_bytes(error: UnicodeError) -> tuple[str | bytes, int]:
     """Decoding: a UTF-8-encoded lone surrogate (JSON lets a client send one; we store it with
     "surrogatepass") is that surrogate, one unit; any other invalid byte is a character of its
     own (only possible in a file read from disk)."""

@@ -131,6 +131,7 @@ class GolensProtocol(LanguageServerProtocol):
     def _forget_future(self, msg_id: Any, future: Any) -> None:
         # Not at once: this runs inside Future.cancel(), which pygls's shutdown calls while it
         # iterates over _request_futures (and, for thread handlers, on a worker thread).
+        loop: asyncio.AbstractEventLoop | None
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
