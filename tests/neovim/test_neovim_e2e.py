@@ -16,6 +16,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 PLUGIN = REPO / "editors" / "neovim"
+
+# Real Neovims, installed on first use: one xdist worker runs them all (one install, no race).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("neovim")]
 SERVER = [sys.executable, "-m", "golens", "serve"]
 NVIM_TIMEOUT = 90
 
@@ -53,6 +56,8 @@ ALWAYS = [
     "GL201 exactly on the discarded cancel",
     "severity from settings.golens.severity",
     "hover on the finding shows GL201 title and short fix, links the rest",
+    ":GolensExplain on the diagnostic opens the rule page",
+    ":checkhealth golens reports server, version, client and watching",
     "no hover just after the finding",
     "after inserting a line above, GL201 moved to line 10",
     "fixing the code by hand clears the diagnostic",
@@ -64,11 +69,14 @@ ALWAYS = [
 # Checks that must have run when the named conditional block ran.
 WHEN = {
     "code-actions": ["quick fix applied at the right place", "diagnostic cleared after the quick fix",
-                     "suppress comment inserted, code unchanged"],
+                     "suppress comment inserted, code unchanged", ":GolensFixAll applied the preferred fix"],
     "trace-commands": [":GolensLoadTrace brings golens-trace diagnostics", ":GolensLoadTrace answered without error",
-                       "hover on trace evidence shows a table"],
-    "trace-summary": [":GolensTraceSummary opens the summary buffer"],
-    "trace-clear": [":GolensClearTrace removes golens-trace diagnostics"],
+                       "hover on trace evidence shows a table", "statusline helper shows the loaded trace",
+                       ":GolensLoadTrace of a non-trace reports the error alone"],
+    "trace-summary": [":GolensTraceSummary opens the summary buffer", "trace code lenses are shown",
+                      "running a trace code lens opens the summary"],
+    "trace-clear": [":GolensClearTrace removes golens-trace diagnostics", ":GolensRestart starts a new server",
+                    "a cleared trace stays cleared after :GolensRestart"],
 }
 
 
@@ -163,7 +171,7 @@ def test_neovim_e2e(case, neovims, tmp_path, conditional_report):
         "GOLENS_PLUGIN": str(PLUGIN), "GOLENS_CMD": json.dumps(SERVER), "GOLENS_SETUP": setup,
     })
     checks, conditions, _ = results(stdout)
-    conditional_report.append((case, conditions))
+    conditional_report(case, conditions)
     assert set(conditions) >= {"code-actions", "trace-commands"}, f"conditional blocks not reached: {conditions}"
     required = list(ALWAYS)
     for name, status in conditions.items():

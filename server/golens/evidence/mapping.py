@@ -118,7 +118,7 @@ def _functions(path: str, mtime_ns: int, size: int) -> tuple[tuple[int, int, str
         if name is None:
             continue
         recv = receiver(node)
-        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv[1] if recv else None, name))
+        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv.type if recv else None, name))
     return tuple(out)
 
 

@@ -42,6 +42,7 @@ FEATURES = (
     "golens.lsp.hover",
     "golens.lsp.code_actions",
     "golens.lsp.trace_features",
+    "golens.lsp.profile_state",
 )
 
 # How long diagnostics wait for the client's first workspace/configuration answer, so that a
@@ -247,6 +248,10 @@ class GolensServer(LanguageServer):
             if trace is not None:
                 # Trace evidence folded into the static findings (golens.lsp.trace_state).
                 result = trace.merge(opened, result)
+            profiles = getattr(self, "profiles", None)
+            if profiles is not None:
+                # Profile evidence on top (golens.lsp.profile_state).
+                result = profiles.merge(opened, result)
         opened.result = result
         opened.result_key = (opened.token, self.settings.generation)
         self._report_result(opened, result)
