@@ -25,11 +25,6 @@ def register(ls) -> None:
             return
         try:
             ls.documents.change(uri, params.text_document.version, params.content_changes, ls.encoding)
-        except Exception:
-            # A change we could not replay would leave our copy out of step for every later
-            # edit; resynchronise from pygls's copy of the full text instead.
-            ls.documents.resync(uri, ls.workspace.get_text_document(uri).source, params.text_document.version)
-            raise
         finally:
             ls.schedule_diagnostics(uri)
 
