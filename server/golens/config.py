@@ -9,6 +9,9 @@ Project file: `golens.toml`, found in the checked file's directory or the neares
     [severity]
     GL202 = "error"                            # error | warning | information | hint
 
+    [tests]
+    enable = ["GL202"]                         # rules that are off in _test.go files by default
+
 Editor settings (LSP `golens` section) use the same keys and win over the file.
 """
 
@@ -35,9 +38,12 @@ class Config:
     enabled: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    enabled_in_tests: frozenset[str] = frozenset()
 
-    def is_enabled(self, rule) -> bool:
+    def is_enabled(self, rule, in_test_file: bool = False) -> bool:
         if rule.id in self.disabled:
+            return False
+        if in_test_file and not rule.enabled_in_tests and rule.id not in self.enabled_in_tests:
             return False
         return rule.default_enabled or rule.id in self.enabled
 
@@ -46,8 +52,8 @@ class Config:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], registry: Registry, origin: str) -> "Config":
-        def rule_ids(key: str) -> frozenset[str]:
-            values = data.get(key, [])
+        def rule_ids(key: str, section: Mapping[str, Any] = data) -> frozenset[str]:
+            values = section.get(key, [])
             if isinstance(values, str):
                 values = [values]
             ids = set()
@@ -70,7 +76,10 @@ class Config:
         max_bytes = data.get("max-file-size", data.get("maxFileSize", DEFAULT_MAX_FILE_BYTES))
         if not isinstance(max_bytes, int) or max_bytes <= 0:
             raise ConfigError(f"{origin}: max-file-size must be a positive number of bytes")
-        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes)
+        tests = data.get("tests") or {}
+        if not isinstance(tests, Mapping):
+            raise ConfigError(f"{origin}: tests must be a table ([tests] enable = [...])")
+        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes, rule_ids("enable", tests))
 
     @classmethod
     def from_file(cls, path: Path, registry: Registry) -> "Config":
@@ -88,6 +97,7 @@ class Config:
             enabled=(self.enabled - other.disabled) | other.enabled,
             severity={**self.severity, **other.severity},
             max_file_bytes=other.max_file_bytes if other.max_file_bytes != DEFAULT_MAX_FILE_BYTES else self.max_file_bytes,
+            enabled_in_tests=self.enabled_in_tests | other.enabled_in_tests,
         )
 
 

@@ -7,6 +7,16 @@ from golens.syntax.blocking import blocking_call
 from golens.syntax.calls import call_target, enclosing_function, function_name, identifiers, selector_parts
 from golens.syntax.handlers import enclosing_handler
 
+# Only what is true of the call: the http shortcuts use http.DefaultClient, which has no Timeout;
+# another *http.Client may have one set where golens cannot see it.
+_LIMITS = {
+    "http-shortcut": "cannot be cancelled and has no deadline (http.DefaultClient sets no Timeout)",
+    "http-client": "cannot be cancelled by the caller (only the client's Timeout, if it has one, bounds it)",
+    "new-request": "sends a request that cannot be cancelled by the caller (only the client's Timeout, "
+                   "if it has one, bounds it)",
+    "sql": "cannot be cancelled and has no deadline",
+}
+
 
 def check(unit: Unit):
     for call in unit.nodes("call_expression"):
@@ -35,7 +45,8 @@ def check(unit: Unit):
             severity = Severity.INFORMATION
         yield unit.report(
             call.child_by_field_name("function"),
-            f"{what} cannot be cancelled and has no deadline{where}; use {replacement}",
+            f"{what} {_LIMITS[variant] if not what.startswith('http.DefaultClient.') else _LIMITS['http-shortcut']}"
+            f"{where}; use {replacement}",
             data={"variant": variant, "replacement": replacement, "in_handler": handler is not None},
             severity=severity,
         )

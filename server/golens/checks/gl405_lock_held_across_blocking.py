@@ -69,7 +69,7 @@ def check(unit: Unit):
                 # goroutine that needs the lock waiting as long, never a deadlock. The trace
                 # join raises it when goroutines are seen blocked on this mutex.
                 message = (f"{what} while holding {lock.key} (locked {until}): every goroutine that "
-                           f"needs {lock.key} waits as long too (a latency cost, not a deadlock); "
+                           f"needs {lock.key} waits that long too (a latency cost, not a deadlock); "
                            f"release the lock before the slow call")
                 severity: Severity | None = Severity.INFORMATION
             else:
