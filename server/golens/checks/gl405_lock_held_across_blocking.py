@@ -29,16 +29,16 @@ SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 
 
 _FIELD_LOCK = re.compile(rb"\.(\w+)\.R?Lock\(\)")
-_FIELD_GROUP_USE = re.compile(rb"\.(\w+)\.(?:Add|Wait|Go)\(")
+_FIELD_GROUP_USE = re.compile(rb"\.(\w+)\.(Add|Wait|Go)\(")
 
 
 def summarize(unit: Unit) -> set[tuple]:
     facts = set(summarize_sync(unit))
     if unit.node.type in ("function_declaration", "method_declaration"):
-        # ("field-lock-with-groups", lock field, fields this declaration calls Add/Wait/Go on):
-        # lets a Wait under a lock ask what every other locker of that field does.
+        # ("field-lock-with-groups", lock field, ("group.Add", "group.Wait", ...) this declaration
+        # calls): lets a Wait under a lock ask what every other locker of that field does.
         text = unit.node.text
-        groups = tuple(sorted({m.decode() for m in _FIELD_GROUP_USE.findall(text)}))
+        groups = tuple(sorted({f"{g.decode()}.{m.decode()}" for g, m in _FIELD_GROUP_USE.findall(text)}))
         for lock_field in {m.decode() for m in _FIELD_LOCK.findall(text)}:
             facts.add(("field-lock-with-groups", lock_field, groups))
     return facts
@@ -104,17 +104,19 @@ def _parallel_section(wait: Node, locked: Node, function: Node, held: State) -> 
 
 
 def _lock_serialises_group(lock_key: str, group: Node, unit: Unit) -> bool:
-    """A mutex whose only job is to keep a WaitGroup's Add and Wait apart: every declaration of
-    the file that locks the field also calls Add, Wait or Go on this group. The goroutines the
-    group counts never take it, so waiting under it cannot deadlock on it."""
+    """A mutex whose only job is to keep a WaitGroup's Add and Wait apart: the file locks the field
+    around the group's Add (or Go) and around its Wait, and nowhere else. The goroutines the group
+    counts never take it, so waiting under it cannot deadlock on it."""
     lock_field = lock_key.rsplit(".", 1)[-1]
     group_text = unit.text(group)
     group_field = group_text.rsplit(".", 1)[-1]
     if lock_field == lock_key or group_field == group_text:
         return False  # local variables: no other declaration shares them
-    lockers = [groups for fact in unit.file.facts if fact[0] == "field-lock-with-groups" and fact[1] == lock_field
-               for groups in (fact[2],)]
-    return bool(lockers) and all(group_field in groups for groups in lockers)
+    lockers = [set(fact[2]) for fact in unit.file.facts
+               if fact[0] == "field-lock-with-groups" and fact[1] == lock_field]
+    adds, waits = {f"{group_field}.Add", f"{group_field}.Go"}, {f"{group_field}.Wait"}
+    return all(uses & (adds | waits) for uses in lockers) and \
+        any(uses & adds for uses in lockers) and any(uses & waits for uses in lockers)
 
 
 def _blocking(kind: str, node: Node, unit: Unit) -> tuple[str, str] | None:
