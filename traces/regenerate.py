@@ -43,8 +43,16 @@ RUN_ENV = {
     "allocfree": {"GODEBUG": "traceallocfree=1"},
 }
 
+# Programs that write pprof profiles (and a trace) into a directory instead of one trace: each
+# variant is a run with its own arguments, written to traces/<program>/go1.NN/<variant>/.
+# goroutineleak is on by default from Go 1.27 (a GOEXPERIMENT in 1.26): only 1.27 is recorded.
+PROFILE_PROGRAMS = {
+    "prof_cases": {"versions": ("1.27",), "variants": {"before": [], "after": ["-fixed"]}},
+}
+
 PROGRAMS = sorted(
-    p.name for p in TRACES.iterdir() if p.is_dir() and any(p.glob("*.go"))
+    p.name for p in TRACES.iterdir()
+    if p.is_dir() and any(p.glob("*.go")) and p.name not in PROFILE_PROGRAMS
 )
 
 # Paths of this machine that must never appear in a committed trace.
@@ -113,16 +121,65 @@ def build_and_run(go: Path, short: str, program: str, workdir: Path) -> Path | N
     return out
 
 
+def scrub_profile(path: Path, workdir: Path) -> None:
+    """Profiles name the binary they came from (its mapping): keep only its base name."""
+    import gzip
+
+    sys.path.insert(0, str(ROOT / "server"))
+    from golens.profile import profile_pb2
+
+    msg = profile_pb2.Profile()
+    msg.ParseFromString(gzip.decompress(path.read_bytes()))
+    prefix = str(workdir)
+    for i, s in enumerate(msg.string_table):
+        if s.startswith(prefix):
+            msg.string_table[i] = Path(s).name
+    path.write_bytes(gzip.compress(msg.SerializeToString(), mtime=0))
+
+
+def record_profiles(go: Path, short: str, program: str, workdir: Path) -> list[Path]:
+    spec = PROFILE_PROGRAMS[program]
+    if short not in spec["versions"]:
+        return []
+    env = dict(os.environ)
+    env.update(GOTOOLCHAIN="local", GOFLAGS="-trimpath", GOPROXY="off", GOWORK="off", CGO_ENABLED="0")
+    env.pop("GODEBUG", None)
+    binary = workdir / f"{program}-{short}"
+    subprocess.run([str(go), "build", "-o", str(binary), f"./{program}"], cwd=TRACES, env=env, check=True)
+    written = []
+    for variant, args in spec["variants"].items():
+        out = TRACES / program / f"go{short}" / variant
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(binary), *args, str(out)], cwd=workdir, env=env, check=True, timeout=120)
+        for f in sorted(out.iterdir()):
+            if f.name.endswith(".pb.gz"):
+                scrub_profile(f, workdir)
+            data = f.read_bytes()
+            if f.suffix == ".gz":
+                import gzip
+
+                data = gzip.decompress(data)
+            for bad in FORBIDDEN:
+                if bad in data:
+                    raise SystemExit(f"{f.relative_to(ROOT)} contains a machine path ({bad!r})")
+            written.append(f)
+    return written
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--versions", default=",".join(TOOLCHAINS))
-    ap.add_argument("--programs", default=",".join(PROGRAMS))
+    ap.add_argument("--programs", default=",".join(PROGRAMS + sorted(PROFILE_PROGRAMS)))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="golens-traces-") as tmp:
         for short in args.versions.split(","):
             go = ensure_toolchain(short)
             print(f"go{short}: {go}", file=sys.stderr)
             for program in args.programs.split(","):
+                if program in PROFILE_PROGRAMS:
+                    for f in record_profiles(go, short, program, Path(tmp)):
+                        print(f"  {f.relative_to(ROOT)} {f.stat().st_size} bytes", file=sys.stderr)
+                    continue
                 out = build_and_run(go, short, program, Path(tmp))
                 if out is not None:
                     print(f"  {out.relative_to(ROOT)} {out.stat().st_size} bytes", file=sys.stderr)

@@ -24,12 +24,26 @@ from typing import Any
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.findings import Severity
 from golens.registry import Registry
+from golens.safeio import is_regular_file, read_regular_text
 
 CONFIG_FILE = "golens.toml"
 
 
+# The top-level keys of golens.toml; `trace` is the table of golens.evidence.Thresholds.
+CONFIG_KEYS = frozenset({"disable", "enable", "severity", "max-file-size", "maxFileSize", "trace", "tests"})
+
+
 class ConfigError(ValueError):
-    pass
+    """The file cannot be used at all (unreadable, not TOML)."""
+
+
+def _describe(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+             dict: "a table"}
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{kinds.get(type(value), type(value).__name__)} ({shown})"
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ class Config:
     enabled: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # What was wrong with the source of this configuration (each bad key kept its default).
+    problems: tuple[str, ...] = field(default=(), compare=False)
     enabled_in_tests: frozenset[str] = frozenset()
 
     def is_enabled(self, rule, in_test_file: bool = False) -> bool:
@@ -51,43 +67,83 @@ class Config:
         return self.severity.get(rule.id, rule.severity)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], registry: Registry, origin: str) -> "Config":
-        def rule_ids(key: str, section: Mapping[str, Any] = data) -> frozenset[str]:
+    def from_mapping(cls, data: Mapping[str, Any], registry: Registry, origin: str,
+                     *, other_keys: frozenset[str] | None = None) -> "Config":
+        """The configuration `data` describes, checked against the schema key by key: a key with
+        a wrong type or value keeps its default and adds a message (key, what was expected, what
+        was found) to `problems`; unknown rules are dropped from their list the same way.
+
+        `other_keys`: top-level keys that belong to someone else (the `[trace]` table, editor-only
+        settings); None accepts any key, as editor settings must.
+        """
+        problems: list[str] = []
+
+        def problem(key: str, expected: str, value: Any) -> None:
+            problems.append(f"{origin}: {key}: expected {expected}, got {_describe(value)}; the default is used")
+
+        def rule_ids(key: str, section: Mapping[str, Any] = data, shown: str = "") -> frozenset[str]:
             values = section.get(key, [])
+            key = shown or key
             if isinstance(values, str):
                 values = [values]
+            if not isinstance(values, list):
+                problem(key, "a list of rule ids", values)
+                return frozenset()
             ids = set()
             for value in values:
-                rule = registry.get(str(value))
-                if rule is None:
-                    raise ConfigError(f"{origin}: {key}: unknown rule {value!r}")
-                ids.add(rule.id)
+                if not isinstance(value, str):
+                    problem(key, "rule ids (strings)", value)
+                elif (rule := registry.get(value)) is None:
+                    problems.append(f"{origin}: {key}: unknown rule {value!r} ignored")
+                else:
+                    ids.add(rule.id)
             return frozenset(ids)
 
-        severities = {}
-        for key, value in (data.get("severity") or {}).items():
+        severities: dict[str, Severity] = {}
+        table = data.get("severity", {})
+        if not isinstance(table, Mapping):
+            problem("severity", "a table of rule = level (error, warning, information, hint)", table)
+            table = {}
+        for key, value in table.items():
             rule = registry.get(str(key))
             if rule is None:
-                raise ConfigError(f"{origin}: severity: unknown rule {key!r}")
-            try:
-                severities[rule.id] = Severity.parse(str(value))
-            except ValueError as exc:
-                raise ConfigError(f"{origin}: severity.{key}: {exc}") from None
-        max_bytes = data.get("max-file-size", data.get("maxFileSize", DEFAULT_MAX_FILE_BYTES))
-        if not isinstance(max_bytes, int) or max_bytes <= 0:
-            raise ConfigError(f"{origin}: max-file-size must be a positive number of bytes")
-        tests = data.get("tests") or {}
+                problems.append(f"{origin}: severity: unknown rule {key!r} ignored")
+            elif not isinstance(value, str):
+                problem(f"severity.{key}", "one of error, warning, information, hint", value)
+            else:
+                try:
+                    severities[rule.id] = Severity.parse(value)
+                except ValueError as exc:
+                    problems.append(f"{origin}: severity.{key}: {exc}; the default is used")
+        size_key = "max-file-size" if "max-file-size" in data or "maxFileSize" not in data else "maxFileSize"
+        max_bytes = data.get(size_key, DEFAULT_MAX_FILE_BYTES)
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
+            problem(size_key, "a positive number of bytes", max_bytes)
+            max_bytes = DEFAULT_MAX_FILE_BYTES
+        trace = data.get("trace", {})
+        if not isinstance(trace, Mapping):
+            problem("trace", "a table of thresholds", trace)
+        else:
+            for key, value in trace.items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    problem(f"trace.{key}", "a number", value)
+        if other_keys is not None:
+            for key in sorted(set(data) - CONFIG_KEYS - other_keys):
+                problems.append(f"{origin}: unknown key {key!r} ignored")
+        tests = data.get("tests", {})
         if not isinstance(tests, Mapping):
-            raise ConfigError(f"{origin}: tests must be a table ([tests] enable = [...])")
-        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes, rule_ids("enable", tests))
+            problem("tests", "a table ([tests] enable = [rule ids])", tests)
+            tests = {}
+        tests_enabled = rule_ids("enable", tests, "tests.enable")
+        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes, tuple(problems), tests_enabled)
 
     @classmethod
     def from_file(cls, path: Path, registry: Registry) -> "Config":
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_regular_text(path))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
-        return cls.from_mapping(data, registry, str(path))
+        return cls.from_mapping(data, registry, str(path), other_keys=frozenset())
 
     def overridden_by(self, other: "Config") -> "Config":
         """This config with another layered on top (editor settings over the project file)."""
@@ -105,6 +161,6 @@ def find_config_file(start: Path) -> Path | None:
     start = start.resolve()
     for directory in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
         candidate = directory / CONFIG_FILE
-        if candidate.is_file():
+        if is_regular_file(candidate):
             return candidate
     return None

@@ -4,12 +4,13 @@ Markdown sections) and, for static rules, implemented in `golens.checks.<id>_<sl
 import importlib
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
+from golens.checks import Check, Summarize
 from golens.findings import Severity
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
@@ -57,11 +58,11 @@ class Rule:
         return importlib.import_module(self.module_name)
 
     @cached_property
-    def check(self) -> Callable | None:
+    def check(self) -> Check | None:
         return getattr(self.module, "check", None) if self.module else None
 
     @cached_property
-    def summarize(self) -> Callable | None:
+    def summarize(self) -> Summarize | None:
         return getattr(self.module, "summarize", None) if self.module else None
 
     def code_blocks(self, section: str) -> list[str]:

@@ -34,7 +34,7 @@ def test_rule_files_are_well_formed():
     assert len(ids) == len(set(ids))
     assert len(STATIC) >= 4
     for rule in REGISTRY.rules:
-        assert re.fullmatch(r"G[LT]\d{3}", rule.id)
+        assert re.fullmatch(r"G[LTP]\d{3}", rule.id)
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.slug)
         assert rule.id.startswith("GL") == (rule.kind == "static")
         for section in REQUIRED_SECTIONS:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from golens.cli import main as golens_main
 from golens.document import Document
 from golens.engine import Engine
-from golens.evidence import Workspace, load_evidence
+from golens.evidence import Workspace, fmt_duration, load_evidence
 from golens.evidence.merge import evidence_findings, merge_findings
 from golens.findings import Severity
 
@@ -93,13 +94,32 @@ def test_chan_leak_first_result_and_nil_channel(version):
     assert line(doc, gl305) == 70 and gl305.data["trace"][0]["reason"] == "forever"
 
 
-def test_flight_recorder_lock_contention_corroborates_gl405_without_raising():
+def test_lock_waits_are_quoted_at_their_line_and_stay_reported_there():
     doc, static, out = merged("flight_recorder")
     gl405 = next(f for f in out if f.rule == "GL405")
-    before = next(f for f in static if f.rule == "GL405")
-    assert gl405.severity == before.severity  # contention is evidence, not proof of the hazard
-    assert gl405.data["trace"][0]["rule"] == "GT201" and gl405.data["trace"][0]["line"] == 32
-    assert not any(f.rule == "GT201" for f in out)
+    assert line(doc, gl405) == 33  # time.Sleep under mu
+    waits = next(f for f in out if f.rule == "GT201")
+    assert line(doc, waits) == 32 and waits.data["source"] == "golens-trace"  # still reported at the Lock
+    ev = waits.data["evidence"]
+    assert gl405.message.endswith(
+        f"— trace: 4 goroutines waited {fmt_duration(ev['blocked']['total_ns'])} at line 32 for this lock while it "
+        f"was held here ({ev['blocked']['count']} waits, longest {fmt_duration(ev['blocked']['max_ns'])})")
+    assert "trace" not in gl405.data and gl405.data["trace_related"] == [ev]
+
+
+@pytest.mark.parametrize("program", ["flight_recorder", "worker_pool"])
+def test_lock_waits_raise_a_demoted_gl405_to_warning(program):
+    """A GL405 at Information (sleep or I/O under a lock is demoted when syntax alone cannot
+    show its cost) is raised to Warning when the trace shows goroutines queued on that lock."""
+    doc, static, _ = merged(program)
+    demoted = [replace(f, severity=Severity.INFORMATION) if f.rule == "GL405" else f for f in static]
+    path = TRACES / program / "main.go"
+    trace = evidence_findings(doc, path, load_evidence(TRACES / program / "go1.27.trace", workspace=Workspace.scan(TRACES)))
+    out = merge_findings(doc, demoted, trace)
+    assert [f.severity for f in out if f.rule == "GL405"] == [Severity.WARNING]
+    # Without lock waits in the trace, nothing to raise.
+    quiet = merge_findings(doc, demoted, [t for t in trace if t.rule != "GT201"])
+    assert [f.severity for f in quiet if f.rule == "GL405"] == [Severity.INFORMATION]
 
 
 def test_multigen_go122_has_nothing_to_merge():
@@ -117,8 +137,8 @@ def test_cli_check_with_trace_text():
     r = run_cli("check", "traces/handler_leak", "--trace", "traces/handler_leak/go1.27.trace")
     assert r.returncode == 1, r.stderr
     lines = r.stdout.splitlines()
-    assert any(l.startswith("traces/handler_leak/main.go:44:12: GL106 ") and "— trace: 5 goroutines" in l for l in lines)
-    assert any(l.startswith("traces/handler_leak/main.go:37:2: GT101 5 goroutines started here over") for l in lines)
+    assert any(line.startswith("traces/handler_leak/main.go:44:12: GL106 ") and "— trace: 5 goroutines" in line for line in lines)
+    assert any(line.startswith("traces/handler_leak/main.go:37:2: GT101 5 goroutines started here over") for line in lines)
     assert "\ttraces/handler_leak/main.go:51:3: blocked here: sleep" in lines
     assert "# goroutines: 34 seen, 27 created, 6 ended, 28 alive at the end" in lines
 
@@ -149,13 +169,23 @@ def test_cli_trace_json_and_sarif(tmp_path):
 def test_cli_corrupt_and_missing_traces(tmp_path):
     bad = tmp_path / "trace.out"
     bad.write_bytes(b"go 1.26 trace\x00\x00\x00" + bytes(range(256)) * 4)
-    for args in (["trace", str(bad)], ["check", "traces/handler_leak", "--trace", str(bad)]):
-        r = run_cli(*args)
-        assert r.returncode == 2
-        assert r.stderr.count("\n") == 1 and "not a readable Go execution trace" in r.stderr, r.stderr
-        assert "Traceback" not in r.stderr
+    r = run_cli("trace", str(bad))
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "not a readable Go execution trace" in r.stderr, r.stderr
     r = run_cli("trace", str(tmp_path / "missing.out"))
     assert r.returncode == 2 and "No such file" in r.stderr and r.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["trace.out", "missing.out"])
+def test_cli_check_with_a_bad_trace_still_reports_the_static_findings(tmp_path, name):
+    bad = tmp_path / "trace.out"
+    bad.write_bytes(b"go 1.26 trace\x00\x00\x00" + bytes(range(256)) * 4)
+    static = run_cli("check", "traces/handler_leak")
+    r = run_cli("check", "traces/handler_leak", "--trace", str(tmp_path / name))
+    assert r.returncode == 2 and static.returncode == 1
+    assert r.stdout == static.stdout and "GL106" in r.stdout
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert ("not a readable Go execution trace" if name == "trace.out" else "No such file") in r.stderr
 
 
 def test_cli_clean_trace_exits_zero(capsys):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from golens.evidence import Workspace, load_evidence
+from golens.findings import Severity
 
 TRACES = Path(__file__).resolve().parents[2] / "traces"
 WS = Workspace.scan(TRACES)
@@ -158,8 +159,8 @@ def test_println_loop(path):
 def src_line(program: str, needle: str, after: str = "") -> int:
     """1-based line of the first `needle` after the first `after` in the program's main.go."""
     lines = (TRACES / program / "main.go").read_text().splitlines()
-    start = next(i for i, l in enumerate(lines) if after in l) if after else 0
-    return next(i for i, l in enumerate(lines) if i >= start and needle in l) + 1
+    start = next(i for i, text in enumerate(lines) if after in text) if after else 0
+    return next(i for i, text in enumerate(lines) if i >= start and needle in text) + 1
 
 
 @pytest.mark.parametrize("path", traces_of("select_busy"), ids=lambda p: p.stem)
@@ -178,6 +179,8 @@ def test_select_busy(path):
     ])
     spin = one(te, "GT501", gosched)
     assert spin.stats.max > 0.5 * te.summary.duration_ns  # spins for nearly the whole trace
+    assert spin.data["preemptions"] >= 2
+    assert f"preempted or yielding {spin.data['preemptions']} times meanwhile" in spin.message
     sel = one(te, "GT201", blocking_select)
     assert sel.stats.count == rounds and [s.line for s, _ in sel.related] == [send]
 
@@ -241,3 +244,99 @@ def test_every_trace_maps_onto_its_own_program(path):
         assert e.site.path.parent == path.parent and e.site.stale is None, e
         for site, _ in e.related:
             assert site.path.parent == path.parent
+
+
+@pytest.mark.parametrize("path", traces_of("worker_pool"), ids=lambda p: p.stem)
+def test_worker_pool_counts_every_blocked_goroutine_of_a_reported_group(path):
+    """40 goroutines from one `go` statement, one every 5 ms: every fourth returns, the other 30
+    block on a send nobody receives. Some of those ended, and the late ones were blocked for far
+    less than the leak threshold: all 30 count, and the minimum wait is the late ones'."""
+    te = evidence(path)
+    start = src_line("worker_pool", "go func(i int) {")
+    send = src_line("worker_pool", "results <- i")
+    lock = src_line("worker_pool", "s.mu.Lock()")
+    assert shape(te) == [
+        ("GT101", start, "chan send", 30, "creation"),
+        ("GT101", send, "chan send", 30, "block"),
+        ("GT201", lock, "sync.Mutex", 4, None),
+    ]
+    dur = te.summary.duration_ns
+    leak = one(te, "GT101", start)
+    assert leak.data["criterion"] == "stuck"
+    assert leak.stats.min < 0.25 * dur <= leak.stats.max  # the threshold chose the group, not its members
+    assert leak.stats.min < 10 * MS  # the last sender blocked a few ms before the end
+    assert te.creations[leak.site.key].ended == 10
+    assert f"30 goroutines started here were still blocked when the trace ended: chan send at line {send}" \
+        in leak.message
+
+
+@pytest.mark.parametrize("path", traces_of("http_client"), ids=lambda p: p.stem)
+def test_http_client_round_trips_are_not_contention(path):
+    """client.Get waits in a select that net/http's own goroutines release: a dependency's
+    latency, kept on the line's statistics but not reported as contention (GT201)."""
+    te = evidence(path)
+    assert shape(te) == []
+    get = src_line("http_client", "client.Get(url)")
+    stats = {ls.reason: ls for ls in te.line_stats[(str(TRACES / "http_client/main.go"), get)]}
+    select = stats["select"]
+    assert select.released == [] and not select.releasers
+    assert select.dependency_count >= 40  # at least one wait per request
+    assert select.dependency_total == select.stats.total
+
+
+@pytest.mark.parametrize("path", traces_of("annotations"), ids=lambda p: p.stem)
+def test_scheduling_latency_needs_enough_delays_for_a_p95(path):
+    """12 delays at line 49: their nearest-rank p95 is their maximum, a single delay. Whatever the
+    latency threshold, that is not a statistic to report."""
+    from golens.evidence import Thresholds
+
+    te = load_evidence(path, workspace=WS, thresholds=Thresholds(sched_p95_ns=1))
+    assert not [e for e in te.evidence if e.rule == "GT401"]
+    te = load_evidence(path, workspace=WS, thresholds=Thresholds(sched_p95_ns=1, sched_min_samples=10))
+    assert [(e.site.line, e.stats.count) for e in te.evidence if e.rule == "GT401"] == [(49, 12)]
+
+
+def test_summary_names_the_go_releases_of_the_format():
+    from golens.evidence.merge import summary_lines
+
+    te = evidence(TRACES / "handler_leak/go1.27.trace")
+    assert te.summary.format == "go 1.26 trace" and te.summary.written_by == "Go 1.26–1.27"
+    assert summary_lines(te)[0].endswith(" — go 1.26 trace (Go 1.26–1.27), 307 ms, captured 2026-11-27 02:07:28 UTC")
+    assert evidence(TRACES / "handler_leak/go1.23.trace").summary.written_by == "Go 1.23–1.24"
+
+
+def test_gt_severities_come_from_the_rule_pages(tmp_path, monkeypatch):
+    import shutil
+
+    import golens.registry as registry_module
+
+    rules = tmp_path / "rules"
+    shutil.copytree(registry_module.rules_dir(), rules)
+    page = next(rules.glob("GT201-*.md"))
+    page.write_text(page.read_text().replace('severity = "information"', 'severity = "warning"', 1))
+    monkeypatch.setattr(registry_module, "_default", registry_module.Registry.load(rules))
+    te = evidence(TRACES / "sync_contention/go1.27.trace")
+    assert {e.severity for e in te.evidence if e.rule == "GT201"} == {Severity.WARNING}
+
+
+def test_gt101_creation_is_a_list_on_both_items():
+    te = evidence(TRACES / "handler_leak/go1.27.trace")
+    for e in te.evidence:
+        if e.rule == "GT101":
+            assert isinstance(e.data["creation"], list) and all(c["line"] for c in e.data["creation"])
+    assert one(te, "GT101", 32).data["creation"] == [{"path": "handler_leak/main.go", "line": 32,
+                                                      "func": "main.handleReport", "stale": None}]
+
+
+def test_inlay_hint_totals_include_waits_still_open_at_the_end():
+    """handler_leak line 33: five senders still blocked at the end, no wait ever completed."""
+    from golens.evidence import fmt_duration
+    from golens.lsp.trace_features import hint_label
+
+    te = evidence(TRACES / "handler_leak/go1.27.trace")
+    stats = te.line_stats[(str(TRACES / "handler_leak/main.go"), 33)]
+    send = next(ls for ls in stats if ls.reason == "chan send")
+    assert (send.stats.count, send.open) == (0, 5)
+    leak = one(te, "GT101", 33)
+    assert send.open_total == leak.stats.total
+    assert hint_label(stats) == f"⏳ {fmt_duration(leak.stats.total)} blocked · chan send ×5 · 5 still waiting at end"

@@ -7,9 +7,10 @@ from golens.engine import Engine
 from golens.fixes import apply_edits, fix_all, fixes_for
 
 ENGINE = Engine()
+GO_1_24 = GoVersion(1, 24)
 
 
-def offered(source: str, rule: str, go: GoVersion | None = GoVersion(1, 24)) -> list[list[tuple[str, bool]]]:
+def offered(source: str, rule: str, go: GoVersion | None = GO_1_24) -> list[list[tuple[str, bool]]]:
     doc = Document(source.encode(), "p.go", module_go_version=go)
     return [[(f.title, f.preferred) for f in fixes_for(doc, finding)]
             for finding in ENGINE.check(doc).findings if finding.rule == rule]

@@ -3,6 +3,8 @@ snapshots of real editors. Positions are computed here independently of the serv
 
 import asyncio
 import contextlib
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -241,3 +243,21 @@ async def puller(lsp_client: GolensClient, workspace: Path):
     await start(lsp_client, "vscode-pull", workspace)
     yield
     await lsp_client.shutdown_session()
+
+
+TRACES = Path(__file__).resolve().parents[2] / "traces"
+
+
+@pytest.fixture
+def leak_ws(tmp_path: Path) -> Path:
+    """A workspace with the bundled handler_leak program and its trace, the trace newer than the
+    source (so its evidence is not stale)."""
+    shutil.copy(TRACES / "go.mod", tmp_path / "go.mod")
+    (tmp_path / "handler_leak").mkdir()
+    shutil.copy(TRACES / "handler_leak/main.go", tmp_path / "handler_leak/main.go")
+    old = time.time() - 3600
+    os.utime(tmp_path / "handler_leak/main.go", (old, old))
+    trace = tmp_path / "trace.out"
+    shutil.copy(TRACES / "handler_leak/go1.27.trace", trace)
+    os.utime(trace, (old + 60, old + 60))
+    return tmp_path

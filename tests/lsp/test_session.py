@@ -127,11 +127,23 @@ async def test_hover_explains_the_finding(client, workspace):
     value = hover.contents.value
     assert "GL201" in value
     assert "The cancel function of a derived context is lost" in value
-    assert "discarded" in value  # the finding's own message
-    assert "Why is this bad?" in value and "timer" in value
-    assert "defer cancel()" in value  # how to fix
+    # Not the finding's own message (the editor shows it next to the hover), nor the whole page:
+    # the short fix and a link to the rest.
+    assert diag.message not in value and "Why is this bad?" not in value
+    assert "**Fix:** Name the discarded result `cancel`" in value and "defer cancel()" in value
+    assert "GL201 documentation](file://" in value
     assert hover.range == diag.range
     assert hover.contents.kind == types.MarkupKind.Markdown
+
+
+async def test_explain_rule_command_gives_the_rendered_page(vscode):
+    page = await vscode.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="golens.explainRule", arguments=["lost-cancel"]))
+    assert page.startswith("# GL201 `lost-cancel`: The cancel function of a derived context is lost\n")
+    assert "## Why is this bad?" in page and "## Fix" in page
+    unknown = await vscode.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="golens.explainRule", arguments=["GL999"]))
+    assert "unknown rule 'GL999'" in unknown["error"]
 
 
 async def test_hover_elsewhere_is_empty(client, workspace):

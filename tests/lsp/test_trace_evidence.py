@@ -14,19 +14,6 @@ TRACES = Path(__file__).resolve().parents[2] / "traces"
 LONG = 90.0  # the parse runs in a spawned process: interpreter start + import + parse on a busy CI box
 
 
-@pytest.fixture
-def leak_ws(tmp_path: Path) -> Path:
-    shutil.copy(TRACES / "go.mod", tmp_path / "go.mod")
-    (tmp_path / "handler_leak").mkdir()
-    shutil.copy(TRACES / "handler_leak/main.go", tmp_path / "handler_leak/main.go")
-    old = time.time() - 3600
-    os.utime(tmp_path / "handler_leak/main.go", (old, old))
-    trace = tmp_path / "trace.out"
-    shutil.copy(TRACES / "handler_leak/go1.27.trace", trace)
-    os.utime(trace, (old + 60, old + 60))
-    return tmp_path
-
-
 def lines_of(diags, source=None):
     return sorted((d.range.start.line + 1, d.code) for d in diags if source is None or d.source == source)
 
@@ -74,6 +61,8 @@ async def test_diagnostics_hover_hints_and_lenses(leak_ws, name):
         assert "GT101" in text and "**Trace evidence**" in text
         assert "| GT101 chan receive (blocked) | 5 |" in text
         assert "trace `trace.out`" in text and "captured 2026-" in text and "ago" in text
+        # The evidence and a link, not GT101's 30-line example program.
+        assert "func firstOrTimeout" not in text and "GT101 documentation](file://" in text
 
         summary_hover = await client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=5, character=2)))
@@ -83,7 +72,7 @@ async def test_diagnostics_hover_hints_and_lenses(leak_ws, name):
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=90, character=0))))
         by_line = {h.position.line + 1: h.label for h in hints}
-        assert by_line[44].startswith("⏳ ") and "chan receive ×55" in by_line[44] and "5 still waiting at end" in by_line[44]
+        assert by_line[44].startswith("⏳ ") and "chan receive ×60" in by_line[44] and "5 still waiting at end" in by_line[44]
         assert "sleep ×" in by_line[51]
 
         lenses = await client.text_document_code_lens_async(types.CodeLensParams(
@@ -156,7 +145,7 @@ async def test_replaced_and_corrupt_traces(leak_ws):
         assert not any(d.source == "golens-trace" for d in diags) and not any("— trace:" in d.message for d in diags)
         loaded = await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="golens.loadTrace", arguments=[str(TRACES / "handler_leak/go1.25.trace")]))
-        assert loaded.endswith("go1.25.trace")
+        assert loaded["loaded"] is True and loaded["path"].endswith("go1.25.trace")
         client.replace(uri, "report queued", "report queued.")
         await trace_diagnostics(client, uri)
 
@@ -182,3 +171,64 @@ async def test_setting_picks_the_trace_and_switches_views_off(leak_ws):
         lenses = await client.text_document_code_lens_async(types.CodeLensParams(
             text_document=types.TextDocumentIdentifier(uri=uri)))
         assert not hints and not lenses
+
+
+async def test_load_command_answers_after_the_parse_with_the_status_or_the_error_alone(leak_ws):
+    main = leak_ws / "handler_leak/main.go"
+    not_a_trace = leak_ws / "notes.out"
+    not_a_trace.write_text("not a trace\n")
+    cut = leak_ws / "cut.trace"
+    cut.write_bytes((TRACES / "handler_leak/go1.27.trace").read_bytes()[:400])
+    async with session("vscode", leak_ws, settings={"trace": {"autoLoad": False}}) as client:
+        client.open(main.as_uri(), main.read_text())
+        for bad in (not_a_trace, cut, leak_ws / "missing.trace"):
+            result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+                command="golens.loadTrace", arguments=[str(bad)]))
+            assert result["loaded"] is False and bad.name in result["error"], result
+            assert "message" not in result
+        assert not client.messages, [m.message for m in client.messages]  # the answer carries the error, once
+        good = str(TRACES / "handler_leak/go1.22.trace")
+        result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="golens.loadTrace", arguments=[good]))
+        # Answered once read: the status is already that of the new trace.
+        assert result["loaded"] is True and result["path"] == good and result["goroutines"] > 0
+        assert result["message"].startswith(f"loaded trace {good}: ") and "goroutines" in result["message"]
+        diags = await trace_diagnostics(client, main.as_uri(), lambda ds: any("308 ms trace" in d.message for d in ds))
+        assert diags
+
+
+async def test_auto_load_falls_back_to_the_newest_readable_trace_and_says_so(leak_ws):
+    main = leak_ws / "handler_leak/main.go"
+    writing = leak_ws / "later.trace"  # newest, still being written: a header and a little more
+    writing.write_bytes((TRACES / "handler_leak/go1.22.trace").read_bytes()[:600])
+    async with session("vscode", leak_ws) as client:
+        client.open(main.as_uri(), main.read_text())
+        diags = await trace_diagnostics(client, main.as_uri())
+        assert any("307 ms trace" in d.message for d in diags)  # trace.out, the older readable one
+        await client.wait_for(lambda: client.messages, "window/showMessage", timeout=LONG)
+        said = client.messages[-1]
+        assert said.type == types.MessageType.Warning
+        assert "later.trace could not be read" in said.message and "trace.out, the newest readable trace" in said.message
+        # Finished writing: the newer trace replaces the fallback.
+        shutil.copy(TRACES / "handler_leak/go1.22.trace", writing)
+        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=writing.as_uri(), type=types.FileChangeType.Changed)]))
+        client.replace(main.as_uri(), "report queued", "report queued!")
+        diags = await trace_diagnostics(client, main.as_uri(), lambda ds: any("308 ms trace" in d.message for d in ds))
+        assert not any("307 ms trace" in d.message for d in diags)
+
+
+@pytest.mark.parametrize("name", ["nvim-0.7", "nvim-0.11"])
+async def test_server_watches_the_trace_when_the_client_cannot(leak_ws, name):
+    """Neovim 0.7 cannot register file watchers and 0.11 disables them on Linux: a rewritten
+    trace is still reloaded, without any didChangeWatchedFiles."""
+    main = leak_ws / "handler_leak/main.go"
+    uri = main.as_uri()
+    trace = leak_ws / "trace.out"
+    async with session(name, leak_ws) as client:
+        client.open(uri, main.read_text())
+        await trace_diagnostics(client, uri, lambda ds: any("307 ms trace" in d.message for d in ds))
+        assert not [r for r in client.registrations if r.method == "workspace/didChangeWatchedFiles"]
+        shutil.copy(TRACES / "handler_leak/go1.22.trace", trace)
+        diags = await trace_diagnostics(client, uri, lambda ds: any("308 ms trace" in d.message for d in ds))
+        assert not any("307 ms trace" in d.message for d in diags)

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from lsprotocol import types
-from test_trace_evidence import LONG, leak_ws, trace_diagnostics  # noqa: F401  (fixture)
+from test_trace_evidence import LONG, trace_diagnostics
 
 from conftest import session
 

@@ -195,7 +195,8 @@ local function main()
   -- 2. Hover on the flagged `_`, through vim.lsp.buf.hover() and its float.
   local text = hover_text(8, 20)
   check(text ~= nil and text:find('GL201', 1, true) and text:find('lost-cancel', 1, true)
-    and text:find('Why is this bad', 1, true), 'hover on the finding shows GL201 title, why and fix',
+    and text:find('Fix:', 1, true) and text:find('defer cancel()', 1, true)
+    and not text:find('Why is this bad', 1, true), 'hover on the finding shows GL201 title and short fix, links the rest',
     text and text:sub(1, 200))
   -- Half-open range: the character right after `_` is off the finding. In utf-16 that is column
   -- 18; a server reading it as a byte column would land inside `ctx` instead.

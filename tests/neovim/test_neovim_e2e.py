@@ -52,7 +52,7 @@ ALWAYS = [
     "negotiated position encoding",
     "GL201 exactly on the discarded cancel",
     "severity from settings.golens.severity",
-    "hover on the finding shows GL201 title, why and fix",
+    "hover on the finding shows GL201 title and short fix, links the rest",
     "no hover just after the finding",
     "after inserting a line above, GL201 moved to line 10",
     "fixing the code by hand clears the diagnostic",
@@ -72,9 +72,19 @@ WHEN = {
 }
 
 
+# An untrusted checkout's own Python packages: `python -m golens` started in the checkout, or any
+# Python child the server spawns from there, would import them instead of the real ones.
+HOSTILE_PACKAGES = ("golens", "multiprocessing")
+
+
+def hostile_marker(tmp_path: Path) -> Path:
+    return tmp_path / "hostile-code-ran"
+
+
 def make_workspace(tmp_path: Path) -> Path:
-    """outer/.git above ws/go.mod: the nearer go.mod must win the root. ws holds the fixture and
-    the bundled trace example under the module path its trace was recorded with."""
+    """outer/.git above ws/go.mod: the nearer go.mod must win the root. ws holds the fixture, the
+    bundled trace example under the module path its trace was recorded with, and Python packages
+    that write a marker file when imported (the tests assert it never appears)."""
     outer = tmp_path / "outer"
     (outer / ".git").mkdir(parents=True)
     ws = outer / "ws"
@@ -84,6 +94,11 @@ def make_workspace(tmp_path: Path) -> Path:
     for name in ("main.go", "go1.27.trace"):
         shutil.copy(REPO / "traces" / "handler_leak" / name, ws / "handler_leak" / name)
     (ws / "go.mod").write_text("module example.com/golens/traces\n\ngo 1.22\n")
+    payload = f"open({str(hostile_marker(tmp_path))!r}, 'a').write(__name__ + '\\n')\n"
+    for package in HOSTILE_PACKAGES:
+        (ws / package).mkdir()
+        for module in ("__init__.py", "__main__.py"):
+            (ws / package / module).write_text(payload)
     return ws
 
 
@@ -106,6 +121,8 @@ def run_nvim(nvim: str, script: Path, ws: Path, tmp_path: Path, extra_env: dict)
     print(output)  # pytest shows it with the failure
     if proc.returncode == 124:
         pytest.fail(f"nvim hung and was killed after {NVIM_TIMEOUT}s:\n{output}")
+    marker = hostile_marker(tmp_path)
+    assert not marker.exists(), f"the workspace's own Python code ran: {marker.read_text()}"
     return proc.stdout, proc.returncode
 
 

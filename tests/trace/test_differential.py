@@ -61,7 +61,7 @@ def test_matches_go_parser(path: Path):
     for gid, exp_rows in expected.items():
         rows = got[gid]
         assert len(rows) == len(exp_rows), f"goroutine {gid}: {len(rows)} transitions, Go has {len(exp_rows)}"
-        for k, (mine, theirs) in enumerate(zip(rows, exp_rows)):
+        for k, (mine, theirs) in enumerate(zip(rows, exp_rows, strict=True)):
             where = f"goroutine {gid} transition {k}"
             assert mine[1:] == theirs[1:5], f"{where}: {mine[1:4]} vs Go {theirs[1:4]}"
             if mine[0] != theirs[0]:

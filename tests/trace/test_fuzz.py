@@ -58,8 +58,8 @@ def check_one(data: bytes) -> None:
         for g in tr.goroutines.values():
             for _ in g.intervals():
                 pass
-            g.last_stack
-            g.start_function
+            assert g.last_stack >= 0
+            assert isinstance(g.start_function, str)
     except TraceError as e:
         assert e.offset is None or 0 <= e.offset <= len(data) + 16, e
     finally:

@@ -242,5 +242,5 @@ def test_generations_with_different_clock_frequencies():
     kinds = [t.kind.name for t in tr.goroutines[1].transitions()]
     assert kinds == ["STATUS", "BLOCK", "STATUS", "UNBLOCK", "START"]
     assert times[:2] == [(100 + 1 + 1) * 64, (100 + 1 + 1 + 5) * 64]
-    for got, ticks32 in zip(times[2:], (1000 + 1 + 10, 1000 + 1 + 10 + 10, 1000 + 1 + 10 + 10 + 10)):
+    for got, ticks32 in zip(times[2:], (1000 + 1 + 10, 1000 + 1 + 10 + 10, 1000 + 1 + 10 + 10 + 10), strict=True):
         assert abs(got - ticks32 * 32) < 64

@@ -79,7 +79,7 @@ def test_text_summary(capsys):
     alive = sum(1 for g in tr.goroutines.values() if g.alive_at_end)
     assert f"alive at end:  {alive} (" in out
     assert f"duration:      {tr.duration_ns / 1e6:.3f} ms" in out
-    assert re.search(r"^  GoCreate\s+%d$" % tr.event_counts["GoCreate"], out, re.M)
+    assert re.search(rf"^  GoCreate\s+{tr.event_counts['GoCreate']}$", out, re.M)
 
 
 def test_summary_numbers_of_annotations(capsys):

@@ -6,6 +6,7 @@ source otherwise."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -55,9 +56,9 @@ def test_cpu_samples_match_go(path):
     tr = read_trace(path)
     cs = tr.cpu_samples
     assert len(samples) > 0 and len(cs) == len(samples)
-    mine = sorted((t, g if g else -1, frames(tr, s)) for t, g, s in zip(cs.times, cs.goroutines, cs.stacks))
+    mine = sorted((t, g if g else -1, frames(tr, s)) for t, g, s in zip(cs.times, cs.goroutines, cs.stacks, strict=True))
     theirs = sorted((t, g, st) for _, g, t, _, st in samples)
-    for a, b in zip(mine, theirs):
+    for a, b in zip(mine, theirs, strict=True):
         assert a[1:] == b[1:]
         assert a[0] <= b[0] < a[0] + 1_000_000  # Go may push a sample behind a clamped event
 
@@ -67,11 +68,11 @@ def test_cpu_samples_match_go(path):
 def test_annotations_match_go(path):
     evs = parse_events(run_parsed(path), ("TaskBegin", "TaskEnd", "RegionBegin", "RegionEnd", "Log"))
     tr = read_trace(path)
-    task_begins = sorted(re.search(r'Type="([^"]*)"', l).group(1) for k, _, _, l, _ in evs if k == "TaskBegin")
+    task_begins = sorted(re.search(r'Type="([^"]*)"', args).group(1) for k, _, _, args, _ in evs if k == "TaskBegin")
     assert task_begins == sorted(t.name for t in tr.tasks.values() if t.start_ns is not None)
-    logs = sorted((g, re.search(r'Category="([^"]*)" Message="([^"]*)"', l).groups()) for k, g, _, l, _ in evs if k == "Log")
+    logs = sorted((g, re.search(r'Category="([^"]*)" Message="([^"]*)"', args).groups()) for k, g, _, args, _ in evs if k == "Log")
     assert logs == sorted((m.goroutine, (m.category, m.message)) for m in tr.logs)
-    region_begins = sorted((g, re.search(r'Type="([^"]*)"', l).group(1)) for k, g, _, l, _ in evs if k == "RegionBegin")
+    region_begins = sorted((g, re.search(r'Type="([^"]*)"', args).group(1)) for k, g, _, args, _ in evs if k == "RegionBegin")
     assert region_begins == sorted((r.goroutine, r.name) for r in tr.regions if r.start_ns is not None)
     early = [t for t in tr.tasks.values() if t.start_ns is None]
     assert len(early) == 1 and early[0].end_ns is not None  # started before the trace
@@ -89,7 +90,7 @@ def test_intervals_tile_each_goroutine_lifetime(path):
         kinds_at = {}
         for t in g.transitions():
             kinds_at.setdefault(t.time, set()).add(t.kind.name)
-        for a, b in zip(ivs, ivs[1:]):
+        for a, b in pairwise(ivs):
             if a.end != b.start:
                 # Only a goroutine ID reused after exit (cgo callbacks) has a gap.
                 assert {"DESTROY", "DESTROY_SYSCALL", "SWITCH_DESTROY"} & kinds_at[a.end]

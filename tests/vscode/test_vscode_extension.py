@@ -142,6 +142,7 @@ def test_e2e_in_code_server(tools, vsix, capsys):
         "CHROMIUM": tools["CHROMIUM"],
         "VSIX": str(vsix),
         "GOLENS_SERVER": str(golens_executable()),
+        "GOLENS_PYTHON": sys.executable,
         "ARTIFACTS": str(ARTIFACTS),
         "E2E_QUICKFIX": "1" if quickfix else "0",
         "E2E_TRACE": "1" if trace else "0",

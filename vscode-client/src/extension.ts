@@ -12,7 +12,7 @@ import {
 } from 'vscode-languageclient/node';
 
 import { LevelFilter, Logger } from './logChannel';
-import { describe, failureMessage, resolveServer } from './serverResolve';
+import { describe, failureMessage, Launch, launchEnv, resolveServer } from './serverResolve';
 import { currentServerSettings, readExtensionSettings, SECTION } from './settings';
 import { parseTraceStatus, statusText, summaryMarkdown, TraceStatus } from './traceStatus';
 
@@ -65,11 +65,22 @@ export class Golens implements vscode.Disposable {
   private starting: Promise<void> | undefined;
   private configPush: ReturnType<typeof setTimeout> | undefined;
   private readonly summary = new SummaryDocument();
+  /** The user's last explicit trace action, kept across server restarts: a cleared trace stays
+   * cleared and a loaded one stays loaded (the server gets it as its trace settings). Dropped
+   * when the golens.trace settings change, which are the user's newer choice. */
+  private traceChoice: TraceChoice | undefined;
+  /** A stop we asked for: its exit code 0 is not an error. */
+  private stopRequested = false;
 
-  constructor(private readonly output: vscode.OutputChannel, private readonly createClient: ClientFactory = languageClient) {
+  /** `serverDir`: the extension's own directory every golens process starts in (see Launch). */
+  constructor(
+    private readonly output: vscode.OutputChannel,
+    private readonly serverDir: string,
+    private readonly createClient: ClientFactory = languageClient,
+  ) {
     const level = () => readExtensionSettings().logLevel;
     this.logger = new Logger(output, level);
-    const filter = new LevelFilter(output, level);
+    const filter = new LevelFilter(output, level, (line) => this.rewriteClientLine(line));
     // The language client writes through this: same channel, filtered by golens.logLevel.
     this.clientChannel = {
       name: output.name,
@@ -91,6 +102,15 @@ export class Golens implements vscode.Disposable {
     this.statusItem.show();
   }
 
+  /** The language client logs every server exit as an error, also the one a restart asks for. */
+  private rewriteClientLine(line: string): string {
+    if (this.stopRequested && /^\[Error\s*-[^\]]*\] Server process exited with code 0\.?$/.test(line)) {
+      return line.replace(/^\[Error\s*-/, '[Info  -').replace(/Server process exited with code 0\.?$/,
+        'the server stopped as requested');
+    }
+    return line;
+  }
+
   // -- server lifecycle ---------------------------------------------------------------------------
 
   start(): Promise<void> {
@@ -106,6 +126,8 @@ export class Golens implements vscode.Disposable {
     const settings = readExtensionSettings();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const pythonExtensionInterpreter = settings.trusted ? await pythonExtensionPython() : undefined;
+    fs.mkdirSync(this.serverDir, { recursive: true });
+    const launch: Launch = { cwd: this.serverDir, env: launchEnv(process.env) };
     const resolution = await resolveServer({
       serverPath: settings.serverPath,
       serverPython: settings.serverPython,
@@ -113,6 +135,7 @@ export class Golens implements vscode.Disposable {
       env: process.env,
       platform: process.platform,
       workspaceFolder: folder,
+      launch,
     });
     for (const attempt of resolution.attempts) {
       this.logger.info(`server candidate ${describe(attempt.candidate)} (${attempt.candidate.source}): ${attempt.error}`);
@@ -140,7 +163,7 @@ export class Golens implements vscode.Disposable {
       command: candidate.command,
       args: [...candidate.args, 'serve'],
       transport: TransportKind.stdio,
-      options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+      options: { cwd: launch.cwd, env: launch.env },
     };
     const serverOptions: ServerOptions = { run: executable, debug: executable };
     const clientOptions: LanguageClientOptions = {
@@ -150,7 +173,7 @@ export class Golens implements vscode.Disposable {
       ],
       outputChannel: this.clientChannel,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: () => currentServerSettings(),
+      initializationOptions: () => withTraceChoice(currentServerSettings(), this.traceChoice),
       synchronize: { configurationSection: SECTION },
       middleware: {
         workspace: {
@@ -162,7 +185,8 @@ export class Golens implements vscode.Disposable {
               return fromClient;
             }
             return params.items.map((item, i) => item.section === SECTION
-              ? currentServerSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+              ? withTraceChoice(currentServerSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined),
+                this.traceChoice)
               : fromClient[i]);
           },
           // Pushing the raw section would skip the rules above: send an empty notification,
@@ -237,14 +261,19 @@ export class Golens implements vscode.Disposable {
     const client = this.client;
     this.client = undefined;
     this.state = 'stopped';
-    if (client && client.state !== State.Stopped) {
-      try {
-        await client.stop(5000);
-      } catch (error) {
-        this.logger.warn(`stopping the server: ${error}`);
+    this.stopRequested = true;
+    try {
+      if (client && client.state !== State.Stopped) {
+        try {
+          await client.stop(5000);
+        } catch (error) {
+          this.logger.warn(`stopping the server: ${error}`);
+        }
       }
+      client?.dispose();
+    } finally {
+      this.stopRequested = false;
     }
-    client?.dispose();
     this.renderStatus();
   }
 
@@ -336,27 +365,45 @@ export class Golens implements vscode.Disposable {
     if (!target) {
       return;
     }
-    const done = await this.serverCommand(SERVER_COMMANDS.loadTrace, [target.fsPath]);
-    if (done) {
-      // A status from the server wins (a notification may have come before the answer); without
-      // one, the file itself gives the name and the age.
-      this.trace = parseTraceStatus(done.result)
-        ?? (this.trace?.path === target.fsPath ? this.trace : fileTraceStatus(target.fsPath));
-      this.renderStatus();
-      const said = resultMessage(done.result);
-      void vscode.window.showInformationMessage(said ? `golens: ${said}` : `golens: loading trace ${target.fsPath}`);
+    const done = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `golens: reading ${path.basename(target.fsPath)}` },
+      () => this.serverCommand(SERVER_COMMANDS.loadTrace, [target!.fsPath]));
+    if (!done) {
+      return;
     }
+    // The server answers once the trace is read: its status, or the error alone (the trace in
+    // force, if any, stays).
+    const failure = resultError(done.result);
+    if (failure !== undefined) {
+      void vscode.window.showErrorMessage(`golens: ${failure}`);
+      return;
+    }
+    this.traceChoice = { loaded: target.fsPath };
+    // A status from the server wins (a notification may have come before the answer); without
+    // one, the file itself gives the name and the age.
+    this.trace = parseTraceStatus(done.result)
+      ?? (this.trace?.path === target.fsPath ? this.trace : fileTraceStatus(target.fsPath));
+    this.renderStatus();
+    const said = resultMessage(done.result);
+    void vscode.window.showInformationMessage(`golens: ${said ?? `loaded trace ${target.fsPath}`}`);
   }
 
   async clearTrace(): Promise<void> {
+    if (this.refuseUntrusted('trace evidence')) {
+      return;
+    }
     const done = await this.serverCommand(SERVER_COMMANDS.clearTrace);
     if (done) {
+      this.traceChoice = { cleared: true };
       this.trace = parseTraceStatus(done.result) ?? { loaded: false };
       this.renderStatus();
     }
   }
 
   async showTraceSummary(): Promise<void> {
+    if (this.refuseUntrusted('trace evidence')) {
+      return;
+    }
     if (this.state !== 'running') {
       this.output.show(true);
       return;
@@ -441,6 +488,9 @@ export class Golens implements vscode.Disposable {
         if (event.affectsConfiguration('golens.server')) {
           void this.restart('golens.server settings changed');
         }
+        if (event.affectsConfiguration('golens.trace.path') || event.affectsConfiguration('golens.trace.autoLoad')) {
+          this.traceChoice = undefined;
+        }
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         void this.restart('workspace trusted: trace evidence enabled');
@@ -456,6 +506,31 @@ export class Golens implements vscode.Disposable {
       d.dispose();
     }
   }
+}
+
+/** A user's explicit trace action: a path loaded by hand, or the trace cleared. */
+export type TraceChoice = { loaded: string } | { cleared: true };
+
+/** The server's trace settings with the user's choice on top (see Golens.traceChoice). */
+export function withTraceChoice(settings: Record<string, unknown>, choice: TraceChoice | undefined): Record<string, unknown> {
+  if (choice === undefined || settings.trusted === false) {
+    return settings;
+  }
+  const trace = { ...(settings.trace as Record<string, unknown> | undefined) };
+  if ('loaded' in choice) {
+    trace.path = choice.loaded;
+  } else {
+    trace.path = '';
+    trace.autoLoad = false;
+  }
+  return { ...settings, trace };
+}
+
+/** The error a command answered with instead of a result (`{loaded: false, error}`). */
+function resultError(result: unknown): string | undefined {
+  const value = result as { loaded?: unknown; error?: unknown } | null;
+  return value && typeof value === 'object' && value.loaded === false && typeof value.error === 'string'
+    ? value.error : undefined;
 }
 
 /** A one-line message the server put in a command result, if any (a bare path is no message). */
@@ -529,7 +604,7 @@ let golens: Golens | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('golens');
   context.subscriptions.push(output);
-  golens = new Golens(output);
+  golens = new Golens(output, context.globalStorageUri.fsPath);
   golens.register(context);
   await golens.start();
 }

@@ -28,14 +28,19 @@ function rankOf(kind: string): number {
 export class LevelFilter {
   private dropping = false;
 
-  constructor(private readonly sink: LineSink, private readonly level: () => LogLevel) {}
+  constructor(
+    private readonly sink: LineSink,
+    private readonly level: () => LogLevel,
+    private readonly rewrite: (line: string) => string = (line) => line,
+  ) {}
 
   append(value: string): void {
     this.dropping = false;
     this.sink.append(value);
   }
 
-  appendLine(value: string): void {
+  appendLine(line: string): void {
+    const value = this.rewrite(line);
     const match = PREFIX.exec(value);
     if (match) {
       this.dropping = rankOf(match[1]) > RANK[this.level()];

@@ -28,10 +28,26 @@ export interface ResolveInputs {
   platform: NodeJS.Platform;
   workspaceFolder?: string;
   isExecutable?: (file: string) => boolean;
+  launch: Launch;
 }
 
 export interface Probe {
-  (command: string, args: string[]): Promise<{ ok: boolean; output: string }>;
+  (command: string, args: string[], launch: Launch): Promise<{ ok: boolean; output: string }>;
+}
+
+/** Where and how every golens process starts: the `--version` probe and the server alike, so the
+ * program checked is the program run. */
+export interface Launch {
+  /** A directory of the extension's own (never the workspace): Python puts the working directory
+   * on `sys.path` unless told otherwise, and a folder's `golens/` package would run instead. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The environment for a golens process: PYTHONSAFEPATH keeps the working directory off
+ * `sys.path` in the server and in every Python child it spawns (Python 3.11+). */
+export function launchEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, PYTHONSAFEPATH: '1', PYTHONUNBUFFERED: '1' };
 }
 
 export interface Attempt {
@@ -117,7 +133,9 @@ export function serverCandidates(inputs: ResolveInputs): Candidate[] {
   for (const [python, source] of pythons) {
     if (python && !seen.has(python)) {
       seen.add(python);
-      candidates.push({ command: python, args: ['-m', 'golens'], source });
+      // -P: the current directory never goes on sys.path (belt and braces with PYTHONSAFEPATH,
+      // which a user's environment could unset).
+      candidates.push({ command: python, args: ['-P', '-m', 'golens'], source });
     }
   }
   return candidates;
@@ -143,7 +161,7 @@ const VERSION_PATTERN = /golens\s+v?(\d+\.\d+[\w.+-]*)/;
 export async function resolveServer(inputs: ResolveInputs, probe: Probe = defaultProbe): Promise<Resolution> {
   const attempts: Attempt[] = [];
   for (const candidate of serverCandidates(inputs)) {
-    const { ok, output } = await probe(candidate.command, [...candidate.args, '--version']);
+    const { ok, output } = await probe(candidate.command, [...candidate.args, '--version'], inputs.launch);
     const match = VERSION_PATTERN.exec(output);
     if (ok && match) {
       return { ok: true, candidate, version: match[1], attempts };
@@ -168,13 +186,14 @@ export function failureMessage(resolution: Extract<Resolution, { ok: false }>): 
     return `golens: the server set in golens.server.path (${attempt ? describe(attempt.candidate) : '?'}) ` +
       `did not start: ${attempt?.error ?? 'unknown error'}. Fix the setting, or clear it to search PATH.`;
   }
-  return `golens: the language server was not found. Install it with \`${resolution.installCommand}\` ` +
-    '(from a checkout: `pip install -e <path to golens>`), or set golens.server.path.';
+  // A notification shows plain text: quotes, not Markdown backticks.
+  return 'golens: the language server was not found. Set golens.server.path, or install it with: ' +
+    `${resolution.installCommand} (from a checkout: pip install -e <path to golens>)`;
 }
 
-export const defaultProbe: Probe = (command, args) =>
+export const defaultProbe: Probe = (command, args, launch) =>
   new Promise((resolve) => {
-    execFile(command, args, { timeout: 20000, windowsHide: true }, (error, stdout, stderr) => {
+    execFile(command, args, { timeout: 20000, windowsHide: true, cwd: launch.cwd, env: launch.env }, (error, stdout, stderr) => {
       const output = `${stdout ?? ''}${stderr ?? ''}`;
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;

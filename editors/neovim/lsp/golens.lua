@@ -6,9 +6,19 @@
 --
 -- Self-contained, like nvim-lspconfig's lsp/*.lua files, so it can be copied alone.
 -- lua/golens/init.lua reads its defaults from here for Neovim 0.7-0.10.
+
+-- The server starts in a directory of Neovim's own, never the project: Python puts the working
+-- directory first on sys.path, so `python -m golens` (or any Python child the server spawns) run
+-- in an untrusted checkout would import that checkout's own golens/ or multiprocessing/.
+local neutral_dir = vim.fn.stdpath('cache') .. '/golens'
+vim.fn.mkdir(neutral_dir, 'p')
+
 ---@type vim.lsp.Config
 return {
   cmd = { 'golens', 'serve' },
+  cmd_cwd = neutral_dir,
+  -- Python 3.11+: the working directory never goes on sys.path, wherever the server starts.
+  cmd_env = { PYTHONSAFEPATH = '1' },
   filetypes = { 'go' },
   -- The nearest go.work wins over any go.mod (a module inside a workspace belongs to the
   -- workspace), then the nearest go.mod or .git, as nvim-lspconfig does for gopls. The nested

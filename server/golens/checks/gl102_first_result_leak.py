@@ -1,7 +1,9 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.checks.gl101_orphan_send import orphan_send
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import selector_parts
 from golens.syntax.channels import (
     DEFER,
@@ -22,7 +24,7 @@ from golens.syntax.channels import (
 )
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for channel in channels(unit):
         if channel.escape is not None or not channel.unbuffered or channel.function.has_error:
             continue

@@ -1,4 +1,6 @@
-from golens.syntax import Unit
+from collections.abc import Iterator
+
+from golens.syntax import Report, Unit
 from golens.syntax.channels import (
     CLOSE,
     DEFER,
@@ -18,7 +20,7 @@ from golens.syntax.channels import (
 )
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for channel in channels(unit):
         if channel.escape is not None or channel.function.has_error:
             continue

@@ -1,9 +1,10 @@
 import re
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.blocking import blocking_call
 from golens.syntax.calls import enclosing_function, is_package_call, selector_parts
 from golens.syntax.handlers import (
@@ -19,7 +20,7 @@ from golens.syntax.unit import FUNCTION_TYPES, walk_named
 _HANDOFF = re.compile(rb"queue|enqueue|publish|metric", re.IGNORECASE)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     hands_off: dict[int, bool] = {}  # per handler: one walk of its body, however many go statements
     for go in unit.nodes("go_statement"):
         call = go.named_children[0] if go.named_children else None

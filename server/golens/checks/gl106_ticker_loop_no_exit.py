@@ -1,7 +1,9 @@
+from collections.abc import Hashable, Iterator
+
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import (
     enclosing_function,
@@ -14,7 +16,7 @@ from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits,
 from golens.syntax.unit import walk_named
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> Iterator[Hashable]:
     # Which functions this file starts with `go name(...)`/`go x.name(...)`, and from where;
     # which ticker fields some method stops.
     for go in unit.nodes("go_statement"):
@@ -38,7 +40,7 @@ def summarize(unit: Unit):
                 yield ("stop-called", inner[1])
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for loop in unit.nodes("for_statement"):
         function = enclosing_function(loop)
         if function is None or function.has_error:

@@ -1,14 +1,16 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import is_package_call, selector_parts
 from golens.syntax.handlers import enclosing_handler, references_request_context, request_context_names
 from golens.syntax.paths import loop_condition
 from golens.syntax.unit import FUNCTION_TYPES
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for loop in unit.nodes("for_statement"):
         if any(c.type in ("for_clause", "range_clause") for c in loop.named_children):
             continue

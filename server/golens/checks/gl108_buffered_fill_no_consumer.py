@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.channels import (
     GO,
     INLINE,
@@ -18,7 +20,7 @@ from golens.syntax.channels import (
 from golens.syntax.paths import loop_condition
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for channel in channels(unit):
         if channel.escape is not None or channel.unbuffered or channel.function.has_error:
             continue

@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import (
     call_target,
     enclosing_function,
@@ -18,7 +20,7 @@ WITH_CANCEL = frozenset({
 WITHOUT_TIMER = frozenset({"WithCancel", "WithCancelCause"})
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for declaration in (*unit.nodes("short_var_declaration"), *unit.nodes("var_spec"),
                         *unit.nodes("assignment_statement")):
         found = _cancel_binding(declaration, unit)

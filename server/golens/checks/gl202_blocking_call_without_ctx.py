@@ -1,7 +1,9 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import context_parameter, expression_kind
 from golens.syntax.blocking import blocking_call
 from golens.syntax.calls import call_target, enclosing_function, function_name, identifiers, selector_parts
@@ -18,7 +20,7 @@ _LIMITS = {
 }
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         found = blocking_call(call, unit) or _request_without_context(call, unit)
         if found is None:

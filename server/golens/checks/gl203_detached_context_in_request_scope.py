@@ -1,8 +1,9 @@
 import re
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import call_target, enclosing_function, function_name, selector_parts
 from golens.syntax.handlers import as_handler, request_context_names
 from golens.syntax.selects import assigned_expressions
@@ -16,7 +17,7 @@ _CLEANUP = re.compile(
 _INTENT = re.compile(rb"detach|outliv|independ|cancel|background|on purpose|intentional", re.IGNORECASE)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     if unit.file.is_test:
         return
     names = {name.encode() for name in unit.file.names_for(CONTEXT)}

@@ -1,12 +1,14 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import is_package_call
 from golens.syntax.paths import loop_condition, statements_of
 from golens.syntax.selects import select_cases
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for select in unit.nodes("select_statement"):
         cases, default = select_cases(select)
         if default is None or not cases:

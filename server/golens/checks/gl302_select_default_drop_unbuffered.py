@@ -1,9 +1,10 @@
 import re
+from collections.abc import Hashable, Iterator
 
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function, function_name, selector_parts
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import (
@@ -28,11 +29,11 @@ _NOT_A_DECISION = re.compile(r"\b(?:TODO|FIXME|XXX)\b")
 _ASSERTIONS = frozenset({"Fatal", "Fatalf", "Error", "Errorf", "FailNow", "Fail"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> Iterator[Hashable]:
     yield from summarize_channel_fields(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for select in unit.nodes("select_statement"):
         cases, default = select_cases(select)
         if default is None or len(cases) != 1:

@@ -1,7 +1,9 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function, function_name, selector_parts
 from golens.syntax.paths import loop_condition, statements_of
 from golens.syntax.selects import (
@@ -21,7 +23,7 @@ from golens.syntax.unit import FUNCTION_TYPES, walk_named
 _LOOP_EXITS = ("return_statement", "goto_statement")
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     reported: set[int] = set()
     for call in unit.nodes("call_expression"):
         argument = builtin_argument(call, b"close")

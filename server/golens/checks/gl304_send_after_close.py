@@ -1,7 +1,9 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function, selector_parts
 from golens.syntax.selects import (
     assigned_expressions,
@@ -17,7 +19,7 @@ from golens.syntax.selects import (
 from golens.syntax.unit import FUNCTION_TYPES
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         argument = builtin_argument(call, b"close")
         key = channel_key(argument) if argument is not None else None

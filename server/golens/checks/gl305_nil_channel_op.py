@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function
 from golens.syntax.selects import (
     assigned_expressions,
@@ -21,7 +23,7 @@ _EFFECTS = {
 }
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for spec in unit.nodes("var_spec"):
         if spec.child_by_field_name("value") is not None or not _is_channel_type(spec.child_by_field_name("type")):
             continue

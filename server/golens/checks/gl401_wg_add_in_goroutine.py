@@ -1,11 +1,13 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.locks import method_call, statement_call, sync_kind
 from golens.syntax.paths import statements_of
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for go in unit.nodes("go_statement"):
         call = statement_call(go)
         literal = call.child_by_field_name("function") if call is not None else None

@@ -1,13 +1,15 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function, mentions
 from golens.syntax.locks import enclosing_loop, method_call, sync_kind
 from golens.syntax.paths import statements_of
 from golens.syntax.unit import walk_named
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         found = method_call(call)
         if found is None or found[1] != "Wait" or call.child_by_field_name("arguments").named_children:

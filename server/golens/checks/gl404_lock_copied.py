@@ -1,16 +1,18 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.locks import NO_COPY_TYPES, receiver, struct_has_lock, summarize_sync
 
 SYNC = "sync"
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for function in unit.functions:
         # Results are not checked: returning a fresh zero value (`return sync.Mutex{}`) copies
         # nothing in use, and vet only objects to the returned expression, which needs types.

@@ -3,7 +3,7 @@ import re
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
 from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, summarize_sync, sync_kind
@@ -44,12 +44,13 @@ def summarize(unit: Unit) -> set[tuple]:
     return facts
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> list[Report]:
     reports = []
     for function, _ in functions_with_locks(unit):
         if function.has_error:
             continue
 
+        # HeldScan calls back before the loop moves on; the default binds this iteration's function.
         def on_event(kind: str, node: Node, held: State, function: Node = function) -> None:
             if not held:
                 return

@@ -1,8 +1,9 @@
 import re
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import function_name
 from golens.syntax.locks import (
     RELEASE_OF,
@@ -18,11 +19,11 @@ from golens.syntax.unit import walk_named
 _HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for function, locks in functions_with_locks(unit):
         if function.has_error or _hands_off(function, unit):
             continue

@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.locks import (
     RELEASE_OF,
     declared_in,
@@ -16,11 +18,11 @@ from golens.syntax.unit import walk_named
 _BREAKABLE = ("for_statement", "expression_switch_statement", "type_switch_statement", "select_statement")
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for defer in unit.nodes("defer_statement"):
         call = statement_call(defer)
         op = lock_op(call, unit) if call is not None else None

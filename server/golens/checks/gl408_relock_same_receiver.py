@@ -1,6 +1,6 @@
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function
 from golens.syntax.locks import (
     HeldScan,
@@ -14,11 +14,11 @@ from golens.syntax.locks import (
 )
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> list[Report]:
     reports = []
     for function, _ in functions_with_locks(unit):
         if function.has_error:

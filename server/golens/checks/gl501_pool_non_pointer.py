@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.bindings import type_kind
 from golens.syntax.calls import enclosing_function
 from golens.syntax.locks import facts_by_head, pool_gets, pool_put, summarize_sync, unparen
@@ -12,11 +14,11 @@ BASIC_TYPES = frozenset({
 })
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         found = pool_put(call, unit)
         if found is None:

@@ -1,13 +1,15 @@
-from golens.syntax import Unit
+from collections.abc import Iterator
+
+from golens.syntax import Report, Unit
 from golens.syntax.calls import is_shadowed
 from golens.syntax.locks import facts_by_head, method_call, summarize_sync, unparen
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     facts = unit.file.facts
     for assertion in unit.nodes("type_assertion_expression"):
         operand = assertion.child_by_field_name("operand")

@@ -1,6 +1,8 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function, identifiers
 from golens.syntax.locks import PoolGet, method_call, pool_gets, pool_put, summarize_sync, unparen
 from golens.syntax.unit import walk_named
@@ -12,11 +14,11 @@ RESETTABLE = {
 }
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     for get in pool_gets(unit):
         type_name = _resettable(get, unit)
         if type_name is None:

@@ -1,16 +1,18 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import enclosing_function
 from golens.syntax.locks import PoolGet, method_call, pool_gets, pool_put, summarize_sync, unparen
 from golens.syntax.unit import walk_named
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> set[tuple]:
     return summarize_sync(unit)
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     gets = pool_gets(unit)
     if not gets:
         return

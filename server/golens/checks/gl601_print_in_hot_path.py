@@ -1,8 +1,9 @@
 import re
+from collections.abc import Hashable, Iterator
 
 from tree_sitter import Node
 
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import (
     call_arguments,
     call_target,
@@ -38,7 +39,7 @@ _PURE = frozenset({"identifier", "interpreted_string_literal", "raw_string_liter
                    "float_literal", "selector_expression", "true", "false", "nil", "rune_literal"})
 
 
-def summarize(unit: Unit):
+def summarize(unit: Unit) -> Iterator[Hashable]:
     # A package-level func named print/println shadows the builtin for the whole file.
     node = unit.node
     if node.type == "function_declaration":
@@ -47,7 +48,7 @@ def summarize(unit: Unit):
             yield ("func-decl", name.text.decode())
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     file = unit.file
     # Test files: off by default through the rule's `tests = false` ([tests] enable turns it on).
     if file.package == "main" or not _library_file(file.path):
@@ -90,7 +91,7 @@ def _library_file(path: str | None) -> bool:
     if not path:
         return True
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    if _OUTPUT_NAME.search(name.encode()):
+    if _OUTPUT_NAME.search(name.encode("utf-8", "surrogateescape")):  # a file name need not be UTF-8
         return False  # files about output (printer.go, debug.go)
     return not _NOT_LIBRARY_DIRS.search(path)
 

@@ -1,7 +1,9 @@
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from golens.findings import Severity
-from golens.syntax import Unit
+from golens.syntax import Report, Unit
 from golens.syntax.calls import call_arguments, call_target, selector_parts
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import assigned_expressions, received_channel
@@ -10,7 +12,7 @@ from golens.syntax.unit import FUNCTION_TYPES, walk_named
 ERRGROUP = "golang.org/x/sync/errgroup"
 
 
-def check(unit: Unit):
+def check(unit: Unit) -> Iterator[Report]:
     if not unit.file.go_below(22):
         return  # per-iteration loop variables since Go 1.22
     for loop in unit.nodes("for_statement"):

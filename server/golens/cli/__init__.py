@@ -7,7 +7,7 @@ import sys
 
 from golens import __version__
 
-SUBCOMMANDS = ("check", "rules", "explain", "serve", "trace_info", "trace")
+SUBCOMMANDS = ("check", "rules", "explain", "serve", "trace_info", "trace", "report", "profile", "diff")
 
 
 def build_parser() -> argparse.ArgumentParser:

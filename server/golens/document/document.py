@@ -15,6 +15,10 @@ GO_LANGUAGE = Language(tree_sitter_go.language())
 DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
+def too_large_reason(size: int, limit: int) -> str:
+    return f"file is {size // 1024} KiB, above the {limit // 1024} KiB limit"
+
+
 @dataclass(frozen=True)
 class TextEdit:
     """Replace source[start:end] (byte offsets in the text as it is before this edit)."""
@@ -110,7 +114,7 @@ class Document:
     def skip_reason(self) -> str | None:
         """Why this document is not checked at all, or None."""
         if len(self.source) > self.max_bytes:
-            return f"file is {len(self.source) // 1024} KiB, above the {self.max_bytes // 1024} KiB limit"
+            return too_large_reason(len(self.source), self.max_bytes)
         if b"\x00" in self.source[:8192]:
             return "file looks binary (it contains NUL bytes)"
         if self.is_generated:

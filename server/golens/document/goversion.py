@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from golens.safeio import read_regular
+
 
 class GoVersion(NamedTuple):
     major: int
@@ -32,8 +34,9 @@ def go_mod_version(go_mod_text: bytes) -> GoVersion | None:
 def _go_mod_for_dir(directory: str) -> tuple[str, GoVersion | None] | None:
     path = os.path.join(directory, "go.mod")
     try:
-        with open(path, "rb") as f:
-            return path, go_mod_version(f.read(64 * 1024))
+        # read_regular: a go.mod that is a FIFO, or a link to /dev/stdin (in the server: the LSP
+        # stream itself), is not a go.mod.
+        return path, go_mod_version(read_regular(path))
     except OSError:
         parent = os.path.dirname(directory)
         if parent == directory:

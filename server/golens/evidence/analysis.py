@@ -20,7 +20,8 @@ The rules, and why their thresholds are what they are:
 * GT301 syscall hot spots per line: count, time in the syscall and the time spent afterwards
   getting a P back (when the syscall outlived the P's hand-off).
 * GT401 scheduling latency (runnable → running) by creation line, when p95 reaches
-  ``sched_p95_ns`` over at least ``sched_min_samples`` waits.
+  ``sched_p95_ns`` over at least ``sched_min_samples`` waits (20: with fewer, the nearest-rank p95
+  is the single largest delay).
 * GT501 running stretches (on CPU, preemptions and yields included, no blocking) of at least
   ``running_min_ns`` in which the scheduler had to preempt (or the goroutine yielded) at least
   ``running_min_preemptions`` times — a single long RUNNING interval can be the OS descheduling
@@ -41,8 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from golens.findings import Severity
+from golens.registry import default_registry
 from golens.trace import Frame, GoState, Interval, Kind, Stack, Trace
 from golens.trace.model import KIND_BITS, KIND_TO, REASON_MASK, REASON_SHIFT, STACK_SHIFT, STATE_SHIFT, Goroutine
+from golens.trace.wire import WRITTEN_BY
 
 from .mapping import Resolution, TraceTime, Where, Workspace, stale_reason
 
@@ -70,7 +73,9 @@ class Thresholds:
     syscall_min_count: int = 20
     syscall_min_total_ns: int = 100_000
     sched_p95_ns: int = 1 * MS
-    sched_min_samples: int = 10
+    # The nearest-rank p95 of fewer than 20 delays is their maximum: one delay on a loaded host
+    # would make a finding. 20 is the least count at which p95 is a percentile.
+    sched_min_samples: int = 20
     running_min_ns: int = 10 * MS
     running_min_preemptions: int = 2
 
@@ -230,10 +235,16 @@ class LineStat:
     durations: list[int] = field(default_factory=list)
     goroutines: set[int] = field(default_factory=set)
     open: int = 0  # waits still going at trace end
-    # Waits another goroutine ended (a channel op, Unlock, Done, Signal), as opposed to a timer,
-    # the network poller or a status change: only these are contention.
+    open_total: int = 0  # time those waits had lasted when the trace ended
+    # Waits a goroutine running workspace code ended (a channel op, Unlock, Done, Signal), as
+    # opposed to a timer, the network poller, a status change or the standard library's own
+    # goroutines: only these are contention between the program's goroutines.
     released: list[int] = field(default_factory=list)
     releasers: Counter = field(default_factory=Counter)  # Site of the releasing goroutine -> count
+    # Waits ended by a goroutine running no workspace code (net/http's transport goroutines, the
+    # runtime): latency of a dependency, not contention between the program's own goroutines.
+    dependency_count: int = 0
+    dependency_total: int = 0
 
     _frozen: tuple | None = field(default=None, repr=False)  # (stats, released stats, histogram)
 
@@ -268,7 +279,8 @@ class Creation:
 @dataclass
 class Summary:
     duration_ns: int
-    format: str
+    format: str  # the header: "go 1.26 trace"
+    written_by: str  # the Go releases that write that format: "Go 1.26–1.27"
     wall_start: _dt.datetime | None
     goroutines_total: int
     goroutines_created: int
@@ -377,7 +389,7 @@ class _Mapper:
         key = (res.path, frame.line, frame.func)
         site = self._sites.get(key)
         if site is None:
-            stale = stale_reason(res.path, frame.line, frame.func, self.when)
+            stale = stale_reason(res.path, frame.line, frame.func)
             site = self._sites[key] = Site(res.path, frame.line, frame.func, frame.file, res.how, stale)
         return site
 
@@ -483,7 +495,7 @@ class _Walker:
         cpu = cstart = nstops = 0
         stops: Counter = Counter()
         last = None
-        records = zip(g.times(), g._recs)
+        records = zip(g.times(), g._recs, strict=True)
         end_marker = (None, None)
         for t, r in chain(records, (end_marker,)):
             if r is None:
@@ -507,13 +519,17 @@ class _Walker:
                     if ls is not None:
                         if is_open:
                             ls.open += 1
+                            ls.open_total += d
                         else:
                             ls.durations.append(d)
                             if kind == _UNBLOCK and sid:
-                                ls.released.append(d)
                                 rsite = m.site(sid)
                                 if rsite is not None:
+                                    ls.released.append(d)
                                     ls.releasers[rsite] += 1
+                                else:
+                                    ls.dependency_count += 1
+                                    ls.dependency_total += d
                         ls.goroutines.add(gid)
                 elif state == _SYSCALL:
                     ls = self._sys_stat(stack)
@@ -542,7 +558,7 @@ class _Walker:
                         cpu += d
                 else:
                     if cpu >= self.th.running_min_ns and nstops >= self.th.running_min_preemptions:
-                        self._stretch(g, csite, cpu, cstart, start, stack, stops)
+                        self._stretch(g, csite, cpu, cstart, start, stack, stops, nstops)
                     cpu = nstops = 0
                     stops = Counter()
                 prev_state, prev_stack = state, stack
@@ -557,19 +573,20 @@ class _Walker:
             ridx = (r >> REASON_SHIFT) & REASON_MASK if kind in (_BLOCK, _STOP) else 0
             stack = sid if kind in _STATE_STACK else 0
         if cpu >= self.th.running_min_ns and nstops >= self.th.running_min_preemptions:
-            self._stretch(g, csite, cpu, cstart, trace_end, 0, stops)
+            self._stretch(g, csite, cpu, cstart, trace_end, 0, stops, nstops)
         if last is None:
             return None
         st, a, b, ri, sk, op = last
         return Interval(GoState(st), a, b, self.reasons[ri], sk, op)
 
-    def _stretch(self, g, csite, cpu: int, start: int, stop: int, ending_stack: int, stops: Counter) -> None:
+    def _stretch(self, g, csite, cpu: int, start: int, stop: int, ending_stack: int, stops: Counter,
+                 preemptions: int) -> None:
         site = stops.most_common(1)[0][0] if stops else None
         if site is None and ending_stack:
             site = self.m.site(ending_stack)
         site = site or csite
         if site is not None:
-            self.running[site].append((cpu, max(0, stop - start), g.id))
+            self.running[site].append((cpu, max(0, stop - start), g.id, preemptions))
 
 
 def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = None, *,
@@ -584,7 +601,8 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     sched: dict[Site, list[int]] = defaultdict(list)
     sched_g: dict[Site, set[int]] = defaultdict(set)
     sys_lost: dict[Site, list[int]] = defaultdict(list)
-    running: dict[Site, list[tuple[int, int, int]]] = defaultdict(list)  # (on-CPU ns, wall ns, goroutine)
+    # (on-CPU ns, wall ns, goroutine, preemptions and yields)
+    running: dict[Site, list[tuple[int, int, int, int]]] = defaultdict(list)
     by_creation: dict[Site, list[Goroutine]] = defaultdict(list)
     ended_by_creation: Counter = Counter()
     created_by: Counter = Counter()
@@ -635,6 +653,7 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     summary = Summary(
         duration_ns=trace.duration_ns,
         format=f"go 1.{trace.format_version} trace",
+        written_by=WRITTEN_BY.get(trace.format_version, f"Go 1.{trace.format_version}"),
         wall_start=trace.wall_start,
         goroutines_total=len(trace.goroutines),
         goroutines_created=sum(1 for g in trace.goroutines.values() if g.created_ns is not None),
@@ -658,7 +677,16 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     return TraceEvidence(evidence, summary, dict(stats_by_line), source=source, trace_time=when, creations=creations)
 
 
-def _severity(base: Severity, site: Site) -> Severity:
+def rule_severity(rule_id: str) -> Severity:
+    """The severity `rules/<rule_id>*.md` declares (the registry is the one place it is set)."""
+    rule = default_registry().get(rule_id)
+    if rule is None:
+        raise KeyError(f"{rule_id} has no page in rules/")
+    return rule.severity
+
+
+def _severity(rule_id: str, site: Site) -> Severity:
+    base = rule_severity(rule_id)
     if site.stale:
         return Severity(min(int(Severity.HINT), int(base) + 1))
     return base
@@ -676,12 +704,11 @@ def _loc(site: Site, ws_display, here: Site | None = None) -> str:
 
 def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th: Thresholds, dur: int) -> list[Evidence]:
     stuck_min = max(th.leak_min_ns, th.leak_min_fraction * dur)
-    groups: dict[tuple, list[tuple[Goroutine, int, str]]] = defaultdict(list)  # key -> (g, wait, why)
-    accounted: set[int] = set()
-    alive_from: dict[Site, int] = {}
-    # Stuck: parked long on something only another goroutine can release.
+    # Every goroutine parked at the end on a wait that can leak, grouped by (creation, block,
+    # reason): the thresholds decide which groups are reported, never how many of a group count.
+    candidates: dict[tuple, list[tuple[Goroutine, int]]] = defaultdict(list)
     for gid, (reason, bsite, wait, leaf) in parked.items():
-        if reason not in STUCK_REASONS or wait < stuck_min:
+        if reason not in ACCUMULATE_REASONS:
             continue
         g = trace.goroutines[gid]
         csite = None
@@ -689,9 +716,9 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
             csite = m.site(g.creation_stack)
         if csite is None and bsite is None:
             continue
-        groups[(csite, bsite, reason, leaf if bsite is None else "")].append((g, wait, "stuck"))
-        accounted.add(gid)
+        candidates[(csite, bsite, reason, leaf if bsite is None else "")].append((g, wait))
     # Accumulating: one go statement, several goroutines spread over the trace, none exited.
+    alive_from: dict[Site, int] = {}
     for csite, gs in by_creation.items():
         created = [g.created_ns for g in gs if g.created_ns is not None]
         if (len(gs) >= th.leak_accumulate_min and ended_by_creation[csite] == 0 and len(created) == len(gs)
@@ -702,54 +729,57 @@ def _leaks(trace: Trace, m: _Mapper, by_creation, ended_by_creation, parked, th:
                         or (g.id not in parked and g.final_state in (GoState.RUNNABLE, GoState.RUNNING)) for g in gs)
                 and sum(1 for g in gs if g.id in parked) >= th.leak_accumulate_min):
             alive_from[csite] = len(gs)
-            for g in gs:
-                if g.id in accounted or g.id not in parked:
-                    continue
-                reason, bsite, wait, leaf = parked[g.id]
-                groups[(csite, bsite, reason, leaf if bsite is None else "")].append((g, wait, "accumulating"))
-                accounted.add(g.id)
+    # Stuck: parked long (the group's longest wait) on something only another goroutine can release.
+    groups: dict[tuple, tuple[list[tuple[Goroutine, int]], str]] = {}
+    for key, members in candidates.items():
+        csite, _, reason, _ = key
+        if reason in STUCK_REASONS and max(w for _, w in members) >= stuck_min:
+            groups[key] = (members, "stuck")
+        elif csite in alive_from:
+            groups[key] = (members, "accumulating")
 
     out: list[Evidence] = []
     disp = m.ws.display
     # At the go statement: one item per (creation, block, reason).
     by_block: dict[tuple, list[tuple[Site | None, list]]] = defaultdict(list)
-    for (csite, bsite, reason, leaf), members in groups.items():
+    for (csite, bsite, reason, leaf), (members, criterion) in groups.items():
         if bsite is not None:
-            by_block[(bsite, reason)].append((csite, members))
+            by_block[(bsite, reason)].append((csite, members, criterion))
         if csite is None:
             continue
-        text, data, stats, hist = _leak_text(members, dur, reason, bsite, leaf, disp, csite, alive_from.get(csite))
+        text, data, stats, hist = _leak_text(members, criterion, dur, reason, bsite, leaf, disp, csite,
+                                             alive_from.get(csite))
         related = [(bsite, f"blocked here: {reason}")] if bsite is not None and bsite.key != csite.key else []
-        data.update(creation=_site_dict(csite, disp), block=_site_dict(bsite, disp), anchor="creation")
-        out.append(Evidence("GT101", csite, text["creation"] + _stale_note(csite), _severity(Severity.WARNING, csite),
+        data.update(creation=[_site_dict(csite, disp)], block=_site_dict(bsite, disp), anchor="creation")
+        out.append(Evidence("GT101", csite, text["creation"] + _stale_note(csite), _severity("GT101", csite),
                             reason, len(members), stats, related, data, hist))
     # At the block line: one item per (block, reason), pointing back to every creation site.
     for (bsite, reason), parts in by_block.items():
-        members = [x for _, ms in parts for x in ms]
-        csites = [c for c, _ in parts if c is not None]
+        members = [x for _, ms, _ in parts for x in ms]
+        csites = [c for c, _, _ in parts if c is not None]
         if any(c.key == bsite.key for c in csites) and len(parts) == 1:
             continue  # `go func() { <-ch }()` on one line: the creation item already says it all
-        text, data, stats, hist = _leak_text(members, dur, reason, bsite, "", disp, bsite)
+        criterion = "stuck" if any(k == "stuck" for _, _, k in parts) else "accumulating"
+        text, data, stats, hist = _leak_text(members, criterion, dur, reason, bsite, "", disp, bsite)
         msg = text["block"]
         if csites:
             msg += "; started at " + ", ".join(_loc(c, disp, bsite) for c in csites)
-        unknown = sum(len(ms) for c, ms in parts if c is None)
+        unknown = sum(len(ms) for c, ms, _ in parts if c is None)
         if unknown and csites:
             msg += f" ({unknown} already running when the trace started)"
         elif unknown:
             msg += "; already running when the trace started"
         related = [(c, "the goroutines were started here") for c in csites if c.key != bsite.key]
         data.update(creation=[_site_dict(c, disp) for c in csites], block=_site_dict(bsite, disp), anchor="block")
-        out.append(Evidence("GT101", bsite, msg + _stale_note(bsite), _severity(Severity.WARNING, bsite), reason,
+        out.append(Evidence("GT101", bsite, msg + _stale_note(bsite), _severity("GT101", bsite), reason,
                             len(members), stats, related, data, hist))
     return out
 
 
-def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, disp, here: Site | None = None,
-               alive: int | None = None):
-    waits = [w for _, w, _ in members]
+def _leak_text(members: list[tuple[Goroutine, int]], criterion: str, dur: int, reason: str, bsite: Site | None,
+               leaf: str, disp, here: Site | None = None, alive: int | None = None):
+    waits = [w for _, w in members]
     n = len(members)
-    kinds = {k for _, _, k in members}
     stats = Stats.of(waits)
     frac_lo, frac_hi = stats.min / dur * 100, stats.max / dur * 100
     span = fmt_duration(stats.min) if fmt_duration(stats.min) == fmt_duration(stats.max) else \
@@ -760,14 +790,14 @@ def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, di
     data = {
         "reason": reason,
         "goroutines": n,
-        "goroutine_ids": sorted(g.id for g, _, _ in members)[:50],
+        "goroutine_ids": sorted(g.id for g, _ in members)[:50],
         "blocked": stats.as_dict(),
         "trace_duration_ns": dur,
-        "criterion": "stuck" if "stuck" in kinds else "accumulating",
+        "criterion": criterion,
     }
     if alive:
         data["alive_from_creation"] = alive
-    if "stuck" in kinds:
+    if criterion == "stuck":
         text = {
             "creation": f"{_plural(n, 'goroutine')} started here {was} still blocked when the trace ended: "
                         f"{where_block} for {span} ({pct} of the {fmt_duration(dur)} trace)",
@@ -775,7 +805,7 @@ def _leak_text(members, dur: int, reason: str, bsite: Site | None, leaf: str, di
                      f"for {span} ({pct} of the {fmt_duration(dur)} trace)",
         }
     else:
-        created = sorted(g.created_ns for g, _, _ in members if g.created_ns is not None)
+        created = sorted(g.created_ns for g, _ in members if g.created_ns is not None)
         over = fmt_duration(created[-1] - created[0]) if len(created) > 1 else "0 ns"
         alive = max(alive or n, n)
         parked = "each was parked" if alive == n else f"{n} were parked"
@@ -814,7 +844,7 @@ def _blocking(line_stats, th: Thresholds, dur: int) -> list[Evidence]:
                 related.append((rsite, f"released {n}× from here"))
         if ls.open:
             msg += f"; {ls.open} more still waiting at trace end"
-        out.append(Evidence("GT201", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), reason,
+        out.append(Evidence("GT201", site, msg + _stale_note(site), _severity("GT201", site), reason,
                             len(ls.goroutines), st, related, {"reason": reason, "blocked": st.as_dict(),
                                                           "goroutines": len(ls.goroutines), "open": ls.open,
                                                           "trace_duration_ns": dur},
@@ -837,7 +867,7 @@ def _syscalls(line_stats, sys_lost, th: Thresholds, dur: int) -> list[Evidence]:
         if lost:
             msg += f", plus {fmt_duration(sum(lost))} waiting to get a P back after {_plural(len(lost), 'syscall')} that lost it"
         msg += f", across {_plural(len(ls.goroutines), 'goroutine')}"
-        out.append(Evidence("GT301", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), "syscall",
+        out.append(Evidence("GT301", site, msg + _stale_note(site), _severity("GT301", site), "syscall",
                             len(ls.goroutines), st, [], {"syscall": st.as_dict(), "lost_p": Stats.of(lost).as_dict(),
                                                          "total_ns": total, "goroutines": len(ls.goroutines),
                                                          "trace_duration_ns": dur},
@@ -854,7 +884,7 @@ def _sched(sched, sched_g, th: Thresholds) -> list[Evidence]:
         msg = (f"goroutines started here waited to be scheduled {st.count}× (runnable → running): "
                f"p50 {fmt_duration(st.p50)}, p95 {fmt_duration(st.p95)}, max {fmt_duration(st.max)}, "
                f"across {_plural(len(sched_g[site]), 'goroutine')}")
-        out.append(Evidence("GT401", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), "runnable",
+        out.append(Evidence("GT401", site, msg + _stale_note(site), _severity("GT401", site), "runnable",
                             len(sched_g[site]), st, [], {"latency": st.as_dict(), "goroutines": len(sched_g[site])},
                             histogram(values)))
     return out
@@ -863,15 +893,18 @@ def _sched(sched, sched_g, th: Thresholds) -> list[Evidence]:
 def _running(running, th: Thresholds, dur: int) -> list[Evidence]:
     out = []
     for site, stretches in running.items():
-        cpu = [c for c, _, _ in stretches]
+        cpu = [c for c, _, _, _ in stretches]
         st = Stats.of(cpu)
-        gs = {g for _, _, g in stretches}
-        msg = (f"{_plural(len(gs), 'goroutine')} ran here for {_plural(st.count, 'stretch').replace('stretchs', 'stretches')} "
-               f"without blocking: longest {fmt_duration(st.max)} on CPU, {fmt_duration(st.total)} in total "
-               f"({st.total / dur * 100:.0f}% of the trace)")
-        out.append(Evidence("GT501", site, msg + _stale_note(site), _severity(Severity.INFORMATION, site), "running",
-                            len(gs), st, [], {"running": st.as_dict(), "wall_max_ns": max(w for _, w, _ in stretches),
-                                              "goroutines": len(gs), "trace_duration_ns": dur},
+        gs = {g for _, _, g, _ in stretches}
+        preemptions = sum(p for _, _, _, p in stretches)
+        stretch_words = _plural(st.count, 'stretch').replace('stretchs', 'stretches')
+        msg = (f"{_plural(len(gs), 'goroutine')} ran here for {stretch_words} without blocking: longest "
+               f"{fmt_duration(st.max)} on CPU, {fmt_duration(st.total)} in total ({st.total / dur * 100:.0f}% of "
+               f"the trace), preempted or yielding {_plural(preemptions, 'time')} meanwhile")
+        out.append(Evidence("GT501", site, msg + _stale_note(site), _severity("GT501", site), "running",
+                            len(gs), st, [], {"running": st.as_dict(), "wall_max_ns": max(w for _, w, _, _ in stretches),
+                                              "goroutines": len(gs), "preemptions": preemptions,
+                                              "trace_duration_ns": dur},
                             histogram(cpu)))
     return out
 
@@ -912,13 +945,13 @@ def _annotations(trace: Trace, m: _Mapper) -> list[Evidence]:
             parts.append(f"p50 {fmt_duration(st.p50)}, p95 {fmt_duration(st.p95)}, max {fmt_duration(st.max)}")
         if open_[(site, kind, name)]:
             parts.append(f"{open_[(site, kind, name)]} not ended within the trace")
-        out.append(Evidence("GT601", site, ", ".join(parts) + _stale_note(site), Severity.HINT, kind, 0, st, [],
+        out.append(Evidence("GT601", site, ", ".join(parts) + _stale_note(site), _severity("GT601", site), kind, 0, st, [],
                             {"kind": kind, "name": name, "durations": st.as_dict(), "open": open_[(site, kind, name)]},
                             histogram(durations)))
     for (site, category), messages in logs.items():
         shown = ", ".join(repr(x) for x in messages[:3]) + (", …" if len(messages) > 3 else "")
         label = f"log {category!r}" if category else "log"
-        out.append(Evidence("GT601", site, f"{label}: {len(messages)}× ({shown})" + _stale_note(site), Severity.HINT,
+        out.append(Evidence("GT601", site, f"{label}: {len(messages)}× ({shown})" + _stale_note(site), _severity("GT601", site),
                             "log", 0, None, [], {"kind": "log", "category": category, "count": len(messages),
                                                  "messages": messages[:20]}))
     return out

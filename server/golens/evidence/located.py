@@ -12,7 +12,7 @@ from golens.findings import Finding
 from golens.registry import Registry
 from golens.report import LocatedFinding, LocatedRelated, Position, position
 
-from .merge import SOURCE, _file_lines
+from .merge import RUNTIME_SOURCES, file_lines
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,12 @@ class EvidenceLocatedFinding(LocatedFinding):
 
 def _position_in_file(path: Path, offset: int) -> Position | None:
     try:
-        data, starts = _file_lines(str(path), path.stat().st_mtime_ns)
+        data, lines = file_lines(str(path), path.stat().st_mtime_ns)
     except OSError:
         return None
-    import bisect
-
-    line = bisect.bisect_right(starts, offset) - 1
-    prefix = data[starts[line]:offset].decode("utf-8", "replace")
-    return Position(line + 1, offset - starts[line] + 1, len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + 1)
+    line, column = lines.position(offset)
+    prefix = data[lines.line_start(line):offset].decode("utf-8", "replace")
+    return Position(line + 1, column + 1, len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + 1)
 
 
 def locate_with_evidence(doc: Document, shown: str, f: Finding, registry: Registry,
@@ -46,7 +44,7 @@ def locate_with_evidence(doc: Document, shown: str, f: Finding, registry: Regist
             if a is not None and b is not None:
                 related.append(LocatedRelated(display(p), a, b, r.message))
     data = f.data or {}
-    is_trace = data.get("source") == SOURCE
+    is_trace = data.get("source") in RUNTIME_SOURCES
     evidence = data.get("evidence") if is_trace else data.get("trace")
     return EvidenceLocatedFinding(
         path=shown,
@@ -57,6 +55,6 @@ def locate_with_evidence(doc: Document, shown: str, f: Finding, registry: Regist
         start=position(doc, f.start),
         end=position(doc, f.end),
         related=tuple(related),
-        source=SOURCE if is_trace else "golens",
+        source=data["source"] if is_trace else "golens",
         evidence=evidence,
     )

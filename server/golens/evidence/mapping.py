@@ -18,11 +18,11 @@ a bare file-name match is only trusted when that function check passes. Standard
 module-cache and vendored frames are not workspace code: evidence is attributed to the first
 frame that is. Frames that look like user code but resolve nowhere are counted as unresolved.
 
-Staleness: a mapped line is stale when the file was modified after the trace was taken (its
-mtime is later than both the trace's capture time and the trace file's own mtime, which covers
-fresh checkouts where everything has a new mtime), or when the function enclosing the line is
-no longer the frame's function (``main.handleReport.func1`` belongs in ``handleReport``;
-``pkg.(*T).M`` in method ``M`` of ``T``).
+Staleness is decided from the source text, never from modification times (``touch``, a
+checkout or ``cp -r`` change those without changing a line): the trace names the function of
+every frame, and a mapped line is current while it still lies inside the function of that name
+(``main.handleReport.func1`` belongs in ``handleReport``; ``pkg.(*T).M`` in method ``M`` of
+``T``). Edits made in the editor after loading shift the lines (see ``lsp.trace_state``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import datetime as _dt
 import enum
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -40,16 +39,14 @@ from typing import NamedTuple
 import tree_sitter_go
 from tree_sitter import Language, Parser
 
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
+from golens.safeio import is_regular_file, read_regular, read_regular_text, within
 from golens.trace import Frame, Stack
 
 _GO = Language(tree_sitter_go.language())
 
 # Directories whose Go files are never the user's own code or are not indexed at all.
 _SKIP_DIRS = frozenset({"testdata", "node_modules"})
-
-# mtime slack: checkouts write a directory's files within a moment of each other.
-MTIME_SLACK_S = 2.0
-
 
 class Where(enum.Enum):
     WORKSPACE = "workspace"
@@ -111,7 +108,7 @@ def is_stdlib_package(package: str) -> bool:
 def _functions(path: str, mtime_ns: int, size: int) -> tuple[tuple[int, int, str | None, str], ...]:
     """(first line, last line, receiver, name) of every top-level function in the file (1-based lines)."""
     try:
-        source = Path(path).read_bytes()
+        source = read_regular(path, DEFAULT_MAX_FILE_BYTES)
     except OSError:
         return ()
     tree = Parser(_GO).parse(source)
@@ -183,7 +180,7 @@ def function_matches(symbol: str, path: Path, line: int) -> bool | None:
 
 def _read_module_path(go_mod: Path) -> str | None:
     try:
-        text = go_mod.read_text(encoding="utf-8", errors="replace")
+        text = read_regular_text(go_mod, errors="replace")
     except OSError:
         return None
     m = re.search(r"^\s*module\s+(\"?)([^\s\"]+)\1", text, re.MULTILINE)
@@ -192,7 +189,7 @@ def _read_module_path(go_mod: Path) -> str | None:
 
 def _go_work_uses(go_work: Path) -> list[Path]:
     try:
-        text = go_work.read_text(encoding="utf-8", errors="replace")
+        text = read_regular_text(go_work, errors="replace")
     except OSError:
         return []
     text = re.sub(r"//[^\n]*", "", text)
@@ -201,7 +198,11 @@ def _go_work_uses(go_work: Path) -> list[Path]:
         dirs += [d.strip().strip('"') for d in block[1].split("\n") if d.strip()]
     for single in re.finditer(r"^\s*use\s+([^\s(][^\n]*)$", text, re.MULTILINE):
         dirs.append(single[1].strip().strip('"'))
-    return [(go_work.parent / d).resolve() for d in dirs]
+    # A `use` of an ancestor (`use /`, `use ../..`) in a cloned repository would have golens walk,
+    # and read from, the whole file system; siblings (`use ../shared`) are normal Go workspaces.
+    home = go_work.parent.resolve()
+    uses = [(go_work.parent / d).resolve() for d in dirs]
+    return [d for d in uses if d != home and d not in home.parents]
 
 
 @dataclass
@@ -228,6 +229,8 @@ class Workspace:
         for top in dirs:
             for directory, subdirs, files in os.walk(top):
                 d = Path(directory)
+                if len(seen) >= MAX_SCANNED_DIRECTORIES:
+                    break
                 if d in seen:
                     subdirs[:] = []
                     continue
@@ -250,10 +253,6 @@ class Workspace:
                     mods[mod] = above.parent
         ws.modules = sorted(mods.items(), key=lambda kv: -len(kv[0]))
         return ws
-
-    @property
-    def file_count(self) -> int:
-        return sum(len(v) for v in self._by_name.values())
 
     def contains(self, path: Path) -> bool:
         return path.name in self._by_name and path in self._by_name[path.name]
@@ -307,9 +306,10 @@ class Workspace:
         if not norm.startswith("/") and not re.match(r"^[A-Za-z]:/", norm):
             for mod, d in self.modules:
                 if norm == mod or norm.startswith(mod + "/"):
-                    candidate = d / norm[len(mod) + 1:]
-                    if candidate.is_file():
-                        return self._classify(candidate.resolve(), "module")
+                    # within(): a frame path such as example.com/m/../../x.go stays in the module.
+                    candidate = within(d, norm[len(mod) + 1:])
+                    if candidate is not None and is_regular_file(candidate):
+                        return self._classify(candidate, "module")
                     # The module's file is gone: it moved, or the trace is of other code.
                     res = self._by_suffix(norm, func)
                     return res._replace(how="moved") if res.path is not None else res
@@ -377,6 +377,10 @@ class Workspace:
             return str(path)
 
 
+# A bound on the directories a trace's workspace scan visits, whatever the go.work says.
+MAX_SCANNED_DIRECTORIES = 50_000
+
+
 def _find_upwards(start: Path, name: str) -> Path | None:
     for d in (start, *start.parents):
         candidate = d / name
@@ -392,38 +396,16 @@ class TraceTime:
     """When a trace was taken, as well as it can be told."""
 
     captured_end: _dt.datetime | None = None  # wall clock at trace end (format 25+)
-    file_mtime: float | None = None  # the trace file's mtime (seconds since the epoch)
-
-    @property
-    def reference(self) -> float | None:
-        times = [t for t in (self.captured_end.timestamp() if self.captured_end else None, self.file_mtime) if t]
-        return max(times) if times else None
 
 
-def stale_reason(path: Path, line: int, symbol: str, when: TraceTime, *, mtime: float | None = None) -> str | None:
-    """Why the evidence mapped to `path:line` for function `symbol` can no longer be trusted, or None."""
-    matches = function_matches(symbol, path, line)
-    if matches is False:
-        got = enclosing_function(path, line)
-        want = parse_symbol(symbol)
-        want_s = describe(want.receiver, want.name) if want.name else symbol
-        if got is None:
-            return f"line {line} is no longer inside {want_s}"
-        return f"line {line} is now in {describe(*got)}, the trace saw {want_s}"
-    ref = when.reference
-    if ref is not None:
-        if mtime is None:
-            try:
-                mtime = path.stat().st_mtime
-            except OSError:
-                return None
-        if mtime > ref + MTIME_SLACK_S:
-            return "the file changed after the trace was taken"
-    return None
-
-
-def unique_frames(stacks: Iterable[Stack]) -> set[Frame]:
-    out: set[Frame] = set()
-    for s in stacks:
-        out.update(s.frames)
-    return out
+def stale_reason(path: Path, line: int, symbol: str) -> str | None:
+    """Why the evidence mapped to `path:line` for function `symbol` can no longer be trusted, or
+    None while the line still lies inside the function the trace named."""
+    if function_matches(symbol, path, line) is not False:
+        return None
+    got = enclosing_function(path, line)
+    want = parse_symbol(symbol)
+    want_s = describe(want.receiver, want.name) if want.name else symbol
+    if got is None:
+        return f"line {line} is no longer inside {want_s}"
+    return f"line {line} is now in {describe(*got)}, the trace saw {want_s}"

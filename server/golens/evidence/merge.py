@@ -12,17 +12,21 @@ GL301 select-default-spin          GT501 (long running stretch)                �
 GL305 nil-channel operation        GT101                                       forever
 =================================  ==========================================  =================
 
-"Where" is always the same test: the evidence's line — the ``go`` statement for GT101's creation
-item, the block line for GT101's block item and GT201, the preempted line for GT501 — lies within
-the lines of the static finding's range or of one of its related locations in the same file. So
-GL101 at a send matches GT101's block item at that send, GL105 at a ``go`` statement matches the
-creation item, GL106 at ``range ticker.C`` matches the block item there, and a rule that flags a
-whole loop matches whatever the trace saw inside it.
+"Where": evidence is folded into a static finding when its line — the ``go`` statement for
+GT101's creation item, the block line for GT101's block item and GT201, the preempted line for
+GT501 — lies within the static finding's range. So GL101 at a send absorbs GT101's block item
+at that send, GL105 at a ``go`` statement the creation item, GL106 at ``range ticker.C`` the
+block item there, and a rule that flags a whole loop whatever the trace saw inside it. Evidence
+at one of the finding's related lines (GL405's ``Lock`` line, where the other goroutines queue)
+is quoted with its line ("4 goroutines waited 120 ms at line 32 for this lock while it was held
+here") and is still reported at that line.
 
 A corroborated static finding keeps its rule id and range, gains the evidence in its message and
-in ``data["trace"]``; when GT101 evidence that is not stale corroborates it (the runtime saw the
-leak itself), it is raised one severity level. The
-evidence it absorbed is not reported again. Evidence nothing absorbed stands alone as a GT…
+in ``data["trace"]`` (quoted related-line evidence in ``data["trace_related"]``); when GT101
+evidence that is not stale corroborates it (the runtime saw the leak itself), it is raised one
+severity level, and a latency-class rule in ``TRACE_JOINS`` is raised to its join's severity
+when the trace measured the cost it predicts. The evidence it absorbed is not reported again.
+Evidence nothing absorbed stands alone as a GT…
 finding (source "golens-trace").
 """
 
@@ -30,24 +34,33 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from golens.config import Config
 from golens.document import Document
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
+from golens.document.lines import LineIndex
 from golens.findings import Finding, Related, Severity
 from golens.registry import Registry, default_registry
+from golens.safeio import read_regular
 
 from .analysis import COND, FOREVER, MUTEX, RWMUTEX, WAITGROUP, Evidence, TraceEvidence, fmt_duration
 
 SOURCE = "golens-trace"
+# Findings from pprof profiles (golens.profile): the same evidence shape, another instrument.
+PROFILE_SOURCE = "golens-profile"
+RUNTIME_SOURCES = frozenset({SOURCE, PROFILE_SOURCE})
+# Evidence a static finding is raised one severity level for: the runtime saw the leak itself.
+_LEAK_PROOF = frozenset({"GT101", "GP101"})
 
 _SYNC_REASONS = frozenset({MUTEX, RWMUTEX, WAITGROUP, COND})
 # category or rule id -> {evidence rule: allowed reasons (None = any)}
 CORROBORATION: dict[str, dict[str, frozenset[str] | None]] = {
-    "leak": {"GT101": None},
-    "sync": {"GT201": _SYNC_REASONS, "GT101": _SYNC_REASONS},
+    "leak": {"GT101": None, "GP101": None, "GP102": None},
+    "sync": {"GT201": _SYNC_REASONS, "GT101": _SYNC_REASONS, "GP201": None, "GP202": _SYNC_REASONS,
+             "GP101": _SYNC_REASONS},
     "GL301": {"GT501": None},
     "GL305": {"GT101": frozenset({FOREVER})},  # an operation on a nil channel blocks forever
 }
@@ -64,13 +77,12 @@ def evidence_rules_for(rule_id: str, registry: Registry) -> dict[str, frozenset[
 
 # -- line geometry --------------------------------------------------------------------------------
 
-def line_span(source: bytes, line_starts: list[int], line: int) -> tuple[int, int] | None:
+def line_span(source: bytes, lines: LineIndex, line: int) -> tuple[int, int] | None:
     """(start, end) byte offsets of a 1-based line's text without indentation and trailing space."""
     i = line - 1
-    if i < 0 or i >= len(line_starts):
+    if i < 0 or i >= lines.line_count:
         return None
-    start = line_starts[i]
-    end = line_starts[i + 1] - 1 if i + 1 < len(line_starts) else len(source)
+    start, end = lines.line_start(i), lines.line_end(i)
     text = source[start:end]
     stripped = text.strip()
     if not stripped:
@@ -79,27 +91,19 @@ def line_span(source: bytes, line_starts: list[int], line: int) -> tuple[int, in
     return start + lead, start + lead + len(stripped)
 
 
-def _line_starts(source: bytes) -> list[int]:
-    starts = [0]
-    pos = source.find(b"\n")
-    while pos >= 0:
-        starts.append(pos + 1)
-        pos = source.find(b"\n", pos + 1)
-    return starts
-
-
 @lru_cache(maxsize=256)
-def _file_lines(path: str, mtime_ns: int) -> tuple[bytes, list[int]]:
-    data = Path(path).read_bytes()
-    return data, _line_starts(data)
+def file_lines(path: str, mtime_ns: int) -> tuple[bytes, LineIndex]:
+    """A file's bytes and line index, cached while its mtime stays (related locations in other files)."""
+    data = read_regular(path, DEFAULT_MAX_FILE_BYTES)
+    return data, LineIndex(data)
 
 
 def file_line_span(path: Path, line: int) -> tuple[int, int] | None:
     try:
-        data, starts = _file_lines(str(path), path.stat().st_mtime_ns)
+        data, lines = file_lines(str(path), path.stat().st_mtime_ns)
     except OSError:
         return None
-    return line_span(data, starts, line)
+    return line_span(data, lines, line)
 
 
 # -- evidence -> findings -------------------------------------------------------------------------
@@ -112,10 +116,9 @@ def evidence_data(e: Evidence) -> dict:
 
 
 def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: Config | None = None,
-                      registry: Registry | None = None) -> list[Finding]:
+                      registry: Registry | None = None, source: str = SOURCE) -> list[Finding]:
     """The evidence whose site is `path`, as findings in `doc`'s byte offsets (disabled rules dropped)."""
     registry = registry or default_registry()
-    starts = _line_starts(doc.source)
     out = []
     for e in te.for_path(path):
         rule = registry.get(e.rule)
@@ -123,13 +126,13 @@ def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: C
             continue
         if rule is not None and config is None and not rule.default_enabled:
             continue
-        span = line_span(doc.source, starts, e.site.line)
+        span = line_span(doc.source, doc.lines, e.site.line)
         if span is None:
             continue  # the file is now shorter than the line the trace saw: nothing to point at
         related = []
         for site, msg in e.related:
             if site.path == path:
-                rs = line_span(doc.source, starts, site.line)
+                rs = line_span(doc.source, doc.lines, site.line)
                 if rs is not None:
                     related.append(Related(rs[0], rs[1], msg))
             else:
@@ -140,7 +143,7 @@ def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: C
         if config is not None and e.rule in config.severity and not e.stale:
             severity = config.severity[e.rule]
         out.append(Finding(e.rule, span[0], span[1], e.message, severity, tuple(related),
-                           {"source": SOURCE, "evidence": evidence_data(e)}))
+                           {"source": source, "evidence": evidence_data(e)}))
     return out
 
 
@@ -150,10 +153,33 @@ def _lines_of(doc: Document, start: int, end: int) -> range:
     return range(a, b + 1)
 
 
+@dataclass(frozen=True)
+class TraceJoin:
+    """A latency-class static finding whose cost shows in the trace at one of its related lines
+    (where other goroutines waited), not at its own: GL405's sleep under a lock is paid by the
+    goroutines queued at the `Lock` line. When the trace shows such waits (not stale), the finding
+    is raised to `raise_to`, and the note says where the goroutines waited."""
+
+    evidence: frozenset[str]  # GT rules
+    reasons: frozenset[str]
+    raise_to: Severity
+    waited_for: str  # what the goroutines waited for, as the note names it
+
+
+TRACE_JOINS: dict[str, TraceJoin] = {
+    "GL405": TraceJoin(frozenset({"GT201", "GT101"}), frozenset({MUTEX, RWMUTEX}), Severity.WARNING, "this lock"),
+}
+
+
 def merge_findings(doc: Document, static: Iterable[Finding], trace: Iterable[Finding],
                    registry: Registry | None = None) -> list[Finding]:
     """Static findings with the trace findings they corroborate folded in, plus the rest of the
-    trace findings; sorted by position."""
+    trace findings; sorted by position.
+
+    Evidence at the static finding's own lines is folded in (and not reported again); evidence
+    at one of its related lines is quoted with its line and stays reported where it is, unless
+    it describes the same goroutines as evidence already folded in (GT101's creation and block
+    items)."""
     registry = registry or default_registry()
     trace = list(trace)
     used: set[int] = set()
@@ -163,36 +189,83 @@ def merge_findings(doc: Document, static: Iterable[Finding], trace: Iterable[Fin
         if not wanted:
             out.append(f)
             continue
-        lines: set[int] = set(_lines_of(doc, f.start, f.end))
+        own: set[int] = set(_lines_of(doc, f.start, f.end))
+        related: set[int] = set()
         for r in f.related:
             if r.path is None:
-                lines.update(_lines_of(doc, r.start, r.end))
-        matched = []
+                related.update(_lines_of(doc, r.start, r.end))
+        related -= own
+        here, elsewhere = [], []
         for i, t in enumerate(trace):
             ev = (t.data or {}).get("evidence") or {}
-            if t.rule not in wanted or ev.get("line") not in lines:
+            if t.rule not in wanted or ev.get("line") not in own | related:
                 continue
             reasons = wanted[t.rule]
             if reasons is not None and ev.get("reason") not in reasons:
                 continue
-            matched.append(i)
-        if not matched:
+            (here if ev["line"] in own else elsewhere).append(i)
+        if not here and not elsewhere:
             out.append(f)
             continue
-        used.update(matched)
-        evs = [trace[i].data["evidence"] for i in matched]
-        # Only a leak the runtime saw proves the static finding's consequence: GT101 raises it.
-        fresh = [e for e in evs if not e.get("stale") and e["rule"] == "GT101"]
-        notes = "; ".join(e["message"] for e in _dedupe(evs))
+        evs = [trace[i].data["evidence"] for i in here]
+        folded = {_group_key(e) for e in evs}
+        quoted = []
+        for i in elsewhere:
+            e = trace[i].data["evidence"]
+            if _group_key(e) in folded:
+                here.append(i)  # the same goroutines, already described by an item folded in
+                evs.append(e)
+            else:
+                quoted.append(e)
+        used.update(here)
+        join = TRACE_JOINS.get(f.rule)
+        # Each instrument's notes under its own name: "trace: …; mutex profile: …".
+        by_source: dict[str, list[str]] = {}
+        for e in _dedupe(evs):
+            by_source.setdefault(e.get("evidence_source", "trace"), []).append(e["message"])
+        for e in quoted:
+            by_source.setdefault(e.get("evidence_source", "trace"), []).append(_quote_elsewhere(e, join))
         severity = f.severity
-        if fresh and f.severity > Severity.ERROR:
+        # Only a leak the runtime saw proves the static finding's consequence: GT101/GP101 raise it.
+        if any(not e.get("stale") and e["rule"] in _LEAK_PROOF for e in evs + quoted) and f.severity > Severity.ERROR:
             severity = Severity(int(f.severity) - 1)
+        if join is not None and severity > join.raise_to and any(
+                not e.get("stale") and e["rule"] in join.evidence and e.get("reason") in join.reasons
+                for e in evs + quoted):
+            severity = join.raise_to
         data = dict(f.data or {})
-        data["trace"] = evs
-        out.append(replace(f, message=f"{f.message} — trace: {notes}", severity=severity, data=data))
+        if evs:
+            data["trace"] = evs
+        if quoted:
+            data["trace_related"] = quoted
+        notes = "; ".join(f"{where}: " + "; ".join(msgs) for where, msgs in by_source.items())
+        out.append(replace(f, message=f"{f.message} — {notes}", severity=severity, data=data))
     out += [t for i, t in enumerate(trace) if i not in used]
     out.sort(key=lambda x: (x.start, x.rule))
     return out
+
+
+def _group_key(e: dict) -> tuple:
+    if e.get("goroutine_ids"):
+        return (e["rule"], tuple(e["goroutine_ids"]), e.get("reason"))
+    if e["rule"] == "GP101":  # a profile's leak group: its go-statement and block-line items
+        block = e.get("block") or {}
+        return (e["rule"], e.get("reason"), block.get("path"), block.get("line"))
+    return (id(e),)
+
+
+def _quote_elsewhere(e: dict, join: TraceJoin | None) -> str:
+    """Evidence from a related line, saying plainly where the goroutines waited."""
+    line = e["line"]
+    if join is not None and e["rule"] in join.evidence and e.get("reason") in join.reasons:
+        n = e.get("goroutines", 0)
+        who = f"{n} goroutine" if n == 1 else f"{n} goroutines"
+        if e["rule"] == "GT201":
+            st = e["blocked"]
+            return (f"{who} waited {fmt_duration(st['total_ns'])} at line {line} for {join.waited_for} while it was "
+                    f"held here ({st['count']} waits, longest {fmt_duration(st['max_ns'])})")
+        return f"{who} were still waiting at line {line} for {join.waited_for} when the trace ended"
+    return f"at line {line}: {e['message']}"
 
 
 def _dedupe(evs: list[dict]) -> list[dict]:
@@ -200,7 +273,7 @@ def _dedupe(evs: list[dict]) -> list[dict]:
     seen: set[tuple] = set()
     out = []
     for e in evs:
-        key = (e["rule"], tuple(e.get("goroutine_ids") or ()), e.get("reason")) if e.get("goroutine_ids") else (id(e),)
+        key = _group_key(e)
         if key in seen:
             continue
         seen.add(key)
@@ -208,15 +281,12 @@ def _dedupe(evs: list[dict]) -> list[dict]:
     return out
 
 
-def is_trace_finding(f: Finding) -> bool:
-    return bool(f.data) and f.data.get("source") == SOURCE
-
-
 def summary_lines(te: TraceEvidence, display=str) -> list[str]:
     """The trace-wide summary, one fact per line (CLI, hover on `package`, the summary command)."""
     s = te.summary
     lines = [
-        f"trace: {display(te.source) if te.source else '(bytes)'} — {s.format}, {fmt_duration(s.duration_ns)}"
+        f"trace: {display(te.source) if te.source else '(bytes)'} — {s.format} ({s.written_by}), "
+        f"{fmt_duration(s.duration_ns)}"
         + (f", captured {s.wall_start:%Y-%m-%d %H:%M:%S} UTC" if s.wall_start else ""),
         f"goroutines: {s.goroutines_total} seen, {s.goroutines_created} created, {s.goroutines_ended} ended, "
         f"{s.goroutines_alive} alive at the end",

@@ -7,7 +7,7 @@ applies only preferred fixes.
 """
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from golens.document import Document, TextEdit
 from golens.findings import Finding

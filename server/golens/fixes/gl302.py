@@ -89,7 +89,7 @@ def _make_sites(ctx: FixContext, channel) -> list:
                 if value_list is None or len(value_list.named_children) != len(names):
                     other = True
                 else:
-                    values.extend(v for n, v in zip(names, value_list.named_children) if n.text == name)
+                    values.extend(v for n, v in zip(names, value_list.named_children, strict=True) if n.text == name)
         for value in values:
             if make_buffering(value) == "unbuffered":
                 sites.append(unparen(value))
@@ -111,7 +111,7 @@ def _make_sites_at(ctx: FixContext, root, name: bytes) -> list:
                 continue
             names = list(spec.children_by_field_name("name"))
             values = spec.child_by_field_name("value")
-            for n, v in zip(names, values.named_children if values is not None else []):
+            for n, v in zip(names, values.named_children if values is not None else [], strict=False):
                 if n.text == name and make_buffering(v) == "unbuffered":
                     sites.append(unparen(v))
     return sites

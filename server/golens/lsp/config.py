@@ -5,18 +5,19 @@ Editor settings use the keys of `golens.toml` plus LSP-only ones:
     {"golens": {"disable": ["GL201"], "severity": {"GL202": "error"},
                 "diagnostics": {"debounceMs": 0}}}
 
-Unknown rule ids and bad severities are dropped with a warning instead of rejecting the whole
-section: a settings file shared across golens versions must not switch every rule back on.
+Settings are checked key by key (golens.config.Config.from_mapping): a bad key keeps its
+default with a warning instead of rejecting the whole section, so that a settings file shared
+across golens versions cannot switch every rule back on. Problems of a project's golens.toml are
+also shown to the user (window/showMessage) once per message.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from golens.config import Config, ConfigError, find_config_file
-from golens.findings import Severity
 from golens.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -54,53 +55,18 @@ def parse_editor_settings(raw: Any, registry: Registry, warn) -> EditorSettings:
         # didChangeConfiguration pushes the whole settings tree; take our section out of it.
         raw = raw[SECTION]
 
-    clean: dict[str, Any] = {}
-    for key in ("disable", "enable"):
-        values = raw.get(key)
-        if values is None:
-            continue
-        if isinstance(values, str):
-            values = [values]
-        if not isinstance(values, (list, tuple)):
-            warn(f"golens.{key} must be a list of rule ids; ignored")
-            continue
-        known = []
-        for value in values:
-            if registry.get(str(value)) is None:
-                warn(f"golens.{key}: unknown rule {value!r} ignored")
-            else:
-                known.append(str(value))
-        clean[key] = known
-    severities = raw.get("severity")
-    if isinstance(severities, Mapping):
-        kept = {}
-        for rule, level in severities.items():
-            if registry.get(str(rule)) is None:
-                warn(f"golens.severity: unknown rule {rule!r} ignored")
-                continue
-            try:
-                Severity.parse(str(level))
-            except ValueError as exc:
-                warn(f"golens.severity.{rule}: {exc}; ignored")
-                continue
-            kept[str(rule)] = str(level)
-        clean["severity"] = kept
-    elif severities is not None:
-        warn("golens.severity must be an object of rule -> level; ignored")
+    settings = dict(raw)
     size = _lookup(raw, "max-file-size")
-    if size is None:
-        size = _lookup(raw, "maxFileSize")
     if size is not None:
-        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
-            clean["max-file-size"] = size
-        else:
-            warn("golens.max-file-size must be a positive number of bytes; ignored")
-
-    try:
-        config = Config.from_mapping(clean, registry, "editor settings")
-    except ConfigError as exc:
-        warn(f"{exc}; using defaults")
-        config = Config()
+        settings["max-file-size"] = size
+    elif (size := _lookup(raw, "maxFileSize")) is not None:
+        settings["max-file-size"] = size
+    settings.pop("maxFileSize", None)
+    # The trace section of editor settings is golens.lsp.trace_state's (path, autoLoad, ...).
+    settings.pop("trace", None)
+    config = Config.from_mapping(settings, registry, "golens settings")
+    for problem in config.problems:
+        warn(problem)
 
     debounce = _lookup(raw, "diagnostics.debounceMs")
     debounce_ms = 0
@@ -116,9 +82,11 @@ class ConfigManager:
     """Effective configuration per document; `generation` changes whenever any input does, so
     check results can be cached against it."""
 
-    def __init__(self, registry: Registry, warn):
+    def __init__(self, registry: Registry, warn: Callable[[str], None],
+                 show: Callable[[str], None] | None = None):
         self.registry = registry
         self.warn = warn
+        self.show = show or warn
         self.editor = EditorSettings()
         self.initialization_options: Any = None
         self.raw: Any = None
@@ -157,13 +125,16 @@ class ConfigManager:
         if start is not None:
             path = find_config_file(start)
             if path is not None:
+                problems: tuple[str, ...]
                 try:
                     config = Config.from_file(path, self.registry)
+                    problems = config.problems
                 except ConfigError as exc:
-                    message = f"{exc}; the file is ignored until it is fixed"
+                    problems = (f"{exc}; the file is ignored until it is fixed",)
+                for message in problems:
                     if message not in self._reported:
                         self._reported.add(message)
-                        self.warn(message)
+                        self.show(message)
         self._project[directory] = config
         return config
 

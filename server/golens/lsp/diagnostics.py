@@ -65,9 +65,11 @@ def other_file_location(item, encoding: str) -> types.Location | None:
     from pathlib import Path
 
     from golens.document import Document
+    from golens.document.document import DEFAULT_MAX_FILE_BYTES
+    from golens.safeio import read_regular
 
     try:
-        doc = Document(Path(item.path).read_bytes(), item.path)
+        doc = Document(read_regular(item.path, DEFAULT_MAX_FILE_BYTES), item.path)
     except OSError:
         return None
     other = PositionMapper(doc, encoding)

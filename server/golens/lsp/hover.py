@@ -1,4 +1,8 @@
-"""Hover on a flagged range: what the rule is, what was found, why it matters, how to fix it."""
+"""Hover on a flagged range: which rule, the short way to fix it, the trace evidence, and a link
+to the rule's page for the rest. The finding's own message is not repeated: the editor shows it
+next to the hover already (VS Code's hover, Neovim's diagnostic float)."""
+
+import re
 
 from lsprotocol import types
 
@@ -6,8 +10,10 @@ from golens.findings import Finding
 from golens.lsp.guard import guarded
 from golens.registry import Registry
 
-WHY = "Why is this bad?"
 FIX_SECTIONS = ("Fix", "Use instead")
+_FENCE = re.compile(r"```.*?```", re.S)
+_SENTENCE_END = re.compile(r"(?<=\.)\s")
+SHORT_FIX_CHARS = 280
 
 
 def findings_at(findings: list[Finding], offset: int) -> list[Finding]:
@@ -15,26 +21,52 @@ def findings_at(findings: list[Finding], offset: int) -> list[Finding]:
     return [f for f in findings if f.start <= offset < f.end or f.start == f.end == offset]
 
 
+def short_fix(sections: dict[str, str]) -> str | None:
+    """The first sentence of the rule's fix, without code blocks (the page has the examples)."""
+    for name in FIX_SECTIONS:
+        text = _FENCE.sub("", sections.get(name) or "").strip()
+        if not text:
+            continue
+        first = text.split("\n\n", 1)[0].lstrip("- ")
+        first = " ".join(first.split())
+        end = _SENTENCE_END.search(first)
+        sentence = first[:end.start()] if end else first
+        if len(sentence) > SHORT_FIX_CHARS:
+            sentence = sentence[:SHORT_FIX_CHARS].rsplit(" ", 1)[0]
+            sentence += "` …" if sentence.count("`") % 2 else " …"  # close a cut code span
+        return sentence
+    return None
+
+
 def render(finding: Finding, registry: Registry, markdown: bool) -> str:
     rule = registry.get(finding.rule)
     if rule is None:
         return f"{finding.rule}: {finding.message}"
-    fix = next((rule.sections[s] for s in FIX_SECTIONS if rule.sections.get(s)), None)
-    why = rule.sections.get(WHY)
+    fix = short_fix(rule.sections)
     if not markdown:
-        parts = [f"{rule.id} {rule.slug}: {rule.title}", finding.message]
-        if why:
-            parts.append(f"{WHY}\n{why}")
+        parts = [f"{rule.id} {rule.slug}: {rule.title}"]
         if fix:
-            parts.append(f"How to fix\n{fix}")
+            parts.append(f"Fix: {fix}")
+        parts.append(f"More: golens explain {rule.id}")
         return "\n\n".join(parts)
-    parts = [f"**{rule.id}** `{rule.slug}` — {rule.title}", finding.message]
-    if why:
-        parts.append(f"**{WHY}**\n\n{why}")
+    parts = [f"**{rule.id}** `{rule.slug}` — {rule.title}"]
     if fix:
-        parts.append(f"**How to fix**\n\n{fix}")
-    parts.append(f"[{rule.id} documentation]({rule.doc_uri})")
+        parts.append(f"**Fix:** {fix}")
+    parts.append(f"[Why, examples and the full fix: {rule.id} documentation]({rule.doc_uri})")
     return "\n\n".join(parts)
+
+
+EXPLAIN = "golens.explainRule"
+
+
+def rule_page(registry: Registry, key: str) -> str | None:
+    """A rule's documentation as Markdown (what `golens explain` prints, with a heading), for an
+    editor to show read-only and rendered."""
+    rule = registry.get(key)
+    if rule is None:
+        return None
+    return (f"# {rule.id} `{rule.slug}`: {rule.title}\n\n"
+            f"severity: {rule.severity.label}, category: {rule.category}, since {rule.since}\n\n{rule.body}")
 
 
 def _wants_markdown(ls) -> bool:
@@ -46,6 +78,14 @@ def _wants_markdown(ls) -> bool:
 
 
 def register(ls) -> None:
+    @ls.command(EXPLAIN)
+    def explain(ls, *args):
+        key = args[0] if args else None
+        page = rule_page(ls.engine.registry, key) if isinstance(key, str) else None
+        if page is None:
+            return {"error": f"unknown rule {key!r} (golens rules lists them)"}
+        return page
+
     @ls.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded()
     def hover(ls, params: types.HoverParams):

@@ -71,7 +71,7 @@ class GolensServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.engine = engine or Engine()
         self.documents = DocumentStore()
-        self.settings = ConfigManager(self.engine.registry, self.log_warning)
+        self.settings = ConfigManager(self.engine.registry, self.log_warning, self.show_warning)
         self.pull_mode = False
         self.settings_loaded = asyncio.Event()
         self._pending: dict[str, asyncio.Task] = {}
@@ -92,6 +92,14 @@ class GolensServer(LanguageServer):
 
     def log_warning(self, message: str) -> None:
         self._log(types.MessageType.Warning, f"golens: {message}")
+
+    def show_warning(self, message: str) -> None:
+        """A problem the user has to fix (a bad golens.toml): in the editor's face, and in the log."""
+        self.log_warning(message)
+        try:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"golens: {message}"))
+        except Exception:
+            log.exception("could not send a message to the client")
 
     def report_handler_error(self, handler: str, details: str) -> None:
         self._log(types.MessageType.Error, f"golens: {handler} failed (reported, not fatal):\n{details}")
@@ -203,6 +211,10 @@ def create_server(engine: Engine | None = None) -> GolensServer:
 def main(argv: list[str] | None = None) -> int:
     """Serve LSP over stdio until the client says exit."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="golens %(levelname)s %(name)s: %(message)s")
+    # Editors cancel requests that were already answered all the time (a hover the mouse left);
+    # pygls warns about each, which filled half of VS Code's output channel.
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(
+        lambda record: not record.getMessage().startswith("Cancel notification for unknown message id"))
     # A crash in a native extension (tree-sitter) would otherwise end the server without a word;
     # the editor shows the server's stderr, so leave the Python stack there.
     faulthandler.enable(sys.stderr)

@@ -137,9 +137,11 @@ def hint_label(stats: list[LineStat]) -> str | None:
     sys = [s for s in stats if s.kind == "syscall" and s.stats.count]
     parts = []
     if blocked:
-        total = sum(s.stats.total for s in blocked)
-        main = max(blocked, key=lambda s: s.stats.total)
-        count = sum(s.stats.count for s in blocked)
+        # Waits still open at the end count with the time they had lasted: a line where every
+        # goroutine is still stuck has blocked the longest.
+        total = sum(s.stats.total + s.open_total for s in blocked)
+        main = max(blocked, key=lambda s: s.stats.total + s.open_total)
+        count = sum(s.stats.count + s.open for s in blocked)
         parts.append(f"⏳ {fmt_duration(total)} blocked · {main.reason} ×{count}")
         stuck = sum(s.open for s in blocked)
         if stuck:
@@ -162,7 +164,7 @@ def _line_end(opened, mapper, line: int) -> types.Position | None:
 
 def _hot(ls, stats: list[LineStat]) -> bool:
     dur = ls.trace.evidence.summary.duration_ns or 1
-    total = sum(s.stats.total for s in stats)
+    total = sum(s.stats.total + s.open_total for s in stats)
     return total >= 0.01 * dur or any(s.open for s in stats) or sum(s.stats.count for s in stats) >= 20
 
 
@@ -211,7 +213,8 @@ def code_lenses(ls, opened) -> list[types.CodeLens]:
 # -- registration -----------------------------------------------------------------------------------
 
 async def initialized(ls) -> None:
-    """After initialize: watch for trace files (dynamic registration) and load the current one."""
+    """After initialize: watch for trace files (dynamic registration, else from the server) and
+    load the current one."""
     ls.trace.settings_changed(getattr(ls.settings, "raw", None))
     ls.trace.refresh()
     workspace = ls.client_capabilities.workspace
@@ -223,8 +226,11 @@ async def initialized(ls) -> None:
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(
                     watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]),
             )]))
-        except Exception as exc:  # the client refused: traces still load from settings, commands and discovery
-            ls.log_warning(f"could not watch trace files: {exc}")
+            return
+        except Exception as exc:  # the client refused: the server watches the trace itself
+            ls.log_warning(f"the editor cannot watch trace files ({exc}); golens polls the loaded trace instead")
+    # Neovim 0.7 cannot register watchers, 0.11 disables them on Linux.
+    ls.trace.use_server_side_watch()
 
 
 def register(ls) -> None:
@@ -249,9 +255,9 @@ def register(ls) -> None:
     # Commands take their arguments positionally (*args): pygls maps executeCommand arguments
     # onto the handler's signature.
     @ls.command(LOAD)
-    def load_trace(ls, *args):
+    async def load_trace(ls, *args):
         try:
-            return _load_command(ls, args)
+            return await _load_command(ls, args)
         except Exception:
             import traceback
 
@@ -274,23 +280,24 @@ def register(ls) -> None:
             return None
 
 
-def _load_command(ls, args):
+async def _load_command(ls, args) -> dict:
+    """The trace's status once it is read (with a one-line `message`), or `error` alone: the
+    editor reports either, so nothing claims success before the parse."""
     path = args[0] if args else None
     if isinstance(path, dict):
         path = path.get("path") or path.get("uri")
     if not isinstance(path, str) or not path:
-        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error,
-                                                       message="golens.loadTrace needs a trace file path"))
-        return None
+        return {"loaded": False, "error": "golens.loadTrace needs a trace file path"}
     from golens.lsp.documents import uri_to_path
 
     p = Path(uri_to_path(path) or path) if path.startswith("file:") else Path(path)
     if not p.is_absolute() and ls.settings.workspace_root is not None:
         p = ls.settings.workspace_root / p
     if not ls.trace.settings.trusted:
-        message = "golens: traces are not loaded in an untrusted workspace (static checks only)"
-        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
-        return {"loaded": False, "error": message}
-    ls.trace.settings.path = str(p)  # an explicit choice wins over discovery until cleared
-    ls.trace.load(p, force=True)
-    return str(p)
+        return {"loaded": False, "error": "traces are not loaded in an untrusted workspace (static checks only)"}
+    if not p.is_file():
+        return {"loaded": False, "error": f"no such file: {p}"}
+    result = await ls.trace.load_requested(p)
+    if result.get("loaded"):
+        ls.trace.settings.path = str(p)  # an explicit choice wins over discovery until cleared
+    return result

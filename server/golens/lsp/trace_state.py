@@ -1,20 +1,12 @@
-"""Trace evidence in the language server: which trace, parsing it off the event loop, and the
-evidence of each open document (merged with its static findings, shifted with its edits).
+"""Trace evidence in the language server: which trace is in force, and the evidence of each open
+document (merged with its static findings, shifted with its edits).
 
 Which trace: the `golens.trace.path` setting (absolute, or relative to the workspace root), else
-the newest file in the workspace whose first bytes are a Go trace header (`go 1.NN trace`),
-among files named `*.trace`, `*.out` or `trace*`. Watched-file events for those names (registered
-dynamically) trigger a reload.
-
-Parsing runs in a child process (spawned, so nothing of the server's state is copied): a big
-trace takes tens of seconds of pure-Python CPU, which in a thread would hold the GIL against the
-event loop and slow every keystroke and hover. A newer trace terminates the running parse; the
-previous evidence stays in force until a new one is ready. A trace that cannot be read is
-reported once with window/showMessage and changes nothing else.
-
-Shifting: evidence lines refer to the files as they were when the trace was loaded. For an open
-document whose text differs, lines are mapped through a line diff of that baseline and the
-current text; evidence on a line that was itself edited is marked stale rather than moved.
+the newest trace in the workspace (trace_discovery). Watched-file events for those names
+(registered dynamically) trigger a reload. Parsing runs in a child process (trace_parse); a newer
+trace terminates the running parse, and the previous evidence stays in force until a new one is
+ready. A trace that cannot be read is reported once with window/showMessage and changes nothing
+else. Evidence follows the user's edits through line_shift.
 """
 
 from __future__ import annotations
@@ -22,83 +14,28 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as _dt
-import difflib
 import logging
-import multiprocessing
 import os
-import re
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
+from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.engine import CheckResult
 from golens.evidence import TraceEvidence
-from golens.evidence.analysis import Evidence, Site
+from golens.evidence.analysis import Evidence
 from golens.evidence.merge import evidence_findings, merge_findings
+from golens.lsp.line_shift import current_line, line_map, shift_evidence
+from golens.lsp.trace_discovery import WATCH_GLOBS, discover_all, is_trace_file
+from golens.lsp.trace_parse import BackgroundParse, Progress
+from golens.lsp.trace_watch import ServerSideWatch
+from golens.safeio import read_regular
+
+__all__ = ["WATCH_GLOBS", "TraceManager", "TraceSettings"]
 
 log = logging.getLogger(__name__)
-
-HEADER = re.compile(rb"^go 1\.\d+ trace\x00")
-WATCH_GLOBS = ("**/*.trace", "**/*.out", "**/trace*")
-_SKIP_DIRS = frozenset({"node_modules", "vendor", "testdata", "__pycache__"})
-PROGRESS_MIN_BYTES = 2 * 1024 * 1024  # smaller traces parse in well under a second
-
-
-def is_trace_file(path: Path) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return bool(HEADER.match(f.read(16)))
-    except OSError:
-        return False
-
-
-def _candidate_name(name: str) -> bool:
-    return name.endswith((".trace", ".out")) or name.startswith("trace")
-
-
-def discover(root: Path, limit: int = 50_000) -> Path | None:
-    """The newest trace file under root (hidden, vendor and dependency directories skipped)."""
-    best: tuple[float, Path] | None = None
-    seen = 0
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
-        for name in files:
-            seen += 1
-            if seen > limit:
-                return best[1] if best else None
-            if not _candidate_name(name):
-                continue
-            p = Path(directory) / name
-            try:
-                mtime = p.stat().st_mtime
-            except OSError:
-                continue
-            if (best is None or mtime > best[0]) and is_trace_file(p):
-                best = (mtime, p)
-    return best[1] if best else None
-
-
-def _parse_in_child(conn, trace_path: str, root: str, thresholds: dict) -> None:
-    """Child process: read and analyse, send back ("ok", evidence) or ("error", message)."""
-    try:
-        from golens.evidence import Thresholds as T
-        from golens.evidence import load_evidence
-        from golens.trace import TraceError
-
-        try:
-            te = load_evidence(trace_path, root=root, thresholds=T.from_mapping(thresholds)).freeze()
-            conn.send(("ok", te))
-        except TraceError as exc:
-            conn.send(("error", f"{trace_path} is not a readable Go execution trace: {exc}"))
-        except OSError as exc:
-            conn.send(("error", f"cannot read {trace_path}: {exc.strerror or exc}"))
-    except Exception as exc:  # anything else must still reach the server as a message
-        conn.send(("error", f"reading {trace_path} failed: {type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
 
 
 @dataclasses.dataclass
@@ -145,7 +82,13 @@ class TraceManager:
         self.settings = TraceSettings()
         self.baselines: dict[str, bytes] = {}
         self.last_error: str | None = None
-        self._parse: tuple[Path, Any, Any] | None = None  # (path, process, task)
+        self._parse: tuple[BackgroundParse, asyncio.Future[tuple[str, Any]]] | None = None
+        # Discovered traces older than the one being read, tried in turn when it cannot be read
+        # (the newest is often still being written); and the newer ones skipped, with why.
+        self._fallbacks: list[Path] = []
+        self._unreadable: dict[Path, str] = {}
+        self.note: str | None = None
+        self.watch = ServerSideWatch(self._watched_file_settled)
         self._merged: dict[str, tuple[tuple, CheckResult]] = {}
         self._shifted: dict[str, tuple[tuple, list[Evidence]]] = {}
         self.parses_started = 0
@@ -187,10 +130,12 @@ class TraceManager:
             return
         root = self.root
 
-        async def discover_then_load():
-            found = await asyncio.get_running_loop().run_in_executor(None, discover, root)
-            if found is not None and self.configured_path() is None:
-                self.load(found)
+        async def discover_then_load() -> None:
+            found = await asyncio.get_running_loop().run_in_executor(None, discover_all, root)
+            if found and self.configured_path() is None:
+                self._fallbacks = found[1:]
+                self._unreadable = {}
+                self.load(found[0])
 
         self._discovery = asyncio.ensure_future(discover_then_load())
 
@@ -218,74 +163,122 @@ class TraceManager:
 
     # -- loading --------------------------------------------------------------------------------
 
-    def load(self, path: Path, force: bool = False) -> None:
+    def load(self, path: Path, force: bool = False, requested: bool = False) -> asyncio.Future[tuple[str, Any]] | None:
+        """Start reading `path` (unless it is already in force or being read); the returned task
+        ends with ("ok", evidence) or ("error", message). A `requested` load (a command) leaves
+        reporting an error to its caller."""
         if not self.settings.trusted:
-            return
+            return None
         path = Path(path)
         if not force and self.trace_path == path and self.evidence is not None:
-            return
+            return None
         if self._parse is not None:
-            running_path, proc, task = self._parse
-            if running_path == path and not force:
-                return
+            running, task = self._parse
+            if running.path == path and not force:
+                return task
             self._cancel_parse()
+        if requested:
+            self._fallbacks, self._unreadable = [], {}
         self.parses_started += 1
-        ctx = multiprocessing.get_context("spawn")
-        recv, send = ctx.Pipe(duplex=False)
-        root = str(self.root or path.parent)
-        proc = ctx.Process(target=_parse_in_child, args=(send, str(path), root, self.settings.thresholds), daemon=True)
-        proc.start()
-        send.close()
-        task = asyncio.ensure_future(self._await_parse(path, proc, recv))
-        self._parse = (path, proc, task)
+        parse = BackgroundParse(path, str(self.root or path.parent), self.settings.thresholds)
+        parse.requested = requested
+        task = asyncio.ensure_future(self._await_parse(parse))
+        self._parse = (parse, task)
+        return task
+
+    async def load_requested(self, path: Path) -> dict[str, Any]:
+        """An explicit load (golens.loadTrace): the status once the trace is read, with a
+        one-line message, or only the error."""
+        if not self.settings.trusted:
+            return {"loaded": False, "error": "traces are not loaded in an untrusted workspace (static checks only)"}
+        task = self.load(path, force=True, requested=True)
+        if task is None:
+            return self.status()
+        try:
+            status, payload = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            return {"loaded": False, "error": f"loading {path} was superseded by a newer trace"}
+        if status != "ok":
+            return {"loaded": False, "error": str(payload)}
+        return {**self.status(), "message": f"loaded trace {path}: {self.headline()}"}
+
+    def headline(self) -> str:
+        """What the loaded trace holds, in a few words."""
+        te = self.evidence
+        if te is None:
+            return "no trace"
+        status = self.status()
+        leaks = f", {status['leaks']} leaked" if status.get("leaks") else ""
+        return f"{te.summary.goroutines_total} goroutines{leaks}, {len(te.evidence)} findings"
 
     def _cancel_parse(self) -> None:
         if self._parse is None:
             return
-        _, proc, task = self._parse
+        parse, task = self._parse
         self._parse = None
         task.cancel()
-        if proc.is_alive():
-            proc.terminate()
+        parse.cancel()
 
-    async def _await_parse(self, path: Path, proc, recv) -> None:
-        loop = asyncio.get_running_loop()
-        token = None
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0
-        started = time.monotonic()
-        try:
-            if size >= PROGRESS_MIN_BYTES:
-                token = await self._progress_begin(path, size)
-            while not recv.poll():
-                if not proc.is_alive() and not recv.poll():
-                    raise EOFError
-                await asyncio.sleep(0.05)
-                if token is not None:
-                    self._progress_report(token, time.monotonic() - started)
-            status, payload = await loop.run_in_executor(None, recv.recv)
-        except asyncio.CancelledError:
-            self._progress_end(token, "cancelled: a newer trace appeared")
-            raise
-        except (EOFError, OSError):
-            status, payload = "error", f"reading {path} failed: the parser process exited with code {proc.exitcode}"
-        finally:
-            recv.close()
-        if self._parse is not None and self._parse[0] == path:
+    async def _await_parse(self, parse: BackgroundParse) -> tuple[str, Any]:
+        progress = Progress(self.ls)
+        status, payload = await parse.outcome(progress)
+        if self._parse is not None and self._parse[0] is parse:
             self._parse = None
-        if status == "ok":
-            self._install(path, payload)
-            self._progress_end(token, f"{len(payload.evidence)} evidence items")
-        else:
-            self._progress_end(token, "failed")
-            self.last_error = payload
+        if status == "ok" and isinstance(payload, TraceEvidence):
+            self._install(parse.path, payload)
+            progress.end(f"{len(payload.evidence)} evidence items")
+            self._say_which_was_skipped(parse.path)
+            return status, payload
+        progress.end("failed")
+        message = str(payload)
+        self.ls.log_warning(message)
+        if not parse.requested and self._fallbacks and parse.path != self.trace_path:
+            # A discovered trace that cannot be read (yet): the next newest one, and say so.
+            self._unreadable[parse.path] = message
+            self.load(self._fallbacks.pop(0))
+            self._watch_files()
+            return status, payload
+        if parse.path in self._unreadable:
+            # Still not readable: already said; the server-side watch tries again when it changes.
+            self._unreadable[parse.path] = message
+            return status, payload
+        self.last_error = message
+        if not parse.requested:
             self.ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error,
-                                                                message=f"golens: {payload}"))
-            self.ls.log_warning(payload)
-            self.notify_status()
-        proc.join(timeout=1)
+                                                                message=f"golens: {message}"))
+        self.notify_status()
+        return status, payload
+
+    def _say_which_was_skipped(self, loaded: Path) -> None:
+        self._unreadable.pop(loaded, None)
+        if not self._unreadable:
+            self.note = None
+            return
+        newest, why = next(iter(self._unreadable.items()))
+        self.note = (f"{newest.name} could not be read ({why}); showing {loaded.name}, the newest readable trace. "
+                     f"golens reloads {newest.name} when it changes.")
+        self.ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"golens: {self.note}"))
+        self.ls.log_warning(self.note)
+        self.notify_status()
+
+    # -- server-side watching -----------------------------------------------------------------------
+
+    def use_server_side_watch(self) -> None:
+        """The client cannot watch files for us: poll the loaded trace (and newer unreadable ones)."""
+        self.watch.start()
+        self._watch_files()
+
+    def _watch_files(self) -> None:
+        paths = set(self._unreadable)
+        if self.trace_path is not None:
+            paths.add(self.trace_path)
+        self.watch.poller.watch(paths)
+
+    def _watched_file_settled(self, path: Path) -> None:
+        if not self.settings.trusted:
+            return
+        if path == self.trace_path or is_trace_file(path):
+            self.load(path, force=True)
 
     def _install(self, path: Path, te: TraceEvidence) -> None:
         self.evidence = te
@@ -295,11 +288,13 @@ class TraceManager:
         self.baselines = {}
         for p in {str(e.site.path) for e in te.evidence} | {k[0] for k in te.line_stats} | {k[0] for k in te.creations}:
             try:
-                self.baselines[p] = Path(p).read_bytes()
+                self.baselines[p] = read_regular(p, DEFAULT_MAX_FILE_BYTES)
             except OSError:
                 pass
         self._bump()
         self.ls.log_info(f"trace evidence from {path}: {len(te.evidence)} items")
+        self.watch.poller.settled(path)
+        self._watch_files()
         self.notify_status()
 
     def clear(self) -> None:
@@ -308,6 +303,8 @@ class TraceManager:
         self.trace_path = None
         self.loaded_at = None
         self.baselines = {}
+        self._fallbacks, self._unreadable, self.note = [], {}, None
+        self._watch_files()
         self._bump()
         self.notify_status()
 
@@ -333,6 +330,7 @@ class TraceManager:
             "goroutines": self.evidence.summary.goroutines_total,
             "leaks": leaks,
             "stale": any(e.stale for e in self.evidence.evidence),
+            **({"note": self.note} if self.note else {}),
         }
 
     def notify_status(self) -> None:
@@ -360,51 +358,7 @@ class TraceManager:
         if workspace.code_lens and workspace.code_lens.refresh_support:
             self.ls.workspace_code_lens_refresh(None)
 
-    # -- progress -------------------------------------------------------------------------------
-
-    async def _progress_begin(self, path: Path, size: int):
-        window = self.ls.client_capabilities.window
-        if not (window and window.work_done_progress):
-            return None
-        token = f"golens-trace-{uuid.uuid4().hex[:8]}"
-        try:
-            await asyncio.wait_for(self.ls.work_done_progress.create_async(token), 5)
-        except Exception:
-            return None
-        self.ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-            title="golens: reading trace", message=f"{path.name} ({size / 1e6:.0f} MB)", cancellable=False))
-        self._last_report = 0.0
-        return token
-
-    def _progress_report(self, token, elapsed: float) -> None:
-        if elapsed - getattr(self, "_last_report", 0.0) >= 1.0:
-            self._last_report = elapsed
-            self.ls.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{elapsed:.0f} s"))
-
-    def _progress_end(self, token, message: str) -> None:
-        if token is not None:
-            self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
-
     # -- per document ---------------------------------------------------------------------------
-
-    def _line_map(self, base: bytes, current: bytes) -> dict[int, tuple[int | None, bool]] | None:
-        """1-based baseline line -> (current line, edited?); None when the texts are identical.
-
-        An edited line keeps the position of its counterpart in the replacing block (None when
-        the block was deleted outright)."""
-        if base == current:
-            return None
-        a, b = base.split(b"\n"), current.split(b"\n")
-        mapping: dict[int, tuple[int | None, bool]] = {}
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-            for k in range(i1, i2):
-                if tag == "equal":
-                    mapping[k + 1] = (j1 + (k - i1) + 1, False)
-                elif j2 > j1:
-                    mapping[k + 1] = (j1 + min(k - i1, j2 - j1 - 1) + 1, True)
-                else:
-                    mapping[k + 1] = (None, True)
-        return mapping
 
     def shifted_evidence(self, opened) -> list[Evidence]:
         """This document's evidence at its current lines."""
@@ -418,9 +372,9 @@ class TraceManager:
             return hit[1]
         evs = te.for_path(Path(path))
         base = self.baselines.get(path)
-        mapping = self._line_map(base, opened.doc.source) if base is not None else None
+        mapping = line_map(base, opened.doc.source) if base is not None else None
         if mapping is not None:
-            evs = [self._shift(e, mapping, path) for e in evs]
+            evs = [shift_evidence(e, mapping, path) for e in evs]
         self._shifted[path] = (key, evs)
         return evs
 
@@ -428,32 +382,7 @@ class TraceManager:
         base = self.baselines.get(str(Path(opened.path).resolve())) if opened.path else None
         if base is None:
             return line
-        mapping = self._line_map(base, opened.doc.source)
-        if mapping is None:
-            return line
-        now, edited = mapping.get(line, (None, True))
-        return None if edited else now
-
-    @staticmethod
-    def _shift(e: Evidence, mapping: dict, path: str) -> Evidence:
-        def move(site: Site) -> Site:
-            if str(site.path) != path:
-                return site
-            new, edited = mapping.get(site.line, (None, True))
-            if edited:
-                return dataclasses.replace(site, line=new if new is not None else site.line,
-                                           stale=site.stale or "the line was edited since the trace")
-            return dataclasses.replace(site, line=new)
-
-        site = move(e.site)
-        related = [(move(s), m) for s, m in e.related]
-        if site.stale and not e.site.stale:
-            from golens.findings import Severity
-
-            return dataclasses.replace(e, site=site, related=related,
-                                       severity=Severity(min(int(Severity.HINT), int(e.severity) + 1)),
-                                       message=e.message + f" [stale: {site.stale}]")
-        return dataclasses.replace(e, site=site, related=related)
+        return current_line(line_map(base, opened.doc.source), line)
 
     def merge(self, opened, result: CheckResult) -> CheckResult:
         """The document's static findings with its trace evidence folded in (cached per text+trace)."""

@@ -167,7 +167,7 @@ def summarize_channel_fields(unit: Unit) -> Iterator[tuple]:
             names = list(spec.children_by_field_name("name"))
             if values is None or len(values.named_children) != len(names):
                 continue
-            for name, value in zip(names, values.named_children):
+            for name, value in zip(names, values.named_children, strict=True):
                 buffering = make_buffering(value)
                 if buffering is not None:
                     yield ("chan-make-var", name.text.decode(), buffering)
@@ -184,7 +184,7 @@ def assignment_pairs(node: Node) -> list[tuple[Node, Node]]:
     rights = right.named_children if right.type == "expression_list" else [right]
     if len(lefts) != len(rights):
         return []
-    return list(zip(lefts, rights))
+    return list(zip(lefts, rights, strict=True))
 
 
 def assigned_expressions(node: Node) -> list[Node]:
@@ -221,7 +221,7 @@ def channel_buffering(expr: Node, function: Node, file: FileContext) -> str | No
             if node.type == "var_spec":
                 names = list(node.children_by_field_name("name"))
                 values = node.child_by_field_name("value")
-                pairs = list(zip(names, values.named_children)) if values is not None and \
+                pairs = list(zip(names, values.named_children, strict=True)) if values is not None and \
                     len(values.named_children) == len(names) else [(n, None) for n in names]
             else:
                 pairs = assignment_pairs(node) or [(t, None) for t in assigned_expressions(node)]

@@ -528,7 +528,6 @@ class _GenState:
         recs = self.recs
         smap = self.smap
         rmap = self.reasons
-        side = self.side
         counts = self.b.counts
         cur = self.cur_g.get(m) if m != NO_THREAD else None
         cl = clf = None
@@ -602,10 +601,10 @@ class _GenState:
                     elif ev == 21:  # GoUnblock g seq stack
                         t += vals[i + 1]
                         g = vals[i + 2]
-                        l = recs.get(g)
-                        if l is None:
-                            l = recs[g] = array("q")
-                        l.fromlist([vals[i + 3] << 32, t, 7 | smap[vals[i + 4]] << 15])
+                        g_recs = recs.get(g)
+                        if g_recs is None:
+                            g_recs = recs[g] = array("q")
+                        g_recs.fromlist([vals[i + 3] << 32, t, 7 | smap[vals[i + 4]] << 15])
                         i += 5
                     elif ev == 20:  # GoBlock reason stack
                         t += vals[i + 1]
@@ -658,10 +657,10 @@ class _GenState:
                         g = vals[i + 2]
                         ns = smap[vals[i + 3]]
                         cs = smap[vals[i + 4]]
-                        l = recs.get(g)
-                        if l is None:
-                            l = recs[g] = array("q")
-                        l.fromlist([0, t, (1 if ev == 14 else 2) | ns << 15])
+                        g_recs = recs.get(g)
+                        if g_recs is None:
+                            g_recs = recs[g] = array("q")
+                        g_recs.fromlist([0, t, (1 if ev == 14 else 2) | ns << 15])
                         self.creates.append((g, t, cur, cs, ns))
                         i += 5
                     elif ev == 17:  # GoDestroy
@@ -681,14 +680,14 @@ class _GenState:
                         if state is None:
                             raise _Bad(f"invalid goroutine status {vals[i + 4]} for goroutine {g}")
                         sid = smap[vals[i + 5]] if ev == 48 else 0
-                        l = recs.get(g)
-                        if l is None:
-                            l = recs[g] = array("q")
-                        l.fromlist([0, t, 13 | state << 4 | sid << 15])
+                        g_recs = recs.get(g)
+                        if g_recs is None:
+                            g_recs = recs[g] = array("q")
+                        g_recs.fromlist([0, t, 13 | state << 4 | sid << 15])
                         if m != NO_THREAD and (state == GoState.RUNNING or (state == GoState.SYSCALL and mid == m)):
                             cur = g
-                            cl = l
-                            clf = l.fromlist
+                            cl = g_recs
+                            clf = g_recs.fromlist
                             k = 0
                         elif state == GoState.SYSCALL:
                             if mid == NO_THREAD:

@@ -260,7 +260,7 @@ class Goroutine:
     def transitions(self) -> Iterator[Transition]:
         reasons = self._trace.reasons if self._trace else []
         prev = GoState.UNDETERMINED
-        for t, r in zip(self.times(), self._recs):
+        for t, r in zip(self.times(), self._recs, strict=True):
             kind = Kind(r & KIND_BITS)
             to = _to_state(r)
             frm = KIND_FROM.get(kind, prev) if kind != Kind.STATUS else prev
@@ -283,7 +283,7 @@ class Goroutine:
         start = reason = stack = 0
         reason = ""
         first = True
-        for t, r in zip(self.times(), self._recs):
+        for t, r in zip(self.times(), self._recs, strict=True):
             kind = r & KIND_BITS
             to = _to_state(r)
             sid = r >> STACK_SHIFT

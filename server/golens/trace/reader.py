@@ -6,6 +6,8 @@ import io
 import os
 from typing import BinaryIO
 
+from golens.safeio import open_regular
+
 from . import wire
 from .builder import Builder, Generation, _Truncatable
 from .errors import TraceError
@@ -25,7 +27,8 @@ def read_trace(source: str | os.PathLike[str] | bytes | bytearray | memoryview |
         data = bytes(source)
         return _read(io.BytesIO(data), len(data))
     if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as f:
+        # open_regular: a FIFO or device named like a trace would block or never end.
+        with open_regular(source) as f:
             size = os.fstat(f.fileno()).st_size
             return _read(f, size)
     try:

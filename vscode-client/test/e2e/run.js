@@ -7,6 +7,9 @@
 //   CODE_SERVER, CHROMIUM   programs (scripts/setup-vscode-e2e.sh prints both)
 //   VSIX                    the packaged extension
 //   GOLENS_SERVER           the golens executable the extension is pointed at (user setting)
+//   GOLENS_PYTHON           an interpreter with golens installed (the untrusted session finds the
+//                           server through golens.server.python, the case that used to run a
+//                           workspace's own golens/ package)
 //   ARTIFACTS               where screenshots and logs go
 //   E2E_QUICKFIX, E2E_TRACE "1" to run the quick-fix / trace checks, "0" to skip them (the caller
 //                           decides from the server's advertised capabilities)
@@ -37,6 +40,7 @@ const CODE_SERVER = need('CODE_SERVER');
 const CHROMIUM = need('CHROMIUM');
 const VSIX = path.resolve(need('VSIX'));
 const GOLENS_SERVER = path.resolve(need('GOLENS_SERVER'));
+const GOLENS_PYTHON = need('GOLENS_PYTHON');
 const ARTIFACTS = path.resolve(process.env.ARTIFACTS || path.join(repo, 'artifacts', 'vscode-e2e'));
 const RUN_QUICKFIX = need('E2E_QUICKFIX') === '1';
 const RUN_TRACE = need('E2E_TRACE') === '1';
@@ -207,7 +211,7 @@ async function statusItem(page) {
 }
 
 /** A code-server + Chromium session on a copy of the fixture workspace. */
-async function openSession(name, { trusted, workspaceSettings }) {
+async function openSession(name, { trusted, workspaceSettings, userSettings = {}, prepare }) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `golens-vscode-e2e-${name}-`));
   const userDir = path.join(root, 'user');
   const extDir = path.join(root, 'extensions');
@@ -215,14 +219,20 @@ async function openSession(name, { trusted, workspaceSettings }) {
   const env = { ...process.env, XDG_CONFIG_HOME: path.join(root, 'config'), XDG_DATA_HOME: path.join(root, 'data') };
   delete env.VSCODE_IPC_HOOK_CLI;
   const ws = setUpWorkspace(root);
+  if (prepare) {
+    prepare(ws, env);
+  }
   if (workspaceSettings) {
     fs.mkdirSync(path.join(ws, '.vscode'));
     fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
   }
-  writeUserSettings(userDir, trusted ? {} : {
-    'security.workspace.trust.enabled': true,
-    'security.workspace.trust.startupPrompt': 'never',
-    'security.workspace.trust.banner': 'always',
+  writeUserSettings(userDir, {
+    ...(trusted ? {} : {
+      'security.workspace.trust.enabled': true,
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'always',
+    }),
+    ...userSettings,
   });
   const session = { name, root, ws, userDir, codeServer: undefined, browser: undefined, page: undefined };
   execFileSync(CODE_SERVER, ['--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', VSIX],
@@ -370,7 +380,8 @@ async function trustedSession() {
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'GL201' }).first();
     await hover.waitFor({ timeout: 15000 });
     // The diagnostic part shows first; the server's part replaces "Loading..." when it arrives.
-    const expectedHover = ['The cancel function of a derived context is lost', 'lost-cancel', 'Why is this bad?', 'How to fix'];
+    const expectedHover = ['The cancel function of a derived context is lost', 'lost-cancel', 'Fix:', 'defer cancel()',
+      'GL201 documentation'];
     let hoverText = '';
     try {
       await waitFor('the server hover', async () => {
@@ -380,7 +391,10 @@ async function trustedSession() {
     } catch {
       throw new Error(`hover lacks ${JSON.stringify(expectedHover.filter((e) => !hoverText.includes(e)))}: ${hoverText}`);
     }
-    results.push('hover: rule title, why and fix shown');
+    if (/Why is this bad/.test(hoverText)) {
+      throw new Error(`the hover repeats the rule page instead of linking it: ${hoverText}`);
+    }
+    results.push('hover: rule title, short fix and a link to the page shown');
     await shot(page, 'hover', await around(page, hover, { left: 80, top: 60, right: 40, bottom: 60 }));
     mark('hover checked');
     await page.mouse.move(5, 400);
@@ -524,14 +538,38 @@ async function trustedSession() {
   }
 }
 
-/** Restricted Mode: a server path from the workspace's settings is not run; static checks are. */
+/** PATH without any directory holding a `golens` program. */
+function pathWithoutGolens(value) {
+  return (value || '').split(path.delimiter)
+    .filter((dir) => dir !== '' && !fs.existsSync(path.join(dir, 'golens')))
+    .join(path.delimiter);
+}
+
+/** Restricted Mode: a server path from the workspace's settings is not run; static checks are.
+ * The workspace also carries its own `golens` Python package, and the server is found as
+ * `python -m golens` (golens.server.python in the user settings, nothing on PATH): Python must
+ * import the installed golens, never the folder's. */
 async function untrustedSession() {
   const marker = path.join(os.tmpdir(), `golens-e2e-untrusted-ran-${process.pid}`);
   fs.rmSync(marker, { force: true });
+  const hostileMarker = path.join(os.tmpdir(), `golens-e2e-hostile-package-ran-${process.pid}`);
+  fs.rmSync(hostileMarker, { force: true });
   const evil = path.join(os.tmpdir(), `golens-e2e-evil-${process.pid}.sh`);
   fs.writeFileSync(evil, `#!/bin/sh\ntouch '${marker}'\necho golens 6.6.6\n`, { mode: 0o755 });
   const session = await openSession('untrusted', {
-    trusted: false, workspaceSettings: { 'golens.server.path': evil, 'golens.trace.autoLoad': true },
+    trusted: false,
+    workspaceSettings: { 'golens.server.path': evil, 'golens.trace.autoLoad': true },
+    userSettings: { 'golens.server.path': '', 'golens.server.python': GOLENS_PYTHON },
+    prepare: (ws, env) => {
+      const payload = `open(${JSON.stringify(hostileMarker)}, "a").write(__name__ + "\\n")\nprint("golens 6.6.6")\n`;
+      for (const pkg of ['golens', 'multiprocessing']) {
+        fs.mkdirSync(path.join(ws, pkg));
+        fs.writeFileSync(path.join(ws, pkg, '__init__.py'), payload);
+        fs.writeFileSync(path.join(ws, pkg, '__main__.py'), payload);
+      }
+      env.PATH = pathWithoutGolens(env.PATH);
+      delete env.PYTHONSAFEPATH;
+    },
   });
   let failed = true;
   try {
@@ -545,6 +583,10 @@ async function untrustedSession() {
     if (fs.existsSync(marker)) {
       throw new Error('the server path from the untrusted workspace settings was run');
     }
+    if (fs.existsSync(hostileMarker)) {
+      throw new Error(`the workspace's own golens package ran: ${fs.readFileSync(hostileMarker, 'utf8')}`);
+    }
+    results.push('restricted mode: python -m golens found the installed golens, the workspace\'s golens/ never ran');
     results.push(`restricted mode: static diagnostics shown, status "${(await status.innerText()).trim()}", workspace server.path not run`);
     if (RUN_TRACE) {
       // The workspace holds a trace and asks for auto-loading; in Restricted Mode the extension
@@ -569,6 +611,12 @@ async function untrustedSession() {
     await closeSession(session, failed);
     fs.rmSync(evil, { force: true });
     fs.rmSync(marker, { force: true });
+    const ranLate = fs.existsSync(hostileMarker);
+    fs.rmSync(hostileMarker, { force: true });
+    if (ranLate && !failed) {
+      // Also after the session: a restart or a trace parse child may have come later.
+      throw new Error('the workspace\'s own golens package ran during the untrusted session');
+    }
   }
 }
 

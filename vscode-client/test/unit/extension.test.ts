@@ -50,7 +50,7 @@ function fakeServer(): string {
 }
 
 function start(options: { commands?: string[] } = {}): Promise<void> {
-  golens = new Golens(vscode.window.createOutputChannel('golens'), (serverOptions, clientOptions) => {
+  golens = new Golens(vscode.window.createOutputChannel('golens'), path.join(dir, 'server'), (serverOptions, clientOptions) => {
     const client = new FakeClient(serverOptions, clientOptions);
     if (options.commands) {
       client.initializeResult = { capabilities: { executeCommandProvider: { commands: options.commands } } };
@@ -109,7 +109,8 @@ test('nothing on PATH and no setting: the message says how to install golens', a
     process.env.PATH = saved;
   }
   const error = state.messages.find((m) => m.kind === 'error');
-  assert.ok(error && error.message.includes('`pip install golens`'), error?.message);
+  assert.ok(error && error.message.includes('install it with: pip install golens'), error?.message);
+  assert.ok(!error.message.includes('`'), 'a notification shows no Markdown: no backticks');
   assert.ok(error.items.includes('Show Output') && error.items.includes('Open Settings'));
 });
 
@@ -121,6 +122,10 @@ test('the client gets the server command, Go documents, the golens section and s
   const run = (client.serverOptions as { run: { command: string; args: string[] } }).run;
   assert.equal(run.command, path.join(dir, 'golens'));
   assert.deepEqual(run.args, ['serve']);
+  // Never the workspace folder: Python would import a folder's own golens/ from there.
+  const options = (client.serverOptions as { run: { options: { cwd: string; env: NodeJS.ProcessEnv } } }).run.options;
+  assert.equal(options.cwd, path.join(dir, 'server'));
+  assert.equal(options.env.PYTHONSAFEPATH, '1');
   assert.deepEqual(client.clientOptions.documentSelector, [
     { scheme: 'file', language: 'go' }, { scheme: 'untitled', language: 'go' }]);
   assert.equal(client.clientOptions.synchronize?.configurationSection, 'golens');
@@ -196,7 +201,8 @@ test('load, summary and clear go to the server; the status bar follows its answe
   await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/h/go1.27.trace'));
   assert.deepEqual(client.requests[0], { command: 'golens.loadTrace', arguments: ['/ws/h/go1.27.trace'] });
   assert.equal(status().text, '$(pulse) go1.27.trace · just now · 18 goroutines · 3 leaked');
-  assert.equal(state.messages.at(-1)?.message, 'golens: loading trace /ws/h/go1.27.trace');
+  assert.equal(state.messages.at(-1)?.message, 'golens: loaded trace /ws/h/go1.27.trace');
+  assert.equal(state.progressShown, 1, 'reading the trace shows progress until the server answers');
 
   // From the file picker; a cancelled picker sends nothing.
   await vscode.commands.executeCommand(COMMANDS.loadTrace);
@@ -237,6 +243,60 @@ test('Restricted Mode: static checks run, trace loading is refused with the reas
   assert.deepEqual(init.trace && (init.trace as Record<string, unknown>).autoLoad, false);
 });
 
+test('a trace the server cannot read: its error alone, and the status keeps the trace in force', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start({ commands: Object.values(SERVER_COMMANDS) });
+  const client = clients[0];
+  client.handlers.get(TRACE_STATUS_NOTIFICATION)!({ loaded: true, path: '/ws/good.trace', goroutines: 2, leaks: 0 });
+  client.replies[SERVER_COMMANDS.loadTrace] = {
+    loaded: false, error: '/ws/notes.out is not a readable Go execution trace: bad header' };
+  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/notes.out'));
+  assert.deepEqual(state.messages.map((m) => [m.kind, m.message]), [
+    ['error', 'golens: /ws/notes.out is not a readable Go execution trace: bad header']]);
+  assert.equal(status().text, '$(pulse) good.trace · 2 goroutines · 0 leaked');
+});
+
+test('a restart keeps the user\'s trace choice: loaded stays loaded, cleared stays cleared', async () => {
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start({ commands: Object.values(SERVER_COMMANDS) });
+  const traceSettings = () => {
+    const init = (clients.at(-1)!.clientOptions.initializationOptions as () => Record<string, unknown>)();
+    return init.trace as Record<string, unknown>;
+  };
+  assert.equal(traceSettings().path, undefined);
+  clients[0].replies[SERVER_COMMANDS.loadTrace] = { loaded: true, path: '/ws/mine.trace', goroutines: 1, leaks: 0 };
+  await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file('/ws/mine.trace'));
+  await vscode.commands.executeCommand(COMMANDS.restartServer);
+  assert.equal(clients.length, 2);
+  assert.equal(traceSettings().path, '/ws/mine.trace');
+  clients[1].replies[SERVER_COMMANDS.clearTrace] = { loaded: false };
+  await vscode.commands.executeCommand(COMMANDS.clearTrace);
+  await vscode.commands.executeCommand(COMMANDS.restartServer);
+  assert.deepEqual([traceSettings().path, traceSettings().autoLoad], ['', false]);
+  // The requested stop's "exited with code 0" is not logged as an error.
+  assert.ok(!state.output.some((l) => /^\[Error/.test(l)), state.output.join('\n'));
+  // Changing the trace settings is the user's newer choice.
+  for (const listener of state.configListeners) {
+    listener({ affectsConfiguration: (section: string) => section === 'golens.trace.path' || 'golens.trace'.startsWith(section) });
+  }
+  await vscode.commands.executeCommand(COMMANDS.restartServer);
+  assert.equal(traceSettings().autoLoad, undefined);
+});
+
+test('Restricted Mode: Clear Trace and Show Trace Summary are refused and hidden from the palette', async () => {
+  state.isTrusted = false;
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start({ commands: Object.values(SERVER_COMMANDS) });
+  await vscode.commands.executeCommand(COMMANDS.clearTrace);
+  await vscode.commands.executeCommand(COMMANDS.showTraceSummary);
+  assert.equal(clients[0].requests.length, 0);
+  assert.equal(state.messages.filter((m) => /Restricted Mode/.test(m.message)).length, 2);
+  const palette: Array<{ command: string; when?: string }> = manifest.contributes.menus.commandPalette;
+  for (const command of [COMMANDS.loadTrace, COMMANDS.clearTrace, COMMANDS.showTraceSummary]) {
+    assert.equal(palette.find((m) => m.command === command)?.when, 'isWorkspaceTrusted', command);
+  }
+});
+
 test('every contributed command is registered, and none collides with a server command', async () => {
   state.settings.globalValue['golens.server.path'] = fakeServer();
   await start();
@@ -253,7 +313,7 @@ test('every contributed command is registered, and none collides with a server c
 
 test('python -m golens with the Python extension\'s interpreter when golens is not on PATH', async () => {
   const python = path.join(dir, 'venv-python');
-  fs.writeFileSync(python, '#!/bin/sh\n[ "$1 $2 $3" = "-m golens --version" ] && echo "golens 0.2.0" && exit 0\nexit 1\n',
+  fs.writeFileSync(python, '#!/bin/sh\n[ "$1 $2 $3 $4" = "-P -m golens --version" ] && echo "golens 0.2.0" && exit 0\nexit 1\n',
     { mode: 0o755 });
   let asked = 0;
   state.extensions.set('ms-python.python', {
@@ -271,7 +331,7 @@ test('python -m golens with the Python extension\'s interpreter when golens is n
     await start();
     const run = (clients[0].serverOptions as { run: { command: string; args: string[] } }).run;
     assert.equal(run.command, python);
-    assert.deepEqual(run.args, ['-m', 'golens', 'serve']);
+    assert.deepEqual(run.args, ['-P', '-m', 'golens', 'serve']);
     assert.equal(asked, 1);
 
     // Untrusted: the interpreter may come from workspace settings, so it is not asked.
@@ -297,7 +357,7 @@ test('a server that answers load with just the path: the status shows the file a
   clients[0].replies[SERVER_COMMANDS.loadTrace] = trace;
   await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file(trace));
   assert.equal(status().text, '$(pulse) trace.out · 5m ago');
-  assert.equal(state.messages.at(-1)?.message, `golens: loading trace ${trace}`);
+  assert.equal(state.messages.at(-1)?.message, `golens: loaded trace ${trace}`);
   // A message from the server is shown as it is.
   clients[0].replies[SERVER_COMMANDS.loadTrace] = { message: 'parsing trace.out (14 kB)' };
   await vscode.commands.executeCommand(COMMANDS.loadTrace, vscode.Uri.file(trace));

@@ -7,14 +7,15 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  defaultProbe, expandPath, failureMessage, findOnPath, Probe, resolveServer, ResolveInputs, serverCandidates,
+  defaultProbe, expandPath, failureMessage, findOnPath, launchEnv, Probe, resolveServer, ResolveInputs, serverCandidates,
 } from '../../src/serverResolve';
 
 const env = { PATH: '/usr/local/bin:/usr/bin', HOME: '/home/u' };
+const launch = { cwd: os.tmpdir(), env: launchEnv(process.env) };
 
 function inputs(overrides: Partial<ResolveInputs>, executables: string[] = []): ResolveInputs {
   return {
-    env, platform: 'linux', isExecutable: (f) => executables.includes(f), ...overrides,
+    env, platform: 'linux', isExecutable: (f) => executables.includes(f), launch, ...overrides,
   };
 }
 
@@ -42,9 +43,9 @@ test('without a path setting: golens on PATH, then golens.server.python, the Pyt
   ));
   assert.deepEqual(candidates.map((c) => [c.source, c.command, c.args.join(' ')]), [
     ['PATH', '/usr/bin/golens', ''],
-    ['golens.server.python', '/opt/py/bin/python', '-m golens'],
-    ['Python extension', '/ws/.venv/bin/python', '-m golens'],
-    ['python3 on PATH', '/usr/bin/python3', '-m golens'],
+    ['golens.server.python', '/opt/py/bin/python', '-P -m golens'],
+    ['Python extension', '/ws/.venv/bin/python', '-P -m golens'],
+    ['python3 on PATH', '/usr/bin/python3', '-P -m golens'],
   ]);
 });
 
@@ -61,15 +62,15 @@ test('the first candidate that reports a golens version wins; failures are kept 
     inputs({ serverPython: '/opt/py/bin/python' }, ['/usr/bin/golens', '/usr/bin/python3']),
     fakeProbe({
       '/usr/bin/golens --version': [true, 'something else 1.0\n'],
-      '/opt/py/bin/python -m golens --version': [false, '/opt/py/bin/python: No module named golens'],
-      '/usr/bin/python3 -m golens --version': [true, 'golens 0.3.1\n'],
+      '/opt/py/bin/python -P -m golens --version': [false, '/opt/py/bin/python: No module named golens'],
+      '/usr/bin/python3 -P -m golens --version': [true, 'golens 0.3.1\n'],
     }, calls),
   );
   assert.ok(resolution.ok);
   assert.equal(resolution.candidate.command, '/usr/bin/python3');
   assert.equal(resolution.version, '0.3.1');
   assert.deepEqual(calls, [
-    '/usr/bin/golens --version', '/opt/py/bin/python -m golens --version', '/usr/bin/python3 -m golens --version',
+    '/usr/bin/golens --version', '/opt/py/bin/python -P -m golens --version', '/usr/bin/python3 -P -m golens --version',
   ]);
   assert.match(resolution.attempts[0].error, /without a golens version/);
   assert.match(resolution.attempts[1].error, /No module named golens/);
@@ -98,7 +99,8 @@ test('when nothing works the message gives the one-line install command for the 
     assert.equal(resolution.installCommand, '"/opt/my py/bin/python" -m pip install golens');
     const message = failureMessage(resolution);
     assert.match(message, /not found/);
-    assert.ok(message.includes('`"/opt/my py/bin/python" -m pip install golens`'), message);
+    assert.ok(message.includes('install it with: "/opt/my py/bin/python" -m pip install golens'), message);
+    assert.ok(!message.includes('`'), 'a notification shows no Markdown: no backticks');
     assert.ok(message.includes('pip install -e'), message);
   }
   const bare = await resolveServer(inputs({}), fakeProbe({}));
@@ -146,17 +148,43 @@ test('the default probe runs the program: a fake golens script resolves, a missi
   try {
     const script = path.join(dir, 'golens');
     fs.writeFileSync(script, '#!/bin/sh\n[ "$1" = --version ] && echo "golens 9.8.7" && exit 0\nexit 2\n', { mode: 0o755 });
-    const ok = await resolveServer({ serverPath: script, env: process.env, platform: 'linux' }, defaultProbe);
+    const ok = await resolveServer({ serverPath: script, env: process.env, platform: 'linux', launch }, defaultProbe);
     assert.ok(ok.ok && ok.version === '9.8.7');
-    const missing = await resolveServer({ serverPath: path.join(dir, 'nope'), env: process.env, platform: 'linux' }, defaultProbe);
+    const missing = await resolveServer({ serverPath: path.join(dir, 'nope'), env: process.env, platform: 'linux', launch }, defaultProbe);
     assert.ok(!missing.ok);
     assert.match(missing.attempts[0].error, /not found/);
     const failing = path.join(dir, 'broken');
     fs.writeFileSync(failing, '#!/bin/sh\necho "Traceback: ImportError: tree_sitter" >&2\nexit 1\n', { mode: 0o755 });
-    const broken = await resolveServer({ serverPath: failing, env: process.env, platform: 'linux' }, defaultProbe);
+    const broken = await resolveServer({ serverPath: failing, env: process.env, platform: 'linux', launch }, defaultProbe);
     assert.ok(!broken.ok);
     assert.match(broken.attempts[0].error, /ImportError: tree_sitter/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the probe runs where the launch says, and Python never imports a golens/ from that directory', async () => {
+  // A folder as an attacker would leave it: its own golens package, whose import writes a marker.
+  const hostile = fs.mkdtempSync(path.join(os.tmpdir(), 'golens-hostile-'));
+  try {
+    const marker = path.join(hostile, 'ran');
+    fs.mkdirSync(path.join(hostile, 'golens'));
+    const payload = `open(${JSON.stringify(marker)}, "w").write("x")\nprint("golens 6.6.6")\n`;
+    fs.writeFileSync(path.join(hostile, 'golens', '__init__.py'), payload);
+    fs.writeFileSync(path.join(hostile, 'golens', '__main__.py'), payload);
+    const python = findOnPath('python3', process.env, 'linux');
+    assert.ok(python, 'python3 on PATH');
+    const where = path.join(hostile, 'pwd');
+    fs.writeFileSync(where, `#!/bin/sh\npwd >${JSON.stringify(marker + '.cwd')}\necho "golens 1.2.3"\n`, { mode: 0o755 });
+    await resolveServer({ serverPath: where, env: process.env, platform: 'linux', launch: { cwd: hostile, env: launchEnv(process.env) } });
+    assert.equal(fs.readFileSync(marker + '.cwd', 'utf8').trim(), fs.realpathSync(hostile));
+    // Even started in that very directory (the worst case), `python -P -m golens` does not run it.
+    const resolution = await resolveServer({
+      serverPython: python, env: { PATH: '' }, platform: 'linux', launch: { cwd: hostile, env: { PATH: process.env.PATH } },
+    });
+    assert.ok(!resolution.ok || resolution.version !== '6.6.6');
+    assert.ok(!fs.existsSync(marker), 'the folder\'s golens package ran');
+  } finally {
+    fs.rmSync(hostile, { recursive: true, force: true });
   }
 });

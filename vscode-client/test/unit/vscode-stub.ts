@@ -29,6 +29,7 @@ export const state = {
   /** What the file picker returns. */
   openDialogResult: undefined as Uri[] | undefined,
   openDialogShown: 0,
+  progressShown: 0,
   contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string }>(),
 };
 
@@ -50,6 +51,7 @@ export function reset(): void {
   state.statusItems = [];
   state.openDialogResult = undefined;
   state.openDialogShown = 0;
+  state.progressShown = 0;
   state.contentProviders.clear();
 }
 
@@ -134,6 +136,7 @@ export const workspace = {
 };
 
 export enum StatusBarAlignment { Left = 1, Right = 2 }
+export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
 
 export class ThemeColor { constructor(readonly id: string) {} }
 
@@ -163,6 +166,10 @@ export const window = {
   showInformationMessage: notify('info'),
   showOpenDialog: () => { state.openDialogShown++; return Promise.resolve(state.openDialogResult); },
   showTextDocument: () => Promise.resolve(undefined),
+  withProgress<T>(_options: unknown, task: (progress: { report(value: unknown): void }) => Promise<T>): Promise<T> {
+    state.progressShown++;
+    return task({ report() { /* not shown */ } });
+  },
   createOutputChannel(name: string) {
     return {
       name,
