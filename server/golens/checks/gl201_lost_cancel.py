@@ -125,7 +125,7 @@ def _path_without_cancel(declaration: Node, cancel: str, ctx: str | None,
 def _receives_done(node: Node, ctx: str) -> bool:
     """`<-ctx.Done()` anywhere in the node (a receive statement or a select case)."""
     done_call = f"{ctx}.Done()".encode()
-    if done_call not in node.text:
+    if done_call not in (node.text or b""):
         return False
     stack = [node]
     while stack:

@@ -26,11 +26,11 @@ def started_once(node: Node) -> bool:
         if current.type == "func_literal":
             arguments = current.parent
             call = arguments.parent if arguments is not None and arguments.type == "argument_list" else None
-            if call is not None and call.type == "call_expression":
-                parts = selector_parts(call.child_by_field_name("function"))
-                if parts is not None and (parts[1] in ("OnceFunc", "OnceValue", "OnceValues") or (
-                        parts[1] == "Do" and _ONCE_RECEIVER.search(parts[0].text))):
-                    return True
+            callee = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+            parts = selector_parts(callee) if callee is not None else None
+            if parts is not None and (parts[1] in ("OnceFunc", "OnceValue", "OnceValues") or (
+                    parts[1] == "Do" and _ONCE_RECEIVER.search(parts[0].text or b""))):
+                return True
         current = current.parent
     return False
 
