@@ -6,7 +6,7 @@ it touched and shifts the rest.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from golens.config import Config
 from golens.document import Document
@@ -14,7 +14,7 @@ from golens.findings import Finding, Related
 from golens.registry import Registry, Rule, default_registry
 from golens.suppression import Suppressions
 from golens.syntax.bindings import summarize_bindings
-from golens.syntax.calls import reset_caches
+from golens.syntax.facts import Facts
 from golens.syntax.unit import FileContext, Report, Unit
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,6 @@ class Engine:
         if doc.skip_reason is not None or doc.tree is None:
             return CheckResult([], skipped=doc.skip_reason or "not parsed")
         cache = cache or UnitCache()
-        reset_caches()
         rules = self.static_rules
         base_context = FileContext.of(doc)
         summary_key = (base_context.imports, base_context.dot_imports, base_context.package)
@@ -117,7 +116,7 @@ class Engine:
             keyed.append((node, entry))
             facts |= entry.summary
 
-        context = FileContext(**{**base_context.__dict__, "facts": frozenset(facts)})
+        context = replace(base_context, facts=Facts(facts))
         context_key = (context.imports, context.dot_imports, context.package, context.go_version,
                        context.is_test, context.path, context.facts)
         if context_key == cache.context_key:
@@ -157,7 +156,7 @@ class Engine:
                         message=report.message,
                         severity=config.severity.get(rule.id) or report.severity or rule.severity,
                         related=tuple(Related(node.start_byte + s, node.start_byte + e, m) for s, e, m in report.related),
-                        data=report.data,
+                        data=dict(report.data) if report.data is not None else None,
                     ))
         cache.entries = fresh
         cache.context_key = context_key

@@ -1,6 +1,8 @@
 """`golens trace TRACE --export perfetto|pprof FILE`: standard formats other viewers read."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -8,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from golens.evidence import Workspace
+from golens.export import aggregate
 from golens.trace import GoState, read_trace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +64,7 @@ def test_perfetto_export_has_every_state_interval_of_every_goroutine(program, tm
 
 def test_unknown_export_format_and_unwritable_destination(tmp_path):
     r = golens("trace", "traces/chan_leak/go1.27.trace", "--export", "svg", str(tmp_path / "x"))
-    assert r.returncode == 2 and "--export svg: unknown format (known: perfetto)" in r.stderr
+    assert r.returncode == 2 and "--export svg: unknown format (known: pprof, perfetto)" in r.stderr
     target = tmp_path / "target.json"
     target.write_text("keep")
     link = tmp_path / "link.json"
@@ -71,3 +75,32 @@ def test_unknown_export_format_and_unwritable_destination(tmp_path):
     r = golens("trace", "traces/chan_leak/go1.27.trace", "--export", "perfetto", str(tmp_path / "no" / "dir.json"))
     assert r.returncode == 2 and r.stderr.startswith("golens: ") and len(r.stderr.splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "target.json"]
+
+
+def _pprof_total(go: str, profile: Path, *flags: str) -> int:
+    env = dict(os.environ, GOTOOLCHAIN="local", PPROF_TMPDIR=str(profile.parent))
+    # Nothing dropped: the nodes shown then account for every sample the filters keep.
+    r = subprocess.run([go, "tool", "pprof", "-top", "-unit=ns", "-nodefraction=0", "-nodecount=100000", *flags,
+                        str(profile)], capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"Showing nodes accounting for (\d+)ns", r.stdout + r.stderr)
+    assert m, r.stdout + r.stderr
+    return int(m.group(1))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("program", ["handler_leak", "sync_contention", "select_busy"])
+def test_pprof_export_totals_read_back_by_go_tool_pprof(go, program, tmp_path):
+    """go tool pprof reads the file and sums to the same nanoseconds: blocked time (default
+    sample type), per reason (-tagfocus) and on CPU (-sample_index=cpu)."""
+    out = tmp_path / "trace.pb.gz"
+    r = golens("trace", f"traces/{program}/go1.27.trace", "--root", f"traces/{program}", "--export", "pprof",
+               str(out))
+    assert r.returncode in (0, 1), r.stderr
+    agg = aggregate(read_trace(TRACES / program / "go1.27.trace"), Workspace.scan(TRACES / program))
+    assert _pprof_total(go, out) == agg.blocked_total() > 0
+    assert _pprof_total(go, out, "-sample_index=cpu") == agg.running_total() > 0
+    reason = max(agg.blocked, key=agg.blocked_total)
+    assert _pprof_total(go, out, f"-tagfocus=reason={reason}") == agg.blocked_total(reason) > 0
+    assert _pprof_total(go, out, "-sample_index=contentions") == sum(
+        w.total_count for table in agg.blocked.values() for w in table.values())

@@ -14,6 +14,7 @@ import {
 import { LevelFilter, Logger } from './logChannel';
 import { describe, failureMessage, Launch, launchEnv, resolveServer } from './serverResolve';
 import { currentServerSettings, readExtensionSettings, SECTION } from './settings';
+import { ReportPanel, SHOW_REPORT_COMMAND } from './reportPanel';
 import { parseTraceStatus, statusText, summaryMarkdown, TraceStatus } from './traceStatus';
 
 /** `workspace/executeCommand` names the server implements (or will). */
@@ -36,6 +37,7 @@ export const COMMANDS = {
   loadTrace: 'golens.trace.load',
   clearTrace: 'golens.trace.clear',
   showTraceSummary: 'golens.trace.showSummary',
+  showTraceReport: SHOW_REPORT_COMMAND,
   restartServer: 'golens.server.restart',
   showOutput: 'golens.output.show',
 } as const;
@@ -65,6 +67,14 @@ export class Golens implements vscode.Disposable {
   private starting: Promise<void> | undefined;
   private configPush: ReturnType<typeof setTimeout> | undefined;
   private readonly summary = new SummaryDocument();
+  private golensCommand: string[] | undefined;
+  private golensLaunch: Launch | undefined;
+  private readonly report = new ReportPanel({
+    serverCommand: () => this.golensCommand,
+    launch: () => this.golensLaunch,
+    tracePath: () => (this.trace?.loaded ? this.trace.path : undefined),
+    log: (message) => this.logger.error(message),
+  });
   /** The user's last explicit trace action, kept across server restarts: a cleared trace stays
    * cleared and a loaded one stays loaded (the server gets it as its trace settings). Dropped
    * when the golens.trace settings change, which are the user's newer choice. */
@@ -156,6 +166,8 @@ export class Golens implements vscode.Disposable {
     }
     const { candidate, version } = resolution;
     this.serverVersion = version;
+    this.golensCommand = [candidate.command, ...candidate.args];
+    this.golensLaunch = launch;
     this.logger.info(`starting golens ${version}: ${describe(candidate)} serve (found via ${candidate.source})` +
       (settings.trusted ? '' : '; untrusted workspace: static checks only'));
 
@@ -473,6 +485,7 @@ export class Golens implements vscode.Disposable {
   // -- wiring -------------------------------------------------------------------------------------
 
   register(context: vscode.ExtensionContext): void {
+    this.report.register(context);
     context.subscriptions.push(
       this,
       this.summary,

@@ -16,3 +16,11 @@ end, { nargs = 0, desc = 'golens: drop the loaded trace' })
 vim.api.nvim_create_user_command('GolensTraceSummary', function()
   require('golens').trace_summary()
 end, { nargs = 0, desc = "golens: show the loaded trace's summary" })
+
+vim.api.nvim_create_user_command('GolensTraceReport', function(args)
+  require('golens.report').command(args.args)
+end, { nargs = '?', complete = 'file', desc = 'golens: write the trace report (HTML) and open it' })
+-- Remembers which trace each golens server loaded, for :GolensTraceReport without an argument.
+vim.lsp.handlers['golens/traceStatus'] = function(...)
+  return require('golens.report').on_trace_status(...)
+end

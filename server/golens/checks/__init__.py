@@ -1,13 +1,15 @@
 """One module per static rule, named `gl<nnn>_<slug>.py` after its doc in rules/.
 
 A check module defines `check` (a `Check`) and, when it needs to know about other declarations of
-the file, `summarize` (a `Summarize`): the union of every unit's summary is `unit.file.facts`.
+the package, `summarize` (a `Summarize`): the union of every unit's summary is `unit.file.facts`
+(typed facts, `golens.syntax.facts`).
 Reports only point inside their own unit (results are cached per declaration).
 """
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
+from golens.syntax.facts import Fact
 from golens.syntax.unit import Report, Unit
 
 
@@ -18,6 +20,6 @@ class Check(Protocol):
 
 
 class Summarize(Protocol):
-    """Facts one declaration contributes to `FileContext.facts` for every unit of the file."""
+    """Facts one declaration contributes to `FileContext.facts` for every unit of the package."""
 
-    def __call__(self, unit: Unit, /) -> Iterable[Hashable]: ...
+    def __call__(self, unit: Unit, /) -> Iterable[Fact]: ...

@@ -1,27 +1,21 @@
 from collections.abc import Iterator
+from typing import TypedDict
 
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.channels import (
-    DEFER,
-    GO,
-    INLINE,
-    RANGE,
-    RECV,
-    SELF,
-    SEND,
-    Channel,
-    ChanOp,
-    channels,
-    closing_brace,
-    exits_after,
-    is_inside,
-    leak_severity,
-    loops_between,
-    ops_within,
-)
+from golens.syntax.channels import DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels, ops_within
+from golens.syntax.flow import exits_after, leak_severity, loops_between
 from golens.syntax.paths import is_terminating_call, statements_of
+from golens.syntax.tree import closing_brace, is_inside
+
+
+class GL101Data(TypedDict, total=False):
+    """What GL101 hands its fix (read back from an editor, so every key may be missing)."""
+
+    channel: str
+    variant: str  # "never" (nobody receives), "double-send", ...
+    ctx: str | None  # a context the sender could select on
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -36,7 +30,7 @@ def check(unit: Unit) -> Iterator[Report]:
             send.node,
             message,
             related=((channel.make, f"{channel.name} is unbuffered: a send waits for a receiver"), *related),
-            data={"channel": channel.name, "variant": variant, "ctx": _select_context(channel)},
+            data=GL101Data(channel=channel.name, variant=variant, ctx=_select_context(channel)),
             severity=leak_severity(unit, channel.function),
         )
 

@@ -5,23 +5,9 @@ from tree_sitter import Node
 from golens.checks.gl101_orphan_send import orphan_send
 from golens.syntax import Report, Unit
 from golens.syntax.calls import selector_parts
-from golens.syntax.channels import (
-    DEFER,
-    GO,
-    INLINE,
-    RANGE,
-    RECV,
-    SELF,
-    SEND,
-    Channel,
-    ChanOp,
-    channels,
-    is_inside,
-    leak_severity,
-    literal_iterations,
-    loop_exits_early,
-    loops_between,
-)
+from golens.syntax.channels import DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels
+from golens.syntax.flow import leak_severity, literal_iterations, loop_exits_early, loops_between
+from golens.syntax.tree import is_inside
 
 
 def check(unit: Unit) -> Iterator[Report]:

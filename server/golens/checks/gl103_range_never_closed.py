@@ -3,18 +3,8 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.channels import (
-    CLOSE,
-    GO,
-    INLINE,
-    RANGE,
-    SELF,
-    SEND,
-    ChanOp,
-    channels,
-    leak_severity,
-    loop_exits_early,
-)
+from golens.syntax.channels import CLOSE, GO, INLINE, RANGE, SELF, SEND, ChanOp, channels
+from golens.syntax.flow import leak_severity, loop_exits_early
 from golens.syntax.paths import loop_condition
 
 

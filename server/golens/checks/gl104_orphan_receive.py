@@ -1,23 +1,18 @@
 from collections.abc import Iterator
+from typing import TypedDict
 
 from golens.syntax import Report, Unit
-from golens.syntax.channels import (
-    CLOSE,
-    DEFER,
-    GO,
-    INLINE,
-    RANGE,
-    RECV,
-    SELF,
-    SEND,
-    ChanOp,
-    channels,
-    closing_brace,
-    exits_after,
-    leak_severity,
-    loops_between,
-    ops_within,
-)
+from golens.syntax.channels import CLOSE, DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, ChanOp, channels, ops_within
+from golens.syntax.flow import exits_after, leak_severity, loops_between
+from golens.syntax.tree import closing_brace
+
+
+class GL104Data(TypedDict, total=False):
+    """What GL104 hands its fix."""
+
+    channel: str
+    value_used: bool  # the received value is used as data (a close would hand it a zero value)
+    variant: str  # "never" or "early-return"
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -42,7 +37,7 @@ def check(unit: Unit) -> Iterator[Report]:
             continue  # the function chooses whether to deliver (select with another case): GL302's ground
         if any(op.node.start_byte < go.start_byte for op in signals):
             continue  # signalled before the goroutine even starts (a buffered hand-off): it cannot miss it
-        data = {"channel": name, "value_used": _value_used(wait), "variant": "never"}
+        data = GL104Data(channel=name, value_used=_value_used(wait), variant="never")
         severity = leak_severity(unit, channel.function)
         if not signals:
             yield unit.report(

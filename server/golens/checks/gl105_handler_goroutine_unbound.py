@@ -6,7 +6,8 @@ from tree_sitter import Node
 from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.blocking import blocking_call
-from golens.syntax.calls import enclosing_function, is_package_call, selector_parts
+from golens.syntax.calls import is_package_call, selector_parts
+from golens.syntax.flow import ranges_over_ticker
 from golens.syntax.handlers import (
     Handler,
     enclosing_handler,
@@ -14,6 +15,7 @@ from golens.syntax.handlers import (
     request_context_names,
 )
 from golens.syntax.lifetime import started_once
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
 # A lone call into one of these is fire-and-forget into a bounded system (catalog heuristic).
@@ -229,15 +231,7 @@ def _open_ended(loop: Node, unit: Unit) -> bool:
     clause = next((c for c in loop.named_children if c.type in ("for_clause", "range_clause")), None)
     if clause is None:
         return True  # `for {}` or `for cond {}`
-    if clause.type == "range_clause":
-        right = clause.child_by_field_name("right")
-        if right is None:
-            return False
-        if right.type == "call_expression" and is_package_call(right, unit.file, "time", "Tick"):
-            return True
-        parts = selector_parts(right)
-        return parts is not None and parts[1] == "C"
-    return False
+    return clause.type == "range_clause" and ranges_over_ticker(clause, unit.file)
 
 
 def _preferred_ctx(handler: Handler, ctx_names: set[str]) -> str:

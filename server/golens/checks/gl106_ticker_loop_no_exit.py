@@ -1,22 +1,19 @@
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
-from golens.syntax.calls import (
-    enclosing_function,
-    function_name,
-    is_package_call,
-    selector_parts,
-)
+from golens.syntax.calls import function_name, is_package_call, selector_parts
+from golens.syntax.facts import Fact, GoStarted, StopCalled
 from golens.syntax.lifetime import ENTRY_POINTS, PROCESS_LIFETIME_METHODS, is_process_lifetime, started_once
 from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits, statements_of
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 
-def summarize(unit: Unit) -> Iterator[Hashable]:
+def summarize(unit: Unit) -> Iterator[Fact]:
     # Which functions this file starts with `go name(...)`/`go x.name(...)`, and from where;
     # which ticker fields some method stops.
     for go in unit.nodes("go_statement"):
@@ -31,13 +28,13 @@ def summarize(unit: Unit) -> Iterator[Hashable]:
         caller = enclosing_function(go)
         caller_name = _outer_name(caller) if caller is not None else None
         # A goroutine started inside once.Do is a singleton: it counts as started from an entry point.
-        yield ("go-started", name, "init" if started_once(go) else caller_name or "")
+        yield GoStarted(name, "init" if started_once(go) else caller_name or "")
     for call in unit.nodes("call_expression"):
         parts = selector_parts(call.child_by_field_name("function"))
         if parts is not None and parts[1] == "Stop" and parts[0].type == "selector_expression":
             inner = selector_parts(parts[0])
             if inner is not None:
-                yield ("stop-called", inner[1])
+                yield StopCalled(inner[1])
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -159,14 +156,14 @@ def _runs_in_goroutine(function: Node, unit: Unit) -> bool:
             return True
         return False
     name = function_name(function)
-    return any(f[0] == "go-started" and f[1] == name for f in unit.file.facts)
+    return any(f.name == name for f in unit.file.facts.of(GoStarted))
 
 
 def _only_started_from(function: Node, unit: Unit, starters: frozenset[str]) -> bool:
     if function.type == "func_literal":
         return False
     name = function_name(function)
-    callers = {f[2] for f in unit.file.facts if f[0] == "go-started" and f[1] == name}
+    callers = {f.caller for f in unit.file.facts.of(GoStarted) if f.name == name}
     return bool(callers) and callers <= starters
 
 
@@ -192,7 +189,7 @@ def _stopped_elsewhere(receiver: Node, outer: Node, unit: Unit) -> bool:
                 return True
     if receiver.type == "selector_expression":
         parts = selector_parts(receiver)
-        return parts is not None and ("stop-called", parts[1]) in unit.file.facts
+        return parts is not None and StopCalled(parts[1]) in unit.file.facts
     return False
 
 

@@ -3,21 +3,10 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.channels import (
-    GO,
-    INLINE,
-    RANGE,
-    RECV,
-    SELF,
-    SEND,
-    Channel,
-    channels,
-    is_inside,
-    leak_severity,
-    literal_iterations,
-    loop_exits_early,
-)
+from golens.syntax.channels import GO, INLINE, RANGE, RECV, SELF, SEND, Channel, channels
+from golens.syntax.flow import leak_severity, literal_iterations, loop_exits_early
 from golens.syntax.paths import loop_condition
+from golens.syntax.tree import is_inside
 
 
 def check(unit: Unit) -> Iterator[Report]:

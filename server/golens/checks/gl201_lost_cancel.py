@@ -3,15 +3,9 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import (
-    call_target,
-    enclosing_function,
-    function_body,
-    function_name,
-    identifiers,
-    mentions,
-)
+from golens.syntax.calls import call_target, function_body, function_name, identifiers, mentions
 from golens.syntax.paths import GiveUp, Outcome, PathScan
+from golens.syntax.tree import closing_brace, enclosing_function
 
 CONTEXT = "context"
 WITH_CANCEL = frozenset({
@@ -63,7 +57,7 @@ def check(unit: Unit) -> Iterator[Report]:
             yield unit.report(
                 cancel_node,
                 f"{cancel} is not called on every path: {end} is reached without it (context leak)",
-                related=((exit_node if exit_node.type != "block" else _closing_brace(exit_node),
+                related=((exit_node if exit_node.type != "block" else closing_brace(exit_node),
                           f"reached without calling {cancel}"),),
                 data={**data, "form": "path"},
             )
@@ -138,7 +132,3 @@ def _receives_done(node: Node, ctx: str) -> bool:
             stack.extend(current.named_children)
     return False
 
-
-def _closing_brace(block: Node) -> Node:
-    last = block.children[-1] if block.children else block
-    return last

@@ -6,8 +6,9 @@ from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.bindings import context_parameter, expression_kind
 from golens.syntax.blocking import blocking_call
-from golens.syntax.calls import call_target, enclosing_function, function_name, identifiers, selector_parts
+from golens.syntax.calls import call_target, function_name, identifiers, selector_parts
 from golens.syntax.handlers import enclosing_handler
+from golens.syntax.tree import enclosing_function
 
 # Only what is true of the call: the http shortcuts use http.DefaultClient, which has no Timeout;
 # another *http.Client may have one set where golens cannot see it.

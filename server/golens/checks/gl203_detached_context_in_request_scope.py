@@ -4,9 +4,10 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import call_target, enclosing_function, function_name, selector_parts
+from golens.syntax.calls import call_target, function_name, selector_parts
 from golens.syntax.handlers import as_handler, request_context_names
 from golens.syntax.selects import assigned_expressions
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 CONTEXT = "context"

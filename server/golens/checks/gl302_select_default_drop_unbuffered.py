@@ -1,19 +1,15 @@
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function, function_name, selector_parts
+from golens.syntax.calls import function_name, selector_parts
+from golens.syntax.facts import Fact
 from golens.syntax.paths import statements_of
-from golens.syntax.selects import (
-    case_operation,
-    channel_buffering,
-    select_cases,
-    summarize_channel_fields,
-    unparen,
-)
+from golens.syntax.selects import case_operation, channel_buffering, select_cases, summarize_channel_fields
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
 # A default that counts, logs or says it drops makes the loss deliberate and observable.
@@ -29,7 +25,7 @@ _NOT_A_DECISION = re.compile(r"\b(?:TODO|FIXME|XXX)\b")
 _ASSERTIONS = frozenset({"Fatal", "Fatalf", "Error", "Errorf", "FailNow", "Fail"})
 
 
-def summarize(unit: Unit) -> Iterator[Hashable]:
+def summarize(unit: Unit) -> Iterator[Fact]:
     yield from summarize_channel_fields(unit)
 
 

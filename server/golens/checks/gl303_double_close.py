@@ -4,7 +4,7 @@ from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function, function_name, selector_parts
+from golens.syntax.calls import function_name, selector_parts
 from golens.syntax.paths import loop_condition, statements_of
 from golens.syntax.selects import (
     assigned_expressions,
@@ -18,6 +18,7 @@ from golens.syntax.selects import (
     root_name,
     select_cases,
 )
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
 _LOOP_EXITS = ("return_statement", "goto_statement")

@@ -4,7 +4,7 @@ from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function, selector_parts
+from golens.syntax.calls import selector_parts
 from golens.syntax.selects import (
     assigned_expressions,
     assigns_to,
@@ -16,6 +16,7 @@ from golens.syntax.selects import (
     root_name,
     sent_channel,
 )
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES
 
 

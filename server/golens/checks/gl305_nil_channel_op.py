@@ -3,7 +3,6 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function
 from golens.syntax.selects import (
     assigned_expressions,
     builtin_argument,
@@ -11,8 +10,8 @@ from golens.syntax.selects import (
     received_channel,
     select_cases,
     sent_channel,
-    unparen,
 )
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 _EFFECTS = {

@@ -3,8 +3,8 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.locks import method_call, statement_call, sync_kind
 from golens.syntax.paths import statements_of
+from golens.syntax.sync import method_call, statement_call, sync_kind
 
 
 def check(unit: Unit) -> Iterator[Report]:

@@ -3,9 +3,11 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function, mentions
-from golens.syntax.locks import enclosing_loop, method_call, sync_kind
+from golens.syntax.calls import mentions
+from golens.syntax.held import enclosing_loop
 from golens.syntax.paths import statements_of
+from golens.syntax.sync import method_call, sync_kind
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 

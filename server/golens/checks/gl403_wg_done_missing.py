@@ -1,12 +1,20 @@
 from collections.abc import Iterator
+from typing import TypedDict
 
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
 from golens.syntax.calls import mentions
-from golens.syntax.locks import method_call, statement_call, sync_kind
 from golens.syntax.paths import GiveUp, PathScan, statements_of
+from golens.syntax.sync import method_call, statement_call, sync_kind
 from golens.syntax.unit import walk_named
+
+
+class GL403Data(TypedDict, total=False):
+    """What GL403 hands its fix."""
+
+    wg: str
+    variant: str  # "no-done" or "return-before-done"
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -35,7 +43,7 @@ def check(unit: Unit) -> Iterator[Report]:
                 f"{name}.Add(1) counts a goroutine that never calls {name}.Done(): {name}.Wait() "
                 f"blocks forever; add `defer {name}.Done()` at the top of the goroutine",
                 related=((go.children[0], "the goroutine without Done"),),
-                data={"wg": name, "variant": "no-done"},
+                data=GL403Data(wg=name, variant="no-done"),
             )
             continue
         if literal.has_error or _has_done(body, name, deferred_only=True):
@@ -54,7 +62,7 @@ def check(unit: Unit) -> Iterator[Report]:
                 f"this return leaves the goroutine without calling {name}.Done(): {name}.Wait() "
                 f"blocks forever; use `defer {name}.Done()` at the top of the goroutine",
                 related=((add, f"{name}.Add(1) counted this goroutine"),),
-                data={"wg": name, "variant": "return-before-done"},
+                data=GL403Data(wg=name, variant="return-before-done"),
             )
 
 

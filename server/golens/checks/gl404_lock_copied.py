@@ -3,12 +3,13 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.locks import NO_COPY_TYPES, receiver, struct_has_lock, summarize_sync
+from golens.syntax.facts import Fact
+from golens.syntax.sync import NO_COPY_TYPES, receiver, struct_has_lock, summarize_sync
 
 SYNC = "sync"
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 

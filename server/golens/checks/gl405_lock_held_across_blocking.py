@@ -6,7 +6,9 @@ from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
-from golens.syntax.locks import HeldScan, State, functions_with_locks, method_call, summarize_sync, sync_kind
+from golens.syntax.facts import Fact, FieldLockGroupUses
+from golens.syntax.held import HeldScan, State, functions_with_locks
+from golens.syntax.sync import method_call, summarize_sync, sync_kind
 from golens.syntax.unit import walk_named
 
 BLOCKING_PACKAGE_CALLS = {
@@ -32,15 +34,15 @@ _FIELD_LOCK = re.compile(rb"\.(\w+)\.R?Lock\(\)")
 _FIELD_GROUP_USE = re.compile(rb"\.(\w+)\.(Add|Wait|Go)\(")
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     facts = set(summarize_sync(unit))
     if unit.node.type in ("function_declaration", "method_declaration"):
-        # ("field-lock-with-groups", lock field, ("group.Add", "group.Wait", ...) this declaration
-        # calls): lets a Wait under a lock ask what every other locker of that field does.
-        text = unit.node.text
-        groups = tuple(sorted({f"{g.decode()}.{m.decode()}" for g, m in _FIELD_GROUP_USE.findall(text)}))
+        # Which WaitGroup methods each declaration that locks a mutex field calls: lets a Wait
+        # under a lock ask what every other locker of that field in the package does.
+        text = unit.node.text or b""
+        uses = tuple(sorted({f"{g.decode()}.{m.decode()}" for g, m in _FIELD_GROUP_USE.findall(text)}))
         for lock_field in {m.decode() for m in _FIELD_LOCK.findall(text)}:
-            facts.add(("field-lock-with-groups", lock_field, groups))
+            facts.add(FieldLockGroupUses(lock_field, uses))
     return facts
 
 
@@ -105,16 +107,16 @@ def _parallel_section(wait: Node, locked: Node, function: Node, held: State) -> 
 
 
 def _lock_serialises_group(lock_key: str, group: Node, unit: Unit) -> bool:
-    """A mutex whose only job is to keep a WaitGroup's Add and Wait apart: the file locks the field
-    around the group's Add (or Go) and around its Wait, and nowhere else. The goroutines the group
-    counts never take it, so waiting under it cannot deadlock on it."""
+    """A mutex whose only job is to keep a WaitGroup's Add and Wait apart: the package locks the
+    field around the group's Add (or Go) and around its Wait, and nowhere else. The goroutines
+    the group counts never take it, so waiting under it cannot deadlock on it."""
     lock_field = lock_key.rsplit(".", 1)[-1]
     group_text = unit.text(group)
     group_field = group_text.rsplit(".", 1)[-1]
     if lock_field == lock_key or group_field == group_text:
         return False  # local variables: no other declaration shares them
-    lockers = [set(fact[2]) for fact in unit.file.facts
-               if fact[0] == "field-lock-with-groups" and fact[1] == lock_field]
+    lockers = [set(fact.group_uses) for fact in unit.file.facts.of(FieldLockGroupUses)
+               if fact.lock_field == lock_field]
     adds, waits = {f"{group_field}.Add", f"{group_field}.Go"}, {f"{group_field}.Wait"}
     return all(uses & (adds | waits) for uses in lockers) and \
         any(uses & adds for uses in lockers) and any(uses & waits for uses in lockers)

@@ -1,25 +1,29 @@
 import re
 from collections.abc import Iterator
+from typing import TypedDict
 
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
 from golens.syntax.calls import function_name
-from golens.syntax.locks import (
-    RELEASE_OF,
-    functions_with_locks,
-    lock_op,
-    releases,
-    shared_locks,
-    summarize_sync,
-)
+from golens.syntax.facts import Fact
+from golens.syntax.held import functions_with_locks, shared_locks
 from golens.syntax.paths import GiveUp, PathScan
+from golens.syntax.sync import RELEASE_OF, lock_op, releases, summarize_sync
 from golens.syntax.unit import walk_named
+
+
+class GL406Data(TypedDict, total=False):
+    """What GL406 hands its fix."""
+
+    lock: str  # the lock expression, `s.mu`
+    unlock: str  # Unlock or RUnlock
+
 
 _HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
@@ -54,7 +58,7 @@ def check(unit: Unit) -> Iterator[Report]:
                     f"this return leaves {key} locked: {key}.{method}() has no matching "
                     f"{key}.{unlock}() on this path, so the next {method} deadlocks",
                     related=((lock, f"{key} locked here"),),
-                    data={"lock": key, "unlock": unlock},
+                    data=GL406Data(lock=key, unlock=unlock),
                 )
 
 

@@ -1,24 +1,28 @@
 from collections.abc import Iterator
+from typing import TypedDict
 
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.locks import (
-    RELEASE_OF,
-    declared_in,
-    enclosing_loop,
-    lock_op,
-    method_call,
-    statement_call,
-    summarize_sync,
-)
+from golens.syntax.facts import Fact
+from golens.syntax.held import declared_in, enclosing_loop
 from golens.syntax.paths import is_terminating_call, statements_of
+from golens.syntax.sync import RELEASE_OF, lock_op, method_call, statement_call, summarize_sync
 from golens.syntax.unit import walk_named
+
+
+class GL407Data(TypedDict, total=False):
+    """What GL407 hands its fix."""
+
+    lock: str
+    unlock: str
+    variant: str  # "wrap-func" or "explicit-unlock"
+
 
 _BREAKABLE = ("for_statement", "expression_switch_statement", "type_switch_statement", "select_statement")
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
@@ -45,8 +49,8 @@ def check(unit: Unit) -> Iterator[Report]:
             f"iteration's {key}.{method_call(lock)[1]}() waits for a lock this goroutine still holds "
             f"(deadlock); unlock at the end of each iteration or wrap the body in a func literal",
             related=((lock, f"{key} locked on every iteration"),),
-            data={"lock": key, "unlock": unlock,
-                  "variant": "wrap-func" if not _has_jumps(loop) else "explicit-unlock"},
+            data=GL407Data(lock=key, unlock=unlock,
+                           variant="wrap-func" if not _has_jumps(loop) else "explicit-unlock"),
         )
 
 

@@ -1,20 +1,23 @@
+from typing import TypedDict
+
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function
-from golens.syntax.locks import (
-    HeldScan,
-    State,
-    facts_by_head,
-    functions_with_locks,
-    method_call,
-    receiver,
-    summarize_sync,
-    unparen,
-)
+from golens.syntax.facts import Acquires, Fact
+from golens.syntax.held import HeldScan, State, functions_with_locks
+from golens.syntax.sync import method_call, receiver, summarize_sync
+from golens.syntax.tree import enclosing_function, unparen
 
 
-def summarize(unit: Unit) -> set[tuple]:
+class GL408Data(TypedDict, total=False):
+    """What GL408 hands its fix."""
+
+    lock: str
+    callee: str | None  # the method that locks again; None for a direct second Lock
+    locked_variant: str | None  # the name of a `...Locked` variant of the callee, if one exists
+
+
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
@@ -28,7 +31,7 @@ def check(unit: Unit) -> list[Report]:
             method = enclosing_function(method)
         found = receiver(method) if method is not None else None
         recv = found[0] if found is not None and found[0] not in ("", "_") else None
-        acquires = {(f[2], f[3]) for f in facts_by_head(unit.file.facts).get("acquires", ()) if f[1] == found[1]} \
+        acquires = {(f.method, f.field) for f in unit.file.facts.of(Acquires) if f.type == found.type} \
             if recv is not None else set()
 
         def on_event(kind: str, node: Node, held: State, recv: str | None = recv,
@@ -58,7 +61,7 @@ def check(unit: Unit) -> list[Report]:
                     f"are not reentrant, so this call deadlocks; call a variant that expects the "
                     f"lock to be held (e.g. {_locked_name(callee)})",
                     related=((lock.node, f"{key} locked here"),),
-                    data={"lock": key, "callee": callee, "locked_variant": _locked_name(callee)},
+                    data=GL408Data(lock=key, callee=callee, locked_variant=_locked_name(callee)),
                 ))
 
         HeldScan(unit, on_event).run(function)
@@ -76,7 +79,7 @@ def _direct_relock(node: Node, held: State, unit: Unit, reports: list) -> None:
         f"{key}.{parts[1]}() while {key} is already locked by this function: sync mutexes are not "
         f"reentrant, so this deadlocks",
         related=((lock.node, f"{key} locked here"),),
-        data={"lock": key, "callee": None, "locked_variant": None},
+        data=GL408Data(lock=key, callee=None, locked_variant=None),
     ))
 
 

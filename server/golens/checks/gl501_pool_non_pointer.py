@@ -4,9 +4,11 @@ from tree_sitter import Node
 
 from golens.syntax import Report, Unit
 from golens.syntax.bindings import type_kind
-from golens.syntax.calls import enclosing_function
-from golens.syntax.locks import facts_by_head, pool_gets, pool_put, summarize_sync, unparen
+from golens.syntax.facts import Fact, LocalType
 from golens.syntax.paths import statements_of
+from golens.syntax.pools import pool_gets, pool_put
+from golens.syntax.sync import summarize_sync
+from golens.syntax.tree import enclosing_function, unparen
 
 BASIC_TYPES = frozenset({
     "string", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
@@ -14,7 +16,7 @@ BASIC_TYPES = frozenset({
 })
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
@@ -98,7 +100,7 @@ def _asserted_type(identifier: Node, put: Node, unit: Unit) -> Node | None:
 
 
 def _local_shape(name: str, unit: Unit) -> str | None:
-    shapes = {f[2] for f in facts_by_head(unit.file.facts).get("local-type", ()) if f[1] == name}
+    shapes = {f.shape for f in unit.file.facts.of(LocalType) if f.name == name}
     return shapes.pop() if len(shapes) == 1 else None
 
 

@@ -2,10 +2,12 @@ from collections.abc import Iterator
 
 from golens.syntax import Report, Unit
 from golens.syntax.calls import is_shadowed
-from golens.syntax.locks import facts_by_head, method_call, summarize_sync, unparen
+from golens.syntax.facts import Fact, PoolNewSet, PoolVar
+from golens.syntax.sync import method_call, summarize_sync
+from golens.syntax.tree import unparen
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
@@ -21,8 +23,8 @@ def check(unit: Unit) -> Iterator[Report]:
         if pool.type != "identifier":
             continue  # fields are usually filled in by a constructor we cannot see
         name = unit.text(pool)
-        declared = {f[2] for f in facts_by_head(facts).get("pool-var", ()) if f[1] == name}
-        if declared != {False} or ("pool-new-set", name) in facts or is_shadowed(pool, name):
+        declared = {f.has_new for f in facts.of(PoolVar) if f.name == name}
+        if declared != {False} or PoolNewSet(name) in facts or is_shadowed(pool, name, unit.file):
             continue
         if _comma_ok(assertion):
             continue

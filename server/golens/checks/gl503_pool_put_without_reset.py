@@ -1,20 +1,33 @@
 from collections.abc import Iterator
+from typing import TypedDict
 
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function, identifiers
-from golens.syntax.locks import PoolGet, method_call, pool_gets, pool_put, summarize_sync, unparen
+from golens.syntax.calls import identifiers
+from golens.syntax.facts import Fact, ResetMethod
+from golens.syntax.pools import PoolGet, pool_gets, pool_put
+from golens.syntax.sync import method_call, summarize_sync
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
+
 # Pointer types whose pooled values carry state from their previous user until Reset.
+class GL503Data(TypedDict, total=False):
+    """What GL503 hands its fix."""
+
+    var: str  # the pooled value's variable
+    pool: str
+    type: str
+
+
 RESETTABLE = {
     ("bytes", "Buffer"), ("strings", "Builder"), ("bufio", "Writer"), ("bufio", "Reader"),
     ("compress/gzip", "Writer"), ("compress/gzip", "Reader"), ("compress/flate", "Writer"),
 }
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
@@ -37,7 +50,7 @@ def check(unit: Unit) -> Iterator[Report]:
             f"it with this user's contents ({type_name}), and a large one stays pinned in the pool; "
             f"call {get.name}.Reset() right after the Get",
             related=((get.call, f"{get.name} taken from the pool here"),),
-            data={"var": get.name, "pool": get.pool, "type": type_name},
+            data=GL503Data(var=get.name, pool=get.pool, type=type_name),
         )
 
 
@@ -53,7 +66,7 @@ def _resettable(get: PoolGet, unit: Unit) -> str | None:
         if path is not None and (path, unit.text(name)) in RESETTABLE:
             return f"*{unit.text(package)}.{unit.text(name)}"
         return None
-    if inner.type == "type_identifier" and ("reset-method", unit.text(inner)) in unit.file.facts:
+    if inner.type == "type_identifier" and ResetMethod(unit.text(inner)) in unit.file.facts:
         return f"*{unit.text(inner)}"
     return None
 

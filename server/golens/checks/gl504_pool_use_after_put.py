@@ -3,12 +3,14 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import enclosing_function
-from golens.syntax.locks import PoolGet, method_call, pool_gets, pool_put, summarize_sync, unparen
+from golens.syntax.facts import Fact, LocalType
+from golens.syntax.pools import PoolGet, pool_gets, pool_put
+from golens.syntax.sync import method_call, summarize_sync
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 
-def summarize(unit: Unit) -> set[tuple]:
+def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
@@ -76,7 +78,7 @@ def _may_alias(get: PoolGet, unit: Unit) -> bool:
     if asserted is None or asserted.type in ("pointer_type", "slice_type", "map_type"):
         return True
     if asserted.type == "type_identifier":
-        return ("local-type", unit.text(asserted), "pointer") in unit.file.facts
+        return LocalType(unit.text(asserted), "pointer") in unit.file.facts
     return False
 
 

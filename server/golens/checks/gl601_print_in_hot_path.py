@@ -1,18 +1,13 @@
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import (
-    call_arguments,
-    call_target,
-    enclosing_function,
-    is_shadowed,
-    package_member,
-    selector_parts,
-)
+from golens.syntax.calls import call_arguments, call_target, is_shadowed, package_member, selector_parts
+from golens.syntax.facts import Fact, FuncDecl
 from golens.syntax.handlers import as_handler
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES
 
 _PRINTS = {
@@ -39,13 +34,13 @@ _PURE = frozenset({"identifier", "interpreted_string_literal", "raw_string_liter
                    "float_literal", "selector_expression", "true", "false", "nil", "rune_literal"})
 
 
-def summarize(unit: Unit) -> Iterator[Hashable]:
+def summarize(unit: Unit) -> Iterator[Fact]:
     # A package-level func named print/println shadows the builtin for the whole file.
     node = unit.node
     if node.type == "function_declaration":
         name = node.child_by_field_name("name")
         if name is not None and name.text in _BUILTINS:
-            yield ("func-decl", name.text.decode())
+            yield FuncDecl(name.text.decode())
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -102,9 +97,9 @@ def _printer(call: Node, unit: Unit) -> str | None:
     if function is None:
         return None
     if function.type == "identifier":
-        if function.text not in _BUILTINS or ("func-decl", function.text.decode()) in unit.file.facts:
+        if function.text not in _BUILTINS or FuncDecl(function.text.decode()) in unit.file.facts:
             return None
-        return None if is_shadowed(function, function.text.decode()) else function.text.decode()
+        return None if is_shadowed(function, function.text.decode(), unit.file) else function.text.decode()
     target = call_target(call, unit.file)
     if target is None:
         return None

@@ -24,6 +24,8 @@ from golens.trace import TraceError
 
 FORMATS = ("text", "json", "sarif")
 EXPORT_FORMATS = {
+    "pprof": "blocked-time (default sample type) and on-CPU profiles, gzipped profile.proto "
+             "(go tool pprof, speedscope)",
     "perfetto": "goroutine states as Chrome trace-event JSON (ui.perfetto.dev)",
 }
 

@@ -495,7 +495,7 @@ class _Walker:
         cpu = cstart = nstops = 0
         stops: Counter = Counter()
         last = None
-        records = zip(g.times(), g._recs, strict=True)
+        records = g.records()
         end_marker = (None, None)
         for t, r in chain(records, (end_marker,)):
             if r is None:

@@ -36,14 +36,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-import tree_sitter_go
-from tree_sitter import Language, Parser
-
-from golens.document.document import DEFAULT_MAX_FILE_BYTES
+from golens.document.document import DEFAULT_MAX_FILE_BYTES, Document
 from golens.safeio import is_regular_file, read_regular, read_regular_text, within
+from golens.syntax.calls import function_name
+from golens.syntax.locks import receiver
 from golens.trace import Frame, Stack
-
-_GO = Language(tree_sitter_go.language())
 
 # Directories whose Go files are never the user's own code or are not indexed at all.
 _SKIP_DIRS = frozenset({"testdata", "node_modules"})
@@ -108,39 +105,21 @@ def is_stdlib_package(package: str) -> bool:
 def _functions(path: str, mtime_ns: int, size: int) -> tuple[tuple[int, int, str | None, str], ...]:
     """(first line, last line, receiver, name) of every top-level function in the file (1-based lines)."""
     try:
-        source = read_regular(path, DEFAULT_MAX_FILE_BYTES)
+        doc = Document(read_regular(path, DEFAULT_MAX_FILE_BYTES), path)
     except OSError:
         return ()
-    tree = Parser(_GO).parse(source)
+    if doc.tree is None:
+        return ()
     out = []
-    for node in tree.root_node.named_children:
+    for node in doc.tree.root_node.named_children:
         if node.type not in ("function_declaration", "method_declaration"):
             continue
-        name_node = node.child_by_field_name("name")
-        if name_node is None:
+        name = function_name(node)
+        if name is None:
             continue
-        recv = None
-        if node.type == "method_declaration":
-            recv = _receiver_type(node.child_by_field_name("receiver"))
-        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv, name_node.text.decode("utf-8", "replace")))
+        recv = receiver(node)
+        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv[1] if recv else None, name))
     return tuple(out)
-
-
-def _receiver_type(params) -> str | None:
-    if params is None:
-        return None
-    for decl in params.named_children:
-        if decl.type != "parameter_declaration":
-            continue
-        t = decl.child_by_field_name("type")
-        while t is not None and t.type in ("pointer_type", "generic_type", "parenthesized_type"):
-            if t.type == "generic_type":
-                t = t.child_by_field_name("type")
-            else:
-                t = next((c for c in t.named_children), None)
-        if t is not None:
-            return t.text.decode("utf-8", "replace")
-    return None
 
 
 def functions_in(path: Path) -> tuple[tuple[int, int, str | None, str], ...]:

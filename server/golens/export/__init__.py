@@ -27,6 +27,12 @@ def export_trace(fmt: str, trace: Trace, workspace: Workspace, dest: Path) -> No
             write_perfetto(trace, workspace, text)
             text.flush()
             text.detach()
+    elif fmt == "pprof":
+        from .pprof import pprof_bytes
+
+        data = pprof_bytes(aggregate(trace, workspace))
+        with atomic_output(dest) as raw:
+            raw.write(data)
     else:
         raise ValueError(f"unknown export format {fmt!r}")
 

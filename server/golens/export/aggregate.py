@@ -110,7 +110,7 @@ class TraceAggregate:
 
 def records(g: Goroutine) -> Iterator[tuple[int, int]]:
     """(time ns, packed record) pairs of one goroutine, in order (see golens.trace.model)."""
-    return zip(g.times(), g._recs, strict=True)
+    return g.records()
 
 
 class _Timeline:

@@ -4,7 +4,7 @@ from tree_sitter import Node
 
 from golens.document import Document, TextEdit
 from golens.findings import Finding
-from golens.syntax.calls import enclosing_function
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 _STATEMENT_PARENTS = ("statement_list", "source_file")

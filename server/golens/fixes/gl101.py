@@ -4,16 +4,21 @@ goroutine's branch after its first send, or let its sends give up once the funct
 Also home of the channel helpers the other goroutine-leak fixes share (a fix module's name must
 be a rule id, so they cannot live in a module of their own)."""
 
+from typing import cast
+
 from tree_sitter import Node
 
+from golens.checks.gl101_orphan_send import GL101Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function
-from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels, is_inside, literal_iterations
+from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels
+from golens.syntax.flow import literal_iterations
+from golens.syntax.tree import enclosing_function, is_inside
 from golens.syntax.unit import FileContext, Unit, walk_named
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL101Data, ctx.data)
     from golens.checks.gl101_orphan_send import _second_send
     from golens.fixes import Fix
 
@@ -21,7 +26,7 @@ def fixes(ctx: FixContext):
     if channel is None:
         return []
     name = channel.name
-    variant = ctx.data.get("variant")
+    variant = data.get("variant")
     found = []
     if variant == "double-send":
         send = finding_op(ctx, channel)
@@ -57,9 +62,10 @@ def fixes(ctx: FixContext):
 def channel_of(ctx: FixContext) -> Channel | None:
     """The channel the finding is about, from the channel model of the current tree: the one
     with an operation (or the operation's channel name) exactly at the finding."""
+    data = cast(GL101Data, ctx.data)
     span = (ctx.finding.start, ctx.finding.end)
     for channel in channels(unit_of(ctx)):
-        if channel.name != ctx.data.get("channel"):
+        if channel.name != data.get("channel"):
             continue
         for op in channel.ops:
             if (op.node.start_byte, op.node.end_byte) == span or (op.ident.start_byte, op.ident.end_byte) == span:

@@ -1,6 +1,9 @@
 """GL104 orphan-receive: `defer close(ch)` right after the make, so that the waiting goroutine
 is released on every path out of the function (GFix's "defer the unblocking operation")."""
 
+from typing import cast
+
+from golens.checks.gl104_orphan_receive import GL104Data
 from golens.fixes.context import FixContext
 from golens.fixes.gl101 import _alone_on_line, _next_statement, channel_of, declaration_statement, loops_within
 from golens.syntax.channels import CLOSE, GO, RECV, SEND
@@ -8,11 +11,12 @@ from golens.syntax.unit import walk_named
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL104Data, ctx.data)
     from golens.fixes import Fix
 
     channel = channel_of(ctx)
     # A close hands the receiver a zero value: only for a wait whose value is not used as data.
-    if channel is None or ctx.data.get("value_used", True):
+    if channel is None or data.get("value_used", True):
         return []
     body = channel.function.child_by_field_name("body")
     declaration = declaration_statement(channel)

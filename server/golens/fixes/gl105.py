@@ -4,7 +4,8 @@ it can wait or spin give up when that context is done."""
 from golens.document import TextEdit
 from golens.fixes.context import FixContext, pick_context
 from golens.fixes.gl101 import _alone_on_line, guard_send, unit_of
-from golens.syntax.calls import is_package_call, selector_parts
+from golens.syntax.calls import is_package_call
+from golens.syntax.flow import ranges_over_ticker
 from golens.syntax.paths import statements_of
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
@@ -70,7 +71,7 @@ def _bound(ctx: FixContext, unit, body, name: str) -> list[TextEdit] | None:
             clause = next((c for c in node.named_children if c.type in ("for_clause", "range_clause")), None)
             if clause is None or (clause.type == "for_clause" and clause.child_by_field_name("condition") is None):
                 loops.append(node)
-            elif clause.type == "range_clause" and (_ticker_range(clause, unit) or _channel_range(clause, body)):
+            elif clause.type == "range_clause" and (ranges_over_ticker(clause, unit.file) or _channel_range(clause, body)):
                 return None  # waiting in the range itself: no place for a Done case
         elif kind == "call_expression":
             if is_package_call(node, unit.file, "time", "Sleep"):
@@ -142,16 +143,6 @@ def _loop_of(statement) -> list[int]:
     block = statement.parent.parent if statement.parent is not None else None
     loop = block.parent if block is not None else None
     return [loop.start_byte] if loop is not None and loop.type == "for_statement" else []
-
-
-def _ticker_range(clause, unit) -> bool:
-    right = clause.child_by_field_name("right")
-    if right is None:
-        return False
-    if right.type == "call_expression" and is_package_call(right, unit.file, "time", "Tick"):
-        return True
-    parts = selector_parts(right)
-    return parts is not None and parts[1] == "C"
 
 
 def _channel_range(clause, body) -> bool:

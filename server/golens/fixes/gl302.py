@@ -4,7 +4,7 @@ let the send wait for the receiver or the context."""
 from golens.document import TextEdit
 from golens.findings import Severity
 from golens.fixes.context import FixContext, pick_context
-from golens.syntax.calls import enclosing_function, selector_parts
+from golens.syntax.calls import selector_parts
 from golens.syntax.selects import (
     assignment_pairs,
     builtin_argument,
@@ -12,8 +12,8 @@ from golens.syntax.selects import (
     make_buffering,
     select_cases,
     sent_channel,
-    unparen,
 )
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 

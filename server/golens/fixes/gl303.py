@@ -3,7 +3,6 @@ sync.Once."""
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext, update_imports
-from golens.syntax.calls import enclosing_function
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import (
     builtin_argument,
@@ -13,6 +12,7 @@ from golens.syntax.selects import (
     following,
     select_cases,
 )
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 _PURE = frozenset({"identifier", "field_identifier", "selector_expression", "nil", "true", "false",

@@ -1,7 +1,7 @@
 """GL304 send-after-close: move the close after the last send of its block."""
 
 from golens.fixes.context import FixContext
-from golens.syntax.calls import call_arguments, enclosing_function
+from golens.syntax.calls import call_arguments
 from golens.syntax.selects import (
     builtin_argument,
     channel_key,
@@ -9,6 +9,7 @@ from golens.syntax.selects import (
     received_channel,
     sent_channel,
 )
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
 _LOOPS = ("for_statement",)

@@ -2,8 +2,8 @@
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function
-from golens.syntax.selects import builtin_argument, received_channel, sent_channel, unparen
+from golens.syntax.selects import builtin_argument, received_channel, sent_channel
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 

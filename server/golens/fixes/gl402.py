@@ -1,7 +1,7 @@
 """GL402 wg-wait-inside-spawn-loop: wait once, after the loop has started every goroutine."""
 
 from golens.fixes.context import FixContext
-from golens.syntax.locks import declared_in, enclosing_loop
+from golens.syntax.held import declared_in, enclosing_loop
 from golens.syntax.paths import statements_of
 
 

@@ -1,18 +1,23 @@
 """GL403 wg-done-missing: `defer wg.Done()` first thing in the goroutine, so that every path
 (early returns included) signals the group exactly once."""
 
+from typing import cast
+
+from golens.checks.gl403_wg_done_missing import GL403Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function, selector_parts
+from golens.syntax.calls import selector_parts
 from golens.syntax.paths import statements_of
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL403Data, ctx.data)
     from golens.fixes import Fix
 
-    name = ctx.data.get("wg")
-    variant = ctx.data.get("variant")
+    name = data.get("wg")
+    variant = data.get("variant")
     if not name:
         return []
     if variant == "no-done":

@@ -5,7 +5,7 @@ pointer method set no longer satisfies interfaces through its values."""
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 

@@ -5,8 +5,8 @@ nothing the critical section wrote."""
 
 from golens.fixes.context import FixContext
 from golens.fixes.gl406 import evaluated_safely_unlocked, lock_root
-from golens.syntax.calls import enclosing_function, selector_parts
-from golens.syntax.locks import unparen
+from golens.syntax.calls import selector_parts
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 

@@ -1,9 +1,13 @@
 """GL406 lock-not-released-on-return: unlock before the return that forgot to (preferred), or
 `defer mu.Unlock()` after the Lock instead of the explicit unlocks."""
 
+from typing import cast
+
+from golens.checks.gl406_lock_not_released_on_return import GL406Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function, selector_parts
+from golens.syntax.calls import selector_parts
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 _LITERALS = frozenset({
@@ -13,10 +17,11 @@ _LITERALS = frozenset({
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL406Data, ctx.data)
     from golens.fixes import Fix
 
     ret = ctx.named_node("return_statement")
-    key, unlock = ctx.data.get("lock"), ctx.data.get("unlock")
+    key, unlock = data.get("lock"), data.get("unlock")
     if ret is None or not key or not unlock or not ctx.finding.related:
         return []
     lock = ctx.doc.tree.root_node.descendant_for_byte_range(ctx.finding.related[0].start, ctx.finding.related[0].end)

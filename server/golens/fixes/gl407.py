@@ -2,10 +2,13 @@
 body in a func literal so the defer runs per iteration (preferred), or unlock explicitly at the
 end of the body and before every exit."""
 
+from typing import cast
+
+from golens.checks.gl407_defer_unlock_in_loop import GL407Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
 from golens.fixes.gl406 import evaluated_safely_unlocked
-from golens.syntax.locks import enclosing_loop
+from golens.syntax.held import enclosing_loop
 from golens.syntax.paths import statements_of
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
@@ -13,15 +16,16 @@ _BREAK_TARGETS = ("for_statement", "expression_switch_statement", "type_switch_s
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL407Data, ctx.data)
     from golens.fixes import Fix
 
     defer = ctx.named_node("defer_statement")
-    key, unlock = ctx.data.get("lock"), ctx.data.get("unlock")
+    key, unlock = data.get("lock"), data.get("unlock")
     loop = enclosing_loop(defer) if defer is not None else None
     if loop is None or not key or not unlock:
         return []
     found = []
-    if ctx.data.get("variant") == "wrap-func":
+    if data.get("variant") == "wrap-func":
         wrapped = _wrap(ctx, loop)
         if wrapped is not None:
             body = loop.child_by_field_name("body")

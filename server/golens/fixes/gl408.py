@@ -1,17 +1,22 @@
 """GL408 relock-same-receiver: call the method's variant that expects the lock to be held."""
 
+from typing import cast
+
+from golens.checks.gl408_relock_same_receiver import GL408Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function, selector_parts
-from golens.syntax.locks import receiver
+from golens.syntax.calls import selector_parts
+from golens.syntax.sync import receiver
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL408Data, ctx.data)
     from golens.fixes import Fix
 
     call = ctx.named_node("call_expression")
-    variant, callee = ctx.data.get("locked_variant"), ctx.data.get("callee")
+    variant, callee = data.get("locked_variant"), data.get("callee")
     if call is None or not variant or not callee:
         return []  # locking the same mutex twice in one function: which unlock was meant is unknown
     method = enclosing_function(call)

@@ -1,8 +1,12 @@
 """GL503 pool-put-without-reset: reset the pooled value as soon as it is taken from the pool."""
 
+from typing import cast
+
+from golens.checks.gl503_pool_put_without_reset import GL503Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
-from golens.syntax.calls import enclosing_function, identifiers, selector_parts
+from golens.syntax.calls import identifiers, selector_parts
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 # Reset() without arguments; bufio, gzip and flate readers and writers take the stream they are
@@ -11,12 +15,13 @@ _NO_ARG_RESET = {("bytes", "Buffer"), ("strings", "Builder")}
 
 
 def fixes(ctx: FixContext):
+    data = cast(GL503Data, ctx.data)
     from golens.fixes import Fix
 
     put = ctx.named_node("call_expression")
-    name, pool = ctx.data.get("var"), ctx.data.get("pool")
+    name, pool = data.get("var"), data.get("pool")
     function = enclosing_function(put) if put is not None else None
-    if function is None or not name or not pool or not _plain_reset(ctx, ctx.data.get("type", "")):
+    if function is None or not name or not pool or not _plain_reset(ctx, data.get("type", "")):
         return []
     get = _binding(ctx, function, put, name, pool)
     if get is None:

@@ -4,8 +4,8 @@ of the pooled buffer's bytes."""
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
 from golens.syntax.calls import selector_parts
-from golens.syntax.locks import unparen
 from golens.syntax.paths import is_terminating_call
+from golens.syntax.tree import unparen
 from golens.syntax.unit import walk_named
 
 _JUMPS = ("return_statement", "break_statement", "continue_statement", "goto_statement",

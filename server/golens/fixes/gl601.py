@@ -4,8 +4,9 @@ import re
 
 from golens.document import TextEdit
 from golens.fixes.context import FixContext, update_imports
-from golens.syntax.calls import call_arguments, enclosing_function, function_name
+from golens.syntax.calls import call_arguments, function_name
 from golens.syntax.selects import assigned_expressions
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
 
 _VERB = re.compile(r"%[-+# 0]*\d*(?:\.\d+)?[vdsqxXfFgGeEtTcUbop]")

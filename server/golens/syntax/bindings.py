@@ -3,9 +3,13 @@
 Never guess: a name without evidence has no kind, and checks that need a kind stay silent.
 """
 
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
-from golens.syntax.calls import call_target, enclosing_function, package_member, selector_parts
+from golens.syntax.calls import call_target, package_member, selector_parts
+from golens.syntax.facts import EmbeddedKind, FieldKind, VarKind
+from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import FileContext, Unit, walk_named
 
 # (import path, type name) -> kind; pointer or not does not matter for what the checks ask.
@@ -107,16 +111,64 @@ def expression_kind(expr: Node, unit: Unit) -> str | None:
         parts = selector_parts(expr)
         if parts is None:
             return None
-        return field_kind(parts[1], unit.file)
+        return field_kind(parts[1], unit.file, struct_type_of(parts[0]))
     if expr.type == "parenthesized_expression" and expr.named_children:
         return expression_kind(expr.named_children[0], unit)
     return None
 
 
-def field_kind(field: str, file: FileContext) -> str | None:
-    """A struct field's kind, when every struct of the file that declares the field agrees."""
-    kinds = {kind for fact in file.facts if fact[:2] == ("field-kind", field) for kind in (fact[2],)}
+def field_kind(field: str, file: FileContext, struct: str | None = None) -> str | None:
+    """A struct field's kind: in `struct` when the operand's struct type is known and declares
+    the field, else when every struct of the package that declares the field agrees."""
+    declared = [fact for fact in file.facts.of(FieldKind) if fact.field == field]
+    if struct is not None:
+        own = {fact.kind for fact in declared if fact.struct == struct}
+        if own:
+            return own.pop() if len(own) == 1 else None
+    kinds = {fact.kind for fact in declared}
     return kinds.pop() if len(kinds) == 1 else None
+
+
+def struct_type_of(operand: Node) -> str | None:
+    """The named type of `operand` when it is a receiver or parameter declared as `T` or `*T`
+    of a package-local type (`s` in `func (s *Server) ...`): enough to tell one struct's `mu`
+    from another's."""
+    operand = unparen(operand)
+    if operand.type != "identifier":
+        return None
+    name = operand.text
+    function = enclosing_function(operand)
+    while function is not None:
+        for part in ("receiver", "parameters"):
+            params = function.child_by_field_name(part)
+            for decl in params.named_children if params is not None else ():
+                if not any(n.text == name for n in decl.children_by_field_name("name")):
+                    continue
+                type_node = decl.child_by_field_name("type")
+                while type_node is not None and type_node.type in ("pointer_type", "parenthesized_type"):
+                    type_node = type_node.named_children[0] if type_node.named_children else None
+                if type_node is not None and type_node.type == "generic_type":
+                    type_node = type_node.child_by_field_name("type")
+                return type_node.text.decode() if type_node is not None and type_node.type == "type_identifier" \
+                    else None
+        if _declares_locally(function, name):
+            return None
+        function = enclosing_function(function)
+    return None
+
+
+def _declares_locally(function: Node, name: bytes) -> bool:
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
+    for node in walk_named(body, skip_function_literals=True):
+        if node.type in ("short_var_declaration", "var_spec", "range_clause"):
+            left = node.child_by_field_name("left")
+            names = node.children_by_field_name("name") if node.type == "var_spec" else \
+                (left.named_children if left is not None and left.type == "expression_list" else [left])
+            if any(n is not None and n.text == name for n in names):
+                return True
+    return False
 
 
 def _identifier_kind(identifier: Node, unit: Unit) -> str | None:
@@ -127,7 +179,8 @@ def _identifier_kind(identifier: Node, unit: Unit) -> str | None:
         if found is not None:
             return found or None
         function = enclosing_function(function)
-    kinds = {fact[2] for fact in unit.file.facts if fact[:2] == ("var-kind", name.decode())}
+    decoded = name.decode()
+    kinds = {fact.kind for fact in unit.file.facts.of(VarKind) if fact.name == decoded}
     return kinds.pop() if len(kinds) == 1 else None
 
 
@@ -175,20 +228,21 @@ def _local_kind(function: Node, name: bytes, use: Node, unit: Unit) -> str | Non
     return found
 
 
-def summarize_bindings(unit: Unit):
-    """Facts for file-wide lookups: struct field kinds and package-level variable kinds."""
+def summarize_bindings(unit: Unit) -> Iterator[FieldKind | EmbeddedKind | VarKind]:
+    """Facts for package-wide lookups: struct field kinds and package-level variable kinds."""
     node = unit.node
     if node.type == "type_declaration":
         for field_decl in unit.nodes("field_declaration"):
             kind = type_kind(field_decl.child_by_field_name("type"), unit.file)
             if kind is None:
                 continue
+            struct = _struct_name(field_decl)
             names = list(field_decl.children_by_field_name("name"))
             if names:
                 for n in names:
-                    yield ("field-kind", n.text.decode(), kind)
+                    yield FieldKind(struct, n.text.decode(), kind)
             else:  # embedded sync.Mutex: methods are promoted
-                yield ("embedded-kind", kind)
+                yield EmbeddedKind(struct, kind)
     elif node.type == "var_declaration":
         for spec in unit.nodes("var_spec"):
             kind = type_kind(spec.child_by_field_name("type"), unit.file)
@@ -197,7 +251,18 @@ def summarize_bindings(unit: Unit):
                 kind = value_kind(values.named_children[0], unit)
             if kind:
                 for n in spec.children_by_field_name("name"):
-                    yield ("var-kind", n.text.decode(), kind)
+                    yield VarKind(n.text.decode(), kind)
+
+
+def _struct_name(field_decl: Node) -> str:
+    """The named type a field belongs to ("" inside an anonymous struct)."""
+    node = field_decl.parent
+    while node is not None and node.type != "type_spec":
+        if node.type == "struct_type" and node.parent is not None and node.parent.type != "type_spec":
+            return ""
+        node = node.parent
+    name = node.child_by_field_name("name") if node is not None else None
+    return name.text.decode() if name is not None else ""
 
 
 def context_parameter(function: Node, file: FileContext) -> str | None:

@@ -4,16 +4,8 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from golens.syntax.unit import FUNCTION_TYPES, FileContext, walk_named
-
-
-def enclosing_function(node: Node) -> Node | None:
-    parent = node.parent
-    while parent is not None:
-        if parent.type in FUNCTION_TYPES:
-            return parent
-        parent = parent.parent
-    return None
+from golens.syntax.tree import enclosing_function
+from golens.syntax.unit import FileContext, walk_named
 
 
 def function_body(function: Node) -> Node | None:
@@ -48,7 +40,7 @@ def package_member(node: Node, file: FileContext) -> tuple[str, str] | None:
         return None
     name = operand.text.decode("utf-8", "replace")
     path = file.import_path(name)
-    if path is None or is_shadowed(operand, name):
+    if path is None or is_shadowed(operand, name, file):
         return None
     return path, member
 
@@ -99,23 +91,15 @@ def declared_names(function: Node) -> set[str]:
     return names
 
 
-# function node key -> {name: offset of its first local declaration}; valid for one check
-# (node ids are unique within a tree), cleared by the engine before each check.
-_declarations: dict[tuple[int, int, int], dict[bytes, int]] = {}
-
-
-def reset_caches() -> None:
-    _declarations.clear()
-
-
-def local_declarations(function: Node) -> dict[bytes, int]:
+def local_declarations(function: Node, file: FileContext) -> dict[bytes, int]:
     """Names a function declares (parameters, results, receiver, locals outside nested function
     literals), each with the offset of its first declaration."""
-    key = (function.id, function.start_byte, function.end_byte)
-    found = _declarations.get(key)
-    if found is not None:
-        return found
-    found = {}
+    # Keyed by node id: ids are unique within the one tree a FileContext's memo belongs to.
+    return file.memo.get((local_declarations, function.id), lambda: _local_declarations(function))
+
+
+def _local_declarations(function: Node) -> dict[bytes, int]:
+    found: dict[bytes, int] = {}
     for name in declared_names(function):
         found.setdefault(name.encode(), function.start_byte)
     body = function_body(function)
@@ -124,11 +108,10 @@ def local_declarations(function: Node) -> dict[bytes, int]:
             if node.type in ("short_var_declaration", "var_spec", "range_clause"):
                 for ident in _declared_identifiers(node):
                     found.setdefault(ident.text, node.start_byte)
-    _declarations[key] = found
     return found
 
 
-def is_shadowed(identifier: Node, name: str) -> bool:
+def is_shadowed(identifier: Node, name: str, file: FileContext) -> bool:
     """True when an enclosing function declares `name` as a parameter or local before this use.
 
     Approximate (no block scopes): any local declaration of the name in an enclosing function that
@@ -136,7 +119,7 @@ def is_shadowed(identifier: Node, name: str) -> bool:
     encoded = name.encode()
     function = enclosing_function(identifier)
     while function is not None:
-        declared_at = local_declarations(function).get(encoded)
+        declared_at = local_declarations(function, file).get(encoded)
         if declared_at is not None and declared_at < identifier.start_byte:
             return True
         function = enclosing_function(function)

@@ -16,15 +16,13 @@ because without types the occurrences could belong to either variable.
 """
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from tree_sitter import Node
 
-from golens.findings import Severity
-from golens.syntax.paths import GiveUp, Outcome, PathScan, loop_exits
-from golens.syntax.unit import FUNCTION_TYPES, Unit
+from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, field_name, identifiers_in, is_inside
+from golens.syntax.unit import Unit
 
 SEND, RECV, RANGE, CLOSE = "send", "recv", "range", "close"
 # Who performs an operation, relative to the function that made the channel.
@@ -109,15 +107,13 @@ class Channel:
         return [seen[k] for k in sorted(seen)]
 
 
-_CACHE: "WeakKeyDictionary[Unit, list[Channel]]" = WeakKeyDictionary()
-
-
 def channels(unit: Unit) -> list[Channel]:
     """Every non-ambiguous local channel binding of the unit (computed once, shared by the rules)."""
-    found = _CACHE.get(unit)
-    if found is None:
-        found = _CACHE[unit] = list(_find_channels(unit))
-    return found
+    return unit.derived(_all_channels)
+
+
+def _all_channels(unit: Unit) -> list[Channel]:
+    return list(_find_channels(unit))
 
 
 def _find_channels(unit: Unit) -> Iterator[Channel]:
@@ -134,7 +130,7 @@ def _find_channels(unit: Unit) -> Iterator[Channel]:
         if binding is None:
             continue
         declaration, name_node = binding
-        function = _enclosing_function(declaration)
+        function = enclosing_function(declaration)
         if function is None:
             continue
         scope = _scope_block(declaration)
@@ -183,15 +179,6 @@ def _binding_of(make: Node) -> tuple[Node, Node] | None:
     return declaration, name
 
 
-def _enclosing_function(node: Node) -> Node | None:
-    parent = node.parent
-    while parent is not None:
-        if parent.type in FUNCTION_TYPES:
-            return parent
-        parent = parent.parent
-    return None
-
-
 def _scope_block(declaration: Node) -> Node | None:
     """The block (or case clause) whose end ends the binding's scope; None for declarations in
     if/for/switch headers, whose scope this model does not track."""
@@ -222,12 +209,12 @@ def _collect(channel: Channel, occurrences: list[Node], function: Node, owner: N
             channel.escape = channel.escape or ident
             continue
         parent = ident.parent
-        field_name = _field_name(ident)
-        if parent.type == "send_statement" and field_name == "channel":
+        role = field_name(ident)
+        if parent.type == "send_statement" and role == "channel":
             channel.ops.append(ChanOp(SEND, parent, ident, op_owner, op_kind, _select_of(parent)))
         elif parent.type == "unary_expression" and _operator(parent) == b"<-":
             channel.ops.append(ChanOp(RECV, parent, ident, op_owner, op_kind, _select_of(parent)))
-        elif parent.type == "range_clause" and field_name == "right":
+        elif parent.type == "range_clause" and role == "right":
             channel.ops.append(ChanOp(RANGE, parent.parent, ident, op_owner, op_kind, None))
         elif parent.type == "argument_list" and _builtin_of(parent) == b"close":
             channel.ops.append(ChanOp(CLOSE, parent.parent, ident, op_owner, op_kind, None))
@@ -249,14 +236,14 @@ def _is_declared_here(ident: Node) -> bool:
     if parent is None:
         return False
     if parent.type in ("parameter_declaration", "variadic_parameter_declaration", "var_spec", "const_spec"):
-        return _field_name(ident) == "name"
+        return field_name(ident) == "name"
     if parent.type == "expression_list":
         holder = parent.parent
         if holder is not None and holder.type in ("short_var_declaration", "assignment_statement",
                                                   "range_clause", "receive_statement"):
             return holder.child_by_field_name("left") == parent
     if parent.type == "type_switch_statement":
-        return _field_name(ident) == "alias"
+        return field_name(ident) == "alias"
     return False
 
 
@@ -302,7 +289,7 @@ def _into_literal_parameter(channel: Channel, ident: Node, args: Node, function:
     if literal is None or literal.type != "func_literal":
         return False
     how = _how_literal_runs(literal)
-    if how is None or _enclosing_function(call) != function:
+    if how is None or enclosing_function(call) != function:
         return False
     index = args.named_children.index(ident)
     name = _parameter_name(literal, index)
@@ -311,7 +298,7 @@ def _into_literal_parameter(channel: Channel, ident: Node, args: Node, function:
     body = literal.child_by_field_name("body")
     if body is None:
         return False
-    occurrences = [n for n in _identifiers(body) if n.text == name]
+    occurrences = [n for n in identifiers_in(body) if n.text == name]
     return _collect(channel, occurrences, literal, literal, how, depth + 1)
 
 
@@ -345,25 +332,6 @@ def _parameter_name(literal: Node, index: int) -> bytes | None:
     return None
 
 
-def _identifiers(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            yield current
-        stack.extend(current.named_children)
-
-
-def _field_name(node: Node) -> str | None:
-    parent = node.parent
-    if parent is None:
-        return None
-    for index, child in enumerate(parent.children):
-        if child == node:
-            return parent.field_name_for_child(index)
-    return None
-
-
 def _operator(unary: Node) -> bytes | None:
     operator = unary.child_by_field_name("operator")
     return operator.text if operator is not None else None
@@ -388,197 +356,6 @@ def _select_of(op_node: Node) -> Node | None:
     return None
 
 
-# ---- control flow around the ops -------------------------------------------------------------
-
-def is_inside(node: Node, container: Node) -> bool:
-    return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
-
-
-def loops_between(node: Node, boundary: Node) -> list[Node]:
-    """The for statements enclosing `node` below `boundary`, innermost first (not crossing
-    function literals)."""
-    found = []
-    current = node.parent
-    while current is not None and current != boundary:
-        if current.type == _LOOP:
-            found.append(current)
-        if current.type in FUNCTION_TYPES:
-            break
-        current = current.parent
-    return found
-
-
-def loop_exits_early(loop: Node) -> Node | None:
-    """A `return`, `goto`, labelled break or a break of this loop inside its body (not in nested
-    function literals): the loop can be left before it has run to completion.
-
-    Exits guarded by a counter the loop itself counts (`n--; if n == 0 { return }`) are the
-    loop's normal end, not an early one, and are skipped."""
-    body = loop.child_by_field_name("body")
-    if body is None:
-        return None
-    counters = _counters(body)
-    for exit_node in loop_exits(body):
-        if not counters or not _guarded_by(exit_node, loop, counters):
-            return exit_node
-    return None
-
-
-def _counters(body: Node) -> set[bytes]:
-    """Names the loop body increments or decrements (`n--`, `n++`, `n -= 1`, `n += k`)."""
-    names: set[bytes] = set()
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type in FUNCTION_TYPES:
-            continue
-        target = None
-        if node.type in ("inc_statement", "dec_statement") and node.named_children:
-            target = node.named_children[0]
-        elif node.type == "assignment_statement":
-            operator = node.child_by_field_name("operator")
-            left = node.child_by_field_name("left")
-            if operator is not None and operator.type in ("+=", "-=") and left is not None and left.named_children:
-                target = left.named_children[0]
-        if target is not None and target.type == "identifier":
-            names.add(target.text)
-        stack.extend(node.named_children)
-    return names
-
-
-def _guarded_by(exit_node: Node, loop: Node, counters: set[bytes]) -> bool:
-    node = exit_node.parent
-    while node is not None and node != loop:
-        if node.type == "if_statement":
-            condition = node.child_by_field_name("condition")
-            if condition is not None and any(i.text in counters for i in _identifiers(condition)):
-                return True
-        node = node.parent
-    return False
-
-
-def exits_after(statement: Node, function: Node, is_action: Callable[[Node], bool]) -> list[Node] | None:
-    """The exits of `function` reachable after `statement` with no `is_action` on the way:
-    return statements, or the function body itself when control can fall off its end.
-
-    None when the flow is too irregular to say (goto, labels, or `statement` inside a loop,
-    where the rest of the loop body runs again)."""
-    body = function.child_by_field_name("body")
-    exits: list[Node] = []
-    current = statement
-    while True:
-        statement_list = current.parent
-        if statement_list is None or statement_list.type != "statement_list":
-            return None
-        siblings = [s for s in statement_list.named_children if s.type != "comment"]
-        rest = siblings[siblings.index(current) + 1:]
-        scan = PathScan(is_action)
-        try:
-            outcome = scan.scan(rest)
-        except GiveUp:
-            return None
-        exits.extend(scan.exits)
-        if outcome is not Outcome.OPEN:
-            return exits
-        holder = statement_list.parent  # a block or a case clause
-        if holder is None:
-            return None
-        if holder == body:
-            exits.append(body)
-            return exits
-        if holder.type in ("communication_case", "expression_case", "type_case", "default_case"):
-            current = holder.parent  # the switch/select statement
-            continue
-        if holder.type != "block":
-            return None
-        parent = holder.parent
-        if parent is None:
-            return None
-        if parent.type == "statement_list":
-            current = holder  # a bare { ... } block
-            continue
-        if parent.type == "if_statement":
-            while parent.parent is not None and parent.parent.type == "if_statement":
-                parent = parent.parent  # else-if chains: continue after the outermost if
-            current = parent
-            continue
-        return None  # loop bodies, function literals, anything else
-
-
-def contains_any(node: Node, targets: list[Node]) -> bool:
-    return any(is_inside(t, node) for t in targets)
-
-
-def closing_brace(block: Node) -> Node:
-    return block.children[-1] if block.children else block
-
-
-def outermost_function(function: Node) -> Node:
-    while True:
-        parent = _enclosing_function(function)
-        if parent is None:
-            return function
-        function = parent
-
-
-def leak_severity(unit: Unit, function: Node) -> Severity | None:
-    """Information in `_test.go` files (goleak and synctest own that ground) and in package
-    main's `main`, whose leaks end with the process; None (the rule's default) elsewhere."""
-    if unit.file.is_test:
-        return Severity.INFORMATION
-    outer = outermost_function(function)
-    if unit.file.package == "main" and outer.type == "function_declaration":
-        name = outer.child_by_field_name("name")
-        if name is not None and name.text == b"main":
-            return Severity.INFORMATION
-    return None
-
-
 def ops_within(node: Node, ops: list[ChanOp]) -> bool:
     """Does `node` contain one of `ops` (the action test of a path scan)?"""
     return any(node.start_byte <= op.ident.start_byte and op.ident.end_byte <= node.end_byte for op in ops)
-
-
-def literal_iterations(loop: Node) -> int | None:
-    """How many times the loop runs, when its header says so with literals:
-    `for i := 0; i < 4; i++`, `for range 4`, `for _, x := range []T{a, b}`."""
-    clause = next((c for c in loop.named_children if c.type in ("for_clause", "range_clause")), None)
-    if clause is None:
-        return None
-    if clause.type == "range_clause":
-        right = clause.child_by_field_name("right")
-        if right is None:
-            return None
-        if right.type == "int_literal":
-            return _int(right)
-        if right.type == "composite_literal":
-            body = right.child_by_field_name("body")
-            return len(body.named_children) if body is not None else None
-        return None
-    initializer = clause.child_by_field_name("initializer")
-    condition = clause.child_by_field_name("condition")
-    update = clause.child_by_field_name("update")
-    if initializer is None or condition is None or update is None or update.type != "inc_statement":
-        return None
-    right = initializer.child_by_field_name("right")
-    start = _int(right.named_children[0]) if right is not None and len(right.named_children) == 1 else None
-    if start is None or condition.type != "binary_expression":
-        return None
-    operator = condition.child_by_field_name("operator")
-    bound = _int(condition.child_by_field_name("right"))
-    if operator is None or bound is None:
-        return None
-    if operator.type == "<":
-        return max(bound - start, 0)
-    if operator.type == "<=":
-        return max(bound - start + 1, 0)
-    return None
-
-
-def _int(node: Node | None) -> int | None:
-    if node is None or node.type != "int_literal":
-        return None
-    try:
-        return int(node.text.decode().replace("_", ""), 0)
-    except ValueError:
-        return None

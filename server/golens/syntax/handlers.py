@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from golens.syntax.bindings import type_kind
-from golens.syntax.calls import call_target, enclosing_function, package_member, selector_parts
+from golens.syntax.calls import call_target, package_member, selector_parts
+from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FileContext, walk_named
 
 CONTEXT = "context"

@@ -12,17 +12,13 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax.calls import selector_parts
+from golens.syntax.facts import ChanMakeField, ChanMakeVar
 from golens.syntax.paths import is_terminating_call
+from golens.syntax.tree import unparen
 from golens.syntax.unit import FileContext, Unit, walk_named
 
 CASE_TYPES = frozenset({"communication_case", "default_case", "expression_case", "type_case"})
 _BRANCHING = frozenset({"expression_switch_statement", "type_switch_statement", "select_statement"})
-
-
-def unparen(node: Node | None) -> Node | None:
-    while node is not None and node.type == "parenthesized_expression" and node.named_children:
-        node = node.named_children[0]
-    return node
 
 
 def channel_key(expr: Node | None) -> bytes | None:
@@ -142,7 +138,7 @@ def make_buffering(value: Node | None) -> str | None:
     return "unbuffered" if size.type == "int_literal" and size.text in (b"0", b"00") else "buffered"
 
 
-def summarize_channel_fields(unit: Unit) -> Iterator[tuple]:
+def summarize_channel_fields(unit: Unit) -> Iterator[ChanMakeField | ChanMakeVar]:
     """("chan-make-field", field, buffering) for every `field: make(chan ...)` in a composite literal
     and every `x.field = make(chan ...)` of the declaration; ("chan-make-var", name, buffering) for
     package-level `var name = make(chan ...)`."""
@@ -154,13 +150,13 @@ def summarize_channel_fields(unit: Unit) -> Iterator[tuple]:
         value = value.named_children[0] if value.type == "literal_element" and value.named_children else value
         buffering = make_buffering(value)
         if buffering is not None and key.type in ("identifier", "field_identifier"):
-            yield ("chan-make-field", key.text.decode(), buffering)
+            yield ChanMakeField(key.text.decode(), buffering)
     for assignment in unit.nodes("assignment_statement"):
         for target, value in assignment_pairs(assignment):
             buffering = make_buffering(value)
             parts = selector_parts(target)
             if buffering is not None and parts is not None:
-                yield ("chan-make-field", parts[1], buffering)
+                yield ChanMakeField(parts[1], buffering)
     if unit.node.type == "var_declaration":
         for spec in unit.nodes("var_spec"):
             values = spec.child_by_field_name("value")
@@ -170,7 +166,7 @@ def summarize_channel_fields(unit: Unit) -> Iterator[tuple]:
             for name, value in zip(names, values.named_children, strict=True):
                 buffering = make_buffering(value)
                 if buffering is not None:
-                    yield ("chan-make-var", name.text.decode(), buffering)
+                    yield ChanMakeVar(name.text.decode(), buffering)
 
 
 def assignment_pairs(node: Node) -> list[tuple[Node, Node]]:
@@ -209,7 +205,7 @@ def channel_buffering(expr: Node, function: Node, file: FileContext) -> str | No
         parts = selector_parts(expr)
         if parts is None:
             return None
-        kinds = {f[2] for f in file.facts if f[0] == "chan-make-field" and f[1] == parts[1]}
+        kinds = {f.buffering for f in file.facts.of(ChanMakeField) if f.field == parts[1]}
         return kinds.pop() if len(kinds) == 1 else None
     if expr.type != "identifier":
         return None
@@ -233,7 +229,7 @@ def channel_buffering(expr: Node, function: Node, file: FileContext) -> str | No
             if any(n.text == name for n in node.children_by_field_name("name")):
                 return None  # a parameter: made by the caller
     if not kinds and not declared:
-        found = {f[2] for f in file.facts if f[0] == "chan-make-var" and f[1] == name.decode()}
+        found = {f.buffering for f in file.facts.of(ChanMakeVar) if f.name == name.decode()}
         return found.pop() if len(found) == 1 else None
     if len(kinds) == 1:
         return next(iter(kinds))

@@ -1,22 +1,43 @@
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from tree_sitter import Node
 
 from golens.document.goversion import GoVersion
 from golens.findings import Severity
+from golens.syntax.facts import NO_FACTS, Facts
+from golens.syntax.tree import FUNCTION_TYPES
 
-FUNCTION_TYPES = frozenset({"function_declaration", "method_declaration", "func_literal"})
+T = TypeVar("T")
+
+
+class Memo:
+    """Values derived once from an owner that does not change while they are kept: a declaration
+    (`Unit.memo`) or one check of a file (`FileContext.memo`). The one place derived syntax data
+    is cached; a key is the function computing it, plus whatever the function is asked about."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        values = self._values
+        if key in values:
+            return cast(T, values[key])
+        value = values[key] = compute()
+        return value
 
 
 @dataclass(frozen=True)
 class FileContext:
     """What every check may know about the file beyond the declaration it is looking at.
 
-    `facts` is the union of every unit's summary (see checks' optional `summarize`), so that a
-    check can ask about other declarations of the file without walking them again."""
+    `facts` is the union of every declaration's summary in the package (see checks' optional
+    `summarize` and `golens.syntax.facts`), so that a check can ask about other declarations
+    without walking them again. `memo` holds what is derived from this check's tree."""
 
     path: str | None
     package: str | None
@@ -24,7 +45,8 @@ class FileContext:
     dot_imports: frozenset[str]
     go_version: GoVersion | None
     is_test: bool
-    facts: frozenset = field(default=frozenset())
+    facts: Facts = NO_FACTS
+    memo: Memo = field(default_factory=Memo, compare=False, hash=False, repr=False)
 
     @classmethod
     def of(cls, doc) -> "FileContext":
@@ -70,7 +92,7 @@ class Report:
     end: int
     message: str
     related: tuple[tuple[int, int, str], ...] = ()
-    data: dict[str, Any] | None = None
+    data: Mapping[str, Any] | None = None  # a TypedDict beside the check, for its fix
     severity: Severity | None = None  # None: the rule's configured severity
 
 
@@ -104,6 +126,7 @@ class Unit:
     def __init__(self, node: Node, file: FileContext):
         self.node = node
         self.file = file
+        self.memo = Memo()
         by_type: dict[str, list[Node]] = defaultdict(list)
         by_type[node.type].append(node)
         # walk_named inlined: this loop visits every node of every changed declaration.
@@ -127,6 +150,11 @@ class Unit:
                     break
         self._by_type = by_type
 
+    def derived(self, compute: "Callable[[Unit], T]") -> T:
+        """`compute(self)`, computed once per declaration: what several checks ask about the
+        same declaration (its channels, its pooled values, its locks)."""
+        return self.memo.get(compute, lambda: compute(self))
+
     def nodes(self, node_type: str) -> list[Node]:
         """All named nodes of this type in the declaration, in source order."""
         return self._by_type.get(node_type, [])
@@ -147,7 +175,7 @@ class Unit:
         message: str,
         *,
         related: tuple[tuple[Node, str], ...] = (),
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
         severity: Severity | None = None,
     ) -> Report:
         start, end = (node.start_byte, node.end_byte) if isinstance(node, Node) else node

@@ -190,6 +190,14 @@ class Goroutine:
             return map(f.__mul__, self._ticks())
         return (int(t * f) for t in self._ticks())
 
+    def records(self) -> Iterator[tuple[int, int]]:
+        """(time ns, packed record) of every transition, in order: the cheap form of
+        ``transitions()`` for analyses that visit millions of them. A record packs the kind
+        (``r & KIND_BITS``), the state for STATUS (``r >> STATE_SHIFT & 7``), the reason index
+        (``r >> REASON_SHIFT & REASON_MASK``, into ``Trace.reasons``) and the stack ID
+        (``r >> STACK_SHIFT``)."""
+        return zip(self.times(), self._recs, strict=True)
+
     def _ns(self, tick: int) -> int:
         f = self._trace._tick_ns if self._trace else 1
         return tick * f if isinstance(f, int) else int(tick * f)

@@ -79,9 +79,9 @@ def _read(f: BinaryIO, size: int) -> Trace:
                 else:
                     finish_gen(gen, at_eof=True)
             break
-        if b == "end":
+        if isinstance(b, wire.EndOfGeneration):
             if gen is None:
-                raise TraceError("end-of-generation marker outside a generation", reader.pos - 1)
+                raise TraceError("end-of-generation marker outside a generation", b.offset)
             finish_gen(gen, at_eof=False)
             gen = None
             continue

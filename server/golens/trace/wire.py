@@ -232,6 +232,12 @@ class Batch(NamedTuple):
     exp: int  # experiment id, 0 for ordinary batches
 
 
+class EndOfGeneration(NamedTuple):
+    """The byte that closes a generation (format 26+)."""
+
+    offset: int
+
+
 class BatchReader:
     """Reads batches one at a time from a binary stream positioned after the header."""
 
@@ -247,7 +253,7 @@ class BatchReader:
         self.pos += 1
         return b[0]
 
-    def _uvarint(self, exact10: bool = False) -> int:
+    def _uvarint(self) -> int:
         start = self.pos
         value = 0
         shift = 0
@@ -265,8 +271,8 @@ class BatchReader:
             raise TraceError("varint overflows 64 bits in batch header", start)
         return value
 
-    def next(self):
-        """Return a Batch, the string "end" for an EndOfGeneration byte, or None at EOF.
+    def next(self) -> Batch | EndOfGeneration | None:
+        """Return a Batch, an EndOfGeneration for the marker byte (format 26+), or None at EOF.
 
         Raises EOFError(offset) when the file ends inside a batch.
         """
@@ -278,7 +284,7 @@ class BatchReader:
         kind = first[0]
         exp = 0
         if kind == EV_END_OF_GENERATION and self.version >= 26:
-            return "end"
+            return EndOfGeneration(start)
         if kind == EV_EXPERIMENTAL_BATCH and self.version >= 23:
             exp = self._byte()
         elif kind != EV_BATCH:

@@ -205,6 +205,13 @@ export const commands = {
   getCommands() { return Promise.resolve([...state.commands.keys()]); },
 };
 
+// Enough of `languages` for the extension to register its code lens provider (reportPanel.ts).
+export const languages = {
+  registerCodeLensProvider() { return { dispose() { /* none */ } }; },
+  getDiagnostics() { return []; },
+  onDidChangeDiagnostics() { return { dispose() { /* none */ } }; },
+};
+
 export const extensions = {
   getExtension(id: string) { return state.extensions.get(id); },
 };

@@ -1,0 +1,194 @@
+"""Facts: what one declaration tells the checks of every other declaration of its package.
+
+A check module may define `summarize(unit) -> Iterable[Fact]`; the engine unions the summaries of
+every declaration of the package (open buffers over files on disk, see `golens.package`) into one
+`Facts` value, reachable as `unit.file.facts`. Each kind of fact is a named tuple declared here, and
+checks ask for one kind at a time (`facts.of(ResetMethod)`): two kinds with equal fields never
+compare equal, and the engine can tell which kinds a declaration's checks read, so that a change in
+one kind re-checks only the declarations that asked for it.
+"""
+
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple, TypeVar, cast
+
+# --- the kinds of facts ------------------------------------------------------------------------
+
+
+class FieldKind(NamedTuple):
+    """A struct field whose type has a known kind (MUTEX, WAITGROUP, CTX, ...)."""
+
+    struct: str
+    field: str
+    kind: str
+
+
+class EmbeddedKind(NamedTuple):
+    """A struct embeds a sync primitive: its methods are promoted to the struct."""
+
+    struct: str
+    kind: str
+
+
+class VarKind(NamedTuple):
+    """A package-level variable whose type has a known kind."""
+
+    name: str
+    kind: str
+
+
+class SyncField(NamedTuple):
+    """A field holding a sync primitive; `field` is "" for an embedded one (which is also listed
+    under its type name, the name Go gives the embedded field)."""
+
+    struct: str
+    field: str
+    kind: str
+    pointer: bool
+
+
+class StructFieldType(NamedTuple):
+    """A value field of a package-local named type (copying the struct copies it)."""
+
+    struct: str
+    type: str
+
+
+class LocalType(NamedTuple):
+    """A type declared in the package, with its shape: "interface", "pointer" or "other"."""
+
+    name: str
+    shape: str
+
+
+class ResetMethod(NamedTuple):
+    """`func (*Type) Reset()` exists."""
+
+    type: str
+
+
+class Acquires(NamedTuple):
+    """The method locks its receiver's field (`""`: the receiver itself) before anything else."""
+
+    type: str
+    method: str
+    field: str
+
+
+class PoolVar(NamedTuple):
+    """A package-level sync.Pool, and whether its literal sets New."""
+
+    name: str
+    has_new: bool
+
+
+class PoolNewSet(NamedTuple):
+    """Some declaration assigns `name.New = ...`."""
+
+    name: str
+
+
+class GoStarted(NamedTuple):
+    """`go name(...)` or `go x.name(...)` appears in the top-level function `caller`."""
+
+    name: str
+    caller: str
+
+
+class StopCalled(NamedTuple):
+    """`x.field.Stop()` appears somewhere in the package."""
+
+    field: str
+
+
+class FuncDecl(NamedTuple):
+    """A package-level function that shadows a builtin of the same name."""
+
+    name: str
+
+
+class ChanMakeField(NamedTuple):
+    """`field: make(chan T[, n])` or `x.field = make(...)`: "buffered" or "unbuffered"."""
+
+    field: str
+    buffering: str
+
+
+class ChanMakeVar(NamedTuple):
+    """`var name = make(chan T[, n])` at package level."""
+
+    name: str
+    buffering: str
+
+
+class FieldLockGroupUses(NamedTuple):
+    """A declaration locks `x.lock_field` and calls these WaitGroup methods (`"group.Add"`,
+    `"group.Wait"`, `"group.Go"`) on fields: a mutex used only around a group's Add and Wait."""
+
+    lock_field: str
+    group_uses: tuple[str, ...]
+
+
+Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
+        | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
+        | FieldLockGroupUses)
+
+F = TypeVar("F", bound=tuple[object, ...])
+
+_EMPTY: frozenset[tuple[object, ...]] = frozenset()
+
+
+class Facts:
+    """The union of the summaries of a package's declarations, grouped by kind.
+
+    Immutable. Equal fact sets compare and hash equal, so a cached result made under equal facts
+    stays valid. `of(kind)` returns the same frozenset object for as long as this value lives,
+    which lets callers compare one kind's facts by identity."""
+
+    __slots__ = ("_by_kind", "_hash")
+
+    def __init__(self, facts: Iterable[tuple[object, ...]] = ()):
+        grouped: dict[type, set[tuple[object, ...]]] = {}
+        for fact in facts:
+            grouped.setdefault(type(fact), set()).add(fact)
+        self._by_kind: dict[type, frozenset[tuple[object, ...]]] = {kind: frozenset(found) for kind, found in grouped.items()}
+        self._hash: int | None = None
+
+    @classmethod
+    def grouped(cls, by_kind: dict[type, frozenset[tuple[object, ...]]]) -> "Facts":
+        """Facts from sets already grouped by kind (the package model keeps them that way)."""
+        facts = cls()
+        facts._by_kind = {kind: found for kind, found in by_kind.items() if found}
+        return facts
+
+    def of(self, kind: type[F]) -> frozenset[F]:
+        # Grouping by type(fact) makes every member of the set an instance of `kind`.
+        return cast("frozenset[F]", self._by_kind.get(kind, _EMPTY))
+
+    def kinds(self) -> dict[type, frozenset[tuple[object, ...]]]:
+        return dict(self._by_kind)
+
+    def __contains__(self, fact: object) -> bool:
+        return fact in self._by_kind.get(type(fact), _EMPTY)
+
+    def __iter__(self) -> Iterator[tuple[object, ...]]:
+        for found in self._by_kind.values():
+            yield from found
+
+    def __len__(self) -> int:
+        return sum(len(found) for found in self._by_kind.values())
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return isinstance(other, Facts) and self._by_kind == other._by_kind
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._by_kind.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Facts({len(self)} facts of {len(self._by_kind)} kinds)"
+
+
+NO_FACTS = Facts()
