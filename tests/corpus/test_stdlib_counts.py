@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from golens.cli.check import check_paths
+from golens.pipeline import check_paths
 from golens.registry import default_registry
 
 COUNTS = Path(__file__).parent / "counts"
+# The module-scoped stdlib check is computed once: every test of this module on one xdist worker.
+pytestmark = pytest.mark.xdist_group("stdlib")
 
 
 def pinned_counts() -> dict[str, dict[str, int]]:
@@ -29,9 +31,9 @@ def pinned_counts() -> dict[str, dict[str, int]]:
 def stdlib_findings(go):
     goroot = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, check=True,
                             env={"GOTOOLCHAIN": "local", "PATH": "/usr/bin:/bin"}).stdout.strip()
-    findings, errors, _ = check_paths([str(Path(goroot) / "src")])
-    assert not errors, errors[:5]
-    return findings
+    run = check_paths([str(Path(goroot) / "src")])
+    assert not run.errors, run.errors[:5]
+    return run.findings
 
 
 def test_every_static_rule_is_pinned():

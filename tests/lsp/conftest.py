@@ -63,6 +63,7 @@ class GolensClient(LanguageClient):
         self.encoding = "utf-16"
         self.pull = False
         self.registrations: list[types.Registration] = []
+        self.trace_statuses: list = []  # golens/traceStatus params, from the first one on
 
     # -- positions -------------------------------------------------------------------------------
 
@@ -168,6 +169,10 @@ def _record_registration(client: GolensClient, params: types.RegistrationParams)
     client.registrations.extend(params.registrations)
 
 
+def _record_trace_status(client: GolensClient, params) -> None:
+    client.trace_statuses.append(params)
+
+
 def make_client() -> GolensClient:
     client = GolensClient()
     for method, func in DEFAULT_CLIENT_FEATURES.items():
@@ -175,6 +180,8 @@ def make_client() -> GolensClient:
             client.feature(method)(func)
     client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(_record_publish)
     client.feature(types.CLIENT_REGISTER_CAPABILITY)(_record_registration)
+    # Registered before initialize: the first status can follow `initialized` immediately.
+    client.feature("golens/traceStatus")(_record_trace_status)
     return client
 
 

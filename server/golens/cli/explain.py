@@ -1,15 +1,17 @@
+import argparse
 import sys
 
+from golens.cli import Subparsers
 from golens.registry import default_registry
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("explain", help="show a rule's documentation",
                                    description="Print a rule's documentation (by id or slug).")
     parser.add_argument("rule", metavar="RULE", help="rule id (GL201) or slug (lost-cancel)")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     rule = default_registry().get(args.rule)
     if rule is None:
         print(f"golens: unknown rule {args.rule!r} (see `golens rules`)", file=sys.stderr)

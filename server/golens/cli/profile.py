@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from golens.cli.files import display_path, write_report
 from golens.cli.trace import located_trace_findings
@@ -29,9 +28,7 @@ from golens.profile import (
     load_profile_evidence,
 )
 from golens.registry import Registry, default_registry
-from golens.report import LocatedFinding
-
-FORMATS = ("text", "json", "sarif")
+from golens.report.output import FORMATS, render
 
 
 def register(subparsers: Any) -> None:
@@ -129,8 +126,9 @@ def run(args: argparse.Namespace) -> int:
     located = located_trace_findings(profiles, config, registry, display, evidence_source=PROFILE_SOURCE)  # type: ignore[arg-type]
     summary = [line for pe in profiles.profiles for line in summary_lines(pe, display)]
     properties = {"profiles": [{"path": display(pe.source), **pe.summary.as_dict()} for pe in profiles.profiles]}
-    unwritten = write_report(args.output, lambda out: write_findings(out, args.format, located, registry,
-                                                                     summary=summary, properties=properties))
+    unwritten = write_report(args.output, lambda out: render(out, args.format, located, registry, summary=summary,
+                                                             json_properties=properties,
+                                                             sarif_properties=properties))
     if unwritten is not None:
         errors.append(unwritten)
     for error in errors:
@@ -138,34 +136,3 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         return 2
     return 1 if located else 0
-
-
-def write_findings(out: TextIO, fmt: str, located: list[LocatedFinding], registry: Registry, *,
-                   summary: list[str], properties: dict[str, Any]) -> None:
-    """Findings with runtime evidence in one of FORMATS; the summary is printed as `# ` lines in
-    text and goes into `properties` (JSON top level, SARIF run properties) otherwise."""
-    from dataclasses import asdict
-
-    if fmt == "json":
-        json.dump({**properties, "findings": [asdict(f) for f in located]}, out, indent=2, ensure_ascii=False,
-                  default=str)
-        out.write("\n")
-    elif fmt == "sarif":
-        from golens.report.sarif import build_sarif
-
-        sarif = build_sarif(located, registry, Path.cwd())
-        for result, f in zip(sarif["runs"][0]["results"], located, strict=True):
-            props: dict[str, Any] = {"source": f.source}
-            if getattr(f, "evidence", None):
-                props["evidence"] = getattr(f, "evidence", None)
-            result["properties"] = props
-        sarif["runs"][0]["properties"] = properties
-        json.dump(sarif, out, indent=2, ensure_ascii=False, default=str)
-        out.write("\n")
-    else:
-        from golens.report.text import write_text
-
-        write_text(located, out)
-        out.write("\n" if located and summary else "")
-        for line in summary:
-            out.write(f"# {line}\n")

@@ -1,15 +1,17 @@
+import argparse
 import sys
 from pathlib import Path
 
+from golens.cli import Subparsers
 from golens.config import Config, ConfigError, find_config_file
 from golens.registry import default_registry
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     subparsers.add_parser("rules", help="list the rules", description="List every rule golens knows.")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     registry = default_registry()
     found = find_config_file(Path.cwd())
     try:

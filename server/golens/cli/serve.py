@@ -2,8 +2,10 @@
 
 import argparse
 
+from golens.cli import Subparsers
 
-def register(subparsers) -> argparse.ArgumentParser:
+
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "serve",
         help="run the language server (LSP over stdio)",

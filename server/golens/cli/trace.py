@@ -1,28 +1,29 @@
 """`golens trace TRACE`: what the runtime saw, at the workspace lines that caused it; and the
-`--trace` half of `golens check` (static and trace findings merged)."""
+loading of the trace that `golens check --trace` merges with the static findings."""
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
-from golens.cli.files import display_path, go_files, printable, write_report
+from golens.cli import Subparsers
+from golens.cli.files import display_path, write_report
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.evidence import Thresholds, TraceEvidence, Workspace, load_evidence
 from golens.evidence.load import load_trace_and_evidence
-from golens.evidence.located import locate_with_evidence
-from golens.evidence.merge import SOURCE, evidence_findings, merge_findings, summary_lines
+from golens.evidence.merge import SOURCE, evidence_findings, summary_lines
 from golens.export import export_trace
-from golens.registry import default_registry
-from golens.safeio import FileTooLargeError, read_regular, read_regular_text
+from golens.registry import Registry, default_registry
+from golens.report import LocatedFinding, locate
+from golens.report.output import FORMATS, render
+from golens.safeio import read_regular, read_regular_text
 from golens.trace import TraceError
 
-FORMATS = ("text", "json", "sarif")
 EXPORT_FORMATS = {
     "pprof": "blocked-time (default sample type) and on-CPU profiles, gzipped profile.proto "
              "(go tool pprof, speedscope)",
@@ -30,7 +31,7 @@ EXPORT_FORMATS = {
 }
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "trace",
         help="trace evidence (GT rules) from a Go execution trace, mapped to source",
@@ -62,8 +63,24 @@ def thresholds_from(config_path: Path | None) -> Thresholds:
     return Thresholds.from_mapping(table if isinstance(table, dict) else None)
 
 
-def _load(trace: str, root: Path, thresholds: Thresholds) -> TraceEvidence:
-    return load_evidence(trace, workspace=Workspace.scan(root), thresholds=thresholds)
+class TraceLoadError(Exception):
+    """The trace could not be read; the message names it and says why."""
+
+
+def load_trace_evidence(trace: str, root: Path, config_path: Path | None) -> TraceEvidence:
+    """The evidence of `trace` mapped onto the workspace `root`, with the thresholds of the
+    golens.toml at `config_path`. Raises ConfigError or TraceLoadError."""
+    thresholds = thresholds_from(config_path)
+    try:
+        return load_evidence(trace, workspace=Workspace.scan(root), thresholds=thresholds)
+    except (TraceError, OSError, ValueError) as exc:
+        raise TraceLoadError(_trace_error(trace, exc)) from None
+
+
+def trace_display() -> Callable[[str | Path], str]:
+    """How reports show a path: relative to the current directory when under it."""
+    cwd = Path.cwd().resolve()
+    return lambda path: display_path(Path(path), cwd)
 
 
 def _error(msg: str) -> int:
@@ -79,7 +96,7 @@ def _trace_error(trace: str, exc: Exception) -> str:
     return f"{trace}: {exc}"
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     registry = default_registry()
     root = (args.root or Path.cwd()).resolve()
     if not root.is_dir():
@@ -98,15 +115,17 @@ def run(args) -> int:
         trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
     except (TraceError, OSError, ValueError) as exc:
         return _error(_trace_error(args.trace, exc))
-    cwd = Path.cwd().resolve()
-    display = lambda p: display_path(Path(p), cwd)  # noqa: E731
+    display = trace_display()
     for fmt, dest in args.export:
         try:
             export_trace(fmt, trace, workspace, Path(dest))
         except OSError as exc:
             return _error(f"{dest}: {exc.strerror or exc}")
     located = located_trace_findings(te, config, registry, display)
-    unwritten = _write(args, located, te, display)
+    unwritten = write_report(args.output, lambda out: render(
+        out, args.format, located, registry, summary=summary_lines(te, display),
+        json_properties={"trace": display(te.source), "summary": te.summary.as_dict()},
+        sarif_properties={"trace": display(te.source), "traceSummary": te.summary.as_dict()}))
     for problem in [*config.problems, *([unwritten] if unwritten else [])]:
         print(f"golens: {problem}", file=sys.stderr)
     if config.problems or unwritten:
@@ -114,7 +133,8 @@ def run(args) -> int:
     return 1 if located else 0
 
 
-def located_trace_findings(te: TraceEvidence, config: Config, registry, display, evidence_source: str = SOURCE) -> list:
+def located_trace_findings(te: TraceEvidence, config: Config, registry: Registry, display: Callable[[Path], str],
+                           evidence_source: str = SOURCE) -> list[LocatedFinding]:
     """The trace's findings (GT rules; or a ProfileSet's GP rules, with their source) at the lines
     of the files they point into, as the reports print them; files that cannot be read now are
     left out."""
@@ -126,118 +146,5 @@ def located_trace_findings(te: TraceEvidence, config: Config, registry, display,
             continue
         doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)))
         for f in evidence_findings(doc, path, te, config=config, registry=registry, source=evidence_source):
-            located.append(locate_with_evidence(doc, display(path), f, registry, display))
+            located.append(locate(doc, display(path), f, registry, display=display))
     return located
-
-
-def _write(args, located, te: TraceEvidence | None, display, notes: list[str] | None = None) -> str | None:
-    """Write the report; a one-line message when it could not be written."""
-
-    def report(out: TextIO) -> None:
-        if args.format == "json":
-            from dataclasses import asdict
-
-            if te is not None and getattr(args, "command", "") == "trace":
-                json.dump({"trace": display(te.source), "summary": te.summary.as_dict(),
-                           "findings": [asdict(f) for f in located]}, out, indent=2, ensure_ascii=False, default=str)
-            else:
-                json.dump([asdict(f) for f in located], out, indent=2, ensure_ascii=False, default=str)
-            out.write("\n")
-        elif args.format == "sarif":
-            from golens.report.sarif import build_sarif
-
-            sarif = build_sarif(located, default_registry(), Path.cwd())
-            results = sarif["runs"][0]["results"]
-            for result, f in zip(results, located, strict=True):
-                props = {"source": f.source}
-                if getattr(f, "evidence", None):
-                    props["evidence"] = f.evidence
-                result["properties"] = props
-            if te is not None:
-                sarif["runs"][0]["properties"] = {"trace": display(te.source), "traceSummary": te.summary.as_dict()}
-            json.dump(sarif, out, indent=2, ensure_ascii=False, default=str)
-            out.write("\n")
-        else:
-            from golens.report.text import write_text
-
-            write_text(located, out)
-            lines = (summary_lines(te, display) if te is not None else []) + (notes or [])
-            out.write("\n" if located and lines else "")
-            for line in lines:
-                out.write(f"# {line}\n")
-
-    return write_report(getattr(args, "output", None), report)
-
-
-def run_check_with_trace(args) -> int:
-    """`golens check PATH… --trace TRACE --profile P…`: every file checked statically, trace and
-    profile evidence of the checked files folded in (see golens.evidence.merge for which rules
-    corroborate which)."""
-    from golens.cli.check import _Checker
-    from golens.cli.profile import load_profiles, profile_findings, profile_thresholds_from
-    from golens.cli.profile import summary_lines as profile_summary_lines
-
-    registry = default_registry()
-    if getattr(args, "fix", False):
-        return _error("--fix cannot be combined with --trace or --profile")
-    paths = [Path(p) for p in args.paths]
-    first = paths[0] if paths else Path(".")
-    root = (getattr(args, "trace_root", None) or (first if first.is_dir() else first.parent)).resolve()
-    unlistable: list[str] = []
-    try:
-        files = list(go_files(args.paths, unlistable.append))
-    except FileNotFoundError as exc:
-        return _error(f"no such file or directory: {printable(exc.args[0])}")
-    try:
-        config_path = args.config or find_config_file(root)
-        thresholds = thresholds_from(config_path)
-        checker = _Checker(args.config, Path.cwd().resolve())
-    except ConfigError as exc:
-        return _error(str(exc))
-    errors: list[str] = list(unlistable)
-    te: TraceEvidence | None = None
-    if args.trace:
-        try:
-            te = _load(args.trace, root, thresholds)
-        except (TraceError, OSError, ValueError) as exc:
-            # The static findings do not depend on the trace: report them, and the trace's problem once.
-            errors.append(_trace_error(args.trace, exc))
-    try:
-        profiles, profile_errors = load_profiles(getattr(args, "profile", None) or [], root,
-                                                 profile_thresholds_from(config_path))
-    except ConfigError as exc:
-        return _error(str(exc))
-    errors += profile_errors
-    cwd = Path.cwd().resolve()
-    display = lambda p: display_path(Path(p), cwd)  # noqa: E731
-    located = []
-    for path in files:
-        shown = display_path(path, cwd)
-        try:
-            config = checker.config_for(path)
-            source = read_regular(path, config.max_file_bytes)
-        except FileTooLargeError:
-            continue  # not checked, as in `golens check`
-        except OSError as exc:
-            errors.append(f"{shown}: {exc.strerror or exc}")
-            continue
-        except ConfigError as exc:
-            errors.append(str(exc))
-            continue
-        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
-                       max_bytes=config.max_file_bytes)
-        result = checker.engine.check(doc, config=config)
-        errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
-        runtime_findings = evidence_findings(doc, path.resolve(), te, config=config, registry=registry) if te else []
-        runtime_findings += profile_findings(doc, path.resolve(), profiles, config=config, registry=registry)
-        for f in merge_findings(doc, result.findings, runtime_findings, registry):
-            located.append(locate_with_evidence(doc, shown, f, registry, display))
-    errors[:0] = checker.unreported  # problems of the golens.toml files used
-    notes = [line for pe in profiles.profiles for line in profile_summary_lines(pe, display)]
-    if (unwritten := _write(args, located, te, display, notes)) is not None:
-        errors.append(unwritten)
-    for error in errors:
-        print(f"golens: {error}", file=sys.stderr)
-    if errors:
-        return 2
-    return 1 if located else 0

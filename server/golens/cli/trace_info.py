@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
-from golens.trace import TraceError, read_trace
+from golens.cli import Subparsers
+from golens.trace import Trace, TraceError, read_trace
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "trace-info",
         help="summarise a Go execution trace (runtime/trace, Go 1.22+)",
@@ -20,7 +22,7 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
-def summarize(tr) -> dict:
+def summarize(tr: Trace) -> dict[str, Any]:
     gors = tr.goroutines.values()
     alive = [g for g in gors if g.alive_at_end]
     by_state: dict[str, int] = {}
@@ -63,7 +65,7 @@ def _ms(ns: int) -> str:
     return f"{ns / 1e6:.3f} ms"
 
 
-def render(s: dict) -> str:
+def render(s: dict[str, Any]) -> str:
     g = s["goroutines"]
     lines = [
         f"format:        {s['format']} (written by {s['written_by']})",
@@ -95,7 +97,7 @@ def render(s: dict) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         tr = read_trace(args.trace)
     except TraceError as e:

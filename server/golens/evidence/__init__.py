@@ -3,7 +3,9 @@
     from golens.evidence import load_evidence
     ev = load_evidence("trace.out", root=".")      # TraceEvidence: evidence, summary, line_stats
 
-``analysis`` turns goroutine timelines into GT… evidence, ``mapping`` resolves frames to
+``analysis`` turns goroutine timelines into GT… evidence: ``walk`` accumulates every interval
+at the line it is attributed to, ``waits`` labels wait reasons, ``gt101``…``gt601`` decide and
+word each rule's findings, ``results`` holds what they produce. ``mapping`` resolves frames to
 workspace files and decides staleness, ``merge`` turns evidence into findings and folds it into
 the static findings it corroborates.
 """

@@ -39,7 +39,7 @@ from typing import NamedTuple
 from golens.document.document import DEFAULT_MAX_FILE_BYTES, Document
 from golens.safeio import is_regular_file, read_regular, read_regular_text, within
 from golens.syntax.calls import function_name
-from golens.syntax.locks import receiver
+from golens.syntax.sync import receiver
 from golens.trace import Frame, Stack
 
 # Directories whose Go files are never the user's own code or are not indexed at all.
@@ -118,7 +118,7 @@ def _functions(path: str, mtime_ns: int, size: int) -> tuple[tuple[int, int, str
         if name is None:
             continue
         recv = receiver(node)
-        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv[1] if recv else None, name))
+        out.append((node.start_point[0] + 1, node.end_point[0] + 1, recv.type if recv else None, name))
     return tuple(out)
 
 

@@ -1,8 +1,7 @@
 """GL102 first-result-leak: room in the channel for every goroutine's result, or sends that give
 up once the function has returned."""
 
-from golens.fixes.context import FixContext
-from golens.fixes.gl101 import (
+from golens.fixes.channels import (
     bounded_sends,
     capacity_edit,
     channel_of,
@@ -14,6 +13,7 @@ from golens.fixes.gl101 import (
     scope_of,
     stop_channel_fix,
 )
+from golens.fixes.context import FixContext
 from golens.syntax.channels import GO, SEND
 
 

@@ -1,7 +1,7 @@
 """GL103 range-never-closed: close the channel once the function has sent its last value."""
 
+from golens.fixes.channels import channel_of, declaration_statement
 from golens.fixes.context import FixContext
-from golens.fixes.gl101 import channel_of, declaration_statement
 from golens.syntax.channels import GO, INLINE, RANGE, SELF, SEND
 from golens.syntax.paths import loop_condition
 from golens.syntax.unit import walk_named

@@ -4,8 +4,8 @@ is released on every path out of the function (GFix's "defer the unblocking oper
 from typing import cast
 
 from golens.checks.gl104_orphan_receive import GL104Data
+from golens.fixes.channels import alone_on_line, channel_of, declaration_statement, loops_within, next_statement
 from golens.fixes.context import FixContext
-from golens.fixes.gl101 import _alone_on_line, _next_statement, channel_of, declaration_statement, loops_within
 from golens.syntax.channels import CLOSE, GO, RECV, SEND
 from golens.syntax.unit import walk_named
 
@@ -50,14 +50,14 @@ def _trailing_statement(ctx: FixContext, signal, body):
     that computes nothing (or before its end)."""
     statement = signal if signal.type == "send_statement" else signal.parent
     if statement is None or statement.parent is None or statement.parent.parent != body \
-            or not _alone_on_line(ctx, statement):
+            or not alone_on_line(ctx, statement):
         return None
     if statement.type == "send_statement" and _computes(statement.child_by_field_name("value")):
         return None  # deleting the send would drop the call that makes its value
-    following = _next_statement(statement)
+    following = next_statement(statement)
     if following is None:
         return statement
-    if following.type != "return_statement" or _next_statement(following) is not None:
+    if following.type != "return_statement" or next_statement(following) is not None:
         return None
     if _computes(following):
         return None

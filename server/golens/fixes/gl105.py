@@ -2,8 +2,9 @@
 it can wait or spin give up when that context is done."""
 
 from golens.document import TextEdit
+from golens.fixes.channels import alone_on_line, guard_send, unit_of
 from golens.fixes.context import FixContext, pick_context
-from golens.fixes.gl101 import _alone_on_line, guard_send, unit_of
+from golens.fixes.imports import ensure_import
 from golens.syntax.calls import is_package_call
 from golens.syntax.flow import ranges_over_ticker
 from golens.syntax.paths import statements_of
@@ -31,7 +32,7 @@ def fixes(ctx: FixContext):
     edits = _bound(ctx, unit, body, f"{name}")
     if edits is None:
         return []
-    context_name, import_edits = ctx.ensure_import("context")
+    context_name, import_edits = ensure_import(ctx, "context")
     params = literal.child_by_field_name("parameters")
     args = call.child_by_field_name("arguments")
     # First, as Go's convention has it for a context.
@@ -77,7 +78,7 @@ def _bound(ctx: FixContext, unit, body, name: str) -> list[TextEdit] | None:
             if is_package_call(node, unit.file, "time", "Sleep"):
                 statement = node.parent
                 args = node.child_by_field_name("arguments")
-                if statement.type != "expression_statement" or not _alone_on_line(ctx, statement) \
+                if statement.type != "expression_statement" or not alone_on_line(ctx, statement) \
                         or args is None or len(args.named_children) != 1:
                     return None
                 time_name = node.child_by_field_name("function").child_by_field_name("operand").text.decode()
@@ -101,7 +102,7 @@ def _bound(ctx: FixContext, unit, body, name: str) -> list[TextEdit] | None:
             if _in_select_case(node):
                 continue
             statement = node if kind == "send_statement" else node.parent
-            if statement.type not in ("send_statement", "expression_statement") or not _alone_on_line(ctx, statement):
+            if statement.type not in ("send_statement", "expression_statement") or not alone_on_line(ctx, statement):
                 return None  # `v := <-ch`: the value would need a declared type in a select case
             edit = guard_send(ctx, statement, done)
             if edit is None:

@@ -1,8 +1,7 @@
 """GL108 buffered-fill-no-consumer: size the buffer for everything the loop sends (its literal count,
 or the collection it ranges over)."""
 
-from golens.fixes.context import FixContext
-from golens.fixes.gl101 import (
+from golens.fixes.channels import (
     capacity_edit,
     channel_of,
     collection_length,
@@ -12,6 +11,7 @@ from golens.fixes.gl101 import (
     measured,
     scope_of,
 )
+from golens.fixes.context import FixContext
 from golens.syntax.channels import SEND
 
 

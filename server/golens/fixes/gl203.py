@@ -1,7 +1,8 @@
 """GL203 detached-context-in-request-scope: pass the context that is in scope."""
 
 from golens.document import TextEdit
-from golens.fixes.context import FixContext, pick_context, update_imports
+from golens.fixes.context import FixContext, pick_context
+from golens.fixes.imports import update_imports
 
 
 def fixes(ctx: FixContext):

@@ -1,7 +1,8 @@
 """GL301 select-default-spin: delete the idle default so the select blocks."""
 
 from golens.document import TextEdit
-from golens.fixes.context import FixContext, update_imports
+from golens.fixes.context import FixContext
+from golens.fixes.imports import update_imports
 from golens.syntax.unit import walk_named
 
 

@@ -2,7 +2,8 @@
 sync.Once."""
 
 from golens.document import TextEdit
-from golens.fixes.context import FixContext, update_imports
+from golens.fixes.context import FixContext
+from golens.fixes.imports import update_imports
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import (
     builtin_argument,

@@ -3,7 +3,8 @@
 import re
 
 from golens.document import TextEdit
-from golens.fixes.context import FixContext, update_imports
+from golens.fixes.context import FixContext
+from golens.fixes.imports import update_imports
 from golens.syntax.calls import call_arguments, function_name
 from golens.syntax.selects import assigned_expressions
 from golens.syntax.tree import enclosing_function

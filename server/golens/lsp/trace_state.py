@@ -117,16 +117,20 @@ class TraceManager:
 
     def refresh(self) -> None:
         """Find the trace to use now and load it if it is not the one in force (the workspace
-        walk runs in a thread: a large tree must not stall the event loop)."""
+        walk runs in a thread: a large tree must not stall the event loop). When the answer is
+        "no trace", the status says so too: a client learns that the decision has been made."""
         if not self.settings.trusted:
             if self.evidence is not None or self._parse is not None:
                 self.clear()
+            else:
+                self.notify_status()
             return
         target = self.configured_path()
         if target is not None:
             self.load(target)
             return
         if self.root is None or not self.settings.auto_load:
+            self.notify_status()
             return
         root = self.root
 
@@ -136,6 +140,8 @@ class TraceManager:
                 self._fallbacks = found[1:]
                 self._unreadable = {}
                 self.load(found[0])
+            elif not found:
+                self.notify_status()
 
         self._discovery = asyncio.ensure_future(discover_then_load())
 

@@ -32,7 +32,7 @@ from golens.evidence import Workspace, fmt_duration
 from golens.evidence.analysis import Evidence
 from golens.evidence.load import load_trace_and_evidence
 from golens.evidence.mapping import is_stdlib_package, package_of
-from golens.safeio import read_head
+from golens.safeio import read_head, regular_stat
 from golens.trace import Stack, TraceError
 
 from .analysis import ProfileEvidence, ProfileThresholds, analyze_profile
@@ -203,7 +203,7 @@ def profile_side(path: Path, ws: Workspace, thresholds: ProfileThresholds | None
         count, total = measures.get(key, (0, 0 if timed else None))
         measures[key] = (count + pl.count, (total or 0) + pl.delay_ns if timed else None)
     return Side(str(path), profile.kind, measures, _leak_groups(pe.evidence, ws), _evidence_keys(pe.evidence, ws),
-                _user_files(s.stack for s in profile.samples))
+                _user_files(Stack(0, frames) for frames in profile.locations.values()))
 
 
 def load_side(path: str | os.PathLike[str], ws: Workspace, thresholds: ProfileThresholds | None = None) -> Side:
@@ -266,8 +266,27 @@ def _magnitude(r: Row) -> int:
     return abs(size(r.after) - size(r.before))
 
 
+# Above this many bytes of input, the two sides are read in two processes at once: a diff of two
+# big traces then takes about as long as analysing one (below it, starting a process costs more).
+PARALLEL_MIN_BYTES = 16 << 20
+
+
+def _load_in_worker(path: str, root: str, thresholds: ProfileThresholds | None) -> Side:
+    return load_side(path, Workspace.scan(root), thresholds)
+
+
 def diff_files(before: str | os.PathLike[str], after: str | os.PathLike[str], root: str | os.PathLike[str], *,
                thresholds: ProfileThresholds | None = None, rule: NoiseRule | None = None) -> DiffResult:
+    sizes = [regular_stat(p) for p in (before, after)]
+    if all(st is not None for st in sizes) and sum(st.st_size for st in sizes if st) >= PARALLEL_MIN_BYTES:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork would copy whatever threads the caller runs (an editor's server): always spawn.
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            jobs = [pool.submit(_load_in_worker, os.fspath(p), os.fspath(root), thresholds) for p in (before, after)]
+            sides = [job.result() for job in jobs]
+        return compare(sides[0], sides[1], rule)
     ws = Workspace.scan(root)
     return compare(load_side(before, ws, thresholds), load_side(after, ws, thresholds), rule)
 

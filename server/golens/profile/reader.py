@@ -12,6 +12,7 @@ import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from google.protobuf.message import DecodeError
 
@@ -60,11 +61,9 @@ class ValueType:
         return f"{self.type}/{self.unit}"
 
 
-@dataclass(frozen=True)
-class ProfileSample:
-    stack: Stack  # leaf first, inlined calls as separate frames
+class ProfileSample(NamedTuple):
+    location_ids: tuple[int, ...]  # leaf first; Profile.locations holds their frames
     values: tuple[int, ...]  # one per Profile.sample_types
-    labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -76,9 +75,20 @@ class Profile:
     time_nanos: int  # when the profile was written (0: unknown)
     duration_nanos: int
     samples: list[ProfileSample]
+    # Location id -> its frames, inlined calls first and the function they were inlined into last.
+    locations: dict[int, tuple[Frame, ...]] = field(default_factory=dict)
     source: str = ""
     # Function symbol -> the line its body starts on (a closure's is the line of its `func`).
     start_lines: dict[str, int] = field(default_factory=dict)
+    _stacks: dict[tuple[int, ...], Stack] = field(default_factory=dict, repr=False)
+
+    def stack(self, sample: ProfileSample) -> Stack:
+        """The sample's frames, leaf first (samples sharing a call path share the Stack)."""
+        stack = self._stacks.get(sample.location_ids)
+        if stack is None:
+            frames = tuple(f for lid in sample.location_ids for f in self.locations[lid])
+            stack = self._stacks[sample.location_ids] = Stack(len(self._stacks) + 1, frames)
+        return stack
 
     def value_index(self, type_: str) -> int | None:
         for i, vt in enumerate(self.sample_types):
@@ -191,24 +201,18 @@ def parse_profile(data: bytes, *, name_hint: str = "") -> Profile:
         locations[loc.id] = tuple(frames)
 
     nvalues = len(sample_types)
-    stacks: dict[tuple[int, ...], Stack] = {}
     samples = []
+    # Labels (request ids and the like) are not read: no rule uses them, and on a profile of many
+    # labelled goroutines they would cost more than the stacks.
     for sample in msg.sample:
         ids = tuple(sample.location_id)
-        stack = stacks.get(ids)
-        if stack is None:
-            stack_frames: list[Frame] = []
-            for lid in ids:
-                hit = locations.get(lid)
-                if hit is None:
-                    raise ProfileError(f"corrupt profile: sample refers to missing location {lid}")
-                stack_frames.extend(hit)
-            stack = stacks[ids] = Stack(len(stacks) + 1, tuple(stack_frames))
         values = tuple(sample.value)
         if len(values) != nvalues:
             raise ProfileError(f"corrupt profile: a sample has {len(values)} values for {nvalues} sample types")
-        labels = tuple((s(lb.key), s(lb.str) if lb.str else str(lb.num)) for lb in sample.label)
-        samples.append(ProfileSample(stack, values, labels))
+        samples.append(ProfileSample(ids, values))
+    missing = set().union(*(sample.location_ids for sample in samples)) - locations.keys()
+    if missing:
+        raise ProfileError(f"corrupt profile: samples refer to missing location {min(missing)}")
 
     profile = Profile(
         kind="unknown",
@@ -218,6 +222,7 @@ def parse_profile(data: bytes, *, name_hint: str = "") -> Profile:
         time_nanos=msg.time_nanos,
         duration_nanos=msg.duration_nanos,
         samples=samples,
+        locations=locations,
         start_lines={s(fn.name): fn.start_line for fn in msg.function if fn.start_line},
     )
     profile.kind = _kind(profile, name_hint)
@@ -245,7 +250,7 @@ def _kind(profile: Profile, name_hint: str) -> str:
 def _mutex_or_block(profile: Profile, name_hint: str) -> str:
     release = wait = 0
     for sample in profile.samples:
-        for frame in sample.stack.frames:
+        for frame in (f for lid in sample.location_ids for f in profile.locations[lid]):
             if frame.func.startswith(_RELEASE_FUNCS):
                 release += 1
                 break

@@ -1,14 +1,22 @@
 """Findings rendered for people and machines: text, JSON and SARIF 2.1.0.
 
 Renderers take `LocatedFinding`s: findings already turned into 1-based lines and columns while
-their document was at hand (byte columns, as Go tools print them, plus UTF-16 columns for SARIF).
+their document was at hand (byte columns, as Go tools print them, plus UTF-16 columns for SARIF),
+with their quick fixes' edits located the same way.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from golens.document import Document
+from golens.evidence.merge import RUNTIME_SOURCES, file_lines
 from golens.findings import Finding
+from golens.fixes import Fix
 from golens.registry import Registry
+
+STATIC_SOURCE = "golens"  # the `source` of static findings; runtime evidence has evidence.merge's
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,22 @@ class LocatedRelated:
 
 
 @dataclass(frozen=True)
+class LocatedEdit:
+    """Replace the text from `start` to `end` (in the finding's file) with `new_text`."""
+
+    start: Position
+    end: Position
+    new_text: str
+
+
+@dataclass(frozen=True)
+class LocatedFix:
+    title: str
+    preferred: bool  # fix-all (`golens check --fix`) applies only preferred fixes
+    edits: tuple[LocatedEdit, ...]
+
+
+@dataclass(frozen=True)
 class LocatedFinding:
     path: str
     rule: str
@@ -36,7 +60,10 @@ class LocatedFinding:
     start: Position
     end: Position
     related: tuple[LocatedRelated, ...] = ()
-    source: str = "golens"
+    source: str = STATIC_SOURCE
+    # What the trace or a profile saw (GT, GP findings), or the evidence folded into a static finding.
+    evidence: Any = None
+    fixes: tuple[LocatedFix, ...] = ()
 
 
 def position(doc: Document, offset: int) -> Position:
@@ -46,8 +73,33 @@ def position(doc: Document, offset: int) -> Position:
     return Position(line + 1, column + 1, utf16 + 1)
 
 
-def locate(doc: Document, path: str, finding: Finding, registry: Registry) -> LocatedFinding:
+def position_in_file(path: Path, offset: int) -> Position | None:
+    """A position in a file other than the finding's (runtime evidence points across files)."""
+    try:
+        data, lines = file_lines(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return None
+    line, column = lines.position(offset)
+    prefix = data[lines.line_start(line):offset].decode("utf-8", "replace")
+    return Position(line + 1, column + 1, len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + 1)
+
+
+def locate(doc: Document, path: str, finding: Finding, registry: Registry, *,
+           display: Callable[[Path], str] | None = None, fixes: Iterable[Fix] = ()) -> LocatedFinding:
+    """`finding` of `doc` (shown as `path`) in lines and columns. Related locations in other files
+    are kept when `display` says how to show their paths."""
     rule = registry.get(finding.rule)
+    related = []
+    for r in finding.related:
+        if r.path is None:
+            related.append(LocatedRelated(path, position(doc, r.start), position(doc, r.end), r.message))
+        elif display is not None:
+            other = Path(r.path)
+            start, end = position_in_file(other, r.start), position_in_file(other, r.end)
+            if start is not None and end is not None:
+                related.append(LocatedRelated(display(other), start, end, r.message))
+    data = finding.data or {}
+    runtime = data.get("source") in RUNTIME_SOURCES
     return LocatedFinding(
         path=path,
         rule=finding.rule,
@@ -56,8 +108,12 @@ def locate(doc: Document, path: str, finding: Finding, registry: Registry) -> Lo
         message=finding.message,
         start=position(doc, finding.start),
         end=position(doc, finding.end),
-        related=tuple(
-            LocatedRelated(path, position(doc, r.start), position(doc, r.end), r.message)
-            for r in finding.related if r.path is None
-        ),
+        related=tuple(related),
+        source=data["source"] if runtime else STATIC_SOURCE,
+        evidence=data.get("evidence") if runtime else data.get("trace"),
+        fixes=tuple(
+            LocatedFix(fix.title, fix.preferred, tuple(
+                LocatedEdit(position(doc, e.start), position(doc, e.end), e.new_text.decode("utf-8", "replace"))
+                for e in fix.edits))
+            for fix in fixes),
     )

@@ -3,17 +3,17 @@
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from golens import __version__
 from golens.registry import Registry, Rule
-from golens.report import LocatedFinding, Position
+from golens.report import STATIC_SOURCE, LocatedFinding, LocatedFix, Position
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 
 
-def _region(start: Position, end: Position) -> dict:
+def _region(start: Position, end: Position) -> dict[str, int]:
     return {
         "startLine": start.line,
         "startColumn": start.column_utf16,
@@ -22,14 +22,29 @@ def _region(start: Position, end: Position) -> dict:
     }
 
 
-def _artifact(path: str) -> dict:
+def _artifact(path: str) -> dict[str, str]:
     p = Path(path)
     if p.is_absolute():
         return {"uri": p.as_uri()}
     return {"uri": p.as_posix(), "uriBaseId": "SRCROOT"}
 
 
-def _rule_descriptor(rule: Rule) -> dict:
+def _fix(path: str, fix: LocatedFix) -> dict[str, Any]:
+    """SARIF's fix object; `preferred` (what fix-all applies) has no SARIF field: a property."""
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [{
+            "artifactLocation": _artifact(path),
+            "replacements": [
+                {"deletedRegion": _region(e.start, e.end), "insertedContent": {"text": e.new_text}}
+                for e in fix.edits
+            ],
+        }],
+        "properties": {"preferred": fix.preferred},
+    }
+
+
+def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": rule.slug,
@@ -41,12 +56,13 @@ def _rule_descriptor(rule: Rule) -> dict:
     }
 
 
-def build_sarif(findings: Iterable[LocatedFinding], registry: Registry, root: Path) -> dict:
+def build_sarif(findings: Iterable[LocatedFinding], registry: Registry, root: Path,
+                run_properties: dict[str, Any] | None = None) -> dict[str, Any]:
     rules = registry.rules
     index = {rule.id: i for i, rule in enumerate(rules)}
     results = []
     for f in findings:
-        result = {
+        result: dict[str, Any] = {
             "ruleId": f.rule,
             "level": _LEVELS[f.severity],
             "message": {"text": f.message},
@@ -65,24 +81,29 @@ def build_sarif(findings: Iterable[LocatedFinding], registry: Registry, root: Pa
                 }
                 for i, r in enumerate(f.related)
             ]
+        if f.fixes:
+            result["fixes"] = [_fix(f.path, fix) for fix in f.fixes]
+        if f.source != STATIC_SOURCE or f.evidence:
+            result["properties"] = {"source": f.source, **({"evidence": f.evidence} if f.evidence else {})}
         results.append(result)
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "golens",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": [_rule_descriptor(rule) for rule in rules],
-            }},
-            "originalUriBaseIds": {"SRCROOT": {"uri": root.resolve().as_uri() + "/"}},
-            "columnKind": "utf16CodeUnits",
-            "results": results,
-        }],
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "golens",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "rules": [_rule_descriptor(rule) for rule in rules],
+        }},
+        "originalUriBaseIds": {"SRCROOT": {"uri": root.resolve().as_uri() + "/"}},
+        "columnKind": "utf16CodeUnits",
+        "results": results,
     }
+    if run_properties:
+        run["properties"] = run_properties
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def write_sarif(findings: Iterable[LocatedFinding], out: TextIO, registry: Registry, root: Path) -> None:
-    json.dump(build_sarif(findings, registry, root), out, indent=2, ensure_ascii=False)
+def write_sarif(findings: Iterable[LocatedFinding], out: TextIO, registry: Registry, root: Path,
+                run_properties: dict[str, Any] | None = None) -> None:
+    # default=str: trace evidence may hold values JSON has no type for (paths).
+    json.dump(build_sarif(findings, registry, root, run_properties), out, indent=2, ensure_ascii=False, default=str)
     out.write("\n")

@@ -71,9 +71,6 @@ class FileContext:
     def names_for(self, import_path: str) -> tuple[str, ...]:
         return tuple(name for name, path in self.imports if path == import_path)
 
-    def imports_any(self, *import_paths: str) -> bool:
-        return any(path in import_paths for _, path in self.imports)
-
     def go_at_least(self, minor: int) -> bool:
         """True when the file's Go version is known to be >= 1.minor."""
         return self.go_version is not None and self.go_version >= GoVersion(1, minor)

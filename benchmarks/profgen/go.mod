@@ -1,0 +1,3 @@
+module example.com/golens/benchmarks/profgen
+
+go 1.22

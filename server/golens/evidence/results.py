@@ -1,0 +1,284 @@
+"""What the trace evidence analysis produces: sites, statistics, evidence items, per-line
+statistics, the summary; the thresholds it applies; and the formatting its messages share."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from golens.findings import Severity
+from golens.registry import default_registry
+
+from .mapping import TraceTime
+
+MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    leak_min_fraction: float = 0.25
+    leak_min_ns: int = 10 * MS
+    leak_accumulate_min: int = 3
+    leak_accumulate_spread: float = 0.10
+    blocking_min_fraction: float = 0.02
+    blocking_min_total_ns: int = 1 * MS
+    blocking_min_count: int = 2
+    syscall_min_fraction: float = 0.05
+    syscall_min_count: int = 20
+    syscall_min_total_ns: int = 100_000
+    sched_p95_ns: int = 1 * MS
+    # The nearest-rank p95 of fewer than 20 delays is their maximum: one delay on a loaded host
+    # would make a finding. 20 is the least count at which p95 is a percentile.
+    sched_min_samples: int = 20
+    running_min_ns: int = 10 * MS
+    running_min_preemptions: int = 2
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any] | None) -> Thresholds:
+        if not values:
+            return cls()
+        known = {k: type(getattr(cls(), k)) for k in cls.__dataclass_fields__}
+        kwargs = {}
+        for k, v in values.items():
+            key = k.replace("-", "_")
+            if key in known and isinstance(v, (int, float)) and not isinstance(v, bool):
+                kwargs[key] = known[key](v)
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A workspace line a stack was attributed to."""
+
+    path: Path
+    line: int
+    func: str  # the frame's function symbol
+    trace_file: str  # the frame's file as the trace wrote it
+    how: str  # module | exact | suffix | moved
+    stale: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (str(self.path), self.line)
+
+
+# ("blocked" | "syscall", site, reason) -> the LineStat of those waits
+LineStats = dict[tuple[str, "Site", str], "LineStat"]
+
+
+@dataclass(frozen=True)
+class Stats:
+    count: int
+    total: int
+    p50: int
+    p95: int
+    max: int
+    min: int
+
+    @classmethod
+    def of(cls, values: Iterable[int]) -> Stats:
+        v = sorted(values)
+        if not v:
+            return cls(0, 0, 0, 0, 0, 0)
+        return cls(len(v), sum(v), percentile(v, 50), percentile(v, 95), v[-1], v[0])
+
+    def as_dict(self) -> dict[str, int]:
+        return {"count": self.count, "total_ns": self.total, "p50_ns": self.p50, "p95_ns": self.p95,
+                "max_ns": self.max, "min_ns": self.min}
+
+
+def percentile(sorted_values: list[int], p: float) -> int:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return 0
+    k = max(0, min(len(sorted_values) - 1, -(-len(sorted_values) * p // 100) - 1))
+    return sorted_values[int(k)]
+
+
+@dataclass
+class Evidence:
+    rule: str
+    site: Site
+    message: str
+    severity: Severity
+    reason: str = ""
+    goroutines: int = 0
+    stats: Stats | None = None
+    related: list[tuple[Site, str]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    histogram: list[int] = field(default_factory=list)  # durations bucketed for sparklines
+
+    @property
+    def stale(self) -> str | None:
+        return self.site.stale
+
+    def sort_key(self) -> tuple[int, int, str, int]:
+        return (int(self.severity), -(self.stats.total if self.stats else 0), str(self.site.path), self.site.line)
+
+
+@dataclass
+class LineStat:
+    """Every wait or syscall attributed to one line (all reasons), for hovers and inlay hints."""
+
+    site: Site
+    kind: str  # "blocked" | "syscall"
+    reason: str
+    # Every duration, as machine integers: a big trace has millions of waits, and a list of
+    # Python ints costs four to five times the memory.
+    durations: array[int] = field(default_factory=lambda: array("q"))
+    goroutines: set[int] = field(default_factory=set)
+    open: int = 0  # waits still going at trace end
+    open_total: int = 0  # time those waits had lasted when the trace ended
+    # Waits a goroutine running workspace code ended (a channel op, Unlock, Done, Signal), as
+    # opposed to a timer, the network poller, a status change or the standard library's own
+    # goroutines: only these are contention between the program's goroutines.
+    released: array[int] = field(default_factory=lambda: array("q"))
+    releasers: Counter[Site] = field(default_factory=Counter)  # Site of the releasing goroutine -> count
+    # Stack ID of the release -> count while walking (int keys hash fast); folded into releasers.
+    release_stacks: Counter[int] = field(default_factory=Counter, repr=False)
+    # Waits ended by a goroutine running no workspace code (net/http's transport goroutines, the
+    # runtime): latency of a dependency, not contention between the program's own goroutines.
+    dependency_count: int = 0
+    dependency_total: int = 0
+
+    _frozen: tuple[Stats, Stats, list[int]] | None = field(default=None, repr=False)  # (stats, released stats, histogram)
+
+    @property
+    def stats(self) -> Stats:
+        return self._frozen[0] if self._frozen else Stats.of(self.durations)
+
+    @property
+    def released_stats(self) -> Stats:
+        return self._frozen[1] if self._frozen else Stats.of(self.released)
+
+    @property
+    def histogram(self) -> list[int]:
+        return self._frozen[2] if self._frozen else histogram(self.durations)
+
+    def freeze(self) -> None:
+        """Keep the statistics, drop the per-wait lists (to ship the result across processes)."""
+        self._frozen = (self.stats, self.released_stats, self.histogram)
+        self.durations, self.released = array("q"), array("q")
+
+
+@dataclass(frozen=True)
+class Creation:
+    """What the trace saw of the goroutines one `go` statement started."""
+
+    site: Site
+    created: int  # during the trace
+    ended: int
+    alive: int
+
+
+@dataclass
+class Summary:
+    duration_ns: int
+    format: str  # the header: "go 1.26 trace"
+    written_by: str  # the Go releases that write that format: "Go 1.26–1.27"
+    wall_start: _dt.datetime | None
+    goroutines_total: int
+    goroutines_created: int
+    goroutines_ended: int
+    goroutines_alive: int
+    gc_cycles: int
+    stw_total_ns: int
+    stw_count: int
+    unresolved_frames: int
+    unresolved_examples: list[str]
+    parked_without_stack: int  # goroutines that look stuck but have no workspace frame to show them at
+    truncated: bool
+    warnings: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["wall_start"] = self.wall_start.isoformat() if self.wall_start else None
+        return d
+
+
+@dataclass
+class TraceEvidence:
+    evidence: list[Evidence]
+    summary: Summary
+    line_stats: dict[tuple[str, int], list[LineStat]]
+    source: str = ""  # the trace file (display form), if it came from one
+    trace_time: TraceTime = field(default_factory=TraceTime)
+    creations: dict[tuple[str, int], Creation] = field(default_factory=dict)
+
+    def freeze(self) -> TraceEvidence:
+        for stats in self.line_stats.values():
+            for ls in stats:
+                ls.freeze()
+        return self
+
+    def for_path(self, path: Path) -> list[Evidence]:
+        p = str(path)
+        return [e for e in self.evidence if str(e.site.path) == p]
+
+    def worst(self, n: int = 5) -> list[Evidence]:
+        return sorted((e for e in self.evidence if e.rule != "GT601"), key=Evidence.sort_key)[:n]
+
+
+# -- formatting -----------------------------------------------------------------------------------
+
+def fmt_duration(ns: int) -> str:
+    if ns >= 10_000_000_000:
+        return f"{ns / 1e9:.0f} s"
+    if ns >= 1_000_000_000:
+        return f"{ns / 1e9:.1f} s"
+    if ns >= 10 * MS:
+        return f"{ns / 1e6:.0f} ms"
+    if ns >= MS:
+        return f"{ns / 1e6:.1f} ms"
+    if ns >= 1000:
+        return f"{ns / 1e3:.0f} µs"
+    return f"{ns} ns"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def histogram(values: Iterable[int], buckets: int = 8) -> list[int]:
+    """Counts over log-spaced buckets between the smallest and largest value."""
+    v = sorted(x for x in values if x > 0)
+    if not v:
+        return []
+    lo, hi = v[0], v[-1]
+    if lo == hi:
+        return [len(v)]
+    log_lo = math.log(lo)
+    span = math.log(hi) - log_lo
+
+    def bucket(x: int) -> int:
+        return min(int((math.log(x) - log_lo) / span * buckets), buckets - 1)
+
+    # The bucket index grows with the value: the sorted values split at one bisection per edge.
+    edges = [0, *(bisect_left(v, i, key=bucket) for i in range(1, buckets)), len(v)]
+    return [b - a for a, b in zip(edges, edges[1:], strict=False)]
+
+
+def rule_severity(rule_id: str) -> Severity:
+    """The severity `rules/<rule_id>*.md` declares (the registry is the one place it is set)."""
+    rule = default_registry().get(rule_id)
+    if rule is None:
+        raise KeyError(f"{rule_id} has no page in rules/")
+    return rule.severity
+
+
+def severity_at(rule_id: str, site: Site) -> Severity:
+    base = rule_severity(rule_id)
+    if site.stale:
+        return Severity(min(int(Severity.HINT), int(base) + 1))
+    return base
+
+
+def stale_note(site: Site) -> str:
+    return f" [stale: {site.stale}]" if site.stale else ""
