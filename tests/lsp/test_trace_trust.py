@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from lsprotocol import types
-from test_trace_evidence import LONG, trace_diagnostics
+from test_trace_evidence import LONG, TRACES, trace_diagnostics
 
 from conftest import session
 
@@ -69,3 +69,39 @@ async def test_trace_status_notification(leak_ws):
         assert status.capturedAt
         await client.workspace_execute_command_async(types.ExecuteCommandParams(command="golens.clearTrace"))
         await wait_until(lambda: getattr(statuses[-1], "loaded", True) is False, "cleared status")
+
+
+async def test_a_loaded_trace_survives_settings_changes_and_auto_load_off_drops_a_discovered_one(leak_ws):
+    """What editors rely on to keep the user's choice across restarts and settings pushes."""
+    main = leak_ws / "handler_leak/main.go"
+    uri = main.as_uri()
+    chosen = str(TRACES / "handler_leak/go1.22.trace")
+    async with session("vscode", leak_ws) as client:
+        statuses = client.trace_statuses
+        client.open(uri, main.read_text())
+        await wait_until(lambda: any(getattr(s, "path", "").endswith("trace.out") for s in statuses), "discovered")
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="golens.loadTrace", arguments=[chosen]))
+        # A settings push without a trace path (any other setting changed) keeps the chosen trace.
+        client.set_configuration({"disable": ["GL301"]}, section="golens")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(3)  # long enough for a discovery and parse to have replaced it
+        assert getattr(statuses[-1], "path", None) == chosen
+        # Cleared stays cleared through settings pushes that do not touch the trace settings.
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(command="golens.clearTrace"))
+        client.set_configuration({"disable": ["GL302"]}, section="golens")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(3)
+        assert getattr(statuses[-1], "loaded", True) is False
+
+        def push(trace: dict) -> None:
+            client.set_configuration({"trace": trace}, section="golens")
+            client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+
+        # Auto-load off and on again discovers; off once more drops the discovered trace.
+        push({"autoLoad": False})
+        await asyncio.sleep(1)
+        push({"autoLoad": True})
+        await wait_until(lambda: getattr(statuses[-1], "path", "").endswith("trace.out"), "rediscovered")
+        push({"autoLoad": False})
+        await wait_until(lambda: getattr(statuses[-1], "loaded", True) is False, "discovered trace dropped")

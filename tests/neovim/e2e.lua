@@ -133,7 +133,8 @@ local function main()
   vim.opt.runtimepath:prepend(plugin)
   vim.cmd('filetype on')
   vim.cmd('runtime! plugin/golens.lua')
-  for _, name in ipairs({ 'GolensLoadTrace', 'GolensClearTrace', 'GolensTraceSummary' }) do
+  for _, name in ipairs({ 'GolensLoadTrace', 'GolensClearTrace', 'GolensTraceSummary', 'GolensRestart',
+    'GolensExplain', 'GolensFixAll' }) do
     check(vim.fn.exists(':' .. name) == 2, 'user command :' .. name .. ' defined')
   end
 
@@ -304,6 +305,27 @@ local function main()
     cond('code-actions', false, 'server does not advertise codeActionProvider')
   end
 
+  -- 4b. :GolensFixAll applies the preferred fixes of the buffer; :GolensExplain shows a rule's page.
+  if client.server_capabilities.codeActionProvider then
+    wait(TIMEOUT, function() return #diags(bufnr, 'golens') == 1 end)
+    vim.cmd('GolensFixAll')
+    ok = wait(TIMEOUT, function() return table.concat(lines(bufnr), '\n'):find('defer cancel()', 1, true) ~= nil end)
+    check(ok, ':GolensFixAll applied the preferred fix', lines(bufnr))
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, original)
+  end
+  vim.api.nvim_win_set_cursor(0, { 9, 20 })
+  wait(TIMEOUT, function() return #diags(bufnr, 'golens') == 1 end)
+  vim.cmd('GolensExplain')
+  local page
+  ok = wait(TIMEOUT, function()
+    page = vim.fn.bufnr('^' .. vim.fn.escape(require('golens').rule_name_prefix .. 'GL201', '\\/.*$^~[]') .. '$')
+    return page ~= -1 and #table.concat(lines(page), '') > 0
+  end)
+  check(ok and lines(page)[1]:find('# GL201', 1, true) == 1 and vim.bo[page].filetype == 'markdown',
+    ':GolensExplain on the diagnostic opens the rule page', ok and lines(page)[1])
+  vim.cmd('only')
+  vim.cmd('buffer ' .. bufnr)
+
   -- 5. Trace evidence and the user commands. Run from the handler_leak example's buffer.
   local golens = require('golens')
   local leak = workspace .. '/handler_leak/main.go'
@@ -350,16 +372,63 @@ local function main()
         wait(500, function() return false end)
         check(#vim.api.nvim_list_wins() == wins, ':GolensTraceSummary again reuses its window')
       end
+      vim.cmd('only')
       vim.cmd('buffer ' .. leakbuf)
+      -- Clicking a trace code lens runs golens.showTraceSummary on the client side.
+      if has_011 then
+        vim.lsp.codelens.refresh({ bufnr = leakbuf })
+      else
+        vim.lsp.codelens.refresh()
+      end
+      local lenses = {}
+      wait(TIMEOUT, function()
+        lenses = vim.lsp.codelens.get(leakbuf)
+        return #lenses > 0
+      end)
+      check(#lenses > 0 and lenses[1].command and lenses[1].command.command == 'golens.showTraceSummary',
+        'trace code lenses are shown', lenses[1])
+      if lenses[1] then
+        vim.api.nvim_win_set_cursor(0, { lenses[1].range.start.line + 1, 0 })
+        vim.lsp.codelens.run()
+        ok = wait(TIMEOUT, function()
+          local b = vim.fn.bufnr('^' .. vim.fn.escape(golens.summary_name, '\\/.*$^~[]') .. '$')
+          return b ~= -1 and vim.fn.bufwinid(b) ~= -1
+        end)
+        check(ok, 'running a trace code lens opens the summary')
+        vim.cmd('only')
+        vim.cmd('buffer ' .. leakbuf)
+      end
     else
       cond('trace-summary', false, 'server does not advertise golens.showTraceSummary')
     end
+    local line = golens.statusline()
+    check(line:find('golens: go1.27.trace', 1, true) == 1 and line:find('goroutines', 1, true) ~= nil,
+      'statusline helper shows the loaded trace', line)
+    notes = {}
+    vim.cmd('GolensLoadTrace go.mod')
+    wait(TIMEOUT, function() return note_matching('not a readable', vim.log.levels.ERROR) ~= nil end)
+    check(note_matching('not a readable', vim.log.levels.ERROR) ~= nil and note_matching('^golens: loaded') == nil,
+      ':GolensLoadTrace of a non-trace reports the error alone', notes)
     if golens.offers(client, golens.commands.clear_trace) then
       cond('trace-clear', true)
       vim.cmd('GolensClearTrace')
       ok = wait(TIMEOUT, function() return #diags(leakbuf, 'golens-trace') == 0 end)
       check(ok, ':GolensClearTrace removes golens-trace diagnostics', vim.tbl_map(brief, diags(leakbuf, 'golens-trace')))
       check(#diags(leakbuf, 'golens') > 0, 'static diagnostics stay after clearing the trace')
+      -- A restart keeps the cleared trace cleared (auto-load would bring the workspace's back).
+      local old_id = client.id
+      vim.cmd('GolensRestart')
+      local fresh
+      ok = wait(TIMEOUT, function()
+        fresh = golens.client(leakbuf)
+        return fresh ~= nil and fresh.id ~= old_id and fresh.server_capabilities ~= nil
+          and vim.lsp.buf_is_attached(leakbuf, fresh.id)
+      end)
+      check(ok, ':GolensRestart starts a new server for the Go buffers')
+      wait(TIMEOUT, function() return #diags(leakbuf, 'golens') > 0 end)
+      wait(4000, function() return #diags(leakbuf, 'golens-trace') > 0 end)
+      check(ok and #diags(leakbuf, 'golens-trace') == 0 and golens.statusline() == 'golens: no trace',
+        'a cleared trace stays cleared after :GolensRestart', { golens.statusline(), #diags(leakbuf, 'golens-trace') })
     else
       cond('trace-clear', false, 'server does not advertise golens.clearTrace')
     end
@@ -379,6 +448,15 @@ local function main()
   check(note_matching('no such file', vim.log.levels.ERROR) ~= nil, ':GolensLoadTrace with a missing file says so', notes)
   local okcall = pcall(vim.cmd, 'GolensLoadTrace')
   check(not okcall, ':GolensLoadTrace without an argument is refused by Neovim')
+
+  -- :checkhealth golens: the server found and its version, the client, the trace, file watching.
+  vim.cmd('checkhealth golens')
+  local report = table.concat(lines(vim.api.nvim_get_current_buf()), '\n')
+  check(report:find('server command:', 1, true) ~= nil and report:find('golens %d+%.%d+') ~= nil
+    and report:find('client %d+, root') ~= nil and report:find('watch', 1, true) ~= nil
+    and not report:find('ERROR', 1, true), ':checkhealth golens reports server, version, client and watching',
+    report:sub(1, 1500))
+  vim.cmd('only')
 
   -- vim.deprecate reports through vim.notify: the plugin must use each version's current API.
   local deprecated = vim.tbl_filter(function(m) return m:lower():find('deprecat') ~= nil end, all_notes)

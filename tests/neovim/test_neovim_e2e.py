@@ -56,6 +56,8 @@ ALWAYS = [
     "GL201 exactly on the discarded cancel",
     "severity from settings.golens.severity",
     "hover on the finding shows GL201 title and short fix, links the rest",
+    ":GolensExplain on the diagnostic opens the rule page",
+    ":checkhealth golens reports server, version, client and watching",
     "no hover just after the finding",
     "after inserting a line above, GL201 moved to line 10",
     "fixing the code by hand clears the diagnostic",
@@ -67,11 +69,14 @@ ALWAYS = [
 # Checks that must have run when the named conditional block ran.
 WHEN = {
     "code-actions": ["quick fix applied at the right place", "diagnostic cleared after the quick fix",
-                     "suppress comment inserted, code unchanged"],
+                     "suppress comment inserted, code unchanged", ":GolensFixAll applied the preferred fix"],
     "trace-commands": [":GolensLoadTrace brings golens-trace diagnostics", ":GolensLoadTrace answered without error",
-                       "hover on trace evidence shows a table"],
-    "trace-summary": [":GolensTraceSummary opens the summary buffer"],
-    "trace-clear": [":GolensClearTrace removes golens-trace diagnostics"],
+                       "hover on trace evidence shows a table", "statusline helper shows the loaded trace",
+                       ":GolensLoadTrace of a non-trace reports the error alone"],
+    "trace-summary": [":GolensTraceSummary opens the summary buffer", "trace code lenses are shown",
+                      "running a trace code lens opens the summary"],
+    "trace-clear": [":GolensClearTrace removes golens-trace diagnostics", ":GolensRestart starts a new server",
+                    "a cleared trace stays cleared after :GolensRestart"],
 }
 
 

@@ -252,3 +252,20 @@ def test_load_trace_and_evidence_is_load_evidence_plus_the_trace():
     alone = load_evidence(path, root=TRACES / "chan_leak")
     assert len(trace.goroutines) == 34
     assert [e.message for e in te.evidence] == [e.message for e in alone.evidence] != []
+
+
+def test_profiles_join_the_findings_table(tmp_path):
+    """GP findings from --profile sit in the table beside the GT ones, with golens profile's
+    numbers; an unreadable profile is named (exit 2) without costing the report."""
+    case = "traces/prof_cases/go1.27/before"
+    out = tmp_path / "r.html"
+    r = golens("report", f"{case}/trace.out", "--profile", f"{case}/mutex.pb.gz", "--profile", str(tmp_path),
+               "--root", "traces/prof_cases", "-o", str(out))
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1].startswith(f"golens: {tmp_path}: ")
+    rows = page_data(out.read_text())["findings"]
+    expected = json.loads(golens("profile", f"{case}/mutex.pb.gz", "--root", "traces/prof_cases",
+                                 "--format", "json").stdout)["findings"]
+    gp = [(f["rule"], f["path"], f["line"], f["totalNs"]) for f in rows if f["rule"].startswith("GP")]
+    assert gp == [(f["rule"], f["path"], f["start"]["line"], f["evidence"]["delay_ns"]) for f in expected] != []
+    assert any(f["rule"].startswith("GT") for f in rows)

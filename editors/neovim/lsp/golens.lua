@@ -27,4 +27,14 @@ return {
   -- The same section VS Code sends, e.g. { golens = { disable = { 'GL301' },
   -- severity = { GL201 = 'error' }, diagnostics = { debounceMs = 200 } } }.
   settings = { golens = vim.empty_dict() },
+  -- Code lenses carry golens.showTraceSummary, whose Markdown answer Neovim would drop: run it
+  -- on the client side, where the summary opens in a buffer.
+  commands = {
+    ['golens.showTraceSummary'] = function()
+      local ok, golens = pcall(require, 'golens')
+      if ok then
+        golens.trace_summary()
+      end
+    end,
+  },
 }

@@ -17,10 +17,24 @@ vim.api.nvim_create_user_command('GolensTraceSummary', function()
   require('golens').trace_summary()
 end, { nargs = 0, desc = "golens: show the loaded trace's summary" })
 
+vim.api.nvim_create_user_command('GolensRestart', function()
+  require('golens').restart()
+end, { nargs = 0, desc = 'golens: restart the language server (keeps the loaded or cleared trace)' })
+
+vim.api.nvim_create_user_command('GolensExplain', function(args)
+  require('golens').explain(args.args)
+end, { nargs = '?', desc = "golens: a rule's documentation (default: the diagnostic under the cursor)" })
+
+vim.api.nvim_create_user_command('GolensFixAll', function()
+  require('golens').fix_all()
+end, { nargs = 0, desc = 'golens: apply every preferred golens fix in this buffer' })
+
 vim.api.nvim_create_user_command('GolensTraceReport', function(args)
   require('golens.report').command(args.args)
 end, { nargs = '?', complete = 'file', desc = 'golens: write the trace report (HTML) and open it' })
--- Remembers which trace each golens server loaded, for :GolensTraceReport without an argument.
+-- The trace each golens server reports: for the statusline helper, and for :GolensTraceReport
+-- without an argument.
 vim.lsp.handlers['golens/traceStatus'] = function(...)
+  require('golens').on_trace_status(...)
   return require('golens.report').on_trace_status(...)
 end

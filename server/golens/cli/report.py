@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 from golens.cli.files import display_path
-from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from
-from golens.config import Config, ConfigError, find_config_file
+from golens.cli.profile import load_profiles, profile_thresholds_from
+from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from, workspace_settings
+from golens.config import ConfigError
 from golens.evidence import Workspace
 from golens.evidence.load import load_trace_and_evidence
+from golens.evidence.merge import PROFILE_SOURCE
 from golens.export.aggregate import aggregate
 from golens.registry import default_registry
 from golens.report.html import render_html, report_data
@@ -26,10 +28,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "goroutines spent their time blocked and on CPU (flame graphs by stack), how the goroutines each "
         "go statement started lived over the trace (leaked groups first), and the trace findings (GT rules) "
         "linked to their lines. With --baseline, also the difference in blocked time against an earlier trace. "
-        "Exit status: 0 report written, 2 unreadable trace or usage error.",
+        "Exit status: 0 report written, 2 unreadable trace or profile, or usage error.",
     )
     p.add_argument("trace", metavar="TRACE", help="trace file (runtime/trace, go test -trace, /debug/pprof/trace)")
     p.add_argument("--baseline", metavar="BEFORE", help="an earlier trace of the same program to compare with")
+    p.add_argument("--profile", dest="profiles", metavar="P", action="append", default=[],
+                   help="a pprof profile (goroutineleak, goroutine, mutex, block) whose GP findings join the "
+                        "table; repeatable")
     p.add_argument("--root", type=Path, default=None,
                    help="workspace the trace's frames are mapped onto (default: current directory)")
     p.add_argument("--config", type=Path, help="golens.toml to use (default: nearest above the root)")
@@ -41,13 +46,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     registry = default_registry()
-    root = (args.root or Path.cwd()).resolve()
-    if not root.is_dir():
-        return _error(f"--root {args.root}: not a directory")
     try:
-        config_path = args.config or find_config_file(root)
-        config = Config.from_file(config_path, registry) if config_path else Config()
+        root, config_path, config = workspace_settings(args, registry)
         thresholds = thresholds_from(config_path)
+        profile_thresholds = profile_thresholds_from(config_path)
     except ConfigError as exc:
         return _error(str(exc))
     workspace = Workspace.scan(root)
@@ -67,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         return display_path(Path(p), cwd)
 
     findings = located_trace_findings(te, config, registry, display)
+    # A profile that cannot be read is named on stderr (exit 2); the report still has the rest.
+    profiles, profile_errors = load_profiles(args.profiles, root, profile_thresholds)
+    findings += located_trace_findings(profiles, config, registry, display,  # type: ignore[arg-type]
+                                       evidence_source=PROFILE_SOURCE)
     data = report_data(aggregate(trace, workspace), te, findings, workspace, trace_name=display(args.trace),
                        display=display, baseline=baseline, baseline_name=display(args.baseline) if args.baseline else "",
                        links=args.links)
@@ -76,4 +82,6 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _error(f"{args.output}: {exc.strerror or exc}")
     print(f"golens: wrote {display(args.output)}", file=sys.stderr)
-    return 0
+    for error in profile_errors:
+        print(f"golens: {error}", file=sys.stderr)
+    return 2 if profile_errors else 0

@@ -65,6 +65,7 @@ class Weight:
 
 
 _UNSEEN = Weight()  # sentinel: a wait stack and reason not classified yet
+_NEVER = float("inf")
 # How goroutines are grouped: ("ws", file, line, func) for a workspace go statement, ("func", None,
 # 0, func) for one elsewhere, ("before", None, 0, start function) for those running before the trace.
 GroupKey = tuple[str, Path | None, int, str]
@@ -186,6 +187,11 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
             diff[ia + 1] += 1
             diff[ib] -= 1
 
+    def bucket_of(t: int) -> tuple[int, float]:
+        """The bucket `t` falls in and the time its successor starts."""
+        i = min(max(int((t - start_ns) * per_ns), 0), last_bucket)
+        return i, (start_ns + (i + 1) * width if i < last_bucket else _NEVER)
+
     # Runtime goroutines have no row; their intervals land in this scratch timeline instead, so
     # that the hot loop does not test for a row.
     scratch = _Timeline(buckets)
@@ -208,7 +214,8 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
             parts, diffs = timeline.by_state, timeline.diff_by_state
         fallback_stack = g.start_stack
         state = -1
-        start = ridx = stack = i = 0
+        start = ridx = stack = 0
+        i, edge = 0, start_ns + width if buckets > 1 else _NEVER
         first = True
         # The hot loop of the report: one iteration per transition. Each closed interval is weighed
         # here; the interval still open at the end is weighed after the loop.
@@ -240,18 +247,17 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
                 if w is not None:
                     w.ns += d
                     w.count += 1
-                j = int((t - start_ns) * per_ns)  # the bucket of this interval's end and the next one's start
-                if d:
-                    if i == j and 0 <= i <= last_bucket:
-                        parts[state][i] += d
-                    else:
-                        spread(parts, diffs, state, start, start + d)
-                i = j
-            else:
-                i = int((t - start_ns) * per_ns)
+                # Most intervals end in the bucket they started in (`i`, ending at `edge`).
+                if t < edge:
+                    parts[state][i] += d
+                else:
+                    spread(parts, diffs, state, start, start + d)
+                    i, edge = bucket_of(t)
+            elif t >= edge:
+                i, edge = bucket_of(t)
             if first and kind == _STATUS and start_ns and t > start_ns:
                 t = start_ns  # in that state since before the trace, as Goroutine.intervals() has it
-                i = 0
+                i, edge = bucket_of(t)
             first = False
             state = to
             start = t

@@ -88,6 +88,8 @@ class TraceManager:
         self._fallbacks: list[Path] = []
         self._unreadable: dict[Path, str] = {}
         self.note: str | None = None
+        # The trace in force (or being read) was asked for by a command, not configured or found.
+        self.by_request = False
         self.watch = ServerSideWatch(self._watched_file_settled)
         self._merged: dict[str, tuple[tuple, CheckResult]] = {}
         self._shifted: dict[str, tuple[tuple, list[Evidence]]] = {}
@@ -129,14 +131,24 @@ class TraceManager:
         if target is not None:
             self.load(target)
             return
-        if self.root is None or not self.settings.auto_load:
+        if self._requested_in_force():
+            return  # the user's explicit choice stays until they clear it or configure a path
+        if not self.settings.auto_load:
+            # Auto-loading turned off (or the editor sent it off from the start, as a restart
+            # that keeps a cleared trace does): a discovered trace goes too.
+            if self.evidence is not None or self._parse is not None:
+                self.clear()
+            else:
+                self.notify_status()
+            return
+        if self.root is None:
             self.notify_status()
             return
         root = self.root
 
         async def discover_then_load() -> None:
             found = await asyncio.get_running_loop().run_in_executor(None, discover_all, root)
-            if found and self.configured_path() is None:
+            if found and self.configured_path() is None and self.settings.auto_load and not self._requested_in_force():
                 self._fallbacks = found[1:]
                 self._unreadable = {}
                 self.load(found[0])
@@ -217,6 +229,9 @@ class TraceManager:
         leaks = f", {status['leaks']} leaked" if status.get("leaks") else ""
         return f"{te.summary.goroutines_total} goroutines{leaks}, {len(te.evidence)} findings"
 
+    def _requested_in_force(self) -> bool:
+        return (self._parse is not None and self._parse[0].requested) or (self.evidence is not None and self.by_request)
+
     def _cancel_parse(self) -> None:
         if self._parse is None:
             return
@@ -231,6 +246,8 @@ class TraceManager:
         if self._parse is not None and self._parse[0] is parse:
             self._parse = None
         if status == "ok" and isinstance(payload, TraceEvidence):
+            # A reload of the user's trace (it changed on disk) is still the user's choice.
+            self.by_request = parse.requested or (self.by_request and parse.path == self.trace_path)
             self._install(parse.path, payload)
             progress.end(f"{len(payload.evidence)} evidence items")
             self._say_which_was_skipped(parse.path)
@@ -310,6 +327,7 @@ class TraceManager:
         self.loaded_at = None
         self.baselines = {}
         self._fallbacks, self._unreadable, self.note = [], {}, None
+        self.by_request = False
         self._watch_files()
         self._bump()
         self.notify_status()

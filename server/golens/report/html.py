@@ -213,8 +213,9 @@ def finding_total(evidence: dict[str, Any] | None) -> int:
     """The headline duration of a trace finding (its Stats total), 0 when it has none."""
     if not evidence:
         return 0
-    if isinstance(evidence.get("total_ns"), int):
-        return int(evidence["total_ns"])
+    for key in ("total_ns", "delay_ns"):  # GT301's kernel + lost-P time; a GP finding's profile delay
+        if isinstance(evidence.get(key), int):
+            return int(evidence[key])
     for key in _TOTAL_KEYS:
         stats = evidence.get(key)
         if isinstance(stats, dict) and isinstance(stats.get("total_ns"), int):

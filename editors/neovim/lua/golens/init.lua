@@ -9,7 +9,10 @@ M.commands = {
   load_trace = 'golens.loadTrace',
   clear_trace = 'golens.clearTrace',
   trace_summary = 'golens.showTraceSummary',
+  explain_rule = 'golens.explainRule',
 }
+
+M.fix_all_kind = 'source.fixAll.golens'
 
 local has_011 = vim.fn.has('nvim-0.11') == 1
 local uv = vim.uv or vim.loop
@@ -70,7 +73,7 @@ end
 --- `opts` merged on top, and root_dir for `bufnr` (falling back to the file's directory, so a
 --- lone .go file still gets diagnostics).
 function M.client_config(opts, bufnr)
-  local config = vim.tbl_deep_extend('force', M.default_config(), opts or {})
+  local config = vim.tbl_deep_extend('force', M.default_config(), opts or {}, M.choice_settings())
   if config.root_dir == nil or type(config.root_dir) == 'function' then
     local file = vim.api.nvim_buf_get_name(bufnr or 0)
     local custom = config.root_dir
@@ -146,6 +149,57 @@ function M.setup(opts)
       attach(opts, bufnr)
     end
   end
+end
+
+-- The user's last explicit trace action (:GolensLoadTrace / :GolensClearTrace), kept across
+-- :GolensRestart as the server's trace settings: a cleared trace stays cleared, a loaded one
+-- stays loaded.
+M.trace_choice = nil
+
+--- The settings that carry M.trace_choice ({} when there is none).
+function M.choice_settings()
+  local choice = M.trace_choice
+  if choice == nil then
+    return {}
+  end
+  local trace = choice.loaded and { path = choice.loaded } or { path = '', autoLoad = false }
+  return { settings = { golens = { trace = trace } } }
+end
+
+-- The last golens/traceStatus of each client (client id -> status), for M.statusline().
+M.trace_status = {}
+
+--- Handler for the server's golens/traceStatus notification (set in lsp/golens.lua's handlers).
+function M.on_trace_status(_, result, ctx)
+  if ctx and ctx.client_id and type(result) == 'table' then
+    M.trace_status[ctx.client_id] = result
+    vim.cmd('redrawstatus')
+  end
+end
+
+--- A short text for 'statusline' about the trace of the current buffer's golens client:
+---   set statusline=%f\ %{v:lua.require'golens'.statusline()}
+function M.statusline()
+  local client = M.client()
+  if client == nil then
+    return ''
+  end
+  local status = M.trace_status[client.id]
+  if status == nil or not status.loaded then
+    return 'golens: no trace'
+  end
+  local name = vim.fn.fnamemodify(status.path or '', ':t')
+  local parts = { 'golens: ' .. name }
+  if status.goroutines then
+    parts[#parts + 1] = status.goroutines .. ' goroutines'
+  end
+  if status.leaks and status.leaks > 0 then
+    parts[#parts + 1] = status.leaks .. ' leaked'
+  end
+  if status.stale then
+    parts[#parts + 1] = 'stale'
+  end
+  return table.concat(parts, ' · ')
 end
 
 local function all_clients()
@@ -237,8 +291,17 @@ local function text_of(result)
   return nil
 end
 
+-- A command that answered with `{ loaded = false, error = ... }` instead of a result.
+local function error_of(result)
+  if type(result) == 'table' and result.loaded == false and type(result.error) == 'string' then
+    return result.error
+  end
+  return nil
+end
+
 --- :GolensLoadTrace {path}: give the server a Go execution trace (`go test -trace`, runtime/trace)
---- to back its findings with runtime evidence.
+--- to back its findings with runtime evidence. The server answers once the trace is read: what it
+--- holds, or the error alone (the trace in force, if any, stays).
 function M.load_trace(path)
   if path == nil or path == '' then
     notify('give the path of a Go execution trace', vim.log.levels.ERROR)
@@ -249,7 +312,14 @@ function M.load_trace(path)
     notify('no such file: ' .. full, vim.log.levels.ERROR)
     return false
   end
+  notify('reading trace ' .. full .. ' …')
   return M.execute(M.commands.load_trace, { full }, function(result)
+    local failure = error_of(result)
+    if failure then
+      notify(failure, vim.log.levels.ERROR)
+      return
+    end
+    M.trace_choice = { loaded = full }
     notify(text_of(result) or ('loaded trace ' .. full))
   end)
 end
@@ -257,11 +327,13 @@ end
 --- :GolensClearTrace: drop the loaded trace and its evidence.
 function M.clear_trace()
   return M.execute(M.commands.clear_trace, {}, function(result)
+    M.trace_choice = { cleared = true }
     notify(text_of(result) or 'trace cleared')
   end)
 end
 
 M.summary_name = 'golens://trace-summary'
+M.rule_name_prefix = 'golens://rule/'
 
 local function show_markdown(name, markdown)
   local bufnr = vim.fn.bufnr('^' .. vim.fn.escape(name, '\\/.*$^~[]') .. '$')
@@ -299,6 +371,146 @@ function M.trace_summary()
     end
     show_markdown(M.summary_name, markdown)
   end)
+end
+
+--- :GolensExplain [rule]: a rule's page (rendered by the server) in a scratch buffer; without
+--- an argument, the rule of the golens diagnostic under the cursor.
+function M.explain(rule)
+  if rule == nil or rule == '' then
+    local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+    for _, d in ipairs(vim.diagnostic.get(0, { lnum = row })) do
+      if (d.source == 'golens' or d.source == 'golens-trace') and type(d.code) == 'string' then
+        rule = d.code
+        break
+      end
+    end
+    if rule == nil or rule == '' then
+      notify('give a rule (GL201 or lost-cancel), or put the cursor on a golens diagnostic',
+        vim.log.levels.ERROR)
+      return false
+    end
+  end
+  return M.execute(M.commands.explain_rule, { rule }, function(result)
+    if type(result) ~= 'string' then
+      notify((type(result) == 'table' and result.error) or ('no page for ' .. rule), vim.log.levels.ERROR)
+      return
+    end
+    show_markdown(M.rule_name_prefix .. rule, result)
+  end)
+end
+
+--- :GolensFixAll: apply every preferred golens fix in the current buffer (the server's
+--- source.fixAll.golens action), on every Neovim version.
+function M.fix_all(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local client, why = M.client(bufnr)
+  if client == nil then
+    notify(why, vim.log.levels.ERROR)
+    return false
+  end
+  local encoding = client.offset_encoding or 'utf-16'
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = { line = 0, character = 0 }, ['end'] = { line = vim.api.nvim_buf_line_count(bufnr), character = 0 } },
+    context = { diagnostics = {}, only = { M.fix_all_kind } },
+  }
+  local function request(method, body, handler)
+    if has_011 then
+      client:request(method, body, handler, bufnr)
+    else
+      client.request(method, body, handler, bufnr)
+    end
+  end
+  local function apply(action)
+    if action.edit then
+      vim.lsp.util.apply_workspace_edit(action.edit, encoding)
+      notify('applied ' .. (action.title or 'the fixes'))
+    else
+      notify('nothing to fix', vim.log.levels.INFO)
+    end
+  end
+  request('textDocument/codeAction', params, function(err, actions)
+    if err then
+      notify('fix all failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    local action = nil
+    for _, a in ipairs(actions or {}) do
+      if a.kind == M.fix_all_kind then
+        action = a
+        break
+      end
+    end
+    if action == nil then
+      notify('no golens fixes to apply in this buffer')
+      return
+    end
+    if action.edit == nil and (client.server_capabilities.codeActionProvider or {}).resolveProvider then
+      request('codeAction/resolve', action, function(rerr, resolved)
+        if rerr then
+          notify('fix all failed: ' .. (rerr.message or vim.inspect(rerr)), vim.log.levels.ERROR)
+          return
+        end
+        apply(resolved or action)
+      end)
+    else
+      apply(action)
+    end
+  end)
+  return true
+end
+
+local function is_stopped(client)
+  if has_011 then
+    return client:is_stopped()
+  end
+  return client.is_stopped()
+end
+
+--- :GolensRestart: stop the golens servers and start them again for the Go buffers they served,
+--- keeping the trace the user loaded or cleared (M.trace_choice).
+function M.restart()
+  local clients = all_clients()
+  if #clients == 0 then
+    notify('no golens language server is running', vim.log.levels.ERROR)
+    return false
+  end
+  local buffers = {}
+  for _, client in ipairs(clients) do
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(b) and vim.lsp.buf_is_attached(b, client.id) then
+        buffers[#buffers + 1] = b
+      end
+    end
+    M.trace_status[client.id] = nil
+    if has_011 then
+      client:stop()
+    else
+      client.stop()
+    end
+  end
+  if has_011 then
+    -- vim.lsp.enable's FileType autocommand starts the next client from vim.lsp.config.
+    vim.lsp.config(M.name, M.choice_settings())
+  end
+  local timer = uv.new_timer()
+  local waited = 0
+  timer:start(50, 50, vim.schedule_wrap(function()
+    waited = waited + 50
+    local stopped = vim.tbl_filter(is_stopped, clients)
+    if #stopped < #clients and waited < 5000 then
+      return
+    end
+    timer:stop()
+    timer:close()
+    for _, b in ipairs(buffers) do
+      if vim.api.nvim_buf_is_valid(b) then
+        vim.api.nvim_exec_autocmds('FileType', { buffer = b })
+      end
+    end
+    notify('server restarted')
+  end))
+  return true
 end
 
 return M
