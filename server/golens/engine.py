@@ -130,7 +130,7 @@ class Engine:
         suppressions = Suppressions.scan(doc)
         # Decided once per check, not per unit: with ~30 rules and ~2k units, asking per unit cost
         # ~10 ms of a one-character edit on a 5k-line file.
-        enabled = {rule.id: rule for rule in rules if config.is_enabled(rule)}
+        enabled = {rule.id: rule for rule in rules if config.is_enabled(rule, doc.is_test_file)}
         for node, entry in keyed:
             if entry.reports is None or entry.context_key is not context_key:
                 unit = walked.get(node.start_byte)
