@@ -86,6 +86,13 @@ async def test_discovered_profiles_publish_gp_findings_and_status(prof_ws):
         assert gp(diags) == [(UNLOCK, "GP201")]
         lock = next(d for d in diags if d.code == "GP201")
         assert [r.location.range.start.line + 1 for r in lock.related_information or []] == [UNLOCK - 3]
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=lock.range.start))
+        assert hover is not None and "**GP201**" in hover.contents.value
+        assert "- mutex profile: " in hover.contents.value and "of contention released here" in hover.contents.value
+        # Evidence follows edits: a line inserted above moves it down with the code.
+        client.replace(uri, "type counter struct {", "// a comment\ntype counter struct {")
+        diags = await profile_diagnostics(client, uri, lambda ds: gp(ds) == [(UNLOCK + 1, "GP201")])
 
 
 async def test_untrusted_workspace_loads_no_profile(prof_ws):

@@ -269,3 +269,37 @@ def test_profiles_join_the_findings_table(tmp_path):
     gp = [(f["rule"], f["path"], f["line"], f["totalNs"]) for f in rows if f["rule"].startswith("GP")]
     assert gp == [(f["rule"], f["path"], f["start"]["line"], f["evidence"]["delay_ns"]) for f in expected] != []
     assert any(f["rule"].startswith("GT") for f in rows)
+
+
+def test_many_distinct_stacks_stay_a_small_page():
+    """A hundred thousand distinct stacks: each view keeps at most MAX_NODES frames (the widest),
+    its total is unchanged, and the page stays far below 5 MB."""
+    import random
+
+    from golens.export.aggregate import TraceAggregate, Weight
+    from golens.report.html import MAX_NODES
+    from golens.trace import Frame
+
+    rng = random.Random(17)
+    tr = Trace(format_version=26, start_ns=0, end_ns=10**9)
+    funcs = [f"main.f{i}" for i in range(400)]
+    table: dict[int, Weight] = {}
+    for _ in range(100_000):
+        frames = tuple(Frame(rng.choice(funcs), "main.go", rng.randrange(1, 500), 0) for _ in range(rng.randrange(3, 12)))
+        w = table.setdefault(tr.stacks.intern(frames), Weight())
+        w.ns += rng.randrange(1, 10**6)
+        w.count += 1
+    agg = TraceAggregate(tr, {"chan receive": table}, dict(table), [], 1.0)
+    ws = Workspace.scan(REPO / "traces" / "chan_leak")
+    from golens.evidence.analysis import analyze
+
+    data = report_data(agg, analyze(tr, ws), [], ws, trace_name="many.trace", display=str,
+                       baseline=agg, baseline_name="same.trace")
+
+    def count(node, diff=False):
+        return 1 + sum(count(k, diff) for k in node[5 if diff else 6])
+    for view in data["flames"]:
+        assert count(view["tree"]) <= MAX_NODES + 1
+        assert view["tree"][3] == sum(w.ns for w in table.values())
+    assert count(data["diff"]["tree"], diff=True) <= MAX_NODES + 1
+    assert len(render_html(data).encode()) < 2_000_000

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from golens.cli.files import display_path
 from golens.cli.profile import load_profiles, profile_thresholds_from
-from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from
-from golens.config import Config, ConfigError, find_config_file
+from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from, workspace_settings
+from golens.config import ConfigError
 from golens.evidence import Workspace
 from golens.evidence.load import load_trace_and_evidence
 from golens.evidence.merge import PROFILE_SOURCE
@@ -46,12 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     registry = default_registry()
-    root = (args.root or Path.cwd()).resolve()
-    if not root.is_dir():
-        return _error(f"--root {args.root}: not a directory")
     try:
-        config_path = args.config or find_config_file(root)
-        config = Config.from_file(config_path, registry) if config_path else Config()
+        root, config_path, config = workspace_settings(args, registry)
         thresholds = thresholds_from(config_path)
         profile_thresholds = profile_thresholds_from(config_path)
     except ConfigError as exc:

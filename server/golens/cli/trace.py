@@ -96,14 +96,20 @@ def _trace_error(trace: str, exc: Exception) -> str:
     return f"{trace}: {exc}"
 
 
-def run(args: argparse.Namespace) -> int:
-    registry = default_registry()
+def workspace_settings(args: argparse.Namespace, registry: Registry) -> tuple[Path, Path | None, Config]:
+    """--root (default: the current directory) and its golens.toml (--config, else the nearest
+    above it) of a command that reads a trace; ConfigError with the message to print."""
     root = (args.root or Path.cwd()).resolve()
     if not root.is_dir():
-        return _error(f"--root {args.root}: not a directory")
+        raise ConfigError(f"--root {args.root}: not a directory")
+    config_path = args.config or find_config_file(root)
+    return root, config_path, Config.from_file(config_path, registry) if config_path else Config()
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = default_registry()
     try:
-        config_path = args.config or find_config_file(root)
-        config = Config.from_file(config_path, registry) if config_path else Config()
+        root, config_path, config = workspace_settings(args, registry)
         thresholds = thresholds_from(config_path)
     except ConfigError as exc:
         return _error(str(exc))

@@ -8,8 +8,8 @@ timeline, the diff layout and the editor links written here); this module turns 
 ``TraceAggregate`` into the JSON the page draws from.
 
 Size does not grow with the trace: stacks are aggregated into one tree per view, frames narrower
-than ``MIN_FRACTION`` of their view are folded into their parent, the timeline has a fixed number
-of buckets and at most ``MAX_GROUPS`` rows.
+than ``MIN_FRACTION`` of their view are folded into their parent and at most ``MAX_NODES`` are
+kept per view, the timeline has a fixed number of buckets and at most ``MAX_GROUPS`` rows.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from golens.report import LocatedFinding
 from golens.trace import Frame, StackTable
 
 MIN_FRACTION = 1e-4
+# Frames per flame graph, at most: far more than its width in pixels can show, and what keeps
+# a trace with a hundred thousand distinct stacks to a page of a few MB.
+MAX_NODES = 5000
 MAX_GROUPS = 60
 # Reasons in the order their tabs appear; others follow by total.
 _REASON_ORDER = ("chan receive", "chan send", "select", "sync.Mutex", "sync.RWMutex", "sync.WaitGroup",
@@ -127,7 +130,7 @@ def _encode(node: _Node, tables: _Tables, floor: float, diff: bool) -> list[Any]
     name = tables.name(f.func or "?") if f is not None else -1
     file = tables.file(f.file, f.func) if f is not None else -1
     line = f.line if f is not None else 0
-    kids = sorted((c for c in node.children.values() if max(c.value, c.before) >= floor),
+    kids = sorted((c for c in node.children.values() if max(c.value, c.before) > floor),
                   key=lambda c: -max(c.value, c.before))
     encoded = [_encode(c, tables, floor, diff) for c in kids]
     if diff:
@@ -135,10 +138,30 @@ def _encode(node: _Node, tables: _Tables, floor: float, diff: bool) -> list[Any]
     return [name, file, line, node.value, node.open, node.count, encoded]
 
 
+def _floor(root: _Node) -> float:
+    """The width a frame must exceed to be drawn: MIN_FRACTION of the view, raised until at most
+    MAX_NODES frames are left. A frame is never wider than its parent, so what is left stays one
+    tree."""
+    floor = max(root.value, root.before) * MIN_FRACTION
+    widths = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        for child in node.children.values():
+            width = max(child.value, child.before)
+            if width > floor:
+                widths.append(width)
+                pending.append(child)
+    if len(widths) >= MAX_NODES:
+        widths.sort(reverse=True)
+        floor = max(floor, widths[MAX_NODES - 1])
+    return floor
+
+
 def flame_tree(weights: dict[int, Weight], stacks: StackTable, tables: _Tables) -> list[Any]:
     root = _Node(None)
     _add_stacks(root, weights, stacks, by_line)
-    return _encode(root, tables, root.value * MIN_FRACTION, diff=False)
+    return _encode(root, tables, _floor(root), diff=False)
 
 
 def diff_tree(after: Iterable[dict[int, Weight]], after_stacks: StackTable, before: Iterable[dict[int, Weight]],
@@ -148,7 +171,7 @@ def diff_tree(after: Iterable[dict[int, Weight]], after_stacks: StackTable, befo
         _add_stacks(root, weights, after_stacks, by_function)
     for weights in before:
         _add_stacks(root, weights, before_stacks, by_function, before=True)
-    return _encode(root, tables, max(root.value, root.before) * MIN_FRACTION, diff=True)
+    return _encode(root, tables, _floor(root), diff=True)
 
 
 def _reason_order(reasons: Iterable[str], totals: dict[str, int]) -> list[str]:
