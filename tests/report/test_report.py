@@ -205,6 +205,7 @@ def test_baseline_adds_a_difference_flame_graph(tmp_path):
     assert top["main.pollUpstream"][0] > 0 and top["main.pollUpstream"][1] > 0
 
 
+@pytest.mark.slow  # several golens runs
 def test_unreadable_trace_gives_the_same_error_as_golens_trace(tmp_path):
     bad = tmp_path / "bad.trace"
     bad.write_bytes(b"go 1.26 trace\x00\x00\x00\x01\x02garbage")
