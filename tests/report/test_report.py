@@ -304,3 +304,17 @@ def test_many_distinct_stacks_stay_a_small_page():
         assert view["tree"][3] == sum(w.ns for w in table.values())
     assert count(data["diff"]["tree"], diff=True) <= MAX_NODES + 1
     assert len(render_html(data).encode()) < 2_000_000
+
+
+def test_paths_are_shown_from_the_workspace_when_run_from_elsewhere(tmp_path):
+    """An editor runs golens from a directory of its own: the page then shows paths from the
+    workspace root, not as long absolute paths."""
+    root = TRACES / "handler_leak"
+    out = tmp_path / "r.html"
+    r = golens("report", str(root / "go1.27.trace"), "--root", str(root), "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = page_data(out.read_text())
+    assert data["trace"] == "go1.27.trace"
+    assert {f["path"] for f in data["findings"]} == {"main.go"}
+    assert data["groups"][0]["label"] in ("main.go:29", "main.go:32", "main.go:37")
+    assert all(f["abs"] == str(root / "main.go") for f in data["findings"])
