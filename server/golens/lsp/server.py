@@ -33,6 +33,7 @@ from golens.lsp import diagnostics
 from golens.lsp.config import ConfigManager
 from golens.lsp.documents import DocumentStore, OpenDocument
 from golens.lsp.positions import normalize_encoding
+from golens.package import PackageIndex
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,8 @@ class GolensServer(LanguageServer):
         super().__init__("golens", __version__, protocol_cls=GolensProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.engine = engine or Engine()
+        # Files of an open document's package that are not open: their facts, read from disk.
+        self.packages = PackageIndex(self.engine.summarize)
         self.documents = DocumentStore()
         self.settings = ConfigManager(self.engine.registry, self.log_warning, self.show_warning)
         self.pull_mode = False
@@ -243,7 +246,8 @@ class GolensServer(LanguageServer):
             config = self.settings.config_for(opened.path)
             if config.max_file_bytes != opened.doc.max_bytes:
                 self.documents.rebuild(opened, config.max_file_bytes)
-            result = self.engine.check(opened.doc, opened.cache, config)
+            result = self.engine.check(opened.doc, opened.cache, config, self.packages.others(opened.doc))
+            self.packages.set_open(opened.doc, result.facts)
             trace = getattr(self, "trace", None)
             if trace is not None:
                 # Trace evidence folded into the static findings (golens.lsp.trace_state).

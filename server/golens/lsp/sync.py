@@ -33,6 +33,8 @@ def register(ls) -> None:
     def did_close(ls, params: types.DidCloseTextDocumentParams):
         uri = params.text_document.uri
         ls.cancel_diagnostics(uri)
-        ls.documents.close(uri)
+        closed = ls.documents.close(uri)
+        if closed is not None and closed.doc.path is not None:
+            ls.packages.close(closed.doc.path)
         if not ls.pull_mode:
             diagnostics.clear(ls, uri)
