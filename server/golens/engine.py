@@ -19,6 +19,7 @@ from golens.suppression import Suppressions
 from golens.syntax.bindings import summarize_bindings
 from golens.syntax.facts import Fact, Facts
 from golens.syntax.summaries import summarize_functions
+from golens.syntax.tree import indexed_functions
 from golens.syntax.unit import FileContext, Report, Unit
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class Engine:
         suppressions = Suppressions.scan(doc)
         # Decided once per check, not per unit: with ~30 rules and ~2k units, asking per unit cost
         # ~10 ms of a one-character edit on a 5k-line file.
-        enabled = {rule.id: rule for rule in rules if config.is_enabled(rule)}
+        enabled = {rule.id: rule for rule in rules if config.is_enabled(rule, doc.is_test_file)}
         for node, entry in keyed:
             if entry.reports is None or entry.context_key is not context_key:
                 unit = walked.get(node.start_byte)
@@ -209,7 +210,8 @@ class Engine:
             if summarize is None:
                 continue
             try:
-                facts.update(summarize(unit))
+                with indexed_functions(unit):
+                    facts.update(summarize(unit))
             except Exception as exc:  # one broken check must not take the others down
                 log.exception("%s summarize failed", rule.id)
                 failures.append(RuleFailure(rule.id, unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
@@ -224,7 +226,8 @@ class Engine:
             if check is None:
                 continue
             try:
-                reports = tuple(check(unit))
+                with indexed_functions(unit):
+                    reports = tuple(check(unit))
             except Exception as exc:
                 log.exception("%s failed", rule.id)
                 failures.append(RuleFailure(rule.id, base, f"{type(exc).__name__}: {exc}"))

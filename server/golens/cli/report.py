@@ -64,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
         except (TraceError, OSError, ValueError) as exc:
             return _error(_trace_error(args.baseline, exc))
     cwd = Path.cwd().resolve()
+    # Paths as golens trace prints them (from the current directory) when the workspace is below
+    # it; from the workspace otherwise (an editor runs golens from a directory of its own).
+    base = cwd if root == cwd or cwd in root.parents else root
 
     def display(p: str | Path) -> str:
-        return display_path(Path(p), cwd)
+        return display_path(Path(p), base)
 
     findings = located_trace_findings(te, config, registry, display)
     # A profile that cannot be read is named on stderr (exit 2); the report still has the rest.
@@ -74,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     findings += located_trace_findings(profiles, config, registry, display,  # type: ignore[arg-type]
                                        evidence_source=PROFILE_SOURCE)
     data = report_data(aggregate(trace, workspace), te, findings, workspace, trace_name=display(args.trace),
-                       display=display, baseline=baseline, baseline_name=display(args.baseline) if args.baseline else "",
-                       links=args.links)
+                       display=display, base=base, baseline=baseline,
+                       baseline_name=display(args.baseline) if args.baseline else "", links=args.links)
     try:
         with atomic_output(args.output) as out:
             out.write(render_html(data).encode())

@@ -14,7 +14,6 @@ cannot be read is reported once and changes nothing else: the profiles in force 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ from golens.evidence.analysis import Evidence
 from golens.evidence.mapping import Workspace
 from golens.evidence.merge import PROFILE_SOURCE, evidence_findings, merge_findings
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
+from golens.lsp.trace_discovery import candidates
 from golens.profile import (
     USED_KINDS,
     ProfileError,
@@ -44,7 +44,6 @@ LOAD = "golens.loadProfile"
 CLEAR = "golens.clearProfiles"
 STATUS = "golens/profileStatus"
 WATCH_GLOBS = ("**/*.pprof", "**/*.pb.gz", "**/*.prof", "**/*profile*")
-_SKIP_DIRS = frozenset({"node_modules", "vendor", "testdata", "__pycache__"})
 # Discovery reads no profile bigger than this (a 100k-goroutine profile is ~20 MB).
 MAX_DISCOVERED_BYTES = 64 << 20
 
@@ -53,33 +52,22 @@ def is_candidate_name(name: str) -> bool:
     return name.endswith((".pprof", ".pb.gz", ".prof", ".out")) or "profile" in name
 
 
-def _candidates(root: Path, limit: int = 50_000) -> Iterator[tuple[float, Path]]:
-    seen = 0
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
-        for name in files:
-            seen += 1
-            if seen > limit:
-                return
-            if not is_candidate_name(name):
-                continue
-            p = Path(directory) / name
-            st = regular_stat(p)
-            # A link may point out of the workspace; a FIFO or device is no profile.
-            if st is None or p.is_symlink() or st.st_size > MAX_DISCOVERED_BYTES:
-                continue
-            try:
-                if read_head(p, 2) != b"\x1f\x8b":
-                    continue
-            except OSError:
-                continue
-            yield st.st_mtime, p
+def _gzip_candidates(root: Path) -> Iterator[tuple[float, Path]]:
+    for mtime, p in candidates(root, accept=is_candidate_name):
+        st = regular_stat(p)
+        if st is None or st.st_size > MAX_DISCOVERED_BYTES:
+            continue
+        try:
+            if read_head(p, 2) == b"\x1f\x8b":
+                yield mtime, p
+        except OSError:
+            continue
 
 
 def discover(root: Path, workspace: Workspace) -> dict[str, ProfileEvidence]:
     """The newest readable profile of each used kind under root (runs in a worker thread)."""
     found: dict[str, ProfileEvidence] = {}
-    for _, p in sorted(_candidates(root), key=lambda c: c[0], reverse=True):
+    for _, p in sorted(_gzip_candidates(root), key=lambda c: c[0], reverse=True):
         try:
             pe = load_profile_evidence(p, workspace=workspace)
         except (ProfileError, OSError):

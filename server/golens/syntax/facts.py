@@ -134,8 +134,17 @@ class FuncSummary(NamedTuple):
     ends: bool  # it never returns normally: panic, t.Fatal*/FailNow, os.Exit, runtime.Goexit
 
 
+class FieldLockGroupUses(NamedTuple):
+    """A declaration locks `x.lock_field` and calls these WaitGroup methods (`"group.Add"`,
+    `"group.Wait"`, `"group.Go"`) on fields: a mutex used only around a group's Add and Wait."""
+
+    lock_field: str
+    group_uses: tuple[str, ...]
+
+
 Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
-        | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar | FuncSummary)
+        | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
+        | FieldLockGroupUses | FuncSummary)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
