@@ -2,7 +2,7 @@
 package that blocks (time.Sleep, WaitGroup.Wait, a network or database call), or that locks the
 same receiver field again, directly or through calls (at most three calls deep)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
@@ -23,7 +23,7 @@ def check(unit: Unit) -> Iterator[Report]:
     for function, _ in functions_with_locks(unit):
         if function.has_error:
             continue
-        method = function
+        method: Node | None = function
         while method is not None and method.type == "func_literal":
             method = enclosing_function(method)
         found = receiver(method) if method is not None else None
@@ -74,7 +74,11 @@ def _relocks(call: Node, started: list[FuncSummary], held: State, recv: str | No
         field = key[len(recv) + 1:] if key.startswith(recv + ".") else ("" if key == recv else None)
         if field is None:
             continue
-        locker = reaches(started, unit.file.facts, lambda s, field=field: field in s.locks)
+        locker = reaches(started, unit.file.facts, _locks(field))
         if locker is not None and locker not in started:
             return key, f"through {locker.receiver}.{locker.name}" if locker.receiver else f"through {locker.name}"
     return None
+
+
+def _locks(field: str) -> Callable[[FuncSummary], bool]:
+    return lambda summary: field in summary.locks
