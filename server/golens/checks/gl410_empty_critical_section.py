@@ -28,8 +28,8 @@ def check(unit: Unit) -> Iterator[Report]:
                 continue
             if RELEASE_OF.get(acquire.method) != release.method:
                 continue
-            if _comment_between(first, second):
-                continue  # a comment on its own line between the two says the author means it
+            if _comment_between(first, second) or _comment_above(first, unit):
+                continue  # a comment right above or between the two says the author means it
             yield unit.report(
                 first,
                 f"empty critical section: {acquire.key}.{acquire.method}() is followed at once by "
@@ -47,3 +47,8 @@ def _comment_between(first: Node, second: Node) -> bool:
             return True
         sibling = sibling.next_sibling
     return False
+
+
+def _comment_above(statement: Node, unit: Unit) -> bool:
+    row = statement.start_point[0] - 1
+    return any(c.end_point[0] == row and c.start_point[1] <= statement.start_point[1] for c in unit.nodes("comment"))
