@@ -232,6 +232,18 @@ def test_bad_input_is_a_clear_message_and_exit_2(tmp_path, capsys, case):
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
+def test_gzip_bomb_is_refused(tmp_path, capsys, monkeypatch):
+    import gzip
+
+    from golens.profile import reader
+
+    monkeypatch.setattr(reader, "MAX_DECOMPRESSED_BYTES", 1 << 20)
+    bomb = tmp_path / "bomb.pb.gz"
+    bomb.write_bytes(gzip.compress(b"\0" * (4 << 20)))
+    rc, _, err = run_cli(capsys, "profile", str(bomb), "--root", str(tmp_path))
+    assert rc == 2 and "decompresses to more than 1 MB" in err
+
+
 def test_wrong_kind_is_refused(capsys):
     rc, _, err = run_cli(capsys, "profile", "--kind", "mutex", str(CASES / "before" / "block.pb.gz"),
                          "--root", str(TRACES))
