@@ -89,6 +89,7 @@ def register(ls) -> None:
             ls.settings.set_editor_settings(settings)
         if getattr(ls, "trace", None) is not None:
             ls.trace.settings_changed(ls.settings.raw)
+        ls.workspace_diagnostics.settings_changed(ls.settings.raw)
         ls.recheck_all()
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)

@@ -30,6 +30,7 @@ FEATURES = (
     "golens.lsp.hover",
     "golens.lsp.code_actions",
     "golens.lsp.trace_features",
+    "golens.lsp.workspace_diagnostics",
 )
 
 # How long diagnostics wait for the client's first workspace/configuration answer, so that a
