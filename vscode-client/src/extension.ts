@@ -189,7 +189,7 @@ export class Golens implements vscode.Disposable {
         if (choice === OPEN_OUTPUT) {
           this.output.show(true);
         } else if (choice === OPEN_SETTINGS) {
-          void vscode.commands.executeCommand('workbench.action.openSettings', 'golens.server');
+          void openServerSettings();
         }
       });
       return;
@@ -640,6 +640,15 @@ export function withRulePageLink(diagnostic: vscode.Diagnostic): vscode.Diagnost
     }
   }
   return diagnostic;
+}
+
+/** The settings editor filtered to golens.server.*. In a remote window the User tab does not list
+ * machine-overridable settings (the filter came up empty): open the Remote tab there. */
+export function openServerSettings(): Thenable<unknown> {
+  const query = 'golens.server';
+  return vscode.env.remoteName
+    ? vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query })
+    : vscode.commands.executeCommand('workbench.action.openSettings', query);
 }
 
 /** Where the running server came from, for the language status item. */

@@ -469,6 +469,12 @@ async function trustedSession() {
       // VS Code's own file dialog in the browser: a quick input holding a path.
       const pathInput = page.locator('.quick-input-widget input.input');
       await pathInput.waitFor({ timeout: 10000 });
+      // The dialog fills in its default folder and lists it asynchronously; typing before that
+      // lands in the middle of its own update ("…/workspace//tmp/…"). Wait for that state.
+      const row = (name) => page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+      await waitFor('the file dialog to show the workspace folder', async () =>
+        (await pathInput.inputValue()) === session.ws + path.sep && await row('handler_leak').isVisible(), 15000)
+        .catch(async (e) => { throw new Error(`${e.message}; it holds ${await pathInput.inputValue()}`); });
       // The dialog completes and navigates as the path changes: type it, let it settle on the
       // file (its row listed, the input holding the whole path), then accept.
       await pathInput.fill(path.dirname(tracePath) + path.sep);

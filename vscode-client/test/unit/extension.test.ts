@@ -11,7 +11,7 @@ import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient
 import { State } from 'vscode-languageclient/node';
 
 import {
-  COMMANDS, Golens, RULE_PAGE_SCHEME, SERVER_COMMANDS, TRACE_STATUS_NOTIFICATION, withRulePageLink, withRulePageLinks,
+  COMMANDS, Golens, openServerSettings, RULE_PAGE_SCHEME, SERVER_COMMANDS, TRACE_STATUS_NOTIFICATION, withRulePageLink, withRulePageLinks,
 } from '../../src/extension';
 import { reset, state, StatusBarItem } from './vscode-stub';
 
@@ -114,6 +114,16 @@ test('nothing on PATH and no setting: the message says how to install golens', a
   assert.ok(error && error.message.includes('install it with: pip install golens'), error?.message);
   assert.ok(!error.message.includes('`'), 'a notification shows no Markdown: no backticks');
   assert.ok(error.items.includes('Show Output') && error.items.includes('Open Settings'));
+});
+
+test('"Open Settings" filters to golens.server, on the Remote tab in a remote window', async () => {
+  await openServerSettings();
+  assert.deepEqual(state.executed.at(-1), { command: 'workbench.action.openSettings', args: ['golens.server'] });
+  state.remoteName = 'ssh-remote';
+  await openServerSettings();
+  // openRemoteSettings drops a bare string argument: the query must be an object.
+  assert.deepEqual(state.executed.at(-1), {
+    command: 'workbench.action.openRemoteSettings', args: [{ query: 'golens.server' }] });
 });
 
 test('the client gets the server command, Go documents, the golens section and settings sync', async () => {

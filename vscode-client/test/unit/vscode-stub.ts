@@ -30,6 +30,7 @@ export const state = {
   openDialogResult: undefined as Uri[] | undefined,
   openDialogShown: 0,
   progressShown: 0,
+  remoteName: undefined as string | undefined,
   languageItems: [] as Array<{ id: string; text: string; detail: string | undefined }>,
   contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | Promise<string> }>(),
 };
@@ -53,6 +54,7 @@ export function reset(): void {
   state.openDialogResult = undefined;
   state.openDialogShown = 0;
   state.progressShown = 0;
+  state.remoteName = undefined;
   state.languageItems = [];
   state.contentProviders.clear();
 }
@@ -192,6 +194,10 @@ export const window = {
     state.statusItems.push(item);
     return item;
   },
+};
+
+export const env = {
+  get remoteName() { return state.remoteName; },
 };
 
 export const commands = {
