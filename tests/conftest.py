@@ -1,8 +1,12 @@
+import inspect
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from testsupport import go_binary
+
+LSP_TESTS = Path(__file__).parent / "lsp"
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
@@ -12,8 +16,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "go" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.go)
-        if item.get_closest_marker("go") or item.get_closest_marker("browser"):
+        if item.get_closest_marker("go") or item.get_closest_marker("browser") or _starts_a_server(item):
             item.add_marker(pytest.mark.slow)
+
+
+def _starts_a_server(item: pytest.Item) -> bool:
+    """The LSP end-to-end tests (the coroutines in tests/lsp) each start `golens serve` (seconds)."""
+    function = getattr(item, "function", None)
+    return LSP_TESTS in item.path.parents and inspect.iscoroutinefunction(function)
 
 
 @pytest.fixture(scope="session")

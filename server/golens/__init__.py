@@ -8,8 +8,15 @@ Layout (each arrow of the pipeline is a module boundary):
   trace/      Go execution trace reader (bytes -> goroutine timelines), no source knowledge
   evidence/   trace analysis and mapping to workspace source lines (GT... findings)
   fixes/      edits that resolve findings (quick fixes)
+  pipeline.py files -> findings for `golens check` (config, fixes, runtime evidence, workers)
   report/     text / json / sarif renderers
   lsp/        the language server face; cli/ the command-line face
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+# One version, pyproject.toml's: read from the installed distribution.
+try:
+    __version__ = version("golens")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"

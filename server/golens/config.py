@@ -9,6 +9,9 @@ Project file: `golens.toml`, found in the checked file's directory or the neares
     [severity]
     GL202 = "error"                            # error | warning | information | hint
 
+    [tests]
+    enable = ["GL202"]                         # rules that are off in _test.go files by default
+
 Editor settings (LSP `golens` section) use the same keys and win over the file.
 """
 
@@ -27,7 +30,7 @@ CONFIG_FILE = "golens.toml"
 
 
 # The top-level keys of golens.toml; `trace` is the table of golens.evidence.Thresholds.
-CONFIG_KEYS = frozenset({"disable", "enable", "severity", "max-file-size", "maxFileSize", "trace"})
+CONFIG_KEYS = frozenset({"disable", "enable", "severity", "max-file-size", "maxFileSize", "trace", "tests"})
 
 
 class ConfigError(ValueError):
@@ -51,9 +54,12 @@ class Config:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     # What was wrong with the source of this configuration (each bad key kept its default).
     problems: tuple[str, ...] = field(default=(), compare=False)
+    enabled_in_tests: frozenset[str] = frozenset()
 
-    def is_enabled(self, rule) -> bool:
+    def is_enabled(self, rule, in_test_file: bool = False) -> bool:
         if rule.id in self.disabled:
+            return False
+        if in_test_file and not rule.enabled_in_tests and rule.id not in self.enabled_in_tests:
             return False
         return rule.default_enabled or rule.id in self.enabled
 
@@ -75,8 +81,9 @@ class Config:
         def problem(key: str, expected: str, value: Any) -> None:
             problems.append(f"{origin}: {key}: expected {expected}, got {_describe(value)}; the default is used")
 
-        def rule_ids(key: str) -> frozenset[str]:
-            values = data.get(key, [])
+        def rule_ids(key: str, section: Mapping[str, Any] = data, shown: str = "") -> frozenset[str]:
+            values = section.get(key, [])
+            key = shown or key
             if isinstance(values, str):
                 values = [values]
             if not isinstance(values, list):
@@ -123,7 +130,12 @@ class Config:
         if other_keys is not None:
             for key in sorted(set(data) - CONFIG_KEYS - other_keys):
                 problems.append(f"{origin}: unknown key {key!r} ignored")
-        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes, tuple(problems))
+        tests = data.get("tests", {})
+        if not isinstance(tests, Mapping):
+            problem("tests", "a table ([tests] enable = [rule ids])", tests)
+            tests = {}
+        tests_enabled = rule_ids("enable", tests, "tests.enable")
+        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes, tuple(problems), tests_enabled)
 
     @classmethod
     def from_file(cls, path: Path, registry: Registry) -> "Config":
@@ -141,6 +153,7 @@ class Config:
             enabled=(self.enabled - other.disabled) | other.enabled,
             severity={**self.severity, **other.severity},
             max_file_bytes=other.max_file_bytes if other.max_file_bytes != DEFAULT_MAX_FILE_BYTES else self.max_file_bytes,
+            enabled_in_tests=self.enabled_in_tests | other.enabled_in_tests,
         )
 
 

@@ -17,14 +17,16 @@ from golens.cli.files import display_path, go_files
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import too_large_reason
-from golens.engine import Engine
+from golens.engine import Engine, UnitCache
 from golens.evidence import TraceEvidence
 from golens.evidence.merge import evidence_findings, merge_findings
 from golens.findings import Finding
 from golens.fixes import fix_all, fixes_for
+from golens.package import group_by_directory
 from golens.registry import default_registry
 from golens.report import LocatedFinding, locate
 from golens.safeio import FileTooLargeError, read_regular, replace_atomically
+from golens.syntax.facts import Fact
 
 FixMode = Literal["write", "diff"]
 
@@ -86,26 +88,63 @@ class Checker:
         return display_path(path, self.cwd)
 
     def check(self, path: Path) -> FileResult:
-        shown = self.display(path)
-        try:
-            config = self.config_for(path)
-        except ConfigError as exc:
-            return FileResult([], error=str(exc))
-        result = self._check(path, shown, config)
-        if self.unreported:
-            result.error = "\n".join([*self.unreported, *([result.error] if result.error else [])])
-            self.unreported = []
-        return result
+        return self.check_directory([path])[0]
 
-    def _check(self, path: Path, shown: str, config: Config) -> FileResult:
+    def check_directory(self, paths: list[Path]) -> list[FileResult]:
+        """Results for files of one directory, in order: each file is checked with the facts of
+        the other files of its package (golens.package), those not asked for included."""
+        loaded: list[tuple[Path, str, Config, Document] | FileResult] = []
+        for path in paths:
+            shown = self.display(path)
+            try:
+                config = self.config_for(path)
+            except ConfigError as exc:
+                loaded.append(FileResult([], error=str(exc)))
+                continue
+            doc = self._load(path, shown, config)
+            loaded.append(doc if isinstance(doc, FileResult) else (path, shown, config, doc))
+        caches: dict[Path, UnitCache] = {}
+        packages: dict[str | None, set[Fact]] = {}
+        for item in loaded:
+            if isinstance(item, FileResult):
+                continue
+            path, _, _, doc = item
+            cache = caches[path] = UnitCache()
+            packages.setdefault(doc.header.package, set()).update(self.engine.summarize(doc, cache))
+        for path in _siblings(paths):
+            try:
+                sibling = self._load(path, self.display(path), self.config_for(path))
+            except ConfigError:
+                continue
+            if isinstance(sibling, Document) and sibling.header.package in packages:
+                packages[sibling.header.package].update(self.engine.summarize(sibling))
+        frozen = {name: frozenset(facts) for name, facts in packages.items()}
+        results = []
+        for item in loaded:
+            if isinstance(item, FileResult):
+                result = item
+            else:
+                path, shown, config, doc = item
+                result = self._check(doc, path, shown, config, caches[path], frozen[doc.header.package])
+            if self.unreported:
+                result.error = "\n".join([*self.unreported, *([result.error] if result.error else [])])
+                self.unreported = []
+            results.append(result)
+        return results
+
+    def _load(self, path: Path, shown: str, config: Config) -> Document | FileResult:
         try:
             source = read_regular(path, config.max_file_bytes)
         except FileTooLargeError as exc:
             return FileResult([], skipped=too_large_reason(exc.size, exc.limit))
         except OSError as exc:
             return FileResult([], error=f"{shown}: {exc.strerror or exc}")
-        doc = Document(source, str(path), module_go_version=find_module_go_version(str(path)),
-                       max_bytes=config.max_file_bytes)
+        return Document(source, str(path), module_go_version=find_module_go_version(str(path)),
+                        max_bytes=config.max_file_bytes)
+
+    def _check(self, doc: Document, path: Path, shown: str, config: Config, cache: UnitCache,
+               package: frozenset[Fact]) -> FileResult:
+        source = doc.source
         errors: list[str] = []
         diff = None
         if self.options.fix_mode is not None and doc.skip_reason is None:
@@ -124,7 +163,8 @@ class Checker:
                         errors.append(f"{shown}: fixes not written: {exc.strerror or exc}")
                     else:
                         doc.replace_text(fixed)
-        result = self.engine.check(doc, config=config)
+                        cache = UnitCache()
+        result = self.engine.check(doc, cache, config, package)
         errors += [f"{shown}: internal error in {f.rule}: {f.error}" for f in result.failures]
         findings = result.findings
         if self.options.evidence:
@@ -141,6 +181,17 @@ class Checker:
         return FileResult(located, error="\n".join(errors) or None, skipped=result.skipped, diff=diff)
 
 
+def _siblings(paths: list[Path]) -> list[Path]:
+    """The other Go files of the directory of `paths` (all in one directory)."""
+    if not paths:
+        return []
+    given = set(paths)
+    try:
+        return sorted(p for p in paths[0].parent.iterdir() if p.suffix == ".go" and p not in given and p.is_file())
+    except OSError:
+        return []
+
+
 _worker: Checker | None = None
 
 
@@ -149,9 +200,9 @@ def _init_worker(options: CheckOptions, cwd: Path) -> None:
     _worker = Checker(options, cwd)
 
 
-def _check_batch(paths: list[Path]) -> list[FileResult]:
+def _check_batch(directories: list[list[Path]]) -> list[FileResult]:
     assert _worker is not None, "_init_worker runs first in every worker"
-    return [_worker.check(p) for p in paths]
+    return [result for paths in directories for result in _worker.check_directory(paths)]
 
 
 def check_paths(paths: list[str], options: CheckOptions | None = None, jobs: int = 0) -> CheckRun:
@@ -162,15 +213,24 @@ def check_paths(paths: list[str], options: CheckOptions | None = None, jobs: int
     cwd = Path.cwd().resolve()
     unlistable: list[str] = []
     files = list(go_files(paths, unlistable.append))
-    batch_count = -(-len(files) // BATCH_SIZE)
+    # A worker takes whole directories: a package's facts come from all of its files.
+    directories = group_by_directory(files)
+    batches: list[list[list[Path]]] = []
+    size = BATCH_SIZE
+    for directory in directories:
+        if size + len(directory) > BATCH_SIZE:
+            batches.append([])
+            size = 0
+        batches[-1].append(directory)
+        size += len(directory)
+    batch_count = len(batches)
     # More workers than batches would only start idle processes.
     jobs = min(jobs or os.cpu_count() or 1, max(1, batch_count))
     results: list[FileResult] = [FileResult([], error=message) for message in unlistable]
     if jobs == 1 or len(files) < _PARALLEL_MIN_FILES:
         checker = Checker(options, cwd)
-        results += [checker.check(p) for p in files]
+        results += [result for directory in directories for result in checker.check_directory(directory)]
     else:
-        batches = [files[i:i + BATCH_SIZE] for i in range(0, len(files), BATCH_SIZE)]
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options, cwd)) as pool:
             for batch in pool.map(_check_batch, batches):
                 results.extend(batch)

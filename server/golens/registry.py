@@ -43,6 +43,9 @@ class Rule:
     body: str
     doc_path: Path
     sections: dict[str, str] = field(hash=False, compare=False)
+    # Front matter `tests = false`: off in _test.go files unless golens.toml's [tests] enable
+    # lists it (rules whose findings have little value in test code).
+    enabled_in_tests: bool = True
 
     @property
     def module_name(self) -> str:
@@ -98,6 +101,7 @@ def parse_rule_doc(path: Path) -> Rule:
             body=body.strip(),
             doc_path=path,
             sections=sections,
+            enabled_in_tests=meta.get("tests", True),
         )
     except KeyError as exc:
         raise RuleDocError(f"{path.name}: front matter lacks {exc}") from None

@@ -4,8 +4,9 @@ A repository can ship a FIFO named `x.go`, a `go.mod -> /dev/stdin` link (in the
 that is the LSP stream itself), `x.go -> /dev/zero`, or a link pointing out of the tree. So every
 file golens reads from a workspace goes through `read_regular`: stat first, regular files only,
 an open that cannot block (O_NONBLOCK, then fstat to catch a file swapped in between) and a
-bounded read. Every file golens writes goes through `replace_atomically`: never through a link,
-never over content that changed since it was read, never leaving a truncated file behind.
+bounded read. Every file golens writes goes through `atomic_output` (outputs: reports, exports)
+or `replace_atomically` (source files it fixes, which must still hold what was read): never
+through a link, never leaving a truncated file behind.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -126,48 +127,35 @@ def replace_atomically(path: str | os.PathLike[str], expected: bytes, new: bytes
     into a file. ContentChangedError when someone else saved the file in the meantime.
     """
     target = os.fspath(path)
-    st = os.lstat(target)
-    if stat.S_ISLNK(st.st_mode):
-        raise UnsafeFileError(errno.ELOOP, "a symbolic link; not written through", target)
-    if not stat.S_ISREG(st.st_mode):
-        raise UnsafeFileError(errno.EINVAL, f"{_kind(st.st_mode)}, not a regular file; not written", target)
+    _refuse_unsafe_target(target, os.lstat(target))
     _ensure_unchanged(target, expected)
-    directory, name = os.path.split(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".golens-tmp", dir=directory or ".")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(new)
-            out.flush()
-            os.fsync(out.fileno())
-            os.fchmod(out.fileno(), stat.S_IMODE(st.st_mode))
-        # The check above and the rename below leave a window of microseconds instead of the
-        # seconds the fixes took; closing it entirely would need a lock no editor takes.
-        _ensure_unchanged(target, expected)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    _sync_directory(directory or ".")
+    # The check before the rename and the rename leave a window of microseconds instead of the
+    # seconds the fixes took; closing it entirely would need a lock no editor takes.
+    with atomic_output(target, before_rename=lambda: _ensure_unchanged(target, expected)) as out:
+        out.write(new)
 
 
-@contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """A file golens produces (a report, an export), new or replacing an older one: written to a
-    temporary file beside it and renamed over it once complete, so that an error or an interrupt
-    leaves the old file or none, never half of one. A symbolic link, directory, FIFO or device
-    at `path` is refused, not written through."""
-    target = os.fspath(path)
-    try:
-        st = os.lstat(target)
-    except FileNotFoundError:
-        st = None
+def _refuse_unsafe_target(target: str, st: os.stat_result | None) -> None:
     if st is not None and stat.S_ISLNK(st.st_mode):
         raise UnsafeFileError(errno.ELOOP, "a symbolic link; not written through", target)
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise UnsafeFileError(errno.EINVAL, f"{_kind(st.st_mode)}, not a regular file; not written", target)
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str],
+                  before_rename: Callable[[], None] | None = None) -> Iterator[BinaryIO]:
+    """A file golens produces (a report, an export, a fixed source file), new or replacing an
+    older one (whose permission bits it keeps): written to a temporary file beside it and renamed
+    over it once complete and synced, so that an error or an interrupt leaves the old file or
+    none, never half of one. A symbolic link, directory, FIFO or device at `path` is refused, not
+    written through. `before_rename` may raise to keep the old file after all."""
+    target = os.fspath(path)
+    try:
+        st: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    _refuse_unsafe_target(target, st)
     directory, name = os.path.split(target)
     fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".golens-tmp", dir=directory or ".")
     try:
@@ -178,6 +166,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             yield out
             out.flush()
             os.fsync(out.fileno())
+        if before_rename is not None:
+            before_rename()
         os.replace(temporary, target)
     except BaseException:
         try:

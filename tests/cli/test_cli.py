@@ -153,6 +153,7 @@ def test_diff_without_fix_is_a_usage_error(project):
     assert golens("check", "--diff", ".", cwd=project).returncode == 2
 
 
+@pytest.mark.slow  # several golens runs
 def test_go_style_recursive_patterns(project):
     (project / "sub").mkdir()
     (project / "sub" / "more.go").write_text((project / "svc.go").read_text())

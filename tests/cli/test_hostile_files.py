@@ -119,6 +119,7 @@ def test_bad_job_counts_are_usage_errors(tree, jobs):
     assert result.stderr.splitlines()[-1].startswith("golens check: error: argument --jobs/-j: ")
 
 
+@pytest.mark.slow  # several golens runs over a tree
 def test_non_utf8_file_name(tree):
     name = os.fsdecode(b"caf\xe9.go")
     (tree / name).write_text(LEAKY)

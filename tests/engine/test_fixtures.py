@@ -32,9 +32,17 @@ def expectations(source: str) -> dict[int, list[tuple[str, str | None]]]:
     return wanted
 
 
+def load(path: Path) -> Document:
+    return Document(path.read_bytes(), str(path), module_go_version=find_module_go_version(str(path)))
+
+
 def check_file(path: Path):
-    doc = Document(path.read_bytes(), str(path), module_go_version=find_module_go_version(str(path)))
-    result = Engine().check(doc)
+    """Checked as the CLI checks it: with the facts of the other files of its package."""
+    engine = Engine()
+    doc = load(path)
+    package = frozenset().union(*(engine.summarize(other) for other in map(load, sorted(path.parent.glob("*.go")))
+                                  if other.header.package == doc.header.package))
+    result = engine.check(doc, package=package)
     assert not result.failures, result.failures
     return doc, result.findings
 

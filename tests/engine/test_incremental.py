@@ -3,6 +3,8 @@ check that reuses the cache equals a check of the same text from scratch."""
 
 import random
 
+import pytest
+
 from golens.document import Document, TextEdit, find_module_go_version
 from golens.engine import Engine, UnitCache
 from testsupport import FIXTURES
@@ -46,6 +48,7 @@ func (s *S) bump(fail bool) error {
     assert [rule for rule, *_ in signature(doc, cache)] == ["GL406"]
 
 
+@pytest.mark.slow  # hundreds of random edits, each checked twice
 def test_random_edits_keep_cached_and_fresh_checks_equal():
     rng = random.Random(20261127)
     files = sorted(FIXTURES.rglob("*.go"))

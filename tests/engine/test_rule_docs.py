@@ -73,6 +73,7 @@ def test_doc_examples_compile(go, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # builds the wheel
 def test_rules_ship_inside_the_wheel(tmp_path):
     repo = Path(__file__).resolve().parents[2]
     subprocess.run(

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from conftest import session
@@ -36,6 +37,7 @@ async def test_links_to_stdin_do_not_steal_the_lsp_stream(tmp_path):
             await client.get_diagnostics(uri)
 
 
+@pytest.mark.slow  # a parse in a child process
 def test_trace_child_imports_nothing_from_the_working_directory(tmp_path, monkeypatch):
     marker = tmp_path / "IMPORTED"
     for module in ("multiprocessing", "pickle", "json", "struct", "golens"):

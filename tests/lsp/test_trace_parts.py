@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from golens.evidence.analysis import Evidence, Site
 from golens.findings import Severity
 from golens.lsp.line_shift import STALE_EDITED, current_line, line_map, shift_evidence
@@ -84,6 +86,7 @@ def test_background_parse_reads_a_trace_and_reports_a_bad_one(tmp_path):
     assert bad_status == "error" and isinstance(message, str) and str(bad) in message
 
 
+@pytest.mark.slow  # a parse in a child process
 def test_background_parse_never_imports_the_working_directorys_packages(tmp_path, monkeypatch):
     """The child is a new interpreter; started from an untrusted checkout it must not import the
     checkout's own multiprocessing/ or golens/ (Python puts the working directory on sys.path)."""
@@ -116,6 +119,7 @@ def test_poller_reports_a_change_once_the_file_holds_still(tmp_path):
     assert poller.watched == frozenset()
 
 
+@pytest.mark.slow  # starts golens serve
 def test_serve_drops_pygls_warnings_about_cancelling_answered_requests():
     """An editor cancels requests it no longer needs, often after the answer went out; each such
     cancel used to print a pygls warning into the editor's output."""

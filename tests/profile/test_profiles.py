@@ -31,11 +31,28 @@ def hits(pe, rule):
     return sorted((e.site.line, e.reason) for e in pe.evidence if e.rule == rule)
 
 
+OLDEST = TRACES / "prof_cases" / "go1.22"
+
+
 @pytest.mark.parametrize("kind", ["goroutineleak", "goroutine", "mutex", "block", "cpu"])
 def test_kind_is_read_from_the_content(kind, tmp_path):
     renamed = tmp_path / "profile.out"  # no name hint: mutex and block share their header
     renamed.write_bytes((CASES / "before" / f"{kind}.pb.gz").read_bytes())
     assert read_profile(renamed).kind == kind
+
+
+@pytest.mark.parametrize("kind", ["goroutine", "mutex", "block", "cpu"])
+def test_go_1_22_profiles_read_the_same(kind, tmp_path):
+    renamed = tmp_path / "profile.out"
+    renamed.write_bytes((OLDEST / "before" / f"{kind}.pb.gz").read_bytes())
+    assert read_profile(renamed).kind == kind
+    if kind == "cpu":
+        return
+    pe = load_profile_evidence(OLDEST / "before" / f"{kind}.pb.gz", root=TRACES)
+    expected = {"goroutine": ("GP102", line_of("<-gate"), "chan receive"),
+                "mutex": ("GP201", line_of("c.mu.Unlock()"), "sync.Mutex"),
+                "block": ("GP202", line_of("c.mu.Lock()"), "sync.Mutex")}[kind]
+    assert expected in [(e.rule, e.site.line, e.reason) for e in pe.evidence]
 
 
 def test_proven_leak_at_the_go_statement_and_the_send():
@@ -213,6 +230,18 @@ def test_bad_input_is_a_clear_message_and_exit_2(tmp_path, capsys, case):
     assert rc == 2 and out == ""
     assert err.startswith(f"golens: {path}: ") and message in err, err
     assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_gzip_bomb_is_refused(tmp_path, capsys, monkeypatch):
+    import gzip
+
+    from golens.profile import reader
+
+    monkeypatch.setattr(reader, "MAX_DECOMPRESSED_BYTES", 1 << 20)
+    bomb = tmp_path / "bomb.pb.gz"
+    bomb.write_bytes(gzip.compress(b"\0" * (4 << 20)))
+    rc, _, err = run_cli(capsys, "profile", str(bomb), "--root", str(tmp_path))
+    assert rc == 2 and "decompresses to more than 1 MB" in err
 
 
 def test_wrong_kind_is_refused(capsys):

@@ -205,6 +205,7 @@ def test_baseline_adds_a_difference_flame_graph(tmp_path):
     assert top["main.pollUpstream"][0] > 0 and top["main.pollUpstream"][1] > 0
 
 
+@pytest.mark.slow  # several golens runs
 def test_unreadable_trace_gives_the_same_error_as_golens_trace(tmp_path):
     bad = tmp_path / "bad.trace"
     bad.write_bytes(b"go 1.26 trace\x00\x00\x00\x01\x02garbage")
@@ -269,3 +270,51 @@ def test_profiles_join_the_findings_table(tmp_path):
     gp = [(f["rule"], f["path"], f["line"], f["totalNs"]) for f in rows if f["rule"].startswith("GP")]
     assert gp == [(f["rule"], f["path"], f["start"]["line"], f["evidence"]["delay_ns"]) for f in expected] != []
     assert any(f["rule"].startswith("GT") for f in rows)
+
+
+def test_many_distinct_stacks_stay_a_small_page():
+    """A hundred thousand distinct stacks: each view keeps at most MAX_NODES frames (the widest),
+    its total is unchanged, and the page stays far below 5 MB."""
+    import random
+
+    from golens.export.aggregate import TraceAggregate, Weight
+    from golens.report.html import MAX_NODES
+    from golens.trace import Frame
+
+    rng = random.Random(17)
+    tr = Trace(format_version=26, start_ns=0, end_ns=10**9)
+    funcs = [f"main.f{i}" for i in range(400)]
+    table: dict[int, Weight] = {}
+    for _ in range(100_000):
+        frames = tuple(Frame(rng.choice(funcs), "main.go", rng.randrange(1, 500), 0) for _ in range(rng.randrange(3, 12)))
+        w = table.setdefault(tr.stacks.intern(frames), Weight())
+        w.ns += rng.randrange(1, 10**6)
+        w.count += 1
+    agg = TraceAggregate(tr, {"chan receive": table}, dict(table), [], 1.0)
+    ws = Workspace.scan(REPO / "traces" / "chan_leak")
+    from golens.evidence.analysis import analyze
+
+    data = report_data(agg, analyze(tr, ws), [], ws, trace_name="many.trace", display=str,
+                       baseline=agg, baseline_name="same.trace")
+
+    def count(node, diff=False):
+        return 1 + sum(count(k, diff) for k in node[5 if diff else 6])
+    for view in data["flames"]:
+        assert count(view["tree"]) <= MAX_NODES + 1
+        assert view["tree"][3] == sum(w.ns for w in table.values())
+    assert count(data["diff"]["tree"], diff=True) <= MAX_NODES + 1
+    assert len(render_html(data).encode()) < 2_000_000
+
+
+def test_paths_are_shown_from_the_workspace_when_run_from_elsewhere(tmp_path):
+    """An editor runs golens from a directory of its own: the page then shows paths from the
+    workspace root, not as long absolute paths."""
+    root = TRACES / "handler_leak"
+    out = tmp_path / "r.html"
+    r = golens("report", str(root / "go1.27.trace"), "--root", str(root), "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = page_data(out.read_text())
+    assert data["trace"] == "go1.27.trace"
+    assert {f["path"] for f in data["findings"]} == {"main.go"}
+    assert data["groups"][0]["label"] in ("main.go:29", "main.go:32", "main.go:37")
+    assert all(f["abs"] == str(root / "main.go") for f in data["findings"])

@@ -159,6 +159,7 @@ ALL_TRACES = sorted(TRACES.glob("*/go1.*.trace"))
 CUT_TRACES = [p for p in ALL_TRACES if p.parent.name in ("multigen", "handler_leak")]
 
 
+@pytest.mark.slow  # parses the trace once per cut: thousands of parses
 @pytest.mark.parametrize("path", CUT_TRACES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_truncation_at_every_batch_boundary_and_mid_batch(path: Path):
     data = path.read_bytes()

@@ -14,6 +14,7 @@ from golens.syntax.handlers import (
     references_request_context,
     request_context_names,
 )
+from golens.syntax.lifetime import started_once
 from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES, walk_named
 
@@ -67,7 +68,7 @@ def check(unit: Unit) -> Iterator[Report]:
         if literal is None:
             continue  # `go f(x)`: the body is elsewhere, no evidence of what it waits on
         body = literal.child_by_field_name("body")
-        if body is None or _single_handoff(body):
+        if body is None or _single_handoff(body) or started_once(go) or _bound_by_a_context(body):
             continue
         reason = _unbounded_work(body, unit)
         if reason is None:
@@ -150,6 +151,8 @@ def _waits_for(go: Node, handler: Handler, call: Node) -> bool:
     if body is None:
         return False
     mentioned = {n.text for n in walk_named(call) if n.type in ("identifier", "selector_expression")}
+    channels = {n.child_by_field_name("channel").text for n in walk_named(call)
+                if n.type == "send_statement" and n.child_by_field_name("channel") is not None}
     for node in walk_named(body):
         if node.start_byte < go.end_byte:
             continue
@@ -165,6 +168,22 @@ def _waits_for(go: Node, handler: Handler, call: Node) -> bool:
             operand = node.child_by_field_name("right")
         if operand is not None and operand.text in mentioned:
             return True
+        # The handler hands a channel the goroutine uses to a helper that waits on it
+        # (`keepConnLive(w, r, respCh)`).
+        if node.type == "argument_list" and any(a.type == "identifier" and a.text in channels
+                                                for a in node.named_children):
+            return True
+    return False
+
+
+def _bound_by_a_context(body: Node) -> bool:
+    """The goroutine waits on some context's Done(): its lifetime is chosen (a service-lifetime
+    context for work that must outlive the request), not unbounded."""
+    for node in walk_named(body, skip_function_literals=True):
+        if node.type == "unary_expression" and node.text.startswith(b"<-"):
+            operand = node.child_by_field_name("operand")
+            if operand is not None and operand.type == "call_expression" and operand.text.endswith(b".Done()"):
+                return True
     return False
 
 

@@ -7,11 +7,10 @@ from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import function_name, is_package_call, selector_parts
 from golens.syntax.facts import Fact, GoStarted, StopCalled
+from golens.syntax.lifetime import ENTRY_POINTS, PROCESS_LIFETIME_METHODS, is_process_lifetime, started_once
 from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits, statements_of
 from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import walk_named
-
-ENTRY_POINTS = frozenset({"main", "init"})
 
 
 def summarize(unit: Unit) -> Iterator[Fact]:
@@ -28,7 +27,8 @@ def summarize(unit: Unit) -> Iterator[Fact]:
             continue
         caller = enclosing_function(go)
         caller_name = _outer_name(caller) if caller is not None else None
-        yield GoStarted(name, caller_name or "")
+        # A goroutine started inside once.Do is a singleton: it counts as started from an entry point.
+        yield GoStarted(name, "init" if started_once(go) else caller_name or "")
     for call in unit.nodes("call_expression"):
         parts = selector_parts(call.child_by_field_name("function"))
         if parts is not None and parts[1] == "Stop" and parts[0].type == "selector_expression":
@@ -49,11 +49,16 @@ def check(unit: Unit) -> Iterator[Report]:
         outer = _outermost_function(function)
         in_goroutine = _runs_in_goroutine(function, unit)
         if in_goroutine and not _loop_can_exit(loop):
-            if _is_entry_point(outer, unit) or _only_started_from_entry(function, unit):
+            if started_once(loop) or _only_started_from(function, unit, ENTRY_POINTS):
                 continue
             # Stop does not close the ticker's channel: a loop over t.C outlives t.Stop(), so
             # a Stop elsewhere changes the explanation, not the verdict.
             stopped = receiver is not None and _stopped_elsewhere(receiver, outer, unit)
+            # A daemon's Run/Serve/Start runs for the life of the process, unless the code stops
+            # the ticker somewhere: then an end was intended and the loop misses it.
+            if not stopped and (is_process_lifetime(outer, unit.file) or
+                                _only_started_from(function, unit, ENTRY_POINTS | PROCESS_LIFETIME_METHODS)):
+                continue
             if stopped:
                 message = (f"this goroutine loops on {_text(source)} with no way out: {_text(receiver)}.Stop() "
                            f"does not close {_text(source)}, so after Stop the loop waits forever and the "
@@ -71,7 +76,7 @@ def check(unit: Unit) -> Iterator[Report]:
             )
             continue
         if _is_time_tick(source, unit) and unit.file.go_below(23) and not in_goroutine:
-            if unit.file.package == "main" or unit.file.is_test or _is_entry_point(outer, unit):
+            if unit.file.package == "main" or unit.file.is_test or is_process_lifetime(outer, unit.file):
                 continue
             yield unit.report(
                 source,
@@ -154,12 +159,12 @@ def _runs_in_goroutine(function: Node, unit: Unit) -> bool:
     return any(f.name == name for f in unit.file.facts.of(GoStarted))
 
 
-def _only_started_from_entry(function: Node, unit: Unit) -> bool:
+def _only_started_from(function: Node, unit: Unit, starters: frozenset[str]) -> bool:
     if function.type == "func_literal":
         return False
     name = function_name(function)
     callers = {f.caller for f in unit.file.facts.of(GoStarted) if f.name == name}
-    return bool(callers) and callers <= ENTRY_POINTS
+    return bool(callers) and callers <= starters
 
 
 def _outermost_function(function: Node) -> Node:
@@ -172,11 +177,6 @@ def _outermost_function(function: Node) -> Node:
 
 def _outer_name(function: Node) -> str | None:
     return function_name(_outermost_function(function))
-
-
-def _is_entry_point(function: Node, unit: Unit) -> bool:
-    return function.type == "function_declaration" and function_name(function) in ENTRY_POINTS \
-        and unit.file.package == "main" or (function.type == "function_declaration" and function_name(function) == "init")
 
 
 def _stopped_elsewhere(receiver: Node, outer: Node, unit: Unit) -> bool:

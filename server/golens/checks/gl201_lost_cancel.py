@@ -11,6 +11,7 @@ CONTEXT = "context"
 WITH_CANCEL = frozenset({
     "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause",
 })
+WITHOUT_TIMER = frozenset({"WithCancel", "WithCancelCause"})
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -28,10 +29,12 @@ def check(unit: Unit) -> Iterator[Report]:
         ctx = unit.text(ctx_node) if ctx_node is not None else None
         data = {"cancel": cancel, "ctx": ctx, "constructor": constructor}
         if cancel == "_":
+            # Only the Timeout/Deadline constructors start a timer.
+            what = "the context" if constructor in WITHOUT_TIMER else "the context and its timer"
             yield unit.report(
                 cancel_node,
-                f"the cancel function returned by context.{constructor} is discarded: the context "
-                f"and its timer live until the parent is cancelled",
+                f"the cancel function returned by context.{constructor} is discarded: {what} "
+                f"live{'s' if what == 'the context' else ''} until the parent is cancelled",
                 data={**data, "form": "discarded"},
             )
             continue
@@ -48,9 +51,9 @@ def check(unit: Unit) -> Iterator[Report]:
             continue
         if function.has_error:
             continue  # half-typed code: path reasoning would be guesswork
-        exit_node = _path_without_cancel(declaration, cancel, function)
-        if exit_node is not None:
-            end = "the end of the function" if exit_node.type == "block" else "this return"
+        found_exit = _path_without_cancel(declaration, cancel, ctx, function)
+        if found_exit is not None:
+            exit_node, end = found_exit
             yield unit.report(
                 cancel_node,
                 f"{cancel} is not called on every path: {end} is reached without it (context leak)",
@@ -82,8 +85,11 @@ def _cancel_binding(node: Node, unit: Unit):
     return call, ctx_node if ctx_node.type == "identifier" else None, cancel_node, target[1]
 
 
-def _path_without_cancel(declaration: Node, cancel: str, function: Node) -> Node | None:
-    """The first exit reachable after the declaration without any mention of `cancel`."""
+def _path_without_cancel(declaration: Node, cancel: str, ctx: str | None,
+                         function: Node) -> tuple[Node, str] | None:
+    """The first exit reachable after the declaration without any mention of `cancel`, and how
+    the message names it. A path that has received from the context's Done() needs no cancel:
+    the context is already cancelled (its own deadline or its parent)."""
     statement = declaration if declaration.type != "var_spec" else declaration.parent
     while statement is not None and statement.parent is not None and statement.parent.type != "statement_list":
         statement = statement.parent
@@ -91,19 +97,38 @@ def _path_without_cancel(declaration: Node, cancel: str, function: Node) -> Node
         return None
     siblings = [s for s in statement.parent.named_children if s.type != "comment"]
     rest = siblings[siblings.index(statement) + 1:] if statement in siblings else []
-    scan = PathScan(lambda node: mentions(node, cancel))
+    scan = PathScan(lambda node: mentions(node, cancel) or (ctx is not None and _receives_done(node, ctx)))
     try:
         outcome = scan.scan(rest)
     except GiveUp:
         return None
     if scan.exits:
-        return scan.exits[0]
+        return scan.exits[0], "this return"
     if outcome is Outcome.OPEN:
         block = statement.parent.parent  # statement_list -> block
         body = function_body(function)
         if block is not None and block == body:
-            return body  # falls off the end of the function
+            return body, "the end of the function"
         if block is not None and block.type == "block":
-            return block  # the variable's scope ends here without a call
+            if block.parent is not None and block.parent.type == "for_statement":
+                return block, "the end of the loop body"
+            return block, "the end of the block that declares it"
     return None
+
+
+def _receives_done(node: Node, ctx: str) -> bool:
+    """`<-ctx.Done()` anywhere in the node (a receive statement or a select case)."""
+    done_call = f"{ctx}.Done()".encode()
+    if done_call not in (node.text or b""):
+        return False
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "unary_expression" and current.children and current.children[0].type == "<-":
+            operand = current.child_by_field_name("operand")
+            if operand is not None and operand.text == done_call:
+                return True
+        if current.type not in ("func_literal",):
+            stack.extend(current.named_children)
+    return False
 

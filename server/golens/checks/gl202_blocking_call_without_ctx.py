@@ -10,6 +10,16 @@ from golens.syntax.calls import call_target, function_name, identifiers, selecto
 from golens.syntax.handlers import enclosing_handler
 from golens.syntax.tree import enclosing_function
 
+# Only what is true of the call: the http shortcuts use http.DefaultClient, which has no Timeout;
+# another *http.Client may have one set where golens cannot see it.
+_LIMITS = {
+    "http-shortcut": "cannot be cancelled and has no deadline (http.DefaultClient sets no Timeout)",
+    "http-client": "cannot be cancelled by the caller (only the client's Timeout, if it has one, bounds it)",
+    "new-request": "sends a request that cannot be cancelled by the caller (only the client's Timeout, "
+                   "if it has one, bounds it)",
+    "sql": "cannot be cancelled and has no deadline",
+}
+
 
 def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
@@ -38,7 +48,8 @@ def check(unit: Unit) -> Iterator[Report]:
             severity = Severity.INFORMATION
         yield unit.report(
             call.child_by_field_name("function"),
-            f"{what} cannot be cancelled and has no deadline{where}; use {replacement}",
+            f"{what} {_LIMITS[variant] if not what.startswith('http.DefaultClient.') else _LIMITS['http-shortcut']}"
+            f"{where}; use {replacement}",
             data={"variant": variant, "replacement": replacement, "in_handler": handler is not None},
             severity=severity,
         )

@@ -15,6 +15,13 @@ from golens.syntax.unit import FUNCTION_TYPES, walk_named
 # A default that counts, logs or says it drops makes the loss deliberate and observable.
 _DELIBERATE = re.compile(rb"drop|metric|log|count|skip|discard|miss|lost|\.Inc\(|\.Add\(", re.IGNORECASE)
 
+# A comment that says the drop is intended: `// drop if busy`, `// best effort`, `// non-blocking`.
+_INTENT = re.compile(r"drop|busy|best[- ]effort|non-?blocking|(?:don'?t|do not|never|without) block|"
+                     r"already|skip|ignor|lossy|coalesc|harmless|if full|is full|not ready|no one|nobody",
+                     re.IGNORECASE)
+# A comment in the default that is a note to self, not a decision.
+_NOT_A_DECISION = re.compile(r"\b(?:TODO|FIXME|XXX)\b")
+
 _ASSERTIONS = frozenset({"Fatal", "Fatalf", "Error", "Errorf", "FailNow", "Fail"})
 
 
@@ -38,11 +45,11 @@ def check(unit: Unit) -> Iterator[Report]:
             continue
         if _is_probe(cases[0]) or _is_retry(select, cases[0]) or _in_benchmark(function, unit):
             continue
+        if _intent_stated(select, default) or _falls_back_after(select, cases[0]):
+            continue
         name = unit.text(channel)
-        deliberate = bool(_DELIBERATE.search(default.text)) or \
-            any(c.type == "comment" for c in walk_named(default))
-        fallback = not deliberate and _does_something(default)
-        if fallback:
+        deliberate = bool(_DELIBERATE.search(default.text))
+        if not deliberate and _does_something(default):
             continue
         yield unit.report(
             cases[0].child_by_field_name("communication"),
@@ -54,6 +61,62 @@ def check(unit: Unit) -> Iterator[Report]:
                   "variant": "buffer-one"},
             severity=Severity.INFORMATION if deliberate else None,
         )
+
+
+def _intent_stated(select: Node, default: Node) -> bool:
+    """The author wrote down that a drop is fine: any comment in the `default` (bar a TODO), or an
+    intent comment (`// drop if busy`, `// best effort`, `// non-blocking`) on the select's line or
+    in the comment block right above it."""
+    if any(not _NOT_A_DECISION.search(c.text.decode("utf-8", "replace")) for c in _default_comments(select, default)):
+        return True
+    above = []
+    anchor = select
+    row = select.start_point[0]
+    while True:
+        sibling = anchor.prev_named_sibling
+        while sibling is not None and sibling.type == "comment" and sibling.end_point[0] >= row - 1:
+            above.append(sibling)
+            row = sibling.start_point[0]
+            sibling = sibling.prev_named_sibling
+        # The first statement of a block: its leading comments hang on the block, not the list.
+        if sibling is not None or anchor.parent is None or anchor.parent.type != "statement_list":
+            break
+        anchor = anchor.parent
+    trailing = [c for c in select.children if c.type == "comment" and c.start_point[0] == select.start_point[0]]
+    return any(_INTENT.search(c.text.decode("utf-8", "replace")) for c in above + trailing)
+
+
+def _default_comments(select: Node, default: Node) -> list[Node]:
+    """Comments of the default case. Tree-sitter hangs the comments of an empty case on the
+    select itself, after the case they follow."""
+    found = [n for n in walk_named(default) if n.type == "comment"]
+    sibling = default.next_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        found.append(sibling)
+        sibling = sibling.next_named_sibling
+    return found
+
+
+def _falls_back_after(select: Node, case: Node) -> bool:
+    """`select { case ch <- f: return; default: }; go f()`: the send case leaves, so the code
+    after the select runs only when nobody took the value — a fallback, not a drop."""
+    statements = statements_of(case)
+    if not statements or statements[-1].type != "return_statement":
+        return False
+    node = select
+    while node is not None:
+        following = node.next_named_sibling
+        while following is not None and following.type == "comment":
+            following = following.next_named_sibling
+        if following is not None:
+            return following.type not in ("return_statement", "empty_statement")
+        # The last statement of an `if` body (or a bare block): what follows the `if` runs next.
+        node = node.parent
+        while node is not None and node.type in ("statement_list", "block"):
+            node = node.parent
+        if node is None or node.type not in ("if_statement", "block"):
+            return False
+    return False
 
 
 def _is_probe(case: Node) -> bool:

@@ -1,10 +1,12 @@
+import re
+
 from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
-from golens.syntax.facts import Fact
+from golens.syntax.facts import Fact, FieldLockGroupUses
 from golens.syntax.held import HeldScan, State, functions_with_locks
 from golens.syntax.sync import method_call, summarize_sync, sync_kind
 from golens.syntax.unit import walk_named
@@ -21,11 +23,27 @@ SQL_METHODS = frozenset({
     "ExecContext", "PrepareContext", "PingContext", "BeginTx", "Commit", "Rollback",
 })
 CHANNEL_EVENTS = frozenset({"send", "receive", "select"})
+# What holding the lock across the operation costs, kept in the finding's data["cost"]: a wait
+# that only another goroutine can end risks a deadlock; a sleep or I/O only makes waiters slower.
+DEADLOCK = "deadlock"
+LATENCY = "latency"
 SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 
 
+_FIELD_LOCK = re.compile(rb"\.(\w+)\.R?Lock\(\)")
+_FIELD_GROUP_USE = re.compile(rb"\.(\w+)\.(Add|Wait|Go)\(")
+
+
 def summarize(unit: Unit) -> set[Fact]:
-    return summarize_sync(unit)
+    facts = set(summarize_sync(unit))
+    if unit.node.type in ("function_declaration", "method_declaration"):
+        # Which WaitGroup methods each declaration that locks a mutex field calls: lets a Wait
+        # under a lock ask what every other locker of that field in the package does.
+        text = unit.node.text or b""
+        uses = tuple(sorted({f"{g.decode()}.{m.decode()}" for g, m in _FIELD_GROUP_USE.findall(text)}))
+        for lock_field in {m.decode() for m in _FIELD_LOCK.findall(text)}:
+            facts.add(FieldLockGroupUses(lock_field, uses))
+    return facts
 
 
 def check(unit: Unit) -> list[Report]:
@@ -38,24 +56,37 @@ def check(unit: Unit) -> list[Report]:
         def on_event(kind: str, node: Node, held: State, function: Node = function) -> None:
             if not held:
                 return
-            what = _blocking(kind, node, unit)
-            if what is None:
+            blocking = _blocking(kind, node, unit)
+            if blocking is None:
                 return
+            what, cost = blocking
             lock = min(held.values(), key=lambda h: h.node.start_byte)
-            if what.endswith(".Wait() blocks") and _parallel_section(node, lock.node, function, held):
+            if what.endswith(".Wait() blocks") and (
+                    _parallel_section(node, lock.node, function, held)
+                    or _lock_serialises_group(lock.key, method_call(node)[0], unit)):
                 return
-            # Channel operations under a lock are often a designed hand-off (io.Pipe, semaphores,
-            # buffered notifications whose capacity we cannot see): Information, measured.
-            severity = Severity.INFORMATION if kind in CHANNEL_EVENTS else None
             unlock = "Unlock" if lock.method == "Lock" else "RUnlock"
             until = "until the function returns (deferred unlock)" if lock.deferred else f"until {lock.key}.{unlock}()"
+            if cost == LATENCY:
+                # A sleep or a network round trip ends on its own: the cost is every other
+                # goroutine that needs the lock waiting as long, never a deadlock. The trace
+                # join raises it when goroutines are seen blocked on this mutex.
+                message = (f"{what} while holding {lock.key} (locked {until}): every goroutine that "
+                           f"needs {lock.key} waits that long too (a latency cost, not a deadlock); "
+                           f"release the lock before the slow call")
+                severity: Severity | None = Severity.INFORMATION
+            else:
+                message = (f"{what} while holding {lock.key} (locked {until}): every goroutine that needs "
+                           f"{lock.key} waits for it too, and if the other side needs {lock.key} to make "
+                           f"progress this deadlocks; release the lock before blocking")
+                # Channel operations under a lock are often a designed hand-off (io.Pipe,
+                # semaphores, buffered notifications whose capacity we cannot see): Information.
+                severity = Severity.INFORMATION if kind in CHANNEL_EVENTS else None
             reports.append(unit.report(
                 node,
-                f"{what} while holding {lock.key} (locked {until}): every goroutine that needs "
-                f"{lock.key} waits for it too, and if the other side needs {lock.key} to make "
-                f"progress this deadlocks; release the lock before blocking",
+                message,
                 related=((lock.node, f"{lock.key} locked here"),),
-                data={"lock": lock.key, "unlock": unlock, "deferred": lock.deferred, "op": kind},
+                data={"lock": lock.key, "unlock": unlock, "deferred": lock.deferred, "op": kind, "cost": cost},
                 severity=severity,
             ))
 
@@ -75,32 +106,49 @@ def _parallel_section(wait: Node, locked: Node, function: Node, held: State) -> 
     return not any(a in g.text for g in started for a in acquires)
 
 
-def _blocking(kind: str, node: Node, unit: Unit) -> str | None:
+def _lock_serialises_group(lock_key: str, group: Node, unit: Unit) -> bool:
+    """A mutex whose only job is to keep a WaitGroup's Add and Wait apart: the package locks the
+    field around the group's Add (or Go) and around its Wait, and nowhere else. The goroutines
+    the group counts never take it, so waiting under it cannot deadlock on it."""
+    lock_field = lock_key.rsplit(".", 1)[-1]
+    group_text = unit.text(group)
+    group_field = group_text.rsplit(".", 1)[-1]
+    if lock_field == lock_key or group_field == group_text:
+        return False  # local variables: no other declaration shares them
+    lockers = [set(fact.group_uses) for fact in unit.file.facts.of(FieldLockGroupUses)
+               if fact.lock_field == lock_field]
+    adds, waits = {f"{group_field}.Add", f"{group_field}.Go"}, {f"{group_field}.Wait"}
+    return all(uses & (adds | waits) for uses in lockers) and \
+        any(uses & adds for uses in lockers) and any(uses & waits for uses in lockers)
+
+
+def _blocking(kind: str, node: Node, unit: Unit) -> tuple[str, str] | None:
+    """What the operation is, worded for the message, and what holding a lock across it costs."""
     if kind == "send":
         channel = node.child_by_field_name("channel")
-        return f"sending on {unit.text(channel)} can block"
+        return f"sending on {unit.text(channel)} can block", DEADLOCK
     if kind == "receive":
-        return f"receiving from {unit.text(node.child_by_field_name('operand'))} can block"
+        return f"receiving from {unit.text(node.child_by_field_name('operand'))} can block", DEADLOCK
     if kind == "select":
-        return "this select has no default case and can block"
+        return "this select has no default case and can block", DEADLOCK
     if kind != "call":
         return None
     target = call_target(node, unit.file)
     if target is not None:
         name = BLOCKING_PACKAGE_CALLS.get(target)
-        return f"{name} blocks" if name else None
+        return (f"{name} runs", LATENCY) if name else None
     found = method_call(node)
     if found is None:
         return None
     receiver, method = found
     if method == "Wait" and not node.child_by_field_name("arguments").named_children:
         if sync_kind(receiver, unit) == "WAITGROUP":
-            return f"{unit.text(receiver)}.Wait() blocks"
+            return f"{unit.text(receiver)}.Wait() blocks", DEADLOCK
         return None
     if method in HTTP_CLIENT_METHODS or method in SQL_METHODS:
         kind_of = expression_kind(receiver, unit)
         if method in HTTP_CLIENT_METHODS and kind_of == "HTTPCLIENT":
-            return f"the HTTP request {unit.text(receiver)}.{method} blocks"
+            return f"the HTTP request {unit.text(receiver)}.{method} runs", LATENCY
         if method in SQL_METHODS and kind_of in SQL_KINDS:
-            return f"the database call {unit.text(receiver)}.{method} blocks"
+            return f"the database call {unit.text(receiver)}.{method} runs", LATENCY
     return None

@@ -24,6 +24,12 @@ _OUTPUT_NAME = re.compile(
     rb"summar|banner|emit|verbose", re.IGNORECASE)
 _CRASH_NAME = re.compile(rb"throw|fatal|panic|exit|abort|crash|fail", re.IGNORECASE)
 _NOT_LIBRARY_DIRS = re.compile(r"(^|[/\\])(cmd|examples?)[/\\]")
+# Only what is true of the place: "every pass" needs a loop, "every request" a handler.
+_HOW_OFTEN = {
+    "loop": "on every pass (a syscall each time, serialised across goroutines)",
+    "handler": "on every request (a syscall each time, serialised across goroutines)",
+    "goroutine": "from every goroutine that runs it (a syscall, serialised with all other output)",
+}
 _PURE = frozenset({"identifier", "interpreted_string_literal", "raw_string_literal", "int_literal",
                    "float_literal", "selector_expression", "true", "false", "nil", "rune_literal"})
 
@@ -39,7 +45,8 @@ def summarize(unit: Unit) -> Iterator[Fact]:
 
 def check(unit: Unit) -> Iterator[Report]:
     file = unit.file
-    if file.package == "main" or file.is_test or not _library_file(file.path):
+    # Test files: off by default through the rule's `tests = false` ([tests] enable turns it on).
+    if file.package == "main" or not _library_file(file.path):
         return
     packages = {name.encode() for path in ("fmt", "log") for name in file.names_for(path)}
     for call in unit.nodes("call_expression"):
@@ -66,8 +73,8 @@ def check(unit: Unit) -> Iterator[Report]:
         replacement = "slog.Debug" if not file.go_below(21) else "trace.Log"
         yield unit.report(
             call.child_by_field_name("function"),
-            f"{printed} {phrase} looks like leftover debugging: it writes unbuffered on every pass "
-            f"(a syscall each time, serialised across goroutines); remove it or use {replacement} "
+            f"{printed} {phrase} looks like leftover debugging: it writes unbuffered {_HOW_OFTEN[where]}; "
+            f"remove it or use {replacement} "
             "(or trace.Log to see it in an execution trace)",
             data={"function": printed, "where": where,
                   "pure_args": pure, "message": unit.text(first) if first is not None else None,

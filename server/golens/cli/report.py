@@ -8,8 +8,8 @@ from pathlib import Path
 
 from golens.cli.files import display_path
 from golens.cli.profile import load_profiles, profile_thresholds_from
-from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from
-from golens.config import Config, ConfigError, find_config_file
+from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from, workspace_settings
+from golens.config import ConfigError
 from golens.evidence import Workspace
 from golens.evidence.load import load_trace_and_evidence
 from golens.evidence.merge import PROFILE_SOURCE
@@ -46,12 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     registry = default_registry()
-    root = (args.root or Path.cwd()).resolve()
-    if not root.is_dir():
-        return _error(f"--root {args.root}: not a directory")
     try:
-        config_path = args.config or find_config_file(root)
-        config = Config.from_file(config_path, registry) if config_path else Config()
+        root, config_path, config = workspace_settings(args, registry)
         thresholds = thresholds_from(config_path)
         profile_thresholds = profile_thresholds_from(config_path)
     except ConfigError as exc:
@@ -68,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
         except (TraceError, OSError, ValueError) as exc:
             return _error(_trace_error(args.baseline, exc))
     cwd = Path.cwd().resolve()
+    # Paths as golens trace prints them (from the current directory) when the workspace is below
+    # it; from the workspace otherwise (an editor runs golens from a directory of its own).
+    base = cwd if root == cwd or cwd in root.parents else root
 
     def display(p: str | Path) -> str:
-        return display_path(Path(p), cwd)
+        return display_path(Path(p), base)
 
     findings = located_trace_findings(te, config, registry, display)
     # A profile that cannot be read is named on stderr (exit 2); the report still has the rest.
@@ -78,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     findings += located_trace_findings(profiles, config, registry, display,  # type: ignore[arg-type]
                                        evidence_source=PROFILE_SOURCE)
     data = report_data(aggregate(trace, workspace), te, findings, workspace, trace_name=display(args.trace),
-                       display=display, baseline=baseline, baseline_name=display(args.baseline) if args.baseline else "",
-                       links=args.links)
+                       display=display, base=base, baseline=baseline,
+                       baseline_name=display(args.baseline) if args.baseline else "", links=args.links)
     try:
         with atomic_output(args.output) as out:
             out.write(render_html(data).encode())

@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-from golens.cli import Subparsers
+from golens.cli import Subparsers, exit_status
 from golens.cli.files import display_path, write_report
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
@@ -96,14 +96,20 @@ def _trace_error(trace: str, exc: Exception) -> str:
     return f"{trace}: {exc}"
 
 
-def run(args: argparse.Namespace) -> int:
-    registry = default_registry()
+def workspace_settings(args: argparse.Namespace, registry: Registry) -> tuple[Path, Path | None, Config]:
+    """--root (default: the current directory) and its golens.toml (--config, else the nearest
+    above it) of a command that reads a trace; ConfigError with the message to print."""
     root = (args.root or Path.cwd()).resolve()
     if not root.is_dir():
-        return _error(f"--root {args.root}: not a directory")
+        raise ConfigError(f"--root {args.root}: not a directory")
+    config_path = args.config or find_config_file(root)
+    return root, config_path, Config.from_file(config_path, registry) if config_path else Config()
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = default_registry()
     try:
-        config_path = args.config or find_config_file(root)
-        config = Config.from_file(config_path, registry) if config_path else Config()
+        root, config_path, config = workspace_settings(args, registry)
         thresholds = thresholds_from(config_path)
     except ConfigError as exc:
         return _error(str(exc))
@@ -126,11 +132,7 @@ def run(args: argparse.Namespace) -> int:
         out, args.format, located, registry, summary=summary_lines(te, display),
         json_properties={"trace": display(te.source), "summary": te.summary.as_dict()},
         sarif_properties={"trace": display(te.source), "traceSummary": te.summary.as_dict()}))
-    for problem in [*config.problems, *([unwritten] if unwritten else [])]:
-        print(f"golens: {problem}", file=sys.stderr)
-    if config.problems or unwritten:
-        return 2
-    return 1 if located else 0
+    return exit_status([*config.problems, *([unwritten] if unwritten else [])], bool(located))
 
 
 def located_trace_findings(te: TraceEvidence, config: Config, registry: Registry, display: Callable[[Path], str],

@@ -57,8 +57,14 @@ class Document:
     def _set_source(self, source: bytes) -> None:
         self.source = source
         self.lines = LineIndex(source)
-        for cached in ("header", "skip_reason", "go_version", "is_generated"):
+        for cached in ("header", "skip_reason", "go_version", "is_generated", "editor_lines"):
             self.__dict__.pop(cached, None)
+
+    @cached_property
+    def editor_lines(self) -> LineIndex:
+        """Lines as editors and the LSP count them (also ended by "\r\n" and a lone "\r");
+        `lines` counts them as Go and tree-sitter do."""
+        return LineIndex.for_editor(self.source) if b"\r" in self.source else self.lines
 
     def line_text(self, line: int) -> bytes:
         return self.source[self.lines.line_start(line) : self.lines.line_end(line)]

@@ -34,6 +34,7 @@ The rules, and why their thresholds are what they are:
 from __future__ import annotations
 
 import datetime as _dt
+from array import array
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -104,9 +105,9 @@ def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = 
     dur = max(trace.duration_ns, 1)
     evidence: list[Evidence] = []
     line_stats: dict[tuple[Any, ...], LineStat] = {}
-    sched: dict[Site, list[int]] = defaultdict(list)
+    sched: dict[Site, array[int]] = defaultdict(lambda: array("q"))
     sched_g: dict[Site, set[int]] = defaultdict(set)
-    sys_lost: dict[Site, list[int]] = defaultdict(list)
+    sys_lost: dict[Site, array[int]] = defaultdict(lambda: array("q"))
     # (on-CPU ns, wall ns, goroutine, preemptions and yields)
     running: dict[Site, list[tuple[int, int, int, int]]] = defaultdict(list)
     by_creation: dict[Site, list[Goroutine]] = defaultdict(list)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 from .results import (
     Evidence,
     LineStats,
@@ -16,14 +18,14 @@ from .results import (
 )
 
 
-def syscall_hot_spots(line_stats: LineStats, sys_lost: dict[Site, list[int]], th: Thresholds,
+def syscall_hot_spots(line_stats: LineStats, sys_lost: dict[Site, array[int]], th: Thresholds,
                       dur: int) -> list[Evidence]:
     out = []
     for (kind, site, _), ls in line_stats.items():
         if kind != "syscall":
             continue
         st = ls.stats
-        lost = sys_lost.get(site, [])
+        lost = sys_lost.get(site, array("q"))
         total = st.total + sum(lost)
         if st.count < th.syscall_min_count or total < max(th.syscall_min_total_ns, th.syscall_min_fraction * dur):
             continue

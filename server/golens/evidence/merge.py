@@ -226,20 +226,26 @@ def merge_findings(doc: Document, static: Iterable[Finding], trace: Iterable[Fin
         for e in quoted:
             by_source.setdefault(e.get("evidence_source", "trace"), []).append(_quote_elsewhere(e, join))
         severity = f.severity
+        data = dict(f.data or {})
+        # Already merged with another instrument's evidence (the editor folds a trace's, then the
+        # profiles'): append to it rather than start over, and raise the severity only once.
+        earlier = data.get("trace", []) + data.get("trace_related", [])
         # Only a leak the runtime saw proves the static finding's consequence: GT101/GP101 raise it.
-        if any(not e.get("stale") and e["rule"] in _LEAK_PROOF for e in evs + quoted) and f.severity > Severity.ERROR:
+        proven = [e for e in evs + quoted if not e.get("stale") and e["rule"] in _LEAK_PROOF]
+        if proven and not any(e["rule"] in _LEAK_PROOF and not e.get("stale") for e in earlier) \
+                and f.severity > Severity.ERROR:
             severity = Severity(int(f.severity) - 1)
         if join is not None and severity > join.raise_to and any(
                 not e.get("stale") and e["rule"] in join.evidence and e.get("reason") in join.reasons
                 for e in evs + quoted):
             severity = join.raise_to
-        data = dict(f.data or {})
         if evs:
-            data["trace"] = evs
+            data["trace"] = data.get("trace", []) + evs
         if quoted:
-            data["trace_related"] = quoted
+            data["trace_related"] = data.get("trace_related", []) + quoted
         notes = "; ".join(f"{where}: " + "; ".join(msgs) for where, msgs in by_source.items())
-        out.append(replace(f, message=f"{f.message} — {notes}", severity=severity, data=data))
+        joiner = "; " if earlier else " — "
+        out.append(replace(f, message=f"{f.message}{joiner}{notes}", severity=severity, data=data))
     out += [t for i, t in enumerate(trace) if i not in used]
     out.sort(key=lambda x: (x.start, x.rule))
     return out

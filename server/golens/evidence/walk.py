@@ -4,6 +4,7 @@ scheduling delays per creation site, running stretches)."""
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from itertools import chain
 from pathlib import Path
@@ -105,7 +106,7 @@ class Walker:
     """
 
     def __init__(self, trace: Trace, m: Mapper, th: Thresholds, line_stats: LineStats,
-                 sched: dict[Site, list[int]], sched_g: dict[Site, set[int]], sys_lost: dict[Site, list[int]],
+                 sched: dict[Site, array[int]], sched_g: dict[Site, set[int]], sys_lost: dict[Site, array[int]],
                  running: dict[Site, list[tuple[int, int, int, int]]]):
         self.trace = trace
         self.m = m
@@ -114,7 +115,7 @@ class Walker:
         self.sched = sched
         self.sched_g = sched_g
         self.sys_lost = sys_lost
-        self.sys_lost_stacks: dict[int, list[int]] = defaultdict(list)  # syscall stack ID -> P waits
+        self.sys_lost_stacks: dict[int, array[int]] = defaultdict(lambda: array("q"))  # syscall stack ID -> P waits
         self.running = running
         self.reasons = trace.reasons
         self._wait_ls: dict[int, LineStat | None] = {}  # stack ID << 8 | reason index -> its LineStat

@@ -87,10 +87,10 @@ def diagnostics_for(ls, opened: OpenDocument) -> list[types.Diagnostic]:
 def _span_key(doc, offset: int, exact: bool) -> tuple:
     """What a client position depends on: line, byte column and, unless the encoding counts
     bytes, the line's text before the column."""
-    line, column = doc.lines.position(offset)
+    line, column = doc.editor_lines.position(offset)
     if exact:
         return line, column
-    start = doc.lines.line_start(line)
+    start = doc.editor_lines.line_start(line)
     prefix = doc.source[start:start + column]
     return line, column, None if prefix.isascii() else prefix
 

@@ -1,9 +1,9 @@
 """Open documents: our own bytes, tree and check cache per URI, kept in step with the client.
 
-pygls applies each change to its own workspace copy before our didChange handler runs, so the
-old text that `tree.edit` needs is gone from there; we replay every change on our own bytes
-instead. Our copy is also the authoritative one: pygls splits lines with `str.splitlines`, which
-also breaks on form feeds and U+2028 where LSP clients do not.
+This is the only text model of an open document: pygls keeps none (golens.lsp.server's
+protocol), because its copy split lines with `str.splitlines` (form feeds, U+2028), rounded
+positions inside surrogate pairs differently, and rewrote change ranges in place. Positions
+follow the LSP rules exactly (golens.lsp.positions, Document.editor_lines).
 """
 
 import itertools
@@ -72,10 +72,10 @@ def edits_for_changes(
     """
     edits: list[TextEdit] = []
     source = doc.source
-    lines = doc.lines
+    lines = doc.editor_lines
     for n, change in enumerate(changes):
         if n > 0:
-            lines = LineIndex(source)
+            lines = LineIndex.for_editor(source)
         start = offset_in(source, lines, change.range.start, encoding)
         end = max(start, offset_in(source, lines, change.range.end, encoding))
         new_text = change.text.encode("utf-8", "surrogatepass")
@@ -142,12 +142,6 @@ class DocumentStore:
                               version=doc.version, max_bytes=max_bytes)
         opened.cache = UnitCache()
         opened.touch()
-
-    def resync(self, uri: str, text: str, version: int) -> None:
-        opened = self._docs.get(uri)
-        if opened is not None:
-            opened.doc.replace_text(text, version=version)
-            opened.touch()
 
     def close(self, uri: str) -> OpenDocument | None:
         return self._docs.pop(uri, None)

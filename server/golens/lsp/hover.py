@@ -98,23 +98,29 @@ def register(ls) -> None:
         markdown = _wants_markdown(ls)
         kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
         trace = getattr(ls, "trace", None)
+        profiles = getattr(ls, "profiles", None)
+        line = opened.doc.lines.position(offset)[0] + 1
+        # What the profiles saw at this line, beside the trace's evidence (golens.lsp.profile_state).
+        profile_text = profiles.line_markdown(opened, line, markdown) if profiles is not None else None
+        separator = "\n\n---\n\n" if markdown else "\n\n"
         if not hits:
-            if trace is None:
+            if trace is None and profile_text is None:
                 return None
             # Trace evidence without a finding: the line's waits and syscalls, or on `package`,
             # the trace summary (golens.lsp.trace_features).
             from golens.lsp import trace_features
 
-            line = opened.doc.lines.position(offset)[0] + 1
             text = trace_features.package_hover(ls, opened, offset, markdown) or \
-                trace_features.line_markdown(ls, opened, line, markdown)
+                trace_features.line_markdown(ls, opened, line, markdown) if trace is not None else None
+            text = separator.join(t for t in (text, profile_text) if t)
             return types.Hover(contents=types.MarkupContent(kind=kind, value=text)) if text else None
-        separator = "\n\n---\n\n" if markdown else "\n\n"
         parts = [render(f, ls.engine.registry, markdown) for f in hits]
         if trace is not None:
             from golens.lsp import trace_features
 
             parts += [t for f in hits if (t := trace_features.evidence_markdown(ls, f, markdown))]
+        if profile_text:
+            parts.append(profile_text)
         return types.Hover(
             contents=types.MarkupContent(kind=kind, value=separator.join(parts)),
             range=mapper.range(min(f.start for f in hits), max(f.end for f in hits)),

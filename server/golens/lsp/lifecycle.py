@@ -76,6 +76,10 @@ def register(ls) -> None:
                 from golens.lsp import trace_features
 
                 await trace_features.initialized(ls)
+            if getattr(ls, "profiles", None) is not None:
+                from golens.lsp import profile_state
+
+                await profile_state.initialized(ls)
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()
@@ -89,6 +93,8 @@ def register(ls) -> None:
             ls.settings.set_editor_settings(settings)
         if getattr(ls, "trace", None) is not None:
             ls.trace.settings_changed(ls.settings.raw)
+        if getattr(ls, "profiles", None) is not None:
+            ls.profiles.refresh()  # after the trace's settings: trust and autoLoad are read from them
         ls.workspace_diagnostics.settings_changed(ls.settings.raw)
         ls.recheck_all()
 
@@ -109,6 +115,8 @@ def register(ls) -> None:
             ls.recheck_all()
         if getattr(ls, "trace", None) is not None:
             ls.trace.files_changed(params.changes)
+        if getattr(ls, "profiles", None) is not None:
+            ls.profiles.files_changed(params.changes)
 
 
 async def _register_dynamic(ls) -> None:

@@ -6,11 +6,23 @@ hints) is a new module plus one entry in FEATURES.
 
 import asyncio
 import faulthandler
+import functools
 import importlib
+import inspect
 import logging
 import sys
+from dataclasses import dataclass
+from typing import Any
 
+from cattrs import Converter
 from lsprotocol import types
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInternalError,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -21,6 +33,7 @@ from golens.lsp import diagnostics
 from golens.lsp.config import ConfigManager
 from golens.lsp.documents import DocumentStore, OpenDocument
 from golens.lsp.positions import normalize_encoding
+from golens.package import PackageIndex
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +43,7 @@ FEATURES = (
     "golens.lsp.hover",
     "golens.lsp.code_actions",
     "golens.lsp.trace_features",
+    "golens.lsp.profile_state",
     "golens.lsp.workspace_diagnostics",
 )
 
@@ -41,29 +55,125 @@ SETTINGS_WAIT_SECONDS = 2.0
 GO_LANGUAGE_IDS = frozenset({"go"})
 
 
+@dataclass(frozen=True)
+class MalformedRequest:
+    """A request whose parameters do not have the protocol's types (hover with `null` params,
+    `line: -1`): pygls would raise while decoding it and never answer; this is answered with
+    InvalidParams instead."""
+
+    id: int | str
+    method: str
+    reason: str
+
+
 class GolensProtocol(LanguageServerProtocol):
-    """pygls's protocol, except that a failure to update pygls's own copy of a document (an
-    unknown URI, a range its line splitting disagrees with) no longer keeps our handler from
-    running: our documents are the ones that matter, and they must see every edit."""
+    """pygls's protocol, held to the specification where pygls is lenient or leaks:
+
+    - one text model per document: pygls's workspace keeps no copy of open documents (its copy
+      diverged from ours, and its in-place rewriting of change ranges corrupted ours), and the
+      open/change/close handlers are plain calls;
+    - every request is answered: InvalidParams for wrong parameters, ServerNotInitialized before
+      `initialize`, InvalidRequest for a second `initialize` and for requests after `shutdown`;
+    - pygls 2.1 keeps the future of every async or generator *notification* handler in
+      `_request_futures` forever (~2 KB per keystroke); finished ones are dropped here.
+    """
+
+    def __init__(self, server: LanguageServer, converter: Converter):
+        super().__init__(server, converter)
+        self.initialize_seen = False
+        self._background: set[asyncio.Future[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- decoding and dispatch -------------------------------------------------------------------
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except (JsonRpcInvalidParams, JsonRpcInternalError) as exc:
+            if "jsonrpc" in data and "id" in data and isinstance(data.get("method"), str):
+                cause = exc.__cause__ if exc.__cause__ is not None else exc
+                return MalformedRequest(data["id"], data["method"], _first_line(cause))
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, MalformedRequest):
+            error = JsonRpcInvalidParams(message=f"invalid params for {message.method}: {message.reason}")
+            self._send_response(message.id, error=error.to_response_error())
+            return
+        method = getattr(message, "method", None)
+        is_request = method is not None and getattr(message, "id", None) is not None
+        if is_request and method != types.EXIT:
+            refusal: JsonRpcException | None = None
+            if self._shutdown:
+                refusal = JsonRpcInvalidRequest(message=f"{method}: the server is shutting down")
+            elif method == types.INITIALIZE and self.initialize_seen:
+                refusal = JsonRpcInvalidRequest(message="initialize: the server is already initialized")
+            elif method != types.INITIALIZE and not self.initialize_seen:
+                refusal = JsonRpcServerNotInitialized(message=f"{method}: the server is not initialized yet")
+            if refusal is not None:
+                self._send_response(message.id, error=refusal.to_response_error())
+                return
+            if method == types.INITIALIZE:
+                self.initialize_seen = True
+        elif method is not None and not self.initialize_seen and method != types.EXIT:
+            return  # notifications before initialize are dropped (the spec's rule)
+        super().handle_message(message)
+
+    def _execute_handler(self, msg_id: Any, handler: Any, callback: Any,
+                         args: tuple[Any, ...] | None = None, kwargs: dict[str, Any] | None = None) -> None:
+        if self._loop is None:
+            try:
+                self._loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+            future.add_done_callback(functools.partial(self._forget_future, msg_id))
+
+    def _forget_future(self, msg_id: Any, future: Any) -> None:
+        # Not at once: this runs inside Future.cancel(), which pygls's shutdown calls while it
+        # iterates over _request_futures (and, for thread handlers, on a worker thread).
+        loop: asyncio.AbstractEventLoop | None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._drop_future, msg_id, future)
+
+    def _drop_future(self, msg_id: Any, future: Any) -> None:
+        if self._request_futures.get(msg_id) is future:
+            del self._request_futures[msg_id]
+
+    # -- text synchronisation: golens's documents only -------------------------------------------
+
+    def _call_feature(self, method: str, params: Any) -> None:
+        handler = self.fm.features.get(method)
+        if handler is None:
+            return
+        result = handler(params)
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> None:
+        self._call_feature(types.TEXT_DOCUMENT_DID_OPEN, params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
-        try:
-            for change in params.content_changes:
-                self.workspace.update_text_document(params.text_document, change)
-        except Exception as exc:
-            log.debug("pygls could not apply a change to %s: %r", params.text_document.uri, exc)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> None:
+        self._call_feature(types.TEXT_DOCUMENT_DID_CHANGE, params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
-        try:
-            self.workspace.remove_text_document(params.text_document.uri)
-        except Exception as exc:
-            log.debug("pygls did not know %s: %r", params.text_document.uri, exc)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> None:
+        self._call_feature(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 class GolensServer(LanguageServer):
@@ -71,6 +181,8 @@ class GolensServer(LanguageServer):
         super().__init__("golens", __version__, protocol_cls=GolensProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.engine = engine or Engine()
+        # Files of an open document's package that are not open: their facts, read from disk.
+        self.packages = PackageIndex(self.engine.summarize)
         self.documents = DocumentStore()
         self.settings = ConfigManager(self.engine.registry, self.log_warning, self.show_warning)
         self.pull_mode = False
@@ -135,11 +247,16 @@ class GolensServer(LanguageServer):
             config = self.settings.config_for(opened.path)
             if config.max_file_bytes != opened.doc.max_bytes:
                 self.documents.rebuild(opened, config.max_file_bytes)
-            result = self.engine.check(opened.doc, opened.cache, config)
+            result = self.engine.check(opened.doc, opened.cache, config, self.packages.others(opened.doc))
+            self.packages.set_open(opened.doc, result.facts)
             trace = getattr(self, "trace", None)
             if trace is not None:
                 # Trace evidence folded into the static findings (golens.lsp.trace_state).
                 result = trace.merge(opened, result)
+            profiles = getattr(self, "profiles", None)
+            if profiles is not None:
+                # Profile evidence on top (golens.lsp.profile_state).
+                result = profiles.merge(opened, result)
         opened.result = result
         opened.result_key = (opened.token, self.settings.generation)
         self._report_result(opened, result)
@@ -219,5 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     # A crash in a native extension (tree-sitter) would otherwise end the server without a word;
     # the editor shows the server's stderr, so leave the Python stack there.
     faulthandler.enable(sys.stderr)
-    create_server().start_io()
-    return 0
+    server = create_server()
+    server.start_io()
+    # pygls swallows the SystemExit of its `exit` handler; the spec's exit code is 0 only when
+    # `shutdown` came first (also when the client just closed the stream).
+    return 0 if server.protocol._shutdown else 1

@@ -26,11 +26,6 @@ def register(ls) -> None:
             return
         try:
             ls.documents.change(uri, params.text_document.version, params.content_changes, ls.encoding)
-        except Exception:
-            # A change we could not replay would leave our copy out of step for every later
-            # edit; resynchronise from pygls's copy of the full text instead.
-            ls.documents.resync(uri, ls.workspace.get_text_document(uri).source, params.text_document.version)
-            raise
         finally:
             ls.schedule_diagnostics(uri)
             ls.workspace_diagnostics.edited()
@@ -40,7 +35,9 @@ def register(ls) -> None:
     def did_close(ls, params: types.DidCloseTextDocumentParams):
         uri = params.text_document.uri
         ls.cancel_diagnostics(uri)
-        ls.documents.close(uri)
+        closed = ls.documents.close(uri)
+        if closed is not None and closed.doc.path is not None:
+            ls.packages.close(closed.doc.path)
         if not ls.pull_mode:
             diagnostics.clear(ls, uri)
         ls.workspace_diagnostics.closed(uri)

@@ -32,7 +32,11 @@ def is_candidate_name(name: str) -> bool:
     return name.endswith((".trace", ".out")) or name.startswith("trace")
 
 
-def _candidates(root: Path, limit: int) -> Iterator[tuple[float, Path]]:
+def candidates(root: Path, limit: int = 50_000,
+               accept: Callable[[str], bool] = is_candidate_name) -> Iterator[tuple[float, Path]]:
+    """(mtime, path) of the regular files under root whose names `accept` takes (hidden, vendor
+    and dependency directories skipped; links and special files never; at most `limit` files
+    looked at). Profile discovery walks with its own names (golens.lsp.profile_state)."""
     seen = 0
     for directory, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
@@ -40,7 +44,7 @@ def _candidates(root: Path, limit: int) -> Iterator[tuple[float, Path]]:
             seen += 1
             if seen > limit:
                 return
-            if not is_candidate_name(name):
+            if not accept(name):
                 continue
             p = Path(directory) / name
             try:
@@ -56,7 +60,7 @@ def _candidates(root: Path, limit: int) -> Iterator[tuple[float, Path]]:
 def discover_all(root: Path, limit: int = 50_000) -> list[Path]:
     """Every trace file under root, newest first (hidden, vendor and dependency directories
     skipped; at most `limit` files looked at)."""
-    found = [(mtime, p) for mtime, p in _candidates(root, limit) if is_trace_file(p)]
+    found = [(mtime, p) for mtime, p in candidates(root, limit) if is_trace_file(p)]
     found.sort(key=lambda item: item[0], reverse=True)
     return [p for _, p in found]
 

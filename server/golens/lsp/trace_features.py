@@ -46,7 +46,8 @@ def _trace_footer(ls) -> str:
 def evidence_markdown(ls, finding: Finding, markdown: bool) -> str | None:
     """The evidence behind a GT finding, or folded into a static one, as a compact table."""
     data = finding.data or {}
-    items = [data["evidence"]] if data.get("source") == SOURCE else list(data.get("trace", ()))
+    items = ([data["evidence"]] if data.get("source") == SOURCE
+             else [*data.get("trace", ()), *data.get("trace_related", ())])
     if not items:
         return None
     rows = []

@@ -8,8 +8,8 @@ timeline, the diff layout and the editor links written here); this module turns 
 ``TraceAggregate`` into the JSON the page draws from.
 
 Size does not grow with the trace: stacks are aggregated into one tree per view, frames narrower
-than ``MIN_FRACTION`` of their view are folded into their parent, the timeline has a fixed number
-of buckets and at most ``MAX_GROUPS`` rows.
+than ``MIN_FRACTION`` of their view are folded into their parent and at most ``MAX_NODES`` are
+kept per view, the timeline has a fixed number of buckets and at most ``MAX_GROUPS`` rows.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from golens.report import LocatedFinding
 from golens.trace import Frame, StackTable
 
 MIN_FRACTION = 1e-4
+# Frames per flame graph, at most: far more than its width in pixels can show, and what keeps
+# a trace with a hundred thousand distinct stacks to a page of a few MB.
+MAX_NODES = 5000
 MAX_GROUPS = 60
 # Reasons in the order their tabs appear; others follow by total.
 _REASON_ORDER = ("chan receive", "chan send", "select", "sync.Mutex", "sync.RWMutex", "sync.WaitGroup",
@@ -127,7 +130,7 @@ def _encode(node: _Node, tables: _Tables, floor: float, diff: bool) -> list[Any]
     name = tables.name(f.func or "?") if f is not None else -1
     file = tables.file(f.file, f.func) if f is not None else -1
     line = f.line if f is not None else 0
-    kids = sorted((c for c in node.children.values() if max(c.value, c.before) >= floor),
+    kids = sorted((c for c in node.children.values() if max(c.value, c.before) > floor),
                   key=lambda c: -max(c.value, c.before))
     encoded = [_encode(c, tables, floor, diff) for c in kids]
     if diff:
@@ -135,10 +138,30 @@ def _encode(node: _Node, tables: _Tables, floor: float, diff: bool) -> list[Any]
     return [name, file, line, node.value, node.open, node.count, encoded]
 
 
+def _floor(root: _Node) -> float:
+    """The width a frame must exceed to be drawn: MIN_FRACTION of the view, raised until at most
+    MAX_NODES frames are left. A frame is never wider than its parent, so what is left stays one
+    tree."""
+    floor = max(root.value, root.before) * MIN_FRACTION
+    widths = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        for child in node.children.values():
+            width = max(child.value, child.before)
+            if width > floor:
+                widths.append(width)
+                pending.append(child)
+    if len(widths) >= MAX_NODES:
+        widths.sort(reverse=True)
+        floor = max(floor, widths[MAX_NODES - 1])
+    return floor
+
+
 def flame_tree(weights: dict[int, Weight], stacks: StackTable, tables: _Tables) -> list[Any]:
     root = _Node(None)
     _add_stacks(root, weights, stacks, by_line)
-    return _encode(root, tables, root.value * MIN_FRACTION, diff=False)
+    return _encode(root, tables, _floor(root), diff=False)
 
 
 def diff_tree(after: Iterable[dict[int, Weight]], after_stacks: StackTable, before: Iterable[dict[int, Weight]],
@@ -148,7 +171,7 @@ def diff_tree(after: Iterable[dict[int, Weight]], after_stacks: StackTable, befo
         _add_stacks(root, weights, after_stacks, by_function)
     for weights in before:
         _add_stacks(root, weights, before_stacks, by_function, before=True)
-    return _encode(root, tables, max(root.value, root.before) * MIN_FRACTION, diff=True)
+    return _encode(root, tables, _floor(root), diff=True)
 
 
 def _reason_order(reasons: Iterable[str], totals: dict[str, int]) -> list[str]:
@@ -223,13 +246,13 @@ def finding_total(evidence: dict[str, Any] | None) -> int:
     return 0
 
 
-def _finding_rows(findings: Sequence[LocatedFinding]) -> list[dict[str, Any]]:
+def _finding_rows(findings: Sequence[LocatedFinding], base: Path) -> list[dict[str, Any]]:
     rows = []
     for f in findings:
         evidence = getattr(f, "evidence", None)
         ev = evidence if isinstance(evidence, dict) else {}
         goroutines = ev.get("goroutines")
-        rows.append({"rule": f.rule, "severity": f.severity, "path": f.path, "abs": str(Path(f.path).resolve()),
+        rows.append({"rule": f.rule, "severity": f.severity, "path": f.path, "abs": str((base / f.path).resolve()),
                      "line": f.start.line, "message": f.message,
                      "goroutines": goroutines if isinstance(goroutines, int) else None,
                      "totalNs": finding_total(ev)})
@@ -237,9 +260,11 @@ def _finding_rows(findings: Sequence[LocatedFinding]) -> list[dict[str, Any]]:
 
 
 def report_data(agg: TraceAggregate, te: TraceEvidence, findings: Sequence[LocatedFinding], workspace: Workspace, *,
-                trace_name: str, display: Callable[[Path], str], baseline: TraceAggregate | None = None,
-                baseline_name: str = "", links: str = "file") -> dict[str, Any]:
-    """Everything the page draws; `display` shows paths as the findings show them."""
+                trace_name: str, display: Callable[[Path], str], base: Path | None = None,
+                baseline: TraceAggregate | None = None, baseline_name: str = "",
+                links: str = "file") -> dict[str, Any]:
+    """Everything the page draws; `display` shows paths as the findings show them, relative to
+    `base` (default: the current directory)."""
     tables = _Tables.new(workspace)
     leak_sites = {e.site.key for e in te.evidence if e.rule == "GT101" and e.data.get("anchor") == "creation"}
     trace = agg.trace
@@ -258,7 +283,7 @@ def report_data(agg: TraceAggregate, te: TraceEvidence, findings: Sequence[Locat
         "flames": _flames(agg, tables),
         "groups": _groups(agg, leak_sites, display),
         "bucketNs": agg.bucket_ns,
-        "findings": _finding_rows(findings),
+        "findings": _finding_rows(findings, base or Path.cwd()),
         "diff": None,
     }
     data["empty"] = not (data["flames"] or data["groups"] or data["findings"])

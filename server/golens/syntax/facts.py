@@ -120,8 +120,17 @@ class ChanMakeVar(NamedTuple):
     buffering: str
 
 
+class FieldLockGroupUses(NamedTuple):
+    """A declaration locks `x.lock_field` and calls these WaitGroup methods (`"group.Add"`,
+    `"group.Wait"`, `"group.Go"`) on fields: a mutex used only around a group's Add and Wait."""
+
+    lock_field: str
+    group_uses: tuple[str, ...]
+
+
 Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
-        | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar)
+        | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
+        | FieldLockGroupUses)
 
 F = TypeVar("F", bound=tuple[object, ...])
 

@@ -16,7 +16,7 @@
 // Exit status 0 only if every check that ran passed; the last line says which ran.
 'use strict';
 
-const { execFileSync, spawn } = require('child_process');
+const { execFileSync, spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
 const net = require('net');
@@ -530,6 +530,32 @@ async function trustedSession() {
       await shot(page, 'trace-summary');
       results.push('trace summary opened from the status bar');
       mark('trace summary checked');
+
+      // The trace report in a webview beside the code: the rows and nanoseconds golens trace prints.
+      await runCommand(page, 'golens: Show Trace Report');
+      let reportFrame = null;
+      await waitFor('the trace report webview', async () => {
+        for (const frame of page.frames()) {
+          if ((await frame.$$('#findings tbody tr').catch(() => [])).length) {
+            reportFrame = frame;
+            return true;
+          }
+        }
+        return false;
+      }, 120000);
+      const shown = await reportFrame.$$eval('#findings tbody tr', (trs) => trs.map((tr) =>
+        `${tr.cells[0].textContent} ${tr.querySelector('.loc').dataset.line} ${tr.cells[4].dataset.ns}`));
+      const cli = spawnSync(GOLENS_SERVER, ['trace', tracePath, '--root', session.ws, '--format', 'json'],
+        { encoding: 'utf8', timeout: 120000 });
+      const expected = JSON.parse(cli.stdout).findings.map((f) =>
+        `${f.rule} ${f.start.line} ${(f.evidence.blocked || {}).total_ns || f.evidence.total_ns || 0}`);
+      if (JSON.stringify(shown) !== JSON.stringify(expected)) {
+        throw new Error(`the report's findings differ from golens trace:\n${shown.join('\n')}\nvs\n${expected.join('\n')}`);
+      }
+      const firstGroup = await reportFrame.$eval('#timeline .tl-row.leaked', (row) => row.dataset.label);
+      await shot(page, 'trace-report');
+      results.push(`trace report webview: ${shown.length} findings as golens trace prints them; first group ${firstGroup}`);
+      mark('trace report checked');
     }
 
     if (!RUN_TRACE) {

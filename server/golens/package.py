@@ -1,0 +1,192 @@
+"""The package model: what every file of a Go package tells the checks of the others.
+
+A package is the Go files of one directory with the same package clause (an external test
+package, `foo_test`, is a package of its own). Each file contributes the facts its declarations
+summarise (`golens.syntax.facts`); a check of one file sees its own facts plus those of the other
+files of its package. Files that do not parse, are generated or too large contribute nothing; a
+file contributes the facts of the declarations that parse.
+
+The CLI hands a worker whole directories (`group_by_directory`) and computes each package's facts
+once. The server keeps a `PackageIndex`: files that are not open are read from disk (through
+`safeio`, so links out of the tree, FIFOs and devices are refused) and re-read when their size or
+modification time changes, looked at no more often than every `STAT_INTERVAL` seconds.
+"""
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golens.document import Document
+from golens.safeio import UnsafeFileError, read_regular
+from golens.syntax.facts import Fact, Facts
+
+log = logging.getLogger(__name__)
+
+STAT_INTERVAL = 2.0  # seconds between looks at the disk for one package (the server)
+
+Summarize = Callable[[Document], frozenset[Fact]]
+
+
+def package_key(doc: Document) -> tuple[str, str] | None:
+    """(directory, package clause) of a parsed file; None when it has no package clause."""
+    package = doc.header.package
+    if doc.path is None or package is None:
+        return None
+    return os.path.dirname(os.path.abspath(doc.path)), package
+
+
+def group_by_directory(files: Iterable[Path]) -> list[list[Path]]:
+    """Files grouped by directory, in first-seen order: the unit of work of a CLI worker."""
+    groups: dict[Path, list[Path]] = {}
+    for path in files:
+        groups.setdefault(path.parent, []).append(path)
+    return list(groups.values())
+
+
+def package_facts(contributions: Iterable[frozenset[Fact]]) -> frozenset[Fact]:
+    merged: set[Fact] = set()
+    for facts in contributions:
+        merged |= facts
+    return frozenset(merged)
+
+
+@dataclass
+class _DiskFile:
+    stamp: tuple[int, int]  # (size, mtime_ns) the facts were read at
+    package: str | None
+    facts: frozenset[Fact]
+
+
+@dataclass
+class _Directory:
+    checked_at: float = 0.0
+    files: dict[str, _DiskFile] = field(default_factory=dict)
+    # (excluded path, package) -> facts of the others, valid until a file of the directory changes
+    others: dict[tuple[str, str], frozenset[Fact]] = field(default_factory=dict)
+
+
+class PackageIndex:
+    """The facts of the files on disk around the documents the server checks.
+
+    `others(doc)` is the union of the facts of every other file of the document's package, as
+    on disk, with open documents taking the place of their file (`set_open`)."""
+
+    def __init__(self, summarize: Summarize, max_file_bytes: int = 4 << 20, clock: Callable[[], float] = time.monotonic):
+        self._summarize = summarize
+        self._max_bytes = max_file_bytes
+        self._clock = clock
+        self._directories: dict[str, _Directory] = {}
+        self._open: dict[str, tuple[str | None, frozenset[Fact]]] = {}  # path -> (package, facts)
+        self.skipped: dict[str, str] = {}  # path -> why it contributes nothing
+
+    def set_open(self, doc: Document, facts: frozenset[Fact]) -> None:
+        """An open buffer's facts replace its file's on disk."""
+        if doc.path is None:
+            return
+        path = os.path.abspath(doc.path)
+        previous = self._open.get(path)
+        entry = (doc.header.package, facts)
+        if previous != entry:
+            self._open[path] = entry
+            self._directory(os.path.dirname(path)).others.clear()
+
+    def close(self, path: str) -> None:
+        path = os.path.abspath(path)
+        if self._open.pop(path, None) is not None:
+            self._directory(os.path.dirname(path)).others.clear()
+
+    def invalidate(self, path: str) -> None:
+        """The file changed on disk (a watched-files notification, a save): read it again."""
+        directory = self._directory(os.path.dirname(os.path.abspath(path)))
+        directory.files.pop(os.path.abspath(path), None)
+        directory.others.clear()
+        directory.checked_at = 0.0
+
+    def others(self, doc: Document) -> frozenset[Fact]:
+        key = package_key(doc)
+        if key is None or doc.path is None:
+            return frozenset()
+        directory_name, package = key
+        path = os.path.abspath(doc.path)
+        directory = self._directory(directory_name)
+        self._refresh(directory_name, directory)
+        cached = directory.others.get((path, package))
+        if cached is not None:
+            return cached
+        contributions = []
+        for other, disk in directory.files.items():
+            if other == path:
+                continue
+            opened = self._open.get(other)
+            found_package, facts = opened if opened is not None else (disk.package, disk.facts)
+            if found_package == package:
+                contributions.append(facts)
+        merged = directory.others[(path, package)] = package_facts(contributions)
+        return merged
+
+    def _directory(self, name: str) -> _Directory:
+        found = self._directories.get(name)
+        if found is None:
+            found = self._directories[name] = _Directory()
+        return found
+
+    def _refresh(self, name: str, directory: _Directory) -> None:
+        now = self._clock()
+        if directory.checked_at and now - directory.checked_at < STAT_INTERVAL:
+            return
+        directory.checked_at = now
+        try:
+            entries = [entry for entry in os.scandir(name) if entry.name.endswith(".go")]
+        except OSError as exc:
+            log.info("package model: cannot list %s: %s", name, exc)
+            entries = []
+        seen: set[str] = set()
+        changed = False
+        for entry in entries:
+            path = os.path.join(name, entry.name)
+            try:
+                stat = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            seen.add(path)
+            stamp = (stat.st_size, stat.st_mtime_ns)
+            known = directory.files.get(path)
+            if known is not None and known.stamp == stamp:
+                continue
+            changed = True
+            if entry.is_symlink():
+                # A link may lead out of the workspace: what it points to is not this package's.
+                self.skipped[path] = "a symbolic link; not read"
+                directory.files[path] = _DiskFile(stamp, None, frozenset())
+                continue
+            directory.files[path] = self._read(path, stamp)
+        for gone in set(directory.files) - seen:
+            del directory.files[gone]
+            changed = True
+        if changed:
+            directory.others.clear()
+
+    def _read(self, path: str, stamp: tuple[int, int]) -> _DiskFile:
+        try:
+            source = read_regular(path, self._max_bytes)
+        except (UnsafeFileError, OSError) as exc:
+            self.skipped[path] = str(exc)
+            log.info("package model: %s contributes nothing: %s", path, exc)
+            return _DiskFile(stamp, None, frozenset())
+        doc = Document(source, path, max_bytes=self._max_bytes)
+        if doc.skip_reason is not None:
+            self.skipped[path] = doc.skip_reason
+            log.info("package model: %s contributes nothing: %s", path, doc.skip_reason)
+            return _DiskFile(stamp, doc.header.package, frozenset())
+        self.skipped.pop(path, None)
+        return _DiskFile(stamp, doc.header.package, self._summarize(doc))
+
+
+def merged_facts(own: Iterable[Fact], others: frozenset[Fact]) -> Facts:
+    """A file's facts joined with its package's."""
+    if not others:
+        return Facts(own)
+    return Facts(others.union(own))
