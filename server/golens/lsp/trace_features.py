@@ -222,6 +222,7 @@ async def initialized(ls) -> None:
     load the current one."""
     ls.trace.settings_changed(getattr(ls.settings, "raw", None))
     ls.trace.refresh()
+    ls.workspace_diagnostics.settings_changed(getattr(ls.settings, "raw", None))
     workspace = ls.client_capabilities.workspace
     if workspace and workspace.did_change_watched_files and workspace.did_change_watched_files.dynamic_registration:
         try:
