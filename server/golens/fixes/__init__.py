@@ -10,12 +10,12 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from golens.syntax.facts import Fact
 from golens.config import Config
 from golens.document import Document, TextEdit
 from golens.engine import Engine
 from golens.findings import Finding
 from golens.fixes.context import FixContext
+from golens.syntax.facts import Fact
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def _overlaps(a: TextEdit, b: TextEdit) -> bool:
 
 
 def fix_all(doc: Document, engine: Engine, config: Config | None = None, max_rounds: int = 8,
-            package: "frozenset[Fact]" = frozenset()) -> bytes:
+            package: frozenset[Fact] = frozenset()) -> bytes:
     """The document's text with every preferred fix applied. Fixes can enable or overlap each
     other, so this re-checks and repeats until nothing is left to do (applying it twice is a
     no-op)."""
