@@ -45,9 +45,10 @@ RUN_ENV = {
 
 # Programs that write pprof profiles (and a trace) into a directory instead of one trace: each
 # variant is a run with its own arguments, written to traces/<program>/go1.NN/<variant>/.
-# goroutineleak is on by default from Go 1.27 (a GOEXPERIMENT in 1.26): only 1.27 is recorded.
+# goroutineleak is on by default from Go 1.27 (a GOEXPERIMENT in 1.26); 1.22 shows the other
+# kinds read the same from the oldest supported toolchain.
 PROFILE_PROGRAMS = {
-    "prof_cases": {"versions": ("1.27",), "variants": {"before": [], "after": ["-fixed"]}},
+    "prof_cases": {"versions": ("1.22", "1.27"), "variants": {"before": [], "after": ["-fixed"]}},
 }
 
 PROGRAMS = sorted(

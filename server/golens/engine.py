@@ -18,6 +18,7 @@ from golens.registry import Registry, Rule, default_registry
 from golens.suppression import Suppressions
 from golens.syntax.bindings import summarize_bindings
 from golens.syntax.facts import Fact, Facts
+from golens.syntax.tree import indexed_functions
 from golens.syntax.unit import FileContext, Report, Unit
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,8 @@ class Engine:
             if summarize is None:
                 continue
             try:
-                facts.update(summarize(unit))
+                with indexed_functions(unit):
+                    facts.update(summarize(unit))
             except Exception as exc:  # one broken check must not take the others down
                 log.exception("%s summarize failed", rule.id)
                 failures.append(RuleFailure(rule.id, unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
@@ -222,7 +224,8 @@ class Engine:
             if check is None:
                 continue
             try:
-                reports = tuple(check(unit))
+                with indexed_functions(unit):
+                    reports = tuple(check(unit))
             except Exception as exc:
                 log.exception("%s failed", rule.id)
                 failures.append(RuleFailure(rule.id, base, f"{type(exc).__name__}: {exc}"))

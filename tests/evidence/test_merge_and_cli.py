@@ -207,3 +207,13 @@ def test_config_thresholds_and_disable(tmp_path, capsys):
     # 99% of the trace: only goroutines blocked since before it started still qualify (the
     # workers, and the two senders leaked before tracing began); GT201 is disabled.
     assert rules == {("GT101", 27), ("GT101", 37)}
+
+
+def test_json_carries_lock_waits_quoted_from_the_lock_line():
+    r = run_cli("check", "traces/worker_pool", "--trace", "traces/worker_pool/go1.27.trace", "--format", "json")
+    assert r.returncode == 1, r.stderr
+    findings = json.loads(r.stdout)
+    gl405 = next(f for f in findings if f["rule"] == "GL405")
+    lock = next(f for f in findings if f["rule"] == "GT201")
+    assert [(e["rule"], e["line"]) for e in gl405["evidence"]] == [("GT201", lock["start"]["line"])]
+    assert lock["start"]["line"] == gl405["start"]["line"] - 1  # s.mu.Lock() just above the sleep

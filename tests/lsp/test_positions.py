@@ -66,3 +66,25 @@ def test_mapper_positions_past_the_end_of_the_document():
     assert mapper.offset(types.Position(line=2, character=99)) == doc.lines.line_end(2)
     end = mapper.position(len(doc.source) + 50)
     assert (end.line, end.character) == (3, 0)
+
+
+def test_long_lines_with_runs_across_scan_chunks():
+    """Non-ASCII runs straddling the 4 KiB chunks of the ASCII scan convert like a character walk."""
+    import random
+
+    from client_model import index_of, position_of
+
+    rng = random.Random(7)
+    for _ in range(40):
+        pieces = []
+        while sum(len(p) for p in pieces) < 9000:
+            pieces.append(rng.choice(["a" * rng.randint(1, 3000), "é", "😀€", "日本語", "\udcff"]))
+        line = "".join(pieces)
+        data = line.encode("utf-8", "surrogatepass")
+        for encoding in ("utf-8", "utf-16", "utf-32"):
+            for index in sorted(rng.sample(range(len(line) + 1), 20)) + [len(line)]:
+                byte = len(line[:index].encode("utf-8", "surrogatepass"))
+                column = position_of(line, index, encoding)[1]
+                assert byte_col_to_client(data, byte, encoding) == column
+                assert client_col_to_byte(data, column, encoding) == byte
+                assert index_of(line, 0, column, encoding) == index

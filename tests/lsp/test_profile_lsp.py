@@ -108,3 +108,40 @@ async def test_untrusted_workspace_loads_no_profile(prof_ws):
         client.replace(uri, "lookup answers", "lookup answers!")
         diags = await client.get_diagnostics(uri)
         assert not gp(diags)
+
+
+async def test_baseline_shows_the_change_in_the_hover(prof_ws):
+    """The workspace's profiles are the fixed run's; the baseline is the run before the fix."""
+    for name in ("leaks.pb.gz", "contention.pprof"):
+        (prof_ws / "profiles" / name).unlink()
+    after = TRACES / "prof_cases" / "go1.27" / "after"
+    shutil.copy(after / "goroutineleak.pb.gz", prof_ws / "profiles" / "leaks.pb.gz")
+    baseline = prof_ws / "before-leaks.pb.gz"
+    shutil.copy(CASES / "goroutineleak.pb.gz", baseline)
+    main = prof_ws / "prof_cases" / "main.go"
+    uri = main.as_uri()
+    async with session("vscode", prof_ws, settings={"trace": {"baseline": "before-leaks.pb.gz"}}) as client:
+        statuses = record(client, STATUS)
+        client.open(uri, main.read_text())
+        await client.get_diagnostics(uri)
+        deadline = time.monotonic() + LONG
+        while not any(str(prof_ws / "profiles" / "leaks.pb.gz") in [p.path for p in getattr(s, "profiles", [])]
+                      for s in statuses):
+            assert time.monotonic() < deadline, statuses
+            await asyncio.sleep(0.05)
+        position = types.Position(line=SEND - 1, character=4)
+        while True:
+            hover = await client.text_document_hover_async(types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=position))
+            if hover is not None and "since the baseline" in hover.contents.value:
+                break
+            assert time.monotonic() < deadline, hover
+            await asyncio.sleep(0.1)
+        assert "since the baseline goroutineleak profile before-leaks.pb.gz" in hover.contents.value
+        assert "chan send: 20× → — (gone)" in hover.contents.value
+        result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="golens.setBaseline", arguments=[]))
+        assert result == {"baseline": None}
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position))
+        assert hover is None or "since the baseline" not in hover.contents.value

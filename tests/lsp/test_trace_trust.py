@@ -105,3 +105,11 @@ async def test_a_loaded_trace_survives_settings_changes_and_auto_load_off_drops_
         await wait_until(lambda: getattr(statuses[-1], "path", "").endswith("trace.out"), "rediscovered")
         push({"autoLoad": False})
         await wait_until(lambda: getattr(statuses[-1], "loaded", True) is False, "discovered trace dropped")
+
+
+async def test_a_workspace_without_a_trace_says_so(workspace):
+    """Discovery that finds no trace ends in a status too: a status bar can stop saying 'looking'."""
+    (workspace / "a.go").write_text("package a\n")
+    async with session("vscode", workspace) as client:
+        await wait_until(lambda: client.trace_statuses, "the trace status")
+        assert [getattr(s, "loaded", None) for s in client.trace_statuses] == [False]

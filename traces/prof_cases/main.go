@@ -84,12 +84,16 @@ func pileUp(n int, gate chan struct{}, done *sync.WaitGroup) {
 }
 
 func write(dir, name string) {
+	profile := pprof.Lookup(name)
+	if profile == nil {
+		return // goroutineleak before Go 1.26
+	}
 	f, err := os.Create(filepath.Join(dir, name+".pb.gz"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer f.Close()
-	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+	if err := profile.WriteTo(f, 0); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -25,6 +25,16 @@ SUBCOMMANDS = (
 )
 
 
+def exit_status(errors: list[str], found: bool) -> int:
+    """The end of every reporting command: each error on stderr as `golens: ...`, then exit 2 if
+    there was any, else 1 when something was found, 0 when nothing was."""
+    for error in errors:
+        print(f"golens: {error}", file=sys.stderr)
+    if errors:
+        return 2
+    return 1 if found else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="golens",

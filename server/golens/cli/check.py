@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from golens.cli import Subparsers
+from golens.cli import Subparsers, exit_status
 from golens.cli.files import printable, write_report
 from golens.cli.profile import load_profiles, profile_thresholds_from
 from golens.cli.profile import summary_lines as profile_summary_lines
@@ -111,10 +111,4 @@ def run(args: argparse.Namespace) -> int:
             out, args.format, result.findings, registry, summary=summary, sarif_properties=sarif_properties))
     if unwritten is not None:
         errors.append(unwritten)
-    for error in errors:
-        print(f"golens: {error}", file=sys.stderr)
-    if errors:
-        return 2
-    if fix_mode == "diff":
-        return 1 if result.diffs else 0
-    return 1 if result.findings else 0
+    return exit_status(errors, bool(result.diffs if fix_mode == "diff" else result.findings))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from golens.cli import exit_status
 from golens.cli.files import display_path, write_report
 from golens.cli.trace import located_trace_findings
 from golens.config import Config, ConfigError, find_config_file
@@ -131,8 +132,4 @@ def run(args: argparse.Namespace) -> int:
                                                              sarif_properties=properties))
     if unwritten is not None:
         errors.append(unwritten)
-    for error in errors:
-        print(f"golens: {error}", file=sys.stderr)
-    if errors:
-        return 2
-    return 1 if located else 0
+    return exit_status(errors, bool(located))

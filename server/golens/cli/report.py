@@ -11,13 +11,14 @@ from golens.cli.profile import load_profiles, profile_thresholds_from
 from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from, workspace_settings
 from golens.config import ConfigError
 from golens.evidence import Workspace
+from golens.evidence.analysis import analyze
 from golens.evidence.load import load_trace_and_evidence
 from golens.evidence.merge import PROFILE_SOURCE
 from golens.export.aggregate import aggregate
 from golens.registry import default_registry
 from golens.report.html import render_html, report_data
 from golens.safeio import atomic_output
-from golens.trace import TraceError, read_trace
+from golens.trace import EmptyTraceError, Trace, TraceError, read_trace
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     workspace = Workspace.scan(root)
     try:
         trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
+    except EmptyTraceError as exc:
+        # Stopped before anything was recorded: the page says there is nothing to show.
+        trace = Trace(format_version=exc.format_version)
+        te = analyze(trace, workspace, thresholds, source=str(args.trace))
     except (TraceError, OSError, ValueError) as exc:
         return _error(_trace_error(args.trace, exc))
     baseline = None
@@ -64,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
         except (TraceError, OSError, ValueError) as exc:
             return _error(_trace_error(args.baseline, exc))
     cwd = Path.cwd().resolve()
+    # Paths as golens trace prints them (from the current directory) when the workspace is below
+    # it; from the workspace otherwise (an editor runs golens from a directory of its own).
+    base = cwd if root == cwd or cwd in root.parents else root
 
     def display(p: str | Path) -> str:
-        return display_path(Path(p), cwd)
+        return display_path(Path(p), base)
 
     findings = located_trace_findings(te, config, registry, display)
     # A profile that cannot be read is named on stderr (exit 2); the report still has the rest.
@@ -74,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
     findings += located_trace_findings(profiles, config, registry, display,  # type: ignore[arg-type]
                                        evidence_source=PROFILE_SOURCE)
     data = report_data(aggregate(trace, workspace), te, findings, workspace, trace_name=display(args.trace),
-                       display=display, baseline=baseline, baseline_name=display(args.baseline) if args.baseline else "",
-                       links=args.links)
+                       display=display, base=base, baseline=baseline,
+                       baseline_name=display(args.baseline) if args.baseline else "", links=args.links)
     try:
         with atomic_output(args.output) as out:
             out.write(render_html(data).encode())

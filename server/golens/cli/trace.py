@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-from golens.cli import Subparsers
+from golens.cli import Subparsers, exit_status
 from golens.cli.files import display_path, write_report
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
@@ -132,11 +132,7 @@ def run(args: argparse.Namespace) -> int:
         out, args.format, located, registry, summary=summary_lines(te, display),
         json_properties={"trace": display(te.source), "summary": te.summary.as_dict()},
         sarif_properties={"trace": display(te.source), "traceSummary": te.summary.as_dict()}))
-    for problem in [*config.problems, *([unwritten] if unwritten else [])]:
-        print(f"golens: {problem}", file=sys.stderr)
-    if config.problems or unwritten:
-        return 2
-    return 1 if located else 0
+    return exit_status([*config.problems, *([unwritten] if unwritten else [])], bool(located))
 
 
 def located_trace_findings(te: TraceEvidence, config: Config, registry: Registry, display: Callable[[Path], str],

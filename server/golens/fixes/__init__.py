@@ -8,8 +8,11 @@ applies only preferred fixes.
 
 import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
+from golens.config import Config
 from golens.document import Document, TextEdit
+from golens.engine import Engine
 from golens.findings import Finding
 from golens.fixes.context import FixContext
 
@@ -23,7 +26,7 @@ class Fix:
     kind: str = "quickfix"
 
 
-def _fix_module(rule_id: str):
+def _fix_module(rule_id: str) -> ModuleType | None:
     try:
         return importlib.import_module(f"golens.fixes.{rule_id.lower()}")
     except ModuleNotFoundError as exc:
@@ -94,7 +97,7 @@ def _overlaps(a: TextEdit, b: TextEdit) -> bool:
 
 
 
-def fix_all(doc: Document, engine, config=None, max_rounds: int = 8) -> bytes:
+def fix_all(doc: Document, engine: Engine, config: Config | None = None, max_rounds: int = 8) -> bytes:
     """The document's text with every preferred fix applied. Fixes can enable or overlap each
     other, so this re-checks and repeats until nothing is left to do (applying it twice is a
     no-op)."""

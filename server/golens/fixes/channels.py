@@ -8,6 +8,7 @@ from tree_sitter import Node
 
 from golens.checks.gl101_orphan_send import GL101Data
 from golens.document import TextEdit
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.syntax.channels import GO, SEND, Channel, ChanOp, channels
 from golens.syntax.flow import literal_iterations
@@ -46,8 +47,10 @@ def finding_op(ctx: FixContext, channel: Channel) -> ChanOp | None:
 
 def scope_of(channel: Channel) -> Node:
     """The block whose statements hold the channel's declaration."""
-    statement = declaration_statement(channel)
-    return statement.parent.parent
+    statement_list = declaration_statement(channel).parent
+    block = statement_list.parent if statement_list is not None else None
+    assert block is not None, "a channel made by a statement sits in a block"
+    return block
 
 
 def declaration_statement(channel: Channel) -> Node:
@@ -87,7 +90,8 @@ def measured(channel: Channel) -> bool:
     for node in walk_named(channel.function):
         if node.type == "identifier" and node.text == name and node.parent is not None \
                 and node.parent.type == "argument_list":
-            callee = node.parent.parent.child_by_field_name("function")
+            call = node.parent.parent
+            callee = call.child_by_field_name("function") if call is not None else None
             if callee is not None and callee.text in (b"len", b"cap"):
                 return True
     return False
@@ -96,30 +100,31 @@ def measured(channel: Channel) -> bool:
 def capacity_edit(channel: Channel, capacity: str) -> TextEdit:
     if channel.capacity is not None:
         return TextEdit(channel.capacity.start_byte, channel.capacity.end_byte, capacity.encode())
-    element_type = channel.make.child_by_field_name("arguments").named_children[0]
+    arguments = channel.make.child_by_field_name("arguments")
+    assert arguments is not None and arguments.named_children, "make(chan T) has its type argument"
+    element_type = arguments.named_children[0]
     return TextEdit(element_type.end_byte, element_type.end_byte, f", {capacity}".encode())
 
 
-def stop_channel_fix(ctx: FixContext, channel: Channel, preferred: bool, title: str | None = None):
+def stop_channel_fix(ctx: FixContext, channel: Channel, preferred: bool, title: str | None = None) -> Fix | None:
     """GFix's third strategy: `done := make(chan struct{}); defer close(done)` after the
     channel's declaration, and every unguarded send of its goroutines becomes
     `select { case ch <- v: case <-done: return }`. Once the function has returned nobody can
     receive (the channel does not escape), so a blocked sender gives up then — and returns at
     once, as it never got past the send before either."""
-    from golens.fixes import Fix
-
     sends = [op for op in channel.ops if op.kind == SEND and op.owner_kind == GO and not op.guarded]
     statement = declaration_statement(channel)
     body = channel.function.child_by_field_name("body")
     # A defer in a nested block still runs only when the function returns: in a loop body that
     # would keep every iteration's senders waiting until then.
-    if not sends or body is None or statement.parent.parent != body:
+    if not sends or body is None or statement.parent is None or statement.parent.parent != body:
         return None
     done = ctx.free_name("done", scope=channel.function)
     edits = [ctx.insert_after(statement, f"{done} := make(chan struct{{}})\n"
                                          f"{ctx.indent_at(statement.start_byte)}defer close({done})")]
     for op in sends:
-        if enclosing_function(op.node) != op.owner or op.owner.child_by_field_name("result") is not None:
+        if op.owner is None or enclosing_function(op.node) != op.owner \
+                or op.owner.child_by_field_name("result") is not None:
             return None  # `return` would leave an inner literal, or need result values
         edit = guard_send(ctx, op.node, f"<-{done}")
         if edit is None:
@@ -141,7 +146,7 @@ def guard_send(ctx: FixContext, send: Node, give_up: str) -> TextEdit | None:
         return TextEdit(send.start_byte, send.end_byte, code.encode())
     # `go func() { ch <- v }()`: the one-line body opens onto lines of its own.
     block = send.parent.parent
-    if block.type != "block" or len(send.parent.named_children) != 1 or "\n" in ctx.text(block):
+    if block is None or block.type != "block" or len(send.parent.named_children) != 1 or "\n" in ctx.text(block):
         return None
     outer = ctx.indent_at(block.start_byte)
     indent = outer + "\t"
@@ -180,6 +185,8 @@ def fixed_iterations(loop: Node) -> int | None:
     for node in walk_named(body):
         if node.type == "identifier" and node.text == counter:
             parent = node.parent
+            if parent is None:
+                continue
             if parent.type in ("inc_statement", "dec_statement", "unary_expression") or (
                     parent.type == "expression_list" and parent.parent is not None
                     and parent.parent.type == "assignment_statement"
@@ -209,7 +216,7 @@ def _declared_type(channel: Channel, name: bytes) -> Node | None:
     """The type (or the value, for `x := []T{...}` and `x := make([]T, n)`) of the last
     declaration of `name` that the make can see: in the channel's function before the make, or
     a parameter of it or of a function around it."""
-    function = channel.function
+    function: Node | None = channel.function
     while function is not None:
         body = function.child_by_field_name("body")
         best = None
@@ -248,14 +255,14 @@ def _declared_type(channel: Channel, name: bytes) -> Node | None:
 
 def _encloses_make(declaration: Node, channel: Channel) -> bool:
     """Is the declaration's scope (the block holding it) one the make sits in?"""
-    node = declaration
+    node: Node | None = declaration
     while node is not None and node.type != "statement_list":
         node = node.parent
     return node is not None and node.parent is not None and is_inside(channel.make, node.parent)
 
 
 def _parameters(function: Node) -> list[Node]:
-    found = []
+    found: list[Node] = []
     for field in ("receiver", "parameters"):
         params = function.child_by_field_name(field)
         if params is not None:

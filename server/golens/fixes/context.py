@@ -4,7 +4,7 @@ from tree_sitter import Node
 
 from golens.document import Document, TextEdit
 from golens.findings import Finding
-from golens.syntax.tree import enclosing_function
+from golens.syntax.tree import enclosing_function, text
 from golens.syntax.unit import walk_named
 
 _STATEMENT_PARENTS = ("statement_list", "source_file")
@@ -21,11 +21,15 @@ class FixContext:
     @property
     def node(self) -> Node:
         """The smallest node covering the finding's range."""
-        return self.doc.tree.root_node.descendant_for_byte_range(self.finding.start, self.finding.end)
+        tree = self.doc.tree
+        assert tree is not None, "fixes are computed only for parsed documents (see fixes_for)"
+        node = tree.root_node.descendant_for_byte_range(self.finding.start, self.finding.end)
+        assert node is not None, "a finding lies inside its document"
+        return node
 
     def named_node(self, *types: str) -> Node | None:
         """The finding's node or its nearest ancestor of one of these types."""
-        node = self.node
+        node: Node | None = self.node
         while node is not None and node.type not in types:
             node = node.parent
         return node
@@ -107,7 +111,7 @@ class FixContext:
     def names_in(self, node: Node | None) -> set[str]:
         if node is None:
             return set()
-        return {n.text.decode() for n in walk_named(node) if n.type == "identifier"}
+        return {text(n) for n in walk_named(node) if n.type == "identifier"}
 
     def free_name(self, preferred: str, scope: Node | None = None) -> str:
         """`preferred`, or preferred2, preferred3... when the function already uses the name."""
@@ -156,7 +160,7 @@ def pick_context(ctx: FixContext) -> str | None:
 
 
 def _declared_before(names: set[str], function: Node, use: Node) -> set[str]:
-    found = set()
+    found: set[str] = set()
     body = function.child_by_field_name("body")
     if body is None:
         return found
@@ -166,6 +170,6 @@ def _declared_before(names: set[str], function: Node, use: Node) -> set[str]:
         if node.type == "short_var_declaration" and node.end_byte <= use.start_byte:
             left = node.child_by_field_name("left")
             for ident in left.named_children if left is not None else ():
-                if ident.type == "identifier" and ident.text.decode() in names:
-                    found.add(ident.text.decode())
+                if ident.type == "identifier" and text(ident) in names:
+                    found.add(text(ident))
     return found

@@ -14,6 +14,7 @@ cannot be read is reported once and changes nothing else: the profiles in force 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -37,11 +38,14 @@ from golens.profile import (
     ProfileSet,
     describe_kind,
     load_profile_evidence,
+    read_profile,
 )
+from golens.profile.diff import DiffError, DiffResult, diff_files
 from golens.safeio import read_head, read_regular, regular_stat
 
 LOAD = "golens.loadProfile"
 CLEAR = "golens.clearProfiles"
+BASELINE = "golens.setBaseline"
 STATUS = "golens/profileStatus"
 WATCH_GLOBS = ("**/*.pprof", "**/*.pb.gz", "**/*.prof", "**/*profile*")
 # Discovery reads no profile bigger than this (a 100k-goroutine profile is ~20 MB).
@@ -64,10 +68,13 @@ def _gzip_candidates(root: Path) -> Iterator[tuple[float, Path]]:
             continue
 
 
-def discover(root: Path, workspace: Workspace) -> dict[str, ProfileEvidence]:
-    """The newest readable profile of each used kind under root (runs in a worker thread)."""
+def discover(root: Path, workspace: Workspace, exclude: frozenset[Path] = frozenset()) -> dict[str, ProfileEvidence]:
+    """The newest readable profile of each used kind under root, but those in `exclude` (the
+    baseline is an earlier run, not the one in force); runs in a worker thread."""
     found: dict[str, ProfileEvidence] = {}
     for _, p in sorted(_gzip_candidates(root), key=lambda c: c[0], reverse=True):
+        if p.resolve() in exclude:
+            continue
         try:
             pe = load_profile_evidence(p, workspace=workspace)
         except (ProfileError, OSError):
@@ -89,6 +96,13 @@ class ProfileManager:
         # Each evidence file's text when the profiles were installed: evidence follows the user's
         # edits from there (golens.lsp.line_shift), as the trace's does.
         self.baselines: dict[str, bytes] = {}
+        # Before/after in the hover: a trace or profile of an earlier run (golens.setBaseline, or
+        # the golens.trace.baseline setting) against the trace or same-kind profile in force.
+        self.baseline_path: Path | None = None
+        self.baseline_diff: DiffResult | None = None
+        self._baseline_key: tuple[str, str, float] | None = None
+        self._baseline_job: asyncio.Future[None] | None = None
+        self._baseline_from_setting = False
 
     @property
     def trusted(self) -> bool:
@@ -112,6 +126,10 @@ class ProfileManager:
 
     def refresh(self) -> None:
         """Look for profiles in the workspace (in a thread: a large tree must not stall the loop)."""
+        configured = _baseline_setting(getattr(self.ls.settings, "raw", None), self.ls.settings.workspace_root)
+        if configured != self.baseline_path and (configured is not None or self._baseline_from_setting):
+            self.baseline_path, self.baseline_diff, self._baseline_key = configured, None, None
+        self._baseline_from_setting = configured is not None
         if not self.trusted:
             if self.by_kind:
                 self.clear()
@@ -123,7 +141,8 @@ class ProfileManager:
         async def discover_then_install() -> None:
             loop = asyncio.get_running_loop()
             ws = await loop.run_in_executor(None, Workspace.scan, root)
-            found = await loop.run_in_executor(None, discover, root, ws)
+            exclude = frozenset({self.baseline_path.resolve()} if self.baseline_path is not None else ())
+            found = await loop.run_in_executor(None, discover, root, ws, exclude)
             if found and self.trusted:
                 changed = {k: v for k, v in found.items()
                            if k not in self.by_kind or self.by_kind[k].source != v.source}
@@ -241,10 +260,82 @@ class ProfileManager:
         return merged
 
 
+    # -- baseline ---------------------------------------------------------------------------------
+
+    def _current_for(self, baseline: Path) -> Path | None:
+        """The input in force that `baseline` is compared with: the trace, or the profile of its kind."""
+        try:
+            if read_head(baseline, 5) == b"go 1.":
+                trace = getattr(self.ls, "trace", None)
+                return trace.trace_path if trace is not None else None
+            kind = read_profile(baseline).kind
+        except (OSError, ProfileError):
+            return None
+        pe = self.by_kind.get(kind)
+        return Path(pe.source) if pe is not None else None
+
+    def update_baseline(self) -> None:
+        """Recompute the before/after comparison in the background when its inputs changed."""
+        baseline = self.baseline_path
+        if baseline is None or not self.trusted or self.ls.settings.workspace_root is None:
+            self.baseline_diff, self._baseline_key = None, None
+            return
+        current = self._current_for(baseline)
+        st = regular_stat(current) if current is not None else None
+        if current is None or st is None:
+            return
+        key = (str(baseline), str(current), st.st_mtime)
+        if key == self._baseline_key or (self._baseline_job is not None and not self._baseline_job.done()):
+            return
+        root = self.ls.settings.workspace_root
+
+        async def compare() -> None:
+            try:
+                result = await asyncio.get_running_loop().run_in_executor(None, diff_files, baseline, current, root)
+            except DiffError as exc:
+                self.ls.log_warning(f"baseline: {exc}")
+                self._baseline_key = key
+                return
+            self.baseline_diff, self._baseline_key = result, key
+
+        self._baseline_job = asyncio.ensure_future(compare())
+
+    async def set_baseline(self, path: Path | None) -> dict[str, Any]:
+        if not self.trusted:
+            return {"baseline": None, "error": "nothing is loaded in an untrusted workspace"}
+        self.baseline_path, self.baseline_diff, self._baseline_key = path, None, None
+        self.update_baseline()
+        if self._baseline_job is not None:
+            await asyncio.shield(self._baseline_job)
+        if path is not None and self.baseline_diff is None:
+            return {"baseline": str(path), "error": f"nothing in force to compare {path.name} with yet "
+                                                    "(load a trace or a profile of its kind)"}
+        return {"baseline": str(path) if path else None}
+
+    def baseline_markdown(self, opened: Any, line: int, markdown: bool) -> str | None:
+        """The hovered line's change since the baseline ("chan send 20× 3.9 s → — (gone)")."""
+        self.update_baseline()
+        result, root = self.baseline_diff, self.ls.settings.workspace_root
+        if result is None or root is None or not opened.path:
+            return None
+        try:
+            shown = Path(opened.path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            return None
+        rows = [r for r in result.rows if r.path == shown and r.line == line]
+        if not rows:
+            return None
+        what = "trace" if result.before.kind == "trace" else describe_kind(result.before.kind)
+        lines = [f"{r.reason}: {_measure(r.before)} → {_measure(r.after)} ({r.label})" for r in rows]
+        head = f"since the baseline {what} {Path(result.before.source).name}"
+        if not markdown:
+            return "\n".join([head + ":", *lines])
+        return f"**{head}**\n\n" + "\n".join(f"- {x}" for x in lines)
+
     def line_markdown(self, opened: Any, line: int, markdown: bool) -> str | None:
         """What each profile attributed to one (current) line, one sentence per profile and reason:
         "mutex profile: 154 contended unlocks, 370 ms of waiting charged here"."""
-        if not self.by_kind or not opened.path:
+        if not opened.path:
             return None
         path = str(Path(opened.path).resolve())
         base = self.baselines.get(path)
@@ -255,11 +346,30 @@ class ProfileManager:
                 if str(pl.site.path) != path or current_line(mapping, pl.site.line) != line:
                     continue
                 out.append(f"{describe_kind(pe.kind)}: {_line_sentence(pe.kind, pl.count, pl.delay_ns, pl.reason)}")
+        since = self.baseline_markdown(opened, line, markdown)
         if not out:
-            return None
-        if not markdown:
-            return "\n".join(out)
-        return "**Profiles at this line**\n\n" + "\n".join(f"- {x}" for x in out)
+            return since
+        text = "\n".join(out) if not markdown else "**Profiles at this line**\n\n" + "\n".join(f"- {x}" for x in out)
+        return text + ("\n\n" + since if since else "")
+
+
+def _baseline_setting(raw: Any, root: Path | None) -> Path | None:
+    """`golens.trace.baseline` (or `trace.baseline` in a flat section), made absolute."""
+    if not isinstance(raw, dict):
+        return None
+    raw = raw.get("golens", raw) if isinstance(raw.get("golens"), dict) else raw
+    trace = raw.get("trace") if isinstance(raw.get("trace"), dict) else {}
+    value = raw.get("trace.baseline", trace.get("baseline"))
+    if not isinstance(value, str) or not value.strip():
+        return None
+    p = Path(os.path.expanduser(value))
+    return root / p if not p.is_absolute() and root is not None else p
+
+
+def _measure(m: tuple[int, int | None] | None) -> str:
+    if m is None:
+        return "—"
+    return f"{m[0]}×" if m[1] is None else f"{m[0]}× {fmt_duration(m[1])}"
 
 
 def _line_sentence(kind: str, count: int, delay_ns: int, reason: str) -> str:
@@ -316,17 +426,37 @@ def register(ls: LanguageServer) -> None:
     def clear_profiles(ls: Any, *args: Any) -> None:
         ls.profiles.clear()
 
+    @ls.command(BASELINE)
+    async def set_baseline(ls: Any, *args: Any) -> dict[str, Any] | None:
+        """Argument: a trace or profile of an earlier run (a path), or nothing to clear it."""
+        try:
+            path = _path_argument(ls, args)
+            return await ls.profiles.set_baseline(path)  # type: ignore[no-any-return]
+        except Exception:
+            import traceback
 
-async def _load_command(ls: Any, args: Sequence[Any]) -> dict[str, Any]:
+            ls.report_handler_error(BASELINE, traceback.format_exc())
+            return None
+
+
+def _path_argument(ls: Any, args: Sequence[Any]) -> Path | None:
+    """A command's path argument (a path, a file: URI, or {"path"|"uri": …}), made absolute."""
     path = args[0] if args else None
     if isinstance(path, dict):
         path = path.get("path") or path.get("uri")
     if not isinstance(path, str) or not path:
-        return {"loaded": False, "error": f"{LOAD} needs a profile file path"}
+        return None
     from golens.lsp.documents import uri_to_path
 
     p = Path(uri_to_path(path) or path) if path.startswith("file:") else Path(path)
     if not p.is_absolute() and ls.settings.workspace_root is not None:
         p = ls.settings.workspace_root / p
+    return p
+
+
+async def _load_command(ls: Any, args: Sequence[Any]) -> dict[str, Any]:
+    p = _path_argument(ls, args)
+    if p is None:
+        return {"loaded": False, "error": f"{LOAD} needs a profile file path"}
     result: dict[str, Any] = await ls.profiles.load(p)
     return result

@@ -110,7 +110,8 @@ def locate(doc: Document, path: str, finding: Finding, registry: Registry, *,
         end=position(doc, finding.end),
         related=tuple(related),
         source=data["source"] if runtime else STATIC_SOURCE,
-        evidence=data.get("evidence") if runtime else data.get("trace"),
+        # Folded trace evidence and evidence quoted from a related line alike (each names its line).
+        evidence=data.get("evidence") if runtime else ([*data.get("trace", ()), *data.get("trace_related", ())] or None),
         fixes=tuple(
             LocatedFix(fix.title, fix.preferred, tuple(
                 LocatedEdit(position(doc, e.start), position(doc, e.end), e.new_text.decode("utf-8", "replace"))

@@ -246,13 +246,13 @@ def finding_total(evidence: dict[str, Any] | None) -> int:
     return 0
 
 
-def _finding_rows(findings: Sequence[LocatedFinding]) -> list[dict[str, Any]]:
+def _finding_rows(findings: Sequence[LocatedFinding], base: Path) -> list[dict[str, Any]]:
     rows = []
     for f in findings:
         evidence = getattr(f, "evidence", None)
         ev = evidence if isinstance(evidence, dict) else {}
         goroutines = ev.get("goroutines")
-        rows.append({"rule": f.rule, "severity": f.severity, "path": f.path, "abs": str(Path(f.path).resolve()),
+        rows.append({"rule": f.rule, "severity": f.severity, "path": f.path, "abs": str((base / f.path).resolve()),
                      "line": f.start.line, "message": f.message,
                      "goroutines": goroutines if isinstance(goroutines, int) else None,
                      "totalNs": finding_total(ev)})
@@ -260,9 +260,11 @@ def _finding_rows(findings: Sequence[LocatedFinding]) -> list[dict[str, Any]]:
 
 
 def report_data(agg: TraceAggregate, te: TraceEvidence, findings: Sequence[LocatedFinding], workspace: Workspace, *,
-                trace_name: str, display: Callable[[Path], str], baseline: TraceAggregate | None = None,
-                baseline_name: str = "", links: str = "file") -> dict[str, Any]:
-    """Everything the page draws; `display` shows paths as the findings show them."""
+                trace_name: str, display: Callable[[Path], str], base: Path | None = None,
+                baseline: TraceAggregate | None = None, baseline_name: str = "",
+                links: str = "file") -> dict[str, Any]:
+    """Everything the page draws; `display` shows paths as the findings show them, relative to
+    `base` (default: the current directory)."""
     tables = _Tables.new(workspace)
     leak_sites = {e.site.key for e in te.evidence if e.rule == "GT101" and e.data.get("anchor") == "creation"}
     trace = agg.trace
@@ -281,7 +283,7 @@ def report_data(agg: TraceAggregate, te: TraceEvidence, findings: Sequence[Locat
         "flames": _flames(agg, tables),
         "groups": _groups(agg, leak_sites, display),
         "bucketNs": agg.bucket_ns,
-        "findings": _finding_rows(findings),
+        "findings": _finding_rows(findings, base or Path.cwd()),
         "diff": None,
     }
     data["empty"] = not (data["flames"] or data["groups"] or data["findings"])

@@ -61,7 +61,7 @@ across goroutines are not modelled beyond ``Transition.stack`` of UNBLOCK
 records (the waker's stack, often 0).
 """
 
-from .errors import TraceError
+from .errors import EmptyTraceError, TraceError
 from .model import (
     CPUSamples,
     GCCycle,
@@ -83,6 +83,7 @@ from .stacks import Frame, Stack, StackTable
 
 __all__ = [
     "CPUSamples",
+    "EmptyTraceError",
     "Frame",
     "GCCycle",
     "GoState",

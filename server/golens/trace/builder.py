@@ -17,16 +17,12 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 import os
-import sys
 from array import array
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain
 
 from . import wire
 from .errors import TraceError
 from .model import (
-    KIND_BITS,
-    KIND_FROM,
-    KIND_TO,
     MAX_REASONS,
     CPUSamples,
     GCCycle,
@@ -40,6 +36,7 @@ from .model import (
     Task,
     Trace,
 )
+from .validate import order_and_check
 
 NO_THREAD = wire.NO_THREAD
 
@@ -58,29 +55,6 @@ else:
 # Wire goroutine status -> GoState.
 _WIRE_STATUS = {1: GoState.RUNNABLE, 2: GoState.RUNNING, 3: GoState.SYSCALL, 4: GoState.WAITING}
 
-# Per packed record low byte (kind | state << 4): required previous state and resulting state.
-_FROM = bytearray(256)
-_TO = bytearray(256)
-for _b in range(256):
-    _k = _b & KIND_BITS
-    _s = (_b >> 4) & 7
-    if _k == 0:
-        _FROM[_b] = 0xFF
-        _TO[_b] = 0xFE
-    else:
-        _k = Kind(_k)
-        if _k == Kind.STATUS:
-            _FROM[_b] = _s
-            _TO[_b] = _s
-        else:
-            _FROM[_b] = KIND_FROM[_k]
-            _TO[_b] = KIND_TO[_k]
-_FROM = bytes(_FROM)
-_TO = bytes(_TO)
-_KIND_ONLY = bytes(b & KIND_BITS for b in range(256))
-_LOW = (0xFF).__and__
-_LITTLE = sys.byteorder == "little"
-_le = operator.le
 
 # Side events (rare; applied in time order at commit).
 S_LABEL, S_STW_BEGIN, S_STW_END, S_GC_ACTIVE, S_GC_BEGIN, S_GC_END = range(6)
@@ -203,7 +177,7 @@ class Builder:
                     st.walk(m, batches)
             if NO_THREAD in g.ms:
                 st.walk(NO_THREAD, g.ms[NO_THREAD])
-            st.check_and_sort()
+            order_and_check(st, _speedups.order if _speedups is not None else None)
         except BaseException:
             self.counts = counts_before
             raise
@@ -509,7 +483,8 @@ class _GenState:
         self.smap = smap
         self.reasons = reasons
         self.first = first
-        self.recs: dict[int, list[int]] = {}
+        self.recs: dict[int, array[int]] = {}
+        self.kind_counts: dict[int, int] = {}  # record kind -> count, once ordered
         self.creates: list[tuple] = []
         self.side: list[tuple] = []
         self.heap_alloc: list[tuple[int, int]] = []
@@ -525,6 +500,29 @@ class _GenState:
         self.max_ticks = int((1 << 62) / max(b._factor, 1e-9))
 
     def walk(self, m: int, batches: list[wire.Batch]) -> None:
+        # Event types bound to locals: the loop below compares every event against them.
+        ev_proc_start = wire.EV_PROC_START
+        ev_proc_stop = wire.EV_PROC_STOP
+        ev_proc_status = wire.EV_PROC_STATUS
+        ev_go_create = wire.EV_GO_CREATE
+        ev_go_create_syscall = wire.EV_GO_CREATE_SYSCALL
+        ev_go_start = wire.EV_GO_START
+        ev_go_destroy = wire.EV_GO_DESTROY
+        ev_go_destroy_syscall = wire.EV_GO_DESTROY_SYSCALL
+        ev_go_stop = wire.EV_GO_STOP
+        ev_go_block = wire.EV_GO_BLOCK
+        ev_go_unblock = wire.EV_GO_UNBLOCK
+        ev_go_syscall_begin = wire.EV_GO_SYSCALL_BEGIN
+        ev_go_syscall_end = wire.EV_GO_SYSCALL_END
+        ev_go_syscall_end_blocked = wire.EV_GO_SYSCALL_END_BLOCKED
+        ev_go_status = wire.EV_GO_STATUS
+        ev_gc_sweep_begin = wire.EV_GC_SWEEP_BEGIN
+        ev_gc_sweep_end = wire.EV_GC_SWEEP_END
+        ev_heap_alloc = wire.EV_HEAP_ALLOC
+        ev_go_switch = wire.EV_GO_SWITCH
+        ev_go_switch_destroy = wire.EV_GO_SWITCH_DESTROY
+        ev_go_create_blocked = wire.EV_GO_CREATE_BLOCKED
+        ev_go_status_stack = wire.EV_GO_STATUS_STACK
         recs = self.recs
         smap = self.smap
         rmap = self.reasons
@@ -575,9 +573,9 @@ class _GenState:
                             cl = recs[cur]
                             clf = cl.fromlist
                     ev = vals[i]
-                    if ev == 22:  # GoSyscallBegin p_seq stack
+                    if ev == ev_go_syscall_begin:  # GoSyscallBegin p_seq stack
                         t += vals[i + 1]
-                        if i + 5 < n and vals[i + 4] == 23:
+                        if i + 5 < n and vals[i + 4] == ev_go_syscall_end:
                             # A fast syscall: its GoSyscallEnd follows at once.
                             t1 = t + vals[i + 5]
                             clf([k + 1, t, 8 | smap[vals[i + 3]] << 15, k + 2, t1, 9])
@@ -588,7 +586,7 @@ class _GenState:
                             k += 1
                             clf([k, t, 8 | smap[vals[i + 3]] << 15])
                             i += 4
-                    elif ev == 16:  # GoStart g seq
+                    elif ev == ev_go_start:  # GoStart g seq
                         t += vals[i + 1]
                         cur = vals[i + 2]
                         k = vals[i + 3] << 32
@@ -598,7 +596,7 @@ class _GenState:
                         clf = cl.fromlist
                         clf([k, t, 4])
                         i += 4
-                    elif ev == 21:  # GoUnblock g seq stack
+                    elif ev == ev_go_unblock:  # GoUnblock g seq stack
                         t += vals[i + 1]
                         g = vals[i + 2]
                         g_recs = recs.get(g)
@@ -606,52 +604,52 @@ class _GenState:
                             g_recs = recs[g] = array("q")
                         g_recs.fromlist([vals[i + 3] << 32, t, 7 | smap[vals[i + 4]] << 15])
                         i += 5
-                    elif ev == 20:  # GoBlock reason stack
+                    elif ev == ev_go_block:  # GoBlock reason stack
                         t += vals[i + 1]
                         k += 1
                         clf([k, t, 6 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
                         cur = cl = clf = None
                         i += 4
-                    elif ev == 23:  # GoSyscallEnd
+                    elif ev == ev_go_syscall_end:  # GoSyscallEnd
                         t += vals[i + 1]
                         k += 1
                         clf([k, t, 9])
                         i += 2
-                    elif ev == 37:  # HeapAlloc
+                    elif ev == ev_heap_alloc:  # HeapAlloc
                         t += vals[i + 1]
                         self.heap_alloc.append((t, vals[i + 2]))
                         i += 3
-                    elif ev == 10 or ev == 13:  # ProcStart p seq / ProcStatus p status
+                    elif ev == ev_proc_start or ev == ev_proc_status:  # ProcStart p seq / ProcStatus p status
                         counts[ev] += 1
                         t += vals[i + 1]
                         i += 4
-                    elif ev == 11:  # ProcStop
+                    elif ev == ev_proc_stop:  # ProcStop
                         counts[11] += 1
                         t += vals[i + 1]
                         i += 2
-                    elif ev == 19:  # GoStop reason stack
+                    elif ev == ev_go_stop:  # GoStop reason stack
                         t += vals[i + 1]
                         k += 1
                         clf([k, t, 5 | rmap[vals[i + 2]] << 7 | smap[vals[i + 3]] << 15])
                         cur = cl = clf = None
                         i += 4
-                    elif ev == 24:  # GoSyscallEndBlocked
+                    elif ev == ev_go_syscall_end_blocked:  # GoSyscallEndBlocked
                         t += vals[i + 1]
                         k += 1
                         clf([k, t, 10])
                         cur = cl = clf = None
                         i += 2
-                    elif ev == 32:  # GCSweepBegin stack
+                    elif ev == ev_gc_sweep_begin:  # GCSweepBegin stack
                         counts[32] += 1
                         t += vals[i + 1]
                         smap[vals[i + 2]]
                         i += 3
-                    elif ev == 33:  # GCSweepEnd swept reclaimed
+                    elif ev == ev_gc_sweep_end:  # GCSweepEnd swept reclaimed
                         t += vals[i + 1]
                         self.sweeps += 1
                         i += 4
-                    elif ev == 14 or ev == 47:  # GoCreate(Blocked) new_g new_stack stack
-                        if ev == 47 and not self.b.valid[47]:
+                    elif ev == ev_go_create or ev == ev_go_create_blocked:  # GoCreate(Blocked) new_g new_stack stack
+                        if ev == ev_go_create_blocked and not self.b.valid[ev_go_create_blocked]:
                             raise _BadType(ev)
                         t += vals[i + 1]
                         g = vals[i + 2]
@@ -660,17 +658,17 @@ class _GenState:
                         g_recs = recs.get(g)
                         if g_recs is None:
                             g_recs = recs[g] = array("q")
-                        g_recs.fromlist([0, t, (1 if ev == 14 else 2) | ns << 15])
+                        g_recs.fromlist([0, t, (1 if ev == ev_go_create else 2) | ns << 15])
                         self.creates.append((g, t, cur, cs, ns))
                         i += 5
-                    elif ev == 17:  # GoDestroy
+                    elif ev == ev_go_destroy:  # GoDestroy
                         t += vals[i + 1]
                         k += 1
                         clf([k, t, 11])
                         cur = cl = clf = None
                         i += 2
-                    elif ev == 25 or ev == 48:  # GoStatus(Stack) g m status [stack]
-                        if ev == 48 and not self.b.valid[48]:
+                    elif ev == ev_go_status or ev == ev_go_status_stack:  # GoStatus(Stack) g m status [stack]
+                        if ev == ev_go_status_stack and not self.b.valid[ev_go_status_stack]:
                             raise _BadType(ev)
                         counts[ev] += 1
                         t += vals[i + 1]
@@ -679,7 +677,7 @@ class _GenState:
                         state = _WIRE_STATUS.get(vals[i + 4])
                         if state is None:
                             raise _Bad(f"invalid goroutine status {vals[i + 4]} for goroutine {g}")
-                        sid = smap[vals[i + 5]] if ev == 48 else 0
+                        sid = smap[vals[i + 5]] if ev == ev_go_status_stack else 0
                         g_recs = recs.get(g)
                         if g_recs is None:
                             g_recs = recs[g] = array("q")
@@ -693,15 +691,15 @@ class _GenState:
                             if mid == NO_THREAD:
                                 raise _Bad(f"goroutine {g} in a syscall without a thread")
                             self.bindings[mid] = g
-                        i += 6 if ev == 48 else 5
-                    elif ev == 45 or ev == 46:  # GoSwitch(Destroy) g seq
+                        i += 6 if ev == ev_go_status_stack else 5
+                    elif ev == ev_go_switch or ev == ev_go_switch_destroy:  # GoSwitch(Destroy) g seq
                         if not self.b.valid[ev]:
                             raise _BadType(ev)
                         t += vals[i + 1]
                         g = vals[i + 2]
                         s = vals[i + 3] << 32
                         k += 1
-                        clf([k, t, 14 if ev == 45 else 15])
+                        clf([k, t, 14 if ev == ev_go_switch else 15])
                         cl = recs.get(g)
                         if cl is None:
                             cl = recs[g] = array("q")
@@ -710,7 +708,7 @@ class _GenState:
                         cur = g
                         k = s | 1
                         i += 4
-                    elif ev == 15:  # GoCreateSyscall new_g
+                    elif ev == ev_go_create_syscall:  # GoCreateSyscall new_g
                         t += vals[i + 1]
                         cur = vals[i + 2]
                         cl = recs.get(cur)
@@ -721,7 +719,7 @@ class _GenState:
                         self.creates.append((cur, t, None, 0, 0))
                         k = 0
                         i += 3
-                    elif ev == 18:  # GoDestroySyscall
+                    elif ev == ev_go_destroy_syscall:  # GoDestroySyscall
                         t += vals[i + 1]
                         k += 1
                         clf([k, t, 12])
@@ -792,58 +790,58 @@ class _GenState:
         smap = self.smap
         side = self.side
         t += vals[i + 1]
-        if ev == 9:  # ProcsChange procs stack
+        if ev == wire.EV_PROCS_CHANGE:  # ProcsChange procs stack
             smap[vals[i + 3]]
             self.procs.append((t, vals[i + 2]))
             return i + 4, t
-        if ev == 12:  # ProcSteal p seq m
+        if ev == wire.EV_PROC_STEAL:  # ProcSteal p seq m
             return i + 5, t
-        if ev == 26:  # STWBegin kind stack
+        if ev == wire.EV_STW_BEGIN:  # STWBegin kind stack
             self.strings[vals[i + 2]]
             side.append((t, S_STW_BEGIN, cur, m, vals[i + 2], smap[vals[i + 3]], 0))
             return i + 4, t
-        if ev == 27:
+        if ev == wire.EV_STW_END:
             side.append((t, S_STW_END, cur, m, 0, 0, 0))
             return i + 2, t
-        if ev == 28:  # GCActive seq
+        if ev == wire.EV_GC_ACTIVE:  # GCActive seq
             side.append((t, S_GC_ACTIVE, cur, m, vals[i + 2], 0, 0))
             return i + 3, t
-        if ev == 29:  # GCBegin seq stack
+        if ev == wire.EV_GC_BEGIN:  # GCBegin seq stack
             side.append((t, S_GC_BEGIN, cur, m, vals[i + 2], smap[vals[i + 3]], 0))
             return i + 4, t
-        if ev == 30:  # GCEnd seq
+        if ev == wire.EV_GC_END:  # GCEnd seq
             side.append((t, S_GC_END, cur, m, vals[i + 2], 0, 0))
             return i + 3, t
-        if ev == 31:  # GCSweepActive p
+        if ev == wire.EV_GC_SWEEP_ACTIVE:  # GCSweepActive p
             return i + 3, t
-        if ev == 34:  # GCMarkAssistActive g
+        if ev == wire.EV_GC_MARK_ASSIST_ACTIVE:  # GCMarkAssistActive g
             side.append((t, S_ASSIST_ACTIVE, cur, m, vals[i + 2], 0, 0))
             return i + 3, t
-        if ev == 35:  # GCMarkAssistBegin stack
+        if ev == wire.EV_GC_MARK_ASSIST_BEGIN:  # GCMarkAssistBegin stack
             side.append((t, S_ASSIST_BEGIN, self._need(cur), m, 0, smap[vals[i + 2]], 0))
             return i + 3, t
-        if ev == 36:
+        if ev == wire.EV_GC_MARK_ASSIST_END:
             side.append((t, S_ASSIST_END, self._need(cur), m, 0, 0, 0))
             return i + 2, t
-        if ev == 38:  # HeapGoal
+        if ev == wire.EV_HEAP_GOAL:  # HeapGoal
             self.heap_goal.append((t, vals[i + 2]))
             return i + 3, t
-        if ev == 39:  # GoLabel label
+        if ev == wire.EV_GO_LABEL:  # GoLabel label
             self.strings[vals[i + 2]]
             side.append((t, S_LABEL, self._need(cur), m, vals[i + 2], 0, 0))
             return i + 3, t
-        if ev == 40:  # UserTaskBegin task parent name stack
+        if ev == wire.EV_USER_TASK_BEGIN:  # UserTaskBegin task parent name stack
             self.strings[vals[i + 4]]
             side.append((t, S_TASK_BEGIN, self._need(cur), m, vals[i + 2], vals[i + 3], vals[i + 4], smap[vals[i + 5]]))
             return i + 6, t
-        if ev == 41:  # UserTaskEnd task stack
+        if ev == wire.EV_USER_TASK_END:  # UserTaskEnd task stack
             side.append((t, S_TASK_END, self._need(cur), m, vals[i + 2], smap[vals[i + 3]], 0))
             return i + 4, t
-        if ev == 42 or ev == 43:  # UserRegionBegin/End task name stack
+        if ev == wire.EV_USER_REGION_BEGIN or ev == wire.EV_USER_REGION_END:  # UserRegionBegin/End task name stack
             self.strings[vals[i + 3]]
-            side.append((t, S_REGION_BEGIN if ev == 42 else S_REGION_END, self._need(cur), m, vals[i + 2], vals[i + 3], smap[vals[i + 4]]))
+            side.append((t, S_REGION_BEGIN if ev == wire.EV_USER_REGION_BEGIN else S_REGION_END, self._need(cur), m, vals[i + 2], vals[i + 3], smap[vals[i + 4]]))
             return i + 5, t
-        if ev == 44:  # UserLog task key value stack
+        if ev == wire.EV_USER_LOG:  # UserLog task key value stack
             self.strings[vals[i + 3]]
             self.strings[vals[i + 4]]
             side.append((t, S_LOG, self._need(cur), m, vals[i + 2], vals[i + 3], vals[i + 4], smap[vals[i + 5]]))
@@ -855,104 +853,6 @@ class _GenState:
         if cur is None:
             raise AttributeError("no goroutine")
         return cur
-
-    def check_and_sort(self) -> None:
-        """Order each goroutine's records and check its state machine.
-
-        Raises TraceError if a goroutine's transitions do not chain (an event
-        leaves a state the goroutine was not in), which only happens on
-        corrupt input.
-        """
-        gors = self.b.trace.goroutines
-        lows = []
-        recs = self.recs
-        c_order = _speedups.order if _speedups is not None else None
-        for gid in list(recs):
-            arr = recs.pop(gid)  # free staging as we go: peak memory is per generation
-            go = gors.get(gid)
-            if c_order is not None and arr:
-                # The same order and compact form as below, in C.
-                first_t, last_t, dts_b, dts_code, infos_b, infos_code, low = c_order(
-                    arr, go._tlast if go is not None and go._n else None
-                )
-                del arr
-                self._check_chain(gid, go, low)
-                lows.append(low)
-                dts = array(dts_code)
-                dts.frombytes(dts_b)
-                infos = array(infos_code)
-                infos.frombytes(infos_b)
-                self.sorted[gid] = (first_t, last_t, dts, infos)
-                continue
-            keys = arr[0::3]
-            times = arr[1::3]
-            infos = arr[2::3]
-            del arr
-            n = len(keys)
-            if keys.count(0) > 1:
-                # Several lifetimes in one generation (a cgo callback goroutine
-                # destroyed and re-created under the same ID): sequence keys
-                # restart per lifetime, so lifetimes are told apart by time.
-                perm = sorted(range(n), key=list(zip(times, keys, strict=True)).__getitem__)
-            elif not all(map(_le, keys, islice(keys, 1, None))):
-                perm = sorted(range(n), key=keys.__getitem__)
-            else:
-                perm = None
-            if perm is not None:
-                times = array("q", map(times.__getitem__, perm))
-                infos = array("q", map(infos.__getitem__, perm))
-            low = infos.tobytes()[::8] if _LITTLE else bytes(map(_LOW, infos))
-            lows.append(low)
-            self._check_chain(gid, go, low)
-            # Compact now (8 bytes per record instead of 16) so that only this
-            # form is held until the generation commits.
-            prev_tick = go._tlast if go is not None and go._n else times[0]
-            try:
-                dts = array("I", map(operator.sub, times, chain((prev_tick,), times)))
-            except OverflowError:  # a long gap, or clock skew between threads
-                dts = array("q", map(operator.sub, times, chain((prev_tick,), times)))
-            try:
-                infos = array("I", infos)
-            except OverflowError:  # stack IDs beyond 2**17
-                pass
-            self.sorted[gid] = (times[0], times[-1], dts, infos)
-            del times
-        kinds = b"".join(lows).translate(_KIND_ONLY)
-        self.kind_counts = {k: kinds.count(k) for k in range(1, 16)}
-
-    def _check_chain(self, gid: int, go: Goroutine | None, low: bytes) -> None:
-        """Raise TraceError unless each record leaves the state the previous one entered.
-
-        ``low`` holds the low byte (kind | state) of each ordered record.
-        """
-        froms = low.translate(_FROM)
-        tos = low.translate(_TO)
-        prev = None
-        if go is not None and go._n:
-            prev = _TO[go._last_rec() & 0xFF]
-        f0 = low[0] & KIND_BITS
-        if prev is None:
-            if f0 == Kind.STATUS and not self.first:
-                raise TraceError(
-                    f"status for goroutine {gid} first seen after the first generation", self.g.offset
-                )
-            if f0 != Kind.STATUS and froms[0] != GoState.NOT_EXIST:
-                raise TraceError(
-                    f"goroutine {gid} appears in generation {self.g.gen} with a "
-                    f"{Kind(f0).name} event before any creation or status event",
-                    self.g.offset,
-                )
-        elif froms[0] != prev:
-            raise TraceError(
-                f"goroutine {gid}: {Kind(f0).name} event while in state {GoState(prev)}", self.g.offset
-            )
-        if froms[1:] != tos[:-1]:
-            k = next(j for j in range(1, len(low)) if froms[j] != tos[j - 1])
-            raise TraceError(
-                f"goroutine {gid}: {Kind(low[k] & KIND_BITS).name} event while in state "
-                f"{GoState(tos[k - 1])} in generation {self.g.gen}",
-                self.g.offset,
-            )
 
 
 class _Bad(Exception):
