@@ -51,6 +51,13 @@ async def test_workspace_scope_publishes_unopened_files_and_follows_edits_and_se
     async with session(name, tmp_path, settings={"diagnostics": {"scope": "workspace"}}) as client:
         diags = await published_for(client, leaky.as_uri(), lambda ds: len(ds) == 1, "GL201 in the unopened file")
         assert diags[0].code == "GL201" and diags[0].range.start.line == 8
+        if name == "vscode":  # VS Code shows progress; the scan reports it from start to end
+            await client.wait_for(lambda: any(
+                reports and isinstance(reports[-1], types.WorkDoneProgressEnd)
+                for reports in client.progress_reports.values()), "the scan's progress to end")
+            [reports] = [r for r in client.progress_reports.values() if r]
+            assert reports[0].title == "golens: checking the workspace" and reports[0].message == "3 Go files"
+            assert reports[-1].message == "3 files"
         assert not [p for p in client.published if p.uri.endswith("/vendor/dep.go") or p.uri.endswith("clean.go")]
 
         # Fixed on disk (say by `golens check --fix`); an edit elsewhere rescans once typing pauses.

@@ -12,7 +12,6 @@ is closed its findings are recomputed from disk.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from golens.document import Document, find_module_go_version
 from golens.lsp.diagnostics import to_diagnostic
 from golens.lsp.documents import uri_to_path
 from golens.lsp.positions import PositionMapper
+from golens.lsp.progress import Progress
 from golens.safeio import read_regular
 
 SCOPES = ("openFiles", "workspace")
@@ -101,21 +101,18 @@ class WorkspaceDiagnostics:
         root = self.ls.settings.workspace_root
         loop = asyncio.get_running_loop()
         files = await loop.run_in_executor(None, self._list, root)
-        token = await self._progress_begin(len(files))
+        progress = Progress(self.ls, "workspace")
+        await progress.begin("golens: checking the workspace", f"{len(files)} Go files", 0)
         done = False
         try:
             for i, path in enumerate(files):
                 self._check_file(path)
-                if token is not None and i % 25 == 0:
-                    self.ls.work_done_progress.report(token, types.WorkDoneProgressReport(
-                        message=f"{i}/{len(files)} files", percentage=int(100 * i / max(1, len(files)))))
+                progress.report(f"{i}/{len(files)} files", int(100 * i / max(1, len(files))))
                 await asyncio.sleep(0)  # let the editor's requests through between files
             done = True
             self.scans_completed += 1
         finally:
-            if token is not None:
-                self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(
-                    message=f"{len(files)} files" if done else "cancelled by an edit"))
+            progress.end(f"{len(files)} files" if done else "cancelled by an edit")
 
     @staticmethod
     def _list(root: Path) -> list[Path]:
@@ -151,19 +148,6 @@ class WorkspaceDiagnostics:
 
     def _publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
         self.ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
-
-    async def _progress_begin(self, total: int) -> str | None:
-        window = self.ls.client_capabilities.window
-        if not (window and window.work_done_progress):
-            return None
-        token = f"golens-workspace-{uuid.uuid4().hex[:8]}"
-        try:
-            await asyncio.wait_for(self.ls.work_done_progress.create_async(token), 5)
-        except Exception:  # a client that refuses the token gets no progress, not an error
-            return None
-        self.ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-            title="golens: checking the workspace", message=f"{total} Go files", cancellable=False, percentage=0))
-        return token
 
 
 def register(ls: Any) -> None:

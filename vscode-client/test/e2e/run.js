@@ -412,8 +412,12 @@ async function trustedSession() {
       throw new Error(`the rule's Markdown file was opened as a file: ${tabs}`);
     }
     results.push(`rule link: the GL201 page opened rendered (tabs: ${tabs.replace(/\s+/g, ' ')})`);
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('W'); // close the editors again
+    // Close the page with the mouse: keys would go to the preview's webview, not the workbench.
+    const ruleTab = page.locator('.tabs-container .tab', { hasText: 'GL201' }).first();
+    await ruleTab.hover();
+    await ruleTab.locator('.tab-actions .codicon-close').first().click();
+    await ruleTab.waitFor({ state: 'detached', timeout: 10000 });
+    await page.locator('.tabs-container .tab', { hasText: 'main.go' }).first().click();
     await openFile(page, 'lostcancel', 'main.go');
     mark('rule link checked');
     await page.mouse.move(5, 400);
