@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from golens.cli.files import display_path, go_files
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import too_large_reason
@@ -27,6 +26,7 @@ from golens.registry import default_registry
 from golens.report import LocatedFinding, locate
 from golens.safeio import FileTooLargeError, read_regular, replace_atomically
 from golens.syntax.facts import Fact
+from golens.workspace_files import display_path, go_files
 
 FixMode = Literal["write", "diff"]
 

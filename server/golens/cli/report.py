@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from golens.cli.files import display_path
 from golens.cli.profile import load_profiles, profile_thresholds_from
 from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from, workspace_settings
 from golens.config import ConfigError
@@ -19,6 +18,7 @@ from golens.registry import default_registry
 from golens.report.html import render_html, report_data
 from golens.safeio import atomic_output
 from golens.trace import EmptyTraceError, Trace, TraceError, read_trace
+from golens.workspace_files import display_path
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -18,13 +18,13 @@ from typing import Any
 
 from lsprotocol import types
 
-from golens.cli.files import go_files
 from golens.document import Document, find_module_go_version
 from golens.lsp.diagnostics import to_diagnostic
 from golens.lsp.documents import uri_to_path
 from golens.lsp.positions import PositionMapper
 from golens.lsp.progress import Progress
 from golens.safeio import read_regular
+from golens.workspace_files import go_files
 
 SCOPES = ("openFiles", "workspace")
 RESCAN_AFTER_EDIT_SECONDS = 2.0
