@@ -148,7 +148,7 @@ class Checker:
         errors: list[str] = []
         diff = None
         if self.options.fix_mode is not None and doc.skip_reason is None:
-            fixed = fix_all(doc, self.engine, config)
+            fixed = fix_all(doc, self.engine, config, package=package)
             if fixed != source:
                 if self.options.fix_mode == "diff":
                     diff = "".join(difflib.unified_diff(
