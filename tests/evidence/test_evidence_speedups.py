@@ -1,4 +1,5 @@
-"""The compiled evidence walk (``_speedups.evidence_walk``) against the Python loop it replaces.
+"""The compiled evidence walk (``_speedups.evidence_walk``) and sort (``sort_int64``) against the
+Python code they replace.
 
 On every committed trace, the evidence from one model must be the same both ways: every GT
 finding with its message, numbers and related lines, and every per-line statistic down to the
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from golens.evidence import Workspace, analyze
+from golens.evidence import Workspace, analyze, results
 from golens.evidence import walk as evidence_walk
 from golens.trace import read_trace
 from golens.trace.builder import _speedups
@@ -50,6 +51,7 @@ def plain(obj: Any) -> Any:
 def evidence(path: Path, monkeypatch: pytest.MonkeyPatch, compiled: bool) -> Any:
     with monkeypatch.context() as m:
         m.setattr(evidence_walk, "_speedups", _speedups if compiled else None)
+        m.setattr(results, "_speedups", _speedups if compiled else None)
         return plain(analyze(read_trace(path), WS, source=path.name))
 
 
@@ -72,3 +74,15 @@ def test_same_evidence_as_the_python_walk(path: Path, monkeypatch: pytest.Monkey
     fast = evidence(path, monkeypatch, True)
     pure = evidence(path, monkeypatch, False)
     assert fast == pure
+
+
+@pytest.mark.parametrize("values", [[], [7], [5, -1, 3, 0, 9, 3, -(2**63), 2**63 - 1], list(range(1000, 0, -3))])
+def test_sorted_ints_same_as_sorted(values: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    for positive_only in (False, True):
+        expected = sorted(v for v in values if v > 0 or not positive_only)
+        compiled = results.sorted_ints(array("q", values), positive_only)
+        assert isinstance(compiled, array)
+        assert list(compiled) == expected
+        monkeypatch.setattr(results, "_speedups", None)
+        assert list(results.sorted_ints(array("q", values), positive_only)) == expected
+        monkeypatch.undo()
