@@ -76,7 +76,13 @@ def test_same_evidence_as_the_python_walk(path: Path, monkeypatch: pytest.Monkey
     assert fast == pure
 
 
-@pytest.mark.parametrize("values", [[], [7], [5, -1, 3, 0, 9, 3, -(2**63), 2**63 - 1], list(range(1000, 0, -3))])
+# Past 4096 values the compiled sort is a radix sort: mixed signs, extremes and shared high digits.
+_MANY = [(i * 2_654_435_761) % 1_000_003 - 200_000 for i in range(20_000)] + [-(2**63), 2**63 - 1, 0, 1 << 40]
+
+
+@pytest.mark.parametrize("values", [[], [7], [5, -1, 3, 0, 9, 3, -(2**63), 2**63 - 1], list(range(1000, 0, -3)), _MANY,
+                                    [x * 1000 + 7 for x in range(9000, 0, -1)]],
+                         ids=["empty", "one", "extremes", "small", "radix-mixed", "radix-shared-digits"])
 def test_sorted_ints_same_as_sorted(values: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     for positive_only in (False, True):
         expected = sorted(v for v in values if v > 0 or not positive_only)

@@ -79,8 +79,8 @@ def sorted_ints(values: Iterable[int], positive_only: bool = False) -> Sequence[
     """The values (only those > 0 if positive_only) in ascending order."""
     sort = getattr(_speedups, "sort_int64", None)
     if sort is not None and isinstance(values, array) and values.typecode == "q":
-        out = array("q")
-        out.frombytes(sort(values, positive_only))
+        out = array("q", values)
+        del out[sort(out, positive_only):]
         return out
     return sorted(x for x in values if x > 0) if positive_only else sorted(values)
 
