@@ -217,7 +217,8 @@ def check_paths(paths: list[str], options: CheckOptions | None = None, jobs: int
     directories = group_by_directory(files)
     batches: list[list[list[Path]]] = []
     size = BATCH_SIZE
-    for directory in directories:
+    # Largest directories first: one big package must not be the last batch a single worker is left with.
+    for directory in sorted(directories, key=len, reverse=True):
         if size + len(directory) > BATCH_SIZE:
             batches.append([])
             size = 0
