@@ -1,4 +1,6 @@
-/* Optional accelerator for the trace reader's hot loop (golens.trace.builder).
+/* Optional accelerator for the trace reader's hot loop (golens.trace.builder), and for the
+ * evidence analysis' per-record walk and sorts (evidence_walk, sort_int64 below; see
+ * golens.evidence.walk and golens.evidence.results).
  *
  * decode(payload) -> bytes | None
  *     The payload's varints as native uint64s (use memoryview(...).cast("Q")),
