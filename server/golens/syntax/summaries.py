@@ -15,7 +15,7 @@ from golens.syntax.blocking import blocking_call
 from golens.syntax.calls import call_target, selector_parts
 from golens.syntax.facts import Facts, FuncSummary
 from golens.syntax.paths import GiveUp, Outcome, PathScan, statements_of
-from golens.syntax.sync import ACQUIRE, method_call, receiver, sync_kind
+from golens.syntax.sync import ACQUIRE, RELEASE, method_call, receiver, sync_kind
 from golens.syntax.tree import text, unparen
 from golens.syntax.unit import Unit, walk_named
 
@@ -38,6 +38,8 @@ def summarize_functions(unit: Unit) -> Iterator[FuncSummary]:
     resets: list[int] = []
     locks: list[str] = []
     blocks = ""
+    first_op: dict[str, str] = {}  # receiver field -> its first lock operation in the function
+    released = False
     for child in walk_named(body, skip_function_literals=True):
         if child.type != "call_expression" or child.parent is None or child.parent.type == "go_statement":
             continue
@@ -60,11 +62,15 @@ def summarize_functions(unit: Unit) -> Iterator[FuncSummary]:
             done.append(text(target))
         elif method == "Reset" and bare and target.type == "identifier" and text(target) in params:
             resets.append(params.index(text(target)))
-        elif method in ACQUIRE and bare and recv_name:
+        elif (method in ACQUIRE or method in RELEASE) and bare and recv_name:
             field = _receiver_field(target, recv_name)
-            if field is not None:
-                locks.append(field)
-        if not blocks:
+            if field is not None and field not in first_op:
+                first_op[field] = method
+            if field is not None and method in ACQUIRE and first_op[field] in ACQUIRE:
+                locks.append(field)  # a callee that releases the field first expects it held
+            released = released or (field is not None and method in RELEASE)
+        if not blocks and not released:
+            # After the function releases a receiver lock, what blocks no longer holds the caller's.
             blocks = _blocking(child, target, method, bare, unit)
         if found is not None and target.type == "identifier" and text(target) == recv_name:
             calls.append(f"{found.type}.{method}")
