@@ -139,9 +139,11 @@ async def test_baseline_shows_the_change_in_the_hover(prof_ws):
             await asyncio.sleep(0.1)
         assert "since the baseline goroutineleak profile before-leaks.pb.gz" in hover.contents.value
         assert "chan send: 20× → — (gone)" in hover.contents.value
+        assert getattr(statuses[-1], "baseline", None) == str(baseline)  # for the status items
         result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="golens.setBaseline", arguments=[]))
         assert result == {"baseline": None}
+        assert getattr(statuses[-1], "baseline", None) is None
         hover = await client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=position))
         assert hover is None or "since the baseline" not in hover.contents.value

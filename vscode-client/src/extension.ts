@@ -16,7 +16,9 @@ import { bundledServer } from './bundledServer';
 import { CandidateSource, describe, failureMessage, findOnPath, Launch, launchEnv, resolveServer } from './serverResolve';
 import { currentServerSettings, readExtensionSettings, SECTION } from './settings';
 import { ReportPanel, SHOW_REPORT_COMMAND } from './reportPanel';
-import { parseTraceStatus, statusText, summaryMarkdown, TraceStatus } from './traceStatus';
+import {
+  parseProfileStatus, parseTraceStatus, ProfileStatus, statusText, summaryMarkdown, TraceStatus,
+} from './traceStatus';
 
 /** `workspace/executeCommand` names the server implements (or will). */
 export const SERVER_COMMANDS = {
@@ -26,6 +28,7 @@ export const SERVER_COMMANDS = {
   explainRule: 'golens.explainRule',
 } as const;
 export const TRACE_STATUS_NOTIFICATION = 'golens/traceStatus';
+export const PROFILE_STATUS_NOTIFICATION = 'golens/profileStatus';
 
 const COMMAND_TITLES: Record<string, string> = {
   [SERVER_COMMANDS.loadTrace]: 'Load Trace',
@@ -62,6 +65,7 @@ export class Golens implements vscode.Disposable {
   private client: Client | undefined;
   private state: ServerState = 'stopped';
   private trace: TraceStatus | undefined;
+  private profiles: ProfileStatus | undefined;
   private serverVersion = '';
   private readonly statusItem: vscode.StatusBarItem;
   private readonly serverItem: vscode.LanguageStatusItem;
@@ -310,6 +314,10 @@ export class Golens implements vscode.Disposable {
       this.trace = parseTraceStatus(params);
       this.renderStatus();
     });
+    client.onNotification(PROFILE_STATUS_NOTIFICATION, (params: unknown) => {
+      this.profiles = parseProfileStatus(params);
+      this.renderStatus();
+    });
     this.state = 'running';
     this.logCapabilities(client);
     this.renderStatus();
@@ -351,6 +359,7 @@ export class Golens implements vscode.Disposable {
     await this.starting;
     await this.stop();
     this.trace = undefined;
+    this.profiles = undefined;
     await this.start();
   }
 
@@ -530,7 +539,7 @@ export class Golens implements vscode.Disposable {
       item.command = COMMANDS.showOutput;
       return;
     }
-    const shown = statusText(this.trace, new Date());
+    const shown = statusText(this.trace, new Date(), this.profiles);
     item.text = shown.text;
     item.tooltip = shown.tooltip;
     item.command = COMMANDS.showTraceSummary;

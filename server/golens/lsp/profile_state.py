@@ -134,6 +134,7 @@ class ProfileManager:
         configured = _baseline_setting(getattr(self.ls.settings, "raw", None), self.ls.settings.workspace_root)
         if configured != self.baseline_path and (configured is not None or self._baseline_from_setting):
             self.baseline_path, self.baseline_diff, self._baseline_key = configured, None, None
+            self.notify_status()
         self._baseline_from_setting = configured is not None
         if not self.trusted:
             if self.by_kind:
@@ -233,6 +234,8 @@ class ProfileManager:
         status: dict[str, Any] = {"loaded": bool(profiles), "profiles": profiles,
                                   "leaks": sum(pe.summary.total_count for pe in self.profiles.profiles
                                                if pe.kind == "goroutineleak")}
+        if self.baseline_path is not None:
+            status["baseline"] = str(self.baseline_path)
         if self.last_error:
             status["error"] = self.last_error
         return status
@@ -316,6 +319,7 @@ class ProfileManager:
         if not self.trusted:
             return {"baseline": None, "error": "nothing is loaded in an untrusted workspace"}
         self.baseline_path, self.baseline_diff, self._baseline_key = path, None, None
+        self.notify_status()
         self.update_baseline()
         if self._baseline_job is not None:
             await asyncio.shield(self._baseline_job)

@@ -11,7 +11,7 @@ import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient
 import { State } from 'vscode-languageclient/node';
 
 import {
-  COMMANDS, Golens, openServerSettings, RULE_PAGE_SCHEME, SERVER_COMMANDS, TRACE_STATUS_NOTIFICATION, withRulePageLink, withRulePageLinks,
+  COMMANDS, Golens, openServerSettings, PROFILE_STATUS_NOTIFICATION, RULE_PAGE_SCHEME, SERVER_COMMANDS, TRACE_STATUS_NOTIFICATION, withRulePageLink, withRulePageLinks,
 } from '../../src/extension';
 import { reset, state, StatusBarItem } from './vscode-stub';
 
@@ -235,6 +235,16 @@ test('load, summary and clear go to the server; the status bar follows its answe
 
   client.handlers.get(TRACE_STATUS_NOTIFICATION)!({ loaded: true, path: '/ws/new.trace', goroutines: 2, leaks: 0 });
   assert.equal(status().text, '$(pulse) new.trace · 2 goroutines · 0 leaked');
+
+  // The server's profiles share the item; a later trace notification keeps them.
+  client.handlers.get(PROFILE_STATUS_NOTIFICATION)!({ loaded: true, leaks: 0, baseline: '/ws/before.pprof',
+    profiles: [{ path: '/ws/mutex.pprof', kind: 'mutex', findings: 1 }] });
+  assert.equal(status().text, '$(pulse) new.trace · 2 goroutines · 0 leaked · 1 profile (mutex) · vs before.pprof');
+  assert.match(status().tooltip as string, /golens mutex profile: \/ws\/mutex\.pprof \(1 finding\)/);
+  client.handlers.get(TRACE_STATUS_NOTIFICATION)!({ loaded: true, path: '/ws/new.trace', goroutines: 3, leaks: 0 });
+  assert.equal(status().text, '$(pulse) new.trace · 3 goroutines · 0 leaked · 1 profile (mutex) · vs before.pprof');
+  client.handlers.get(PROFILE_STATUS_NOTIFICATION)!({ loaded: false, profiles: [], leaks: 0 });
+  assert.equal(status().text, '$(pulse) new.trace · 3 goroutines · 0 leaked');
 
   client.replies[SERVER_COMMANDS.clearTrace] = null;
   await vscode.commands.executeCommand(COMMANDS.clearTrace);
