@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -30,3 +31,21 @@ def run_go(go: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
            "HOME": str(Path.home()), "PATH": "/usr/bin:/bin", "GOCACHE": str(REPO / ".cache" / "go-build"),
            "CGO_ENABLED": "0"}
     return subprocess.run([go, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+if TYPE_CHECKING:
+    from golens.engine import Engine
+    from golens.syntax.facts import Fact
+
+
+def package_facts(path: Path, engine: "Engine") -> "frozenset[Fact]":
+    """The facts of every file of `path`'s package (its directory, same package clause), as the
+    CLI hands them to a check."""
+    from golens.document import Document
+
+    def load(p: Path) -> Document:
+        return Document(p.read_bytes(), str(p))
+
+    package = load(path).header.package
+    return frozenset().union(*(engine.summarize(other) for other in map(load, sorted(path.parent.glob("*.go")))
+                               if other.header.package == package))

@@ -18,6 +18,7 @@ from golens.registry import Registry, Rule, default_registry
 from golens.suppression import Suppressions
 from golens.syntax.bindings import summarize_bindings
 from golens.syntax.facts import Fact, Facts
+from golens.syntax.summaries import summarize_functions
 from golens.syntax.tree import indexed_functions
 from golens.syntax.unit import FileContext, Report, Unit
 
@@ -209,7 +210,8 @@ class Engine:
 
     @staticmethod
     def _summarize(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> frozenset:
-        facts: set = set(summarize_bindings(unit))
+        facts: set[Fact] = set(summarize_bindings(unit))
+        facts.update(summarize_functions(unit))
         for rule in rules:
             summarize = rule.summarize
             if summarize is None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from golens.cli.files import display_path, go_files
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import too_large_reason
@@ -27,6 +26,7 @@ from golens.registry import default_registry
 from golens.report import LocatedFinding, locate
 from golens.safeio import FileTooLargeError, read_regular, replace_atomically
 from golens.syntax.facts import Fact
+from golens.workspace_files import display_path, go_files
 
 FixMode = Literal["write", "diff"]
 
@@ -148,7 +148,7 @@ class Checker:
         errors: list[str] = []
         diff = None
         if self.options.fix_mode is not None and doc.skip_reason is None:
-            fixed = fix_all(doc, self.engine, config)
+            fixed = fix_all(doc, self.engine, config, package=package)
             if fixed != source:
                 if self.options.fix_mode == "diff":
                     diff = "".join(difflib.unified_diff(
@@ -217,7 +217,8 @@ def check_paths(paths: list[str], options: CheckOptions | None = None, jobs: int
     directories = group_by_directory(files)
     batches: list[list[list[Path]]] = []
     size = BATCH_SIZE
-    for directory in directories:
+    # Largest directories first: one big package must not be the last batch a single worker is left with.
+    for directory in sorted(directories, key=len, reverse=True):
         if size + len(directory) > BATCH_SIZE:
             batches.append([])
             size = 0

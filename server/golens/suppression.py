@@ -44,7 +44,9 @@ class Suppressions:
 
     def _line_matches(self, line: int, keys: set[str]) -> bool:
         tokens = self.by_line.get(line)
-        return bool(tokens) and (ALL in tokens or not tokens.isdisjoint(keys))
+        if not tokens:
+            return False
+        return ALL in tokens or not tokens.isdisjoint(keys)
 
     def suppresses(self, doc: Document, rule_id: str, slug: str, start: int) -> bool:
         if not self.by_line:

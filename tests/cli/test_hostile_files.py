@@ -142,7 +142,7 @@ def test_newline_in_a_file_name_cannot_forge_a_line(tree):
 
 def test_unreadable_subdirectory_is_reported(tree, monkeypatch):
     # In-process, because the tests may run as root, who can list any directory.
-    from golens.cli import files
+    from golens import workspace_files
 
     (tree / "secret").mkdir()
     (tree / "secret/s.go").write_text(LEAKY)
@@ -155,6 +155,6 @@ def test_unreadable_subdirectory_is_reported(tree, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", scandir)
     errors: list[str] = []
-    found = list(files.go_files([str(tree)], errors.append))
+    found = list(workspace_files.go_files([str(tree)], errors.append))
     assert found == [tree / "leaky.go"]
     assert errors == [f"{tree / 'secret'}: cannot list the directory: Permission denied"]

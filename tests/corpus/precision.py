@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         for f in untriaged:
             print(f"untriaged {f.key.repo} {f.key.path}:{f.line} {f.key.rule} {f.message}\n    {f.text}")
         for k in stale:
-            print(f"no longer reported: {k.repo} {k.path}:{triage[k].line} {k.rule} "
+            print(f"no longer a Warning/Error finding: {k.repo} {k.path}:{triage[k].line} {k.rule} "
                   f"({triage[k].verdict}: {triage[k].reason})")
     if args.append_untriaged and untriaged:
         append_untriaged(args.half, untriaged)

@@ -14,7 +14,7 @@ import pytest
 
 from golens.document import Document, find_module_go_version
 from golens.engine import Engine
-from testsupport import FIXTURES
+from testsupport import FIXTURES, package_facts
 
 WANT = re.compile(r"//\s*want\s+((?:\"[^\"]*\"\s*)+)")
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.go"))
@@ -40,8 +40,7 @@ def check_file(path: Path):
     """Checked as the CLI checks it: with the facts of the other files of its package."""
     engine = Engine()
     doc = load(path)
-    package = frozenset().union(*(engine.summarize(other) for other in map(load, sorted(path.parent.glob("*.go")))
-                                  if other.header.package == doc.header.package))
+    package = package_facts(path, engine)
     result = engine.check(doc, package=package)
     assert not result.failures, result.failures
     return doc, result.findings

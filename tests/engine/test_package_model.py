@@ -130,3 +130,28 @@ def test_mutually_recursive_functions_and_a_large_package(tmp_path: Path):
         (tmp_path / f"f{i}.go").write_bytes(f"package big\n\nfunc f{i}() {{ ping({i}) }}\n".encode())
     run = check_paths([str(tmp_path)])
     assert not run.errors and run.findings == []
+
+
+def test_summaries_follow_calls_a_few_levels_and_stop_at_recursion():
+    from golens.syntax.facts import Facts, FuncSummary
+    from golens.syntax.summaries import reaches
+
+    source = b"""package p
+
+import "sync"
+
+var wg sync.WaitGroup
+
+func ping() { pong() }
+func pong() { ping(); level1() }
+func level1() { level2() }
+func level2() { level3() }
+func level3() { wg.Done() }
+"""
+    result = Engine().check(Document(source, "p.go"))
+    facts = Facts(result.facts)
+    summaries = facts.by_name(FuncSummary)
+    done = lambda s: "wg" in s.done  # noqa: E731
+    assert reaches(summaries["level2"], facts, done) is not None
+    assert reaches(summaries["level1"], facts, done) is not None  # three levels: level1 -> 2 -> 3
+    assert reaches(summaries["ping"], facts, done) is None  # deeper than followed; the cycle ends

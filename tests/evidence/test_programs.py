@@ -362,3 +362,15 @@ def test_stats_of_millions_of_waits_hold_no_sorted_copy_and_stay_within_a_bucket
         assert abs(got - want) <= 0.003 * want, (p, got, want)
     small = array("q", values[:1000])
     assert Stats.of(small) == Stats.of(list(small))  # exact below the limit
+
+
+def test_inlay_hint_words_dependency_latency_as_such():
+    from golens.lsp.trace_features import hint_label
+
+    te = evidence(TRACES / "http_client/go1.27.trace")
+    main = str(TRACES / "http_client/main.go")
+    get = src_line("http_client", "client.Get(url)")
+    assert hint_label(te.line_stats[(main, get)]).startswith("⏳ ") and \
+        " waiting on a dependency · select ×" in hint_label(te.line_stats[(main, get)])
+    sleep = src_line("http_client", "time.Sleep(2 * time.Millisecond)")
+    assert " blocked · sleep ×40" in hint_label(te.line_stats[(main, sleep)])  # a timer, no dependency

@@ -21,7 +21,7 @@ import pytest
 from golens.document import Document, find_module_go_version
 from golens.engine import Engine
 from golens.fixes import apply_edits, fix_all, fixes_for
-from testsupport import FIXTURES
+from testsupport import FIXTURES, package_facts
 
 UPDATE = os.environ.get("GOLENS_UPDATE_GOLDEN") == "1"
 REGENERATE = "GOLENS_UPDATE_GOLDEN=1 scripts/test tests/fixes/test_golden.py"
@@ -42,7 +42,7 @@ def diff(before: str, after: str, before_name: str, after_name: str) -> str:
 
 def fix_all_result(path: Path) -> str | None:
     source = path.read_bytes()
-    fixed = fix_all(document(path), ENGINE)
+    fixed = fix_all(document(path), ENGINE, package=package_facts(path, ENGINE))
     return fixed.decode() if fixed != source else None
 
 

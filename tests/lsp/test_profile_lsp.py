@@ -139,9 +139,23 @@ async def test_baseline_shows_the_change_in_the_hover(prof_ws):
             await asyncio.sleep(0.1)
         assert "since the baseline goroutineleak profile before-leaks.pb.gz" in hover.contents.value
         assert "chan send: 20× → — (gone)" in hover.contents.value
+        assert getattr(statuses[-1], "baseline", None) == str(baseline)  # for the status items
         result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="golens.setBaseline", arguments=[]))
         assert result == {"baseline": None}
+        assert getattr(statuses[-1], "baseline", None) is None
         hover = await client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=position))
         assert hover is None or "since the baseline" not in hover.contents.value
+
+
+async def test_server_watches_loaded_profiles_when_the_client_cannot(prof_ws):
+    """Neovim 0.7 has no file watching for servers: a rewritten profile is reloaded anyway."""
+    main = prof_ws / "prof_cases" / "main.go"
+    uri = main.as_uri()
+    async with session("nvim-0.7", prof_ws) as client:
+        client.open(uri, main.read_text())
+        before = gp(await profile_diagnostics(client, uri, lambda ds: len(gp(ds)) == 3))
+        shutil.copy(TRACES / "prof_cases" / "go1.27" / "after" / "goroutineleak.pb.gz", prof_ws / "profiles" / "leaks.pb.gz")
+        after = gp(await profile_diagnostics(client, uri, lambda ds: gp(ds) != before))
+        assert [c for _, c in after].count("GP101") < [c for _, c in before].count("GP101"), (before, after)

@@ -11,8 +11,9 @@ import pytest
 from golens.evidence.analysis import Evidence, Site
 from golens.findings import Severity
 from golens.lsp.line_shift import STALE_EDITED, current_line, line_map, shift_evidence
+from golens.lsp.progress import Progress
 from golens.lsp.trace_discovery import discover, discover_all
-from golens.lsp.trace_parse import BackgroundParse, Progress
+from golens.lsp.trace_parse import BackgroundParse
 
 TRACES = Path(__file__).resolve().parents[2] / "traces"
 TRACE = TRACES / "handler_leak" / "go1.27.trace"
@@ -77,8 +78,8 @@ def test_background_parse_reads_a_trace_and_reports_a_bad_one(tmp_path):
     bad.write_bytes(TRACE.read_bytes()[:300])
 
     async def both():
-        good = await BackgroundParse(TRACE, str(TRACES), {}).outcome(Progress(NoProgressClient()))
-        cut = await BackgroundParse(bad, str(tmp_path), {}).outcome(Progress(NoProgressClient()))
+        good = await BackgroundParse(TRACE, str(TRACES), {}).outcome(Progress(NoProgressClient(), "trace"))
+        cut = await BackgroundParse(bad, str(tmp_path), {}).outcome(Progress(NoProgressClient(), "trace"))
         return good, cut
 
     (status, evidence), (bad_status, message) = asyncio.run(both())
@@ -96,7 +97,7 @@ def test_background_parse_never_imports_the_working_directorys_packages(tmp_path
         (tmp_path / package / "__init__.py").write_text(f"open({str(marker)!r}, 'a').write(__name__)\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
-    status, _ = asyncio.run(BackgroundParse(TRACE, str(TRACES), {}).outcome(Progress(NoProgressClient())))
+    status, _ = asyncio.run(BackgroundParse(TRACE, str(TRACES), {}).outcome(Progress(NoProgressClient(), "trace")))
     assert not marker.exists(), marker.read_text()
     assert status == "ok"
 

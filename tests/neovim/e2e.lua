@@ -449,6 +449,15 @@ local function main()
   local okcall = pcall(vim.cmd, 'GolensLoadTrace')
   check(not okcall, ':GolensLoadTrace without an argument is refused by Neovim')
 
+  -- :GolensTraceReport runs `golens report` (here `python -m golens report`): in the server's
+  -- directory, not the project's, whose own golens/ package must not run (run_nvim checks).
+  local reporter = require('golens.report')
+  local written
+  reporter.open = function(path) written = path end
+  vim.cmd('GolensTraceReport ' .. vim.fn.fnameescape(workspace .. '/handler_leak/go1.27.trace'))
+  ok = wait(60000, function() return written ~= nil end)
+  check(ok and vim.loop.fs_stat(written) ~= nil, ':GolensTraceReport writes the report', written)
+
   -- :checkhealth golens: the server found and its version, the client, the trace, file watching.
   vim.cmd('checkhealth golens')
   local report = table.concat(lines(vim.api.nvim_get_current_buf()), '\n')

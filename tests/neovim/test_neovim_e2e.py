@@ -58,6 +58,7 @@ ALWAYS = [
     "hover on the finding shows GL201 title and short fix, links the rest",
     ":GolensExplain on the diagnostic opens the rule page",
     ":checkhealth golens reports server, version, client and watching",
+    ":GolensTraceReport writes the report",
     "no hover just after the finding",
     "after inserting a line above, GL201 moved to line 10",
     "fixing the code by hand clears the diagnostic",

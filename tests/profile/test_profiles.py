@@ -259,3 +259,47 @@ def test_check_with_a_bad_profile_exits_2(tmp_path, capsys, monkeypatch):
     # The static findings and the good profile's evidence are kept; the bad profile is named once.
     assert rc == 2 and re.fullmatch(r"golens: bad\.pb\.gz: not a pprof profile[^\n]*\n", err), err
     assert "main.go:8:3: GL101 " in out and "— goroutineleak profile: 7 leaked goroutines" in out
+
+
+HELD = """package main
+
+import (
+	"sync"
+	"time"
+)
+
+type cache struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *cache) refresh() {
+	c.mu.Lock()
+	time.Sleep(time.Millisecond)
+	c.n++
+	c.mu.Unlock()
+}
+
+func main() { (&cache{}).refresh() }
+"""
+
+
+def test_lock_held_across_a_sleep_quotes_both_profiles(tmp_path, capsys, monkeypatch):
+    (tmp_path / "go.mod").write_text("module example.com/held\n\ngo 1.22\n")
+    (tmp_path / "main.go").write_text(HELD)
+    lock, unlock = 14, 17
+    method = "main.(*cache).refresh"
+    (tmp_path / "mutex.pb.gz").write_bytes(build("mutex", [(
+        [("sync.(*Mutex).Unlock", "sync/mutex.go", 65), (method, "example.com/held/main.go", unlock)],
+        [40, 90_000_000])]))
+    (tmp_path / "block.pb.gz").write_bytes(build("block", [(
+        [("sync.(*Mutex).Lock", "sync/mutex.go", 46), (method, "example.com/held/main.go", lock)],
+        [40, 85_000_000])]))
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = run_cli(capsys, "check", ".", "--profile", "mutex.pb.gz", "--profile", "block.pb.gz")
+    [gl405] = [line for line in out.splitlines() if " GL405 " in line]
+    assert "block profile: goroutines waited 85 ms at line 14 for this lock (40 waits)" in gl405
+    # GL405 points at the Lock, not the Unlock: the mutex profile's delay is not quoted into it.
+    assert "mutex profile" not in gl405
+    # Quoted, and still reported where they happened.
+    assert f"main.go:{lock}:2: GP202 " in out and f"main.go:{unlock}:2: GP201 " in out

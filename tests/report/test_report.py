@@ -219,15 +219,17 @@ def test_unreadable_trace_gives_the_same_error_as_golens_trace(tmp_path):
 
 
 def test_empty_trace_says_there_is_nothing_to_show(tmp_path):
-    ws = Workspace.scan(tmp_path)
-    empty = Trace(format_version=26)
-    agg = aggregate(empty, ws)
-    from golens.evidence.analysis import analyze
-
-    data = report_data(agg, analyze(empty, ws), [], ws, trace_name="empty.trace", display=str)
+    """A header and nothing else (tracing stopped before anything was recorded): golens trace
+    cannot read it, the report says there is nothing to show."""
+    empty = tmp_path / "empty.trace"
+    empty.write_bytes(b"go 1.26 trace\x00\x00\x00")
+    out = tmp_path / "r.html"
+    r = golens("report", str(empty), "--root", str(tmp_path), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    data = page_data(out.read_text())
     assert data["empty"] and not data["flames"] and not data["groups"] and not data["findings"]
-    html = render_html(data)
-    assert 'id="nothing"' in html
+    assert data["format"] == "go 1.26 trace" and data["durationNs"] == 0
+    assert golens("trace", str(empty)).stderr.endswith("trace has a header but no events (at byte offset 16)\n")
 
 
 def test_output_is_never_written_through_a_link(tmp_path):

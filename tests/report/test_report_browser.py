@@ -122,3 +122,34 @@ def test_difference_flame_graph_colours_growth_and_shrinkage(page):
     page.screenshot(ARTIFACTS / "diff.png", "#diff-section")
     page.screenshot(ARTIFACTS / "full.png")
     (ARTIFACTS / "bars.json").write_text(json.dumps(bars[:20], indent=1))
+
+
+def test_an_empty_trace_says_so(tmp_path):
+    empty = tmp_path / "empty.trace"
+    empty.write_bytes(b"go 1.26 trace\x00\x00\x00")
+    out = tmp_path / "empty.html"
+    r = subprocess.run([sys.executable, "-m", "golens", "report", str(empty), "--root", str(tmp_path), "-o", str(out)],
+                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    with Browser(chromium_path()) as b:
+        b.open(out)
+        assert b.console_errors() == []
+        shown = b.eval("[...document.querySelectorAll('main > *')].filter(e => !e.hidden).map(e => e.id)")
+        assert shown == ["nothing"]
+        assert b.eval("document.getElementById('nothing').textContent").startswith("Nothing to show")
+        b.screenshot(ARTIFACTS / "empty.png")
+
+
+def test_vscode_links_open_the_line(tmp_path):
+    """--links vscode (how the editors write it): rows link to vscode://file/<path>:<line>."""
+    out = tmp_path / "links.html"
+    r = subprocess.run([sys.executable, "-m", "golens", "report", "traces/handler_leak/go1.27.trace", "--links",
+                        "vscode", "--root", "traces/handler_leak", "-o", str(out)],
+                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    with Browser(chromium_path()) as b:
+        b.open(out)
+        hrefs = b.eval("[...document.querySelectorAll('#findings a.loc')].map(a => a.href)")
+    main_go = (REPO / "traces" / "handler_leak" / "main.go").as_posix()
+    assert hrefs and all(h.startswith(f"vscode://file{main_go}:") for h in hrefs)
+    assert sorted(int(h.rsplit(":", 1)[1]) for h in hrefs) == [29, 32, 33, 37, 44, 51]

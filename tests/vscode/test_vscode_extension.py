@@ -66,6 +66,29 @@ def vsix(tools) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def vsix_linux_x64(vsix) -> Path:
+    """The platform build carrying golens and its dependencies as wheels (after `vsix`: both
+    builds share out/)."""
+    out = CLIENT / "out" / "golens-linux-x64.vsix"
+    out.unlink(missing_ok=True)
+    run(["npm", "run", "--silent", "package:linux-x64"], env={**os.environ, "PYTHON": sys.executable})
+    assert out.is_file()
+    return out
+
+
+def test_platform_vsix_carries_the_server_as_wheels(vsix_linux_x64):
+    archive = zipfile.ZipFile(vsix_linux_x64)
+    names = set(archive.namelist())
+    wheels = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("extension/bundled/wheels/"))
+    assert any(w.startswith("golens-") and w.endswith("-py3-none-any.whl") for w in wheels), wheels
+    for version in ("cp311", "cp312", "cp313"):
+        assert any(w.startswith("tree_sitter-") and f"-{version}-" in w and "x86_64" in w for w in wheels), wheels
+    for needed in ("pygls-", "lsprotocol-", "tree_sitter_go-", "protobuf-", "attrs-", "cattrs-"):
+        assert any(w.startswith(needed) for w in wheels), (needed, wheels)
+    assert 'TargetPlatform="linux-x64"' in archive.read("extension.vsixmanifest").decode()
+
+
 def golens_executable() -> Path:
     """The golens console script of the interpreter running the tests (the project's venv)."""
     path = Path(sys.executable).parent / ("golens.exe" if os.name == "nt" else "golens")
@@ -132,7 +155,7 @@ def test_vsix_contents(vsix):
     assert 'require("vscode-languageclient' not in bundle
 
 
-def test_e2e_in_code_server(tools, vsix, capsys):
+def test_e2e_in_code_server(tools, vsix, vsix_linux_x64, capsys):
     caps = server_capabilities()
     commands = set((caps.get("executeCommandProvider") or {}).get("commands") or [])
     quickfix = bool(caps.get("codeActionProvider"))
@@ -142,6 +165,7 @@ def test_e2e_in_code_server(tools, vsix, capsys):
         "CODE_SERVER": tools["CODE_SERVER"],
         "CHROMIUM": tools["CHROMIUM"],
         "VSIX": str(vsix),
+        "VSIX_BUNDLED": str(vsix_linux_x64),
         "GOLENS_SERVER": str(golens_executable()),
         "GOLENS_PYTHON": sys.executable,
         "ARTIFACTS": str(ARTIFACTS),
@@ -149,7 +173,7 @@ def test_e2e_in_code_server(tools, vsix, capsys):
         "E2E_TRACE": "1" if trace else "0",
     }
     result = subprocess.run(["node", "test/e2e/run.js"], cwd=CLIENT, env=env, capture_output=True, text=True,
-                            timeout=300)
+                            timeout=540)
     summary = [line for line in result.stdout.splitlines() if line.startswith("[e2e")]
     with capsys.disabled():
         print(f"\nvscode e2e: quick fix {'checked' if quickfix else 'not checked (server has no codeActionProvider)'}"
@@ -158,5 +182,6 @@ def test_e2e_in_code_server(tools, vsix, capsys):
     assert result.returncode == 0 and "e2e: PASSED" in result.stdout, (
         "\n".join(summary) + f"\n--- stderr ---\n{result.stderr[-6000:]}\n"
         f"(screenshots and the golens output log: {ARTIFACTS})")
-    expected = "quickfix=" + ("ran" if quickfix else "skipped") + " trace=" + ("ran" if trace else "skipped")
+    expected = ("quickfix=" + ("ran" if quickfix else "skipped") + " trace=" + ("ran" if trace else "skipped")
+                + " bundled=ran")
     assert expected in result.stdout

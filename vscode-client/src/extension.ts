@@ -12,18 +12,23 @@ import {
 } from 'vscode-languageclient/node';
 
 import { LevelFilter, Logger } from './logChannel';
-import { describe, failureMessage, Launch, launchEnv, resolveServer } from './serverResolve';
+import { bundledServer } from './bundledServer';
+import { CandidateSource, describe, failureMessage, findOnPath, Launch, launchEnv, resolveServer } from './serverResolve';
 import { currentServerSettings, readExtensionSettings, SECTION } from './settings';
 import { ReportPanel, SHOW_REPORT_COMMAND } from './reportPanel';
-import { parseTraceStatus, statusText, summaryMarkdown, TraceStatus } from './traceStatus';
+import {
+  parseProfileStatus, parseTraceStatus, ProfileStatus, statusText, summaryMarkdown, TraceStatus,
+} from './traceStatus';
 
 /** `workspace/executeCommand` names the server implements (or will). */
 export const SERVER_COMMANDS = {
   loadTrace: 'golens.loadTrace',
   clearTrace: 'golens.clearTrace',
   showTraceSummary: 'golens.showTraceSummary',
+  explainRule: 'golens.explainRule',
 } as const;
 export const TRACE_STATUS_NOTIFICATION = 'golens/traceStatus';
+export const PROFILE_STATUS_NOTIFICATION = 'golens/profileStatus';
 
 const COMMAND_TITLES: Record<string, string> = {
   [SERVER_COMMANDS.loadTrace]: 'Load Trace',
@@ -40,6 +45,7 @@ export const COMMANDS = {
   showTraceReport: SHOW_REPORT_COMMAND,
   restartServer: 'golens.server.restart',
   showOutput: 'golens.output.show',
+  showRule: 'golens.rule.show',
 } as const;
 
 const OPEN_OUTPUT = 'Show Output';
@@ -59,8 +65,10 @@ export class Golens implements vscode.Disposable {
   private client: Client | undefined;
   private state: ServerState = 'stopped';
   private trace: TraceStatus | undefined;
+  private profiles: ProfileStatus | undefined;
   private serverVersion = '';
   private readonly statusItem: vscode.StatusBarItem;
+  private readonly serverItem: vscode.LanguageStatusItem;
   private readonly logger: Logger;
   private readonly clientChannel: vscode.OutputChannel;
   private readonly disposables: vscode.Disposable[] = [];
@@ -83,10 +91,12 @@ export class Golens implements vscode.Disposable {
   private stopRequested = false;
 
   /** `serverDir`: the extension's own directory every golens process starts in (see Launch). */
+  /** `extensionDir`: where a platform build keeps bundled/wheels (see bundledServer). */
   constructor(
     private readonly output: vscode.OutputChannel,
     private readonly serverDir: string,
     private readonly createClient: ClientFactory = languageClient,
+    private readonly extensionDir?: string,
   ) {
     const level = () => readExtensionSettings().logLevel;
     this.logger = new Logger(output, level);
@@ -105,6 +115,12 @@ export class Golens implements vscode.Disposable {
     this.statusItem = vscode.window.createStatusBarItem('golens.status', vscode.StatusBarAlignment.Right, 100);
     this.statusItem.name = 'golens';
     this.disposables.push(this.statusItem);
+    // Which server runs and where it came from, next to the Go language indicator.
+    this.serverItem = vscode.languages.createLanguageStatusItem('golens.server', { language: 'go' });
+    this.serverItem.name = 'golens server';
+    this.serverItem.text = 'golens: starting';
+    this.serverItem.command = { title: 'Show Output', command: COMMANDS.showOutput };
+    this.disposables.push(this.serverItem);
     // The age in the status text ("5m ago") goes stale without a tick.
     const tick = setInterval(() => this.renderStatus(), 30_000);
     this.disposables.push({ dispose: () => clearInterval(tick) });
@@ -146,11 +162,29 @@ export class Golens implements vscode.Disposable {
       platform: process.platform,
       workspaceFolder: folder,
       launch,
+      bundled: this.extensionDir === undefined ? undefined : () => vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'golens: setting up the bundled server' },
+        () => bundledServer({
+          extensionDir: this.extensionDir!,
+          storageDir: this.serverDir,
+          pythons: [settings.serverPython, pythonExtensionInterpreter,
+            findOnPath(process.platform === 'win32' ? 'python' : 'python3', process.env, process.platform)]
+            .filter((p): p is string => typeof p === 'string' && p !== ''),
+          platform: process.platform,
+          launch,
+        }).then((bundled) => {
+          if (bundled && 'installed' in bundled && bundled.installed) {
+            this.logger.info(`installed the bundled server into ${path.dirname(path.dirname(bundled.candidate.command))}`);
+          }
+          return bundled;
+        })),
     });
     for (const attempt of resolution.attempts) {
       this.logger.info(`server candidate ${describe(attempt.candidate)} (${attempt.candidate.source}): ${attempt.error}`);
     }
     if (!resolution.ok) {
+      this.serverItem.text = 'golens: no server';
+      this.serverItem.detail = 'see the golens output';
       this.state = 'failed';
       this.renderStatus();
       const message = failureMessage(resolution);
@@ -159,13 +193,15 @@ export class Golens implements vscode.Disposable {
         if (choice === OPEN_OUTPUT) {
           this.output.show(true);
         } else if (choice === OPEN_SETTINGS) {
-          void vscode.commands.executeCommand('workbench.action.openSettings', 'golens.server');
+          void openServerSettings();
         }
       });
       return;
     }
     const { candidate, version } = resolution;
     this.serverVersion = version;
+    this.serverItem.text = `golens ${version}`;
+    this.serverItem.detail = SOURCE_LABELS[candidate.source];
     this.golensCommand = [candidate.command, ...candidate.args];
     this.golensLaunch = launch;
     this.logger.info(`starting golens ${version}: ${describe(candidate)} serve (found via ${candidate.source})` +
@@ -188,6 +224,31 @@ export class Golens implements vscode.Disposable {
       initializationOptions: () => withTraceChoice(currentServerSettings(), this.traceChoice),
       synchronize: { configurationSection: SECTION },
       middleware: {
+        // Rule codes link to the rule's Markdown file in site-packages, which VS Code would open
+        // as an editable file: point them at the rendered, read-only page instead.
+        handleDiagnostics: (uri, diagnostics, next) => next(uri, diagnostics.map(withRulePageLink)),
+        provideHover: async (document, position, token, next) => {
+          const hover = await next(document, position, token);
+          if (hover) {
+            hover.contents = hover.contents.map((part) => {
+              if (!(part instanceof vscode.MarkdownString)) {
+                return part;
+              }
+              const markdown = new vscode.MarkdownString(withRulePageLinks(part.value), part.supportThemeIcons);
+              // Only our own command may run from the hover's links.
+              markdown.isTrusted = { enabledCommands: [COMMANDS.showRule] };
+              return markdown;
+            });
+          }
+          return hover;
+        },
+        provideDiagnostics: async (document, previousResultId, token, next) => {
+          const report = await next(document, previousResultId, token);
+          if (report && report.kind === 'full') {
+            report.items = report.items.map(withRulePageLink);
+          }
+          return report;
+        },
         workspace: {
           // The server pulls `golens` through here, so trust rules and client-only keys are
           // applied in one place, whatever scope it asks for.
@@ -253,6 +314,10 @@ export class Golens implements vscode.Disposable {
       this.trace = parseTraceStatus(params);
       this.renderStatus();
     });
+    client.onNotification(PROFILE_STATUS_NOTIFICATION, (params: unknown) => {
+      this.profiles = parseProfileStatus(params);
+      this.renderStatus();
+    });
     this.state = 'running';
     this.logCapabilities(client);
     this.renderStatus();
@@ -294,6 +359,7 @@ export class Golens implements vscode.Disposable {
     await this.starting;
     await this.stop();
     this.trace = undefined;
+    this.profiles = undefined;
     await this.start();
   }
 
@@ -473,7 +539,7 @@ export class Golens implements vscode.Disposable {
       item.command = COMMANDS.showOutput;
       return;
     }
-    const shown = statusText(this.trace, new Date());
+    const shown = statusText(this.trace, new Date(), this.profiles);
     item.text = shown.text;
     item.tooltip = shown.tooltip;
     item.command = COMMANDS.showTraceSummary;
@@ -484,17 +550,49 @@ export class Golens implements vscode.Disposable {
 
   // -- wiring -------------------------------------------------------------------------------------
 
+  /** A rule's page, rendered (asks which rule when run from the palette). */
+  async showRule(rule?: string): Promise<void> {
+    const key = typeof rule === 'string' && rule !== '' ? rule : await vscode.window.showInputBox({
+      title: 'golens: rule documentation', prompt: 'A rule id (GL201) or slug (lost-cancel)' });
+    if (!key) {
+      return;
+    }
+    const uri = vscode.Uri.from({ scheme: RULE_PAGE_SCHEME, path: `/${key}.md` });
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', uri);
+    } catch {
+      await vscode.window.showTextDocument(uri, { preview: true });
+    }
+  }
+
+  /** A rule's page from the server (`golens explain`), for the read-only rule documents. */
+  async rulePage(uri: vscode.Uri): Promise<string> {
+    const rule = ruleOfPageUri(uri);
+    const done = rule ? await this.serverCommand(SERVER_COMMANDS.explainRule, [rule]) : undefined;
+    return typeof done?.result === 'string' ? done.result : `# ${rule ?? uri.path}\n\nNo page: the server did not answer.`;
+  }
+
   register(context: vscode.ExtensionContext): void {
     this.report.register(context);
     context.subscriptions.push(
       this,
       this.summary,
       vscode.workspace.registerTextDocumentContentProvider(SummaryDocument.scheme, this.summary),
+      vscode.workspace.registerTextDocumentContentProvider(RULE_PAGE_SCHEME, {
+        provideTextDocumentContent: (uri) => this.rulePage(uri),
+      }),
+      // The page opens as read-only Markdown source; show it rendered.
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor?.document.uri.scheme === RULE_PAGE_SCHEME) {
+          void vscode.commands.executeCommand('markdown.showPreview', editor.document.uri);
+        }
+      }),
       vscode.commands.registerCommand(COMMANDS.loadTrace, (uri?: vscode.Uri) => this.loadTrace(uri)),
       vscode.commands.registerCommand(COMMANDS.clearTrace, () => this.clearTrace()),
       vscode.commands.registerCommand(COMMANDS.showTraceSummary, () => this.showTraceSummary()),
       vscode.commands.registerCommand(COMMANDS.restartServer, () => this.restart('requested')),
       vscode.commands.registerCommand(COMMANDS.showOutput, () => this.output.show(true)),
+      vscode.commands.registerCommand(COMMANDS.showRule, (rule?: string) => this.showRule(rule)),
       vscode.workspace.onDidChangeConfiguration((event) => {
         // Everything else reaches the running server as a settings change; these pick the
         // program itself.
@@ -520,6 +618,57 @@ export class Golens implements vscode.Disposable {
     }
   }
 }
+
+export const RULE_PAGE_SCHEME = 'golens-rule';
+const RULE_FILE = /\/rules\/(G[LT]\d{3})[^/]*\.md$/;
+
+/** `golens-rule:/GL201.md` for a link to a rule's Markdown file, else undefined. */
+export function rulePageUri(target: vscode.Uri): vscode.Uri | undefined {
+  const match = target.scheme === 'file' ? RULE_FILE.exec(target.path) : null;
+  return match ? vscode.Uri.from({ scheme: RULE_PAGE_SCHEME, path: `/${match[1]}.md` }) : undefined;
+}
+
+/** Markdown with its links to rule files pointing at the rendered pages. */
+export function withRulePageLinks(markdown: string): string {
+  // A command link: VS Code's Markdown renders links of unknown schemes as plain text.
+  return markdown.replace(/\]\((file:\/\/[^)\s]*\/rules\/(G[LT]\d{3})[^)\s/]*\.md)\)/g,
+    (_all, _file, rule: string) => `](command:${COMMANDS.showRule}?${encodeURIComponent(JSON.stringify([rule]))})`);
+}
+
+export function ruleOfPageUri(uri: vscode.Uri): string | undefined {
+  return /^\/([A-Za-z0-9-]+)\.md$/.exec(uri.path)?.[1];
+}
+
+/** The diagnostic with its rule-code link pointing at the rendered page. */
+export function withRulePageLink(diagnostic: vscode.Diagnostic): vscode.Diagnostic {
+  const code = diagnostic.code;
+  if (code && typeof code === 'object' && code.target) {
+    const page = rulePageUri(code.target);
+    if (page) {
+      diagnostic.code = { value: code.value, target: page };
+    }
+  }
+  return diagnostic;
+}
+
+/** The settings editor filtered to golens.server.*. In a remote window the User tab does not list
+ * machine-overridable settings (the filter came up empty): open the Remote tab there. */
+export function openServerSettings(): Thenable<unknown> {
+  const query = 'golens.server';
+  return vscode.env.remoteName
+    ? vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query })
+    : vscode.commands.executeCommand('workbench.action.openSettings', query);
+}
+
+/** Where the running server came from, for the language status item. */
+export const SOURCE_LABELS: Record<CandidateSource, string> = {
+  'golens.server.path': 'from golens.server.path',
+  PATH: 'golens on PATH',
+  'golens.server.python': 'python -m golens (golens.server.python)',
+  'Python extension': "python -m golens (the Python extension's interpreter)",
+  'python3 on PATH': 'python -m golens (python3 on PATH)',
+  bundled: 'bundled with the extension',
+};
 
 /** A user's explicit trace action: a path loaded by hand, or the trace cleared. */
 export type TraceChoice = { loaded: string } | { cleared: true };
@@ -617,7 +766,7 @@ let golens: Golens | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('golens');
   context.subscriptions.push(output);
-  golens = new Golens(output, context.globalStorageUri.fsPath);
+  golens = new Golens(output, context.globalStorageUri.fsPath, undefined, context.extensionPath);
   golens.register(context);
   await golens.start();
 }

@@ -10,7 +10,8 @@ export type CandidateSource =
   | 'PATH'
   | 'golens.server.python'
   | 'Python extension'
-  | 'python3 on PATH';
+  | 'python3 on PATH'
+  | 'bundled';
 
 export interface Candidate {
   /** The program to run and the arguments before `serve` / `--version`. */
@@ -29,6 +30,9 @@ export interface ResolveInputs {
   workspaceFolder?: string;
   isExecutable?: (file: string) => boolean;
   launch: Launch;
+  /** The server in a platform .vsix, installed on demand; tried after PATH and
+   * golens.server.python, before guessing an interpreter. */
+  bundled?: () => PromiseLike<{ candidate: Candidate } | { error: string } | undefined>;
 }
 
 export interface Probe {
@@ -131,6 +135,10 @@ export function serverCandidates(inputs: ResolveInputs): Candidate[] {
   ];
   const seen = new Set<string>();
   for (const [python, source] of pythons) {
+    if (source === 'Python extension' && inputs.bundled) {
+      // A placeholder: resolveServer installs (or finds) the bundled server here.
+      candidates.push({ command: '', args: [], source: 'bundled' });
+    }
     if (python && !seen.has(python)) {
       seen.add(python);
       // -P: the current directory never goes on sys.path (belt and braces with PYTHONSAFEPATH,
@@ -152,6 +160,9 @@ function quote(arg: string): string {
 }
 
 export function describe(candidate: Candidate): string {
+  if (candidate.command === '') {
+    return `the ${candidate.source} server`;
+  }
   return [candidate.command, ...candidate.args].map(quote).join(' ');
 }
 
@@ -160,7 +171,18 @@ const VERSION_PATTERN = /golens\s+v?(\d+\.\d+[\w.+-]*)/;
 /** Runs each candidate with `--version` and takes the first that answers like golens. */
 export async function resolveServer(inputs: ResolveInputs, probe: Probe = defaultProbe): Promise<Resolution> {
   const attempts: Attempt[] = [];
-  for (const candidate of serverCandidates(inputs)) {
+  for (let candidate of serverCandidates(inputs)) {
+    if (candidate.source === 'bundled') {
+      const bundled = await inputs.bundled?.();
+      if (bundled === undefined) {
+        continue;
+      }
+      if ('error' in bundled) {
+        attempts.push({ candidate, error: bundled.error });
+        continue;
+      }
+      candidate = bundled.candidate;
+    }
     const { ok, output } = await probe(candidate.command, [...candidate.args, '--version'], inputs.launch);
     const match = VERSION_PATTERN.exec(output);
     if (ok && match) {

@@ -6,6 +6,12 @@
 //   { loaded: true, path: "/abs/trace.out", capturedAt: "2026-01-02T03:04:05Z" | epoch ms,
 //     goroutines: 42, leaks: 3, stale?: true }      or      { loaded: false }
 // Field aliases are accepted so that a server spelling (`leaked`, `loadedAt`) still shows.
+//
+// The pprof profiles in force come separately, with `golens/profileStatus` (and from
+// `golens.loadProfile` / `golens.clearProfiles`):
+//   { loaded: true, profiles: [{ path, kind: "mutex", findings: 2, writtenAt? }], leaks: 20,
+//     baseline?: "/abs/before.pb.gz", error?: "..." }
+// and share the trace's status item: one place says what evidence the findings rest on.
 
 export interface TraceStatus {
   loaded: boolean;
@@ -15,6 +21,21 @@ export interface TraceStatus {
   goroutines?: number;
   leaks?: number;
   stale?: boolean;
+  error?: string;
+}
+
+export interface LoadedProfile {
+  path: string;
+  kind: string;
+  findings?: number;
+}
+
+export interface ProfileStatus {
+  profiles: LoadedProfile[];
+  /** Goroutines the goroutineleak profile saw leaked. */
+  leaks?: number;
+  /** The earlier run's trace or profile that hovers compare against. */
+  baseline?: string;
   error?: string;
 }
 
@@ -64,6 +85,33 @@ export function parseTraceStatus(value: unknown): TraceStatus | undefined {
   };
 }
 
+/** A ProfileStatus from whatever the server sent, or undefined if it is not one. */
+export function parseProfileStatus(value: unknown): ProfileStatus | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return undefined;
+  }
+  const v = value as Record<string, unknown>;
+  if (!Array.isArray(v.profiles) && typeof v.loaded !== 'boolean') {
+    return undefined;
+  }
+  const profiles: LoadedProfile[] = [];
+  for (const entry of Array.isArray(v.profiles) ? v.profiles : []) {
+    if (entry === null || typeof entry !== 'object') {
+      continue;
+    }
+    const e = entry as Record<string, unknown>;
+    if (typeof e.path === 'string' && e.path !== '' && typeof e.kind === 'string' && e.kind !== '') {
+      profiles.push({ path: e.path, kind: e.kind, findings: num(e.findings) });
+    }
+  }
+  return {
+    profiles,
+    leaks: num(v.leaks),
+    baseline: typeof v.baseline === 'string' && v.baseline !== '' ? v.baseline : undefined,
+    error: typeof v.error === 'string' && v.error !== '' ? v.error : undefined,
+  };
+}
+
 export function formatAge(at: Date, now: Date): string {
   const seconds = Math.max(0, Math.round((now.getTime() - at.getTime()) / 1000));
   if (seconds < 60) {
@@ -95,7 +143,40 @@ export interface StatusText {
   warning: boolean;
 }
 
-export function statusText(status: TraceStatus | undefined, now: Date): StatusText {
+export function statusText(status: TraceStatus | undefined, now: Date, profiles?: ProfileStatus): StatusText {
+  const shown = traceText(status, now);
+  if (!profiles || (profiles.profiles.length === 0 && !profiles.baseline && !profiles.error)) {
+    return shown;
+  }
+  const parts: string[] = [];
+  if (profiles.profiles.length > 0) {
+    parts.push(`${plural(profiles.profiles.length, 'profile')} (${profiles.profiles.map((p) => p.kind).join(', ')})`);
+  }
+  if (profiles.baseline) {
+    parts.push(`vs ${basename(profiles.baseline)}`);
+  }
+  const tooltipLines = profiles.profiles.map((p) =>
+    `golens ${p.kind} profile: ${p.path}${p.findings !== undefined ? ` (${plural(p.findings, 'finding')})` : ''}`);
+  if (profiles.leaks) {
+    tooltipLines.push(`the goroutineleak profile saw ${profiles.leaks} leaked goroutine${profiles.leaks === 1 ? '' : 's'}`);
+  }
+  if (profiles.baseline) {
+    tooltipLines.push(`baseline (hovers show the change since): ${profiles.baseline}`);
+  }
+  if (profiles.error) {
+    tooltipLines.push(`a profile could not be loaded: ${profiles.error}`);
+  }
+  // The trace's click hint stays the tooltip's last line.
+  const traceLines = shown.tooltip.split('\n');
+  const hint = traceLines.length > 1 ? traceLines.pop() : undefined;
+  return {
+    text: parts.length ? `${shown.text} · ${parts.join(' · ')}` : shown.text,
+    tooltip: [...traceLines, ...tooltipLines, ...(hint ? [hint] : [])].join('\n'),
+    warning: shown.warning || (profiles.leaks ?? 0) > 0,
+  };
+}
+
+function traceText(status: TraceStatus | undefined, now: Date): StatusText {
   if (!status || !status.loaded) {
     const tooltip = status?.error
       ? `golens: the trace could not be loaded: ${status.error}`

@@ -1,11 +1,22 @@
--- golens for Neovim 0.11+: put this directory on 'runtimepath' (or copy this file into your
--- config's lsp/ directory), then
---
---   vim.lsp.config('golens', { settings = { golens = { disable = { 'GL301' } } } }) -- optional
---   vim.lsp.enable('golens')
---
--- Self-contained, like nvim-lspconfig's lsp/*.lua files, so it can be copied alone.
--- lua/golens/init.lua reads its defaults from here for Neovim 0.7-0.10.
+---@brief
+---
+--- golens: Go concurrency checks (goroutine leaks, lost cancels, blocking calls without a
+--- context, ...) backed by evidence from Go execution traces. Install the server with
+---
+--- ```sh
+--- pip install golens
+--- ```
+---
+--- Settings are the `golens` section VS Code uses, e.g.
+--- ```lua
+--- vim.lsp.config('golens', { settings = { golens = { disable = { 'GL301' } } } })
+--- vim.lsp.enable('golens')
+--- ```
+---
+--- Put this directory on 'runtimepath' or copy this file into your config's lsp/ directory: it is
+--- self-contained, in the shape of nvim-lspconfig's lsp/*.lua (cmd, filetypes, root_markers,
+--- settings), so it can be upstreamed as it is. lua/golens/init.lua reads its defaults from here
+--- for Neovim 0.7-0.10.
 
 -- The server starts in a directory of Neovim's own, never the project: Python puts the working
 -- directory first on sys.path, so `python -m golens` (or any Python child the server spawns) run

@@ -38,3 +38,7 @@ vim.lsp.handlers['golens/traceStatus'] = function(...)
   require('golens').on_trace_status(...)
   return require('golens.report').on_trace_status(...)
 end
+-- The pprof profiles it reports: for the statusline helper.
+vim.lsp.handlers['golens/profileStatus'] = function(...)
+  return require('golens').on_profile_status(...)
+end

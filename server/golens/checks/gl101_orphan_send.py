@@ -62,7 +62,7 @@ def orphan_send(channel: Channel) -> tuple[ChanOp, str, tuple, str] | None:
                 (receives[0].node, f"{name} is received only once"),
             ), (f"this goroutine can send on {name} twice (the branch that sends above does not "
                 f"return), but the function receives once: the second send blocks forever")
-        exits = exits_after(go, channel.function, lambda node: ops_within(node, receives))
+        exits = exits_after(go, channel.function, lambda node: ops_within(node, receives), goexit_is_exit=True)
         exits = [e for e in exits or () if not _case_waits_for(e, go, channel)]
         if not exits:
             continue
@@ -73,6 +73,9 @@ def orphan_send(channel: Channel) -> tuple[ChanOp, str, tuple, str] | None:
         if exit_node.type == "block":
             where = closing_brace(exit_node)
             note = f"the function ends here without receiving from {name}"
+        elif exit_node.type == "expression_statement":  # t.Fatal*, runtime.Goexit
+            where = exit_node
+            note = f"ends the goroutine here without receiving from {name}"
         else:
             where = exit_node
             note = f"returns without receiving from {name}"

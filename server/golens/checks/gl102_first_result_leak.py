@@ -7,7 +7,10 @@ from golens.syntax import Report, Unit
 from golens.syntax.calls import selector_parts
 from golens.syntax.channels import DEFER, GO, INLINE, RANGE, RECV, SELF, SEND, Channel, ChanOp, channels
 from golens.syntax.flow import leak_severity, literal_iterations, loop_exits_early, loops_between
-from golens.syntax.tree import is_inside
+from golens.syntax.tree import is_inside, text
+
+# (the leaking send, fix variant, related notes, message, the loop that spawns the senders or None)
+Leak = tuple[ChanOp, str, tuple[tuple[Node, str], ...], str, Node | None]
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -27,7 +30,7 @@ def check(unit: Unit) -> Iterator[Report]:
         )
 
 
-def first_result_leak(channel: Channel):
+def first_result_leak(channel: Channel) -> Leak | None:
     """(send, variant, related, message, spawning loop or None), or None."""
     name = channel.name
     if any(op.kind in (RECV, RANGE) and op.owner_kind in (DEFER, GO) for op in channel.ops):
@@ -61,9 +64,10 @@ def first_result_leak(channel: Channel):
             return send, "first-result", (spawn_note, (first.node, f"only a fixed number of values is received from {name}")), (
                 f"one goroutine per iteration sends on unbuffered {name}, but the function takes only "
                 f"the first result(s): the other senders block forever and leak"), spawn_loop
-        if any(loop is None for _, loop in in_loops):
+        receiving_loops = [loop for _, loop in in_loops if loop is not None]
+        if len(receiving_loops) != len(in_loops):
             return None  # some receives in loops, some not: counting is beyond a syntactic check
-        for _op, loop in in_loops:
+        for loop in receiving_loops:
             exit_node = loop_exits_early(loop)
             if exit_node is not None:
                 return send, "early-exit", (spawn_note, (exit_node, f"leaves the receiving loop before every value of {name} is taken")), (
@@ -121,5 +125,5 @@ def _range_over(loop: Node | None) -> str | None:
     right = clause.child_by_field_name("right") if clause is not None else None
     if right is None or right.type not in ("identifier", "selector_expression"):
         return None
-    return right.text.decode("utf-8", "replace")
+    return text(right)
 

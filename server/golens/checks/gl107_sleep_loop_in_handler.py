@@ -5,9 +5,9 @@ from tree_sitter import Node
 from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.calls import is_package_call, selector_parts
-from golens.syntax.handlers import enclosing_handler, references_request_context, request_context_names
+from golens.syntax.handlers import Handler, enclosing_handler, references_request_context, request_context_names
 from golens.syntax.paths import loop_condition
-from golens.syntax.unit import FUNCTION_TYPES
+from golens.syntax.tree import FUNCTION_TYPES, source
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -57,7 +57,7 @@ def _direct_sleep(body: Node, unit: Unit) -> Node | None:
     return found
 
 
-def _preferred_ctx(handler, ctx_names: set[str]) -> str:
+def _preferred_ctx(handler: Handler, ctx_names: set[str]) -> str:
     if "ctx" in ctx_names:
         return "ctx"
     if ctx_names:
@@ -78,8 +78,8 @@ def _stops_on_write_error(body: Node) -> bool:
         if node.type == "if_statement":
             condition = node.child_by_field_name("condition")
             consequence = node.child_by_field_name("consequence")
-            if condition is not None and b"err" in condition.text and consequence is not None and \
-                    (b"return" in consequence.text or b"break" in consequence.text):
+            if condition is not None and b"err" in source(condition) and consequence is not None and \
+                    (b"return" in source(consequence) or b"break" in source(consequence)):
                 returns_on_error = True
         stack.extend(node.named_children)
     return flushes and returns_on_error

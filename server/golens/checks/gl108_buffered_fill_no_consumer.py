@@ -6,7 +6,7 @@ from golens.syntax import Report, Unit
 from golens.syntax.channels import GO, INLINE, RANGE, RECV, SELF, SEND, Channel, channels
 from golens.syntax.flow import leak_severity, literal_iterations, loop_exits_early
 from golens.syntax.paths import loop_condition
-from golens.syntax.tree import is_inside
+from golens.syntax.tree import is_inside, text
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -22,7 +22,7 @@ def check(unit: Unit) -> Iterator[Report]:
             bound = _exceeds(loop, channel)
             if bound is None:
                 continue
-            capacity = channel.capacity.text.decode("utf-8", "replace") if channel.capacity is not None else "0"
+            capacity = text(channel.capacity) if channel.capacity is not None else "0"
             yield unit.report(
                 send.node,
                 f"this loop can send more than {capacity} values into {channel.name} {bound} while "
@@ -65,7 +65,7 @@ def _exceeds(loop: Node, channel: Channel) -> str | None:
         right = clause.child_by_field_name("right")
         if right is None or right.type in ("int_literal", "composite_literal", "interpreted_string_literal"):
             return None
-        return f"(one per element of {right.text.decode('utf-8', 'replace')})"
+        return f"(one per element of {text(right)})"
     return None
 
 
@@ -74,4 +74,4 @@ def _range_over(loop: Node) -> str | None:
     right = clause.child_by_field_name("right") if clause is not None else None
     if right is None or right.type not in ("identifier", "selector_expression"):
         return None
-    return right.text.decode("utf-8", "replace")
+    return text(right)

@@ -15,12 +15,14 @@ CONTEXT = "context"
 _CLEANUP = re.compile(
     r"WithoutCancel|Shutdown|Close|Stop|Clean|Release|Rollback|Revoke|Unlock|Cancel|Delete|Remove|"
     r"Flush|Finish|Abort|Teardown|Terminate|Kill|Unregister|Deregister|Drain|Wait", re.IGNORECASE)
+# A context handed to a logger (log.G(ctx), GetLogger(ctx, ...), LogIf(ctx, ...)) carries values,
+# not a deadline: nothing there runs long enough to need the caller's cancellation.
+_LOGGING = re.compile(rb"log|audit", re.IGNORECASE)
 _INTENT = re.compile(rb"detach|outliv|independ|cancel|background|on purpose|intentional", re.IGNORECASE)
 
 
 def check(unit: Unit) -> Iterator[Report]:
-    if unit.file.is_test:
-        return
+    # Test files: off by default through the rule's `tests = false` ([tests] enable turns it on).
     names = {name.encode() for name in unit.file.names_for(CONTEXT)}
     if not names:
         return
@@ -43,7 +45,7 @@ def check(unit: Unit) -> Iterator[Report]:
             continue
         if use.type != "argument_list" and any(t.text == ctx.encode() for t in assigned_expressions(use)):
             continue  # `if ctx == nil { ctx = context.Background() }`
-        if use.type == "argument_list" and _CLEANUP.search(_callee_name(use.parent)):
+        if use.type == "argument_list" and (_CLEANUP.search(_callee_name(use.parent)) or _is_logging(use.parent)):
             continue
         if _commented(call, unit) or _known_done(function, ctx, call):
             continue
@@ -120,6 +122,15 @@ def _ctx_parameter(function: Node, unit: Unit) -> str | None:
             names = [n.text.decode() for n in decl.children_by_field_name("name")]
             return names[0] if names else "_"
     return None
+
+
+def _is_logging(call: Node | None) -> bool:
+    """`log.G(...)`, `logger.FromContext(...)`, `GetLogger(...)`, `auditLogInternal(...)`: the
+    callee or the package/receiver it is reached through is named for logging."""
+    if call is None or call.type != "call_expression":
+        return False
+    function = call.child_by_field_name("function")
+    return function is not None and bool(_LOGGING.search(function.text or b""))
 
 
 def _callee_name(call: Node | None) -> str:

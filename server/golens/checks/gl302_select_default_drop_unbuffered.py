@@ -58,7 +58,7 @@ def check(unit: Unit) -> Iterator[Report]:
             f"(make(chan T, 1)) or wait for the receiver",
             related=((default.children[0], "the value is dropped here"),),
             data={"channel": name, "field": channel.type == "selector_expression",
-                  "variant": "buffer-one"},
+                  "variant": "buffer-one", "deliberate": deliberate},
             severity=Severity.INFORMATION if deliberate else None,
         )
 

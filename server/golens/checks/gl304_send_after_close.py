@@ -16,8 +16,7 @@ from golens.syntax.selects import (
     root_name,
     sent_channel,
 )
-from golens.syntax.tree import enclosing_function
-from golens.syntax.unit import FUNCTION_TYPES
+from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, source
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -77,7 +76,7 @@ def _is_go_literal(literal: Node) -> bool:
         and call.parent.type == "go_statement"
 
 
-def _goroutine_senders(unit: Unit):
+def _goroutine_senders(unit: Unit) -> Iterator[Report]:
     """`go func() { ... ch <- v ... }()` followed in the same block by `close(ch)` with nothing
     in between that waits for the goroutine."""
     for go in unit.nodes("go_statement"):
@@ -98,7 +97,8 @@ def _goroutine_senders(unit: Unit):
                 continue
             if root_name(target) in _literal_names(literal):
                 continue
-            send = _first_send(literal.child_by_field_name("body"), key)
+            body = literal.child_by_field_name("body")
+            send = _first_send(body, key) if body is not None else None
             if send is None:
                 continue
             name = key.decode("utf-8", "replace")
@@ -118,13 +118,13 @@ def _literal_names(literal: Node) -> set[bytes]:
     names: set[bytes] = set()
     params = literal.child_by_field_name("parameters")
     for decl in params.named_children if params is not None else ():
-        names.update(n.text for n in decl.children_by_field_name("name"))
+        names.update(source(n) for n in decl.children_by_field_name("name"))
     body = literal.child_by_field_name("body")
     stack = list(body.named_children) if body is not None else []
     while stack:
         node = stack.pop()
         if node.type in ("short_var_declaration", "var_spec"):
-            names.update(t.text for t in assigned_expressions(node) if t.type == "identifier")
+            names.update(source(t) for t in assigned_expressions(node) if t.type == "identifier")
         if node.type not in FUNCTION_TYPES:
             stack.extend(node.named_children)
     return names

@@ -11,7 +11,7 @@ from golens.syntax.selects import (
     select_cases,
     sent_channel,
 )
-from golens.syntax.tree import enclosing_function, unparen
+from golens.syntax.tree import enclosing_function, source, unparen
 from golens.syntax.unit import walk_named
 
 _EFFECTS = {
@@ -30,7 +30,7 @@ def check(unit: Unit) -> Iterator[Report]:
         if function is None or function.has_error:
             continue
         for name_node in spec.children_by_field_name("name"):
-            name = name_node.text
+            name = source(name_node)
             if name == b"_":
                 continue
             found = _first_operation(function, spec, name)
@@ -68,7 +68,7 @@ def _first_operation(function: Node, spec: Node, name: bytes) -> tuple[Node, str
         elif kind == "parameter_declaration":
             if any(n.text == name for n in node.children_by_field_name("name")):
                 return None
-        elif kind == "unary_expression" and node.text.startswith(b"&"):
+        elif kind == "unary_expression" and source(node).startswith(b"&"):
             if channel_key(node.child_by_field_name("operand")) == name:
                 return None
         if first is not None or node.start_byte < spec.end_byte:

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
+from golens.syntax.calls import call_arguments
 from golens.syntax.paths import statements_of
 from golens.syntax.sync import method_call, statement_call, sync_kind
 
@@ -11,21 +12,21 @@ def check(unit: Unit) -> Iterator[Report]:
     for go in unit.nodes("go_statement"):
         call = statement_call(go)
         literal = call.child_by_field_name("function") if call is not None else None
-        if literal is None or literal.type != "func_literal":
+        if call is None or literal is None or literal.type != "func_literal":
             continue
         body = statements_of(literal.child_by_field_name("body"))
         # Only the first statement, like vet's waitgroup and SA2000: anything before the Add may
         # itself start goroutines that the Add is meant to cover (go-tools#360).
         add = statement_call(body[0]) if body and body[0].type == "expression_statement" else None
         found = method_call(add) if add is not None else None
-        if found is None or found[1] != "Add":
+        if add is None or found is None or found[1] != "Add":
             continue
         wg = found[0]
         if sync_kind(wg, unit) != "WAITGROUP":
             continue
         name = unit.text(wg)
         rewrite_go = unit.file.go_at_least(25) and _add_one_defer_done(body, name, unit) and not \
-            call.child_by_field_name("arguments").named_children
+            call_arguments(call)
         hint = f"; or, since Go 1.25, {name}.Go(func() {{ ... }})" if rewrite_go else ""
         yield unit.report(
             add,
@@ -41,8 +42,9 @@ def _add_one_defer_done(body: list[Node], name: str, unit: Unit) -> bool:
     """`{ wg.Add(1); defer wg.Done(); ... }`: the form wg.Go replaces exactly."""
     if len(body) < 2 or body[1].type != "defer_statement":
         return False
-    add = method_call(statement_call(body[0]))
-    if add is None or unit.text(statement_call(body[0]).child_by_field_name("arguments")) != "(1)":
+    add_call = statement_call(body[0])
+    if add_call is None or method_call(add_call) is None or unit.text(add_call.child_by_field_name("arguments")) != "(1)":
         return False
-    done = method_call(statement_call(body[1])) if statement_call(body[1]) is not None else None
+    done_call = statement_call(body[1])
+    done = method_call(done_call) if done_call is not None else None
     return done is not None and done[1] == "Done" and unit.text(done[0]) == name

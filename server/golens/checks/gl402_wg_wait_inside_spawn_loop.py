@@ -3,18 +3,18 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import mentions
+from golens.syntax.calls import call_arguments, mentions
 from golens.syntax.held import enclosing_loop
 from golens.syntax.paths import statements_of
 from golens.syntax.sync import method_call, sync_kind
-from golens.syntax.tree import enclosing_function
+from golens.syntax.tree import enclosing_function, source
 from golens.syntax.unit import walk_named
 
 
 def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         found = method_call(call)
-        if found is None or found[1] != "Wait" or call.child_by_field_name("arguments").named_children:
+        if found is None or found[1] != "Wait" or call_arguments(call):
             continue
         statement = call.parent
         if statement is None or statement.type != "expression_statement":
@@ -22,7 +22,7 @@ def check(unit: Unit) -> Iterator[Report]:
         loop = enclosing_loop(statement)
         body = loop.child_by_field_name("body") if loop is not None else None
         # Directly in the loop body: a Wait under `if last { ... }` is a deliberate batch join.
-        if body is None or statement not in statements_of(body):
+        if loop is None or body is None or statement not in statements_of(body):
             continue
         wg, name = found[0], unit.text(found[0])
         if sync_kind(wg, unit) != "WAITGROUP":
@@ -47,7 +47,7 @@ def _spawn_before(body: Node, wait: Node, loop: Node, name: str) -> Node | None:
         if node.start_byte >= wait.start_byte:
             return None
         if node.type == "go_statement" and enclosing_loop(node) == loop and mentions(node, name.split(".")[0]):
-            if name.encode() in node.text:
+            if name.encode() in source(node):
                 return node
     return None
 

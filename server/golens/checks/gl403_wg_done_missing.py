@@ -6,6 +6,7 @@ from tree_sitter import Node
 from golens.syntax import Report, Unit
 from golens.syntax.calls import mentions
 from golens.syntax.paths import GiveUp, PathScan, statements_of
+from golens.syntax.summaries import callees, reaches
 from golens.syntax.sync import method_call, statement_call, sync_kind
 from golens.syntax.unit import walk_named
 
@@ -38,6 +39,8 @@ def check(unit: Unit) -> Iterator[Report]:
         if not _mentions_text(body, name):
             if mentions(body, root):
                 continue  # the group (or its owner) is passed on inside: the callee may call Done
+            if _done_in_callee(body, name, unit):
+                continue
             yield unit.report(
                 add,
                 f"{name}.Add(1) counts a goroutine that never calls {name}.Done(): {name}.Wait() "
@@ -64,6 +67,20 @@ def check(unit: Unit) -> Iterator[Report]:
                 related=((add, f"{name}.Add(1) counted this goroutine"),),
                 data=GL403Data(wg=name, variant="return-before-done"),
             )
+
+
+def _done_in_callee(body: Node, name: str, unit: Unit) -> bool:
+    """A function of the package that the goroutine calls (or one it calls) calls `name`.Done():
+    `go func() { setup(); work() }()` where work starts with `defer wg.Done()`."""
+    field = name.rsplit(".", 1)[-1]
+    for call in walk_named(body):
+        if call.type != "call_expression":
+            continue
+        started = callees(call, unit)
+        if started and reaches(started, unit.file.facts,
+                               lambda s: any(d == name or d.rsplit(".", 1)[-1] == field for d in s.done)):
+            return True
+    return False
 
 
 def _preceding_add(go: Node, unit: Unit) -> Node | None:

@@ -26,7 +26,7 @@ def check(unit: Unit) -> Iterator[Report]:
                     continue
                 type_node = decl.child_by_field_name("type")
                 sync_type = _sync_value_type(type_node, unit) if decl.type == "parameter_declaration" else None
-                if sync_type is None:
+                if type_node is None or sync_type is None:
                     continue
                 names = [unit.text(n) for n in decl.children_by_field_name("name")]
                 label = f"{what} {names[0]}" if names else what
@@ -44,13 +44,22 @@ def check(unit: Unit) -> Iterator[Report]:
         if lock is None:
             continue
         field_name, _ = lock
-        recv_type = function.child_by_field_name("receiver").named_children[0].child_by_field_name("type")
+        recv_type = _receiver_type(function)
+        if recv_type is None:
+            continue
         yield unit.report(
             recv_type,
             f"value receiver copies {struct}, which holds a lock ({field_name}): every call locks or "
             f"counts a fresh copy, so nothing is protected; use a pointer receiver (*{struct})",
             data={"variant": "receiver", "name": name, "type": struct},
         )
+
+
+def _receiver_type(method: Node) -> Node | None:
+    receivers = method.child_by_field_name("receiver")
+    if receivers is None or not receivers.named_children:
+        return None
+    return receivers.named_children[0].child_by_field_name("type")
 
 
 def _sync_value_type(type_node: Node | None, unit: Unit) -> str | None:

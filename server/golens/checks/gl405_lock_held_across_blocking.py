@@ -32,6 +32,7 @@ SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 
 _FIELD_LOCK = re.compile(rb"\.(\w+)\.R?Lock\(\)")
 _FIELD_GROUP_USE = re.compile(rb"\.(\w+)\.(Add|Wait|Go)\(")
+_FIELD_MENTION = re.compile(rb"\.(\w+)\b")
 
 
 def summarize(unit: Unit) -> set[Fact]:
@@ -40,7 +41,9 @@ def summarize(unit: Unit) -> set[Fact]:
         # Which WaitGroup methods each declaration that locks a mutex field calls: lets a Wait
         # under a lock ask what every other locker of that field in the package does.
         text = unit.node.text or b""
-        uses = tuple(sorted({f"{g.decode()}.{m.decode()}" for g, m in _FIELD_GROUP_USE.findall(text)}))
+        # Bare field names too: `wg := &o.monitorWg; wg.Add(1)` uses the group through an alias.
+        uses = tuple(sorted({f"{g.decode()}.{m.decode()}" for g, m in _FIELD_GROUP_USE.findall(text)}
+                            | {g.decode() for g in _FIELD_MENTION.findall(text)}))
         for lock_field in {m.decode() for m in _FIELD_LOCK.findall(text)}:
             facts.add(FieldLockGroupUses(lock_field, uses))
     return facts
@@ -108,8 +111,9 @@ def _parallel_section(wait: Node, locked: Node, function: Node, held: State) -> 
 
 def _lock_serialises_group(lock_key: str, group: Node, unit: Unit) -> bool:
     """A mutex whose only job is to keep a WaitGroup's Add and Wait apart: the package locks the
-    field around the group's Add (or Go) and around its Wait, and nowhere else. The goroutines
-    the group counts never take it, so waiting under it cannot deadlock on it."""
+    field around the group's Add (or Go) and around its Wait, and only where it uses the group
+    (an alias such as `wg := &o.group` counts). The goroutines the group counts never take it, so
+    waiting under it cannot deadlock on it."""
     lock_field = lock_key.rsplit(".", 1)[-1]
     group_text = unit.text(group)
     group_field = group_text.rsplit(".", 1)[-1]
@@ -118,7 +122,7 @@ def _lock_serialises_group(lock_key: str, group: Node, unit: Unit) -> bool:
     lockers = [set(fact.group_uses) for fact in unit.file.facts.of(FieldLockGroupUses)
                if fact.lock_field == lock_field]
     adds, waits = {f"{group_field}.Add", f"{group_field}.Go"}, {f"{group_field}.Wait"}
-    return all(uses & (adds | waits) for uses in lockers) and \
+    return all(group_field in uses for uses in lockers) and \
         any(uses & adds for uses in lockers) and any(uses & waits for uses in lockers)
 
 

@@ -120,8 +120,8 @@ def _new_returns_slice(element: Node, unit: Unit) -> Node | None:
     body = statements_of(value.child_by_field_name("body"))
     if not body or body[-1].type != "return_statement" or not body[-1].named_children:
         return None
-    returned = body[-1].named_children[0]
-    if returned.type == "expression_list":
+    returned: Node | None = body[-1].named_children[0]
+    if returned is not None and returned.type == "expression_list":
         returned = returned.named_children[0] if len(returned.named_children) == 1 else None
     if returned is None:
         return None

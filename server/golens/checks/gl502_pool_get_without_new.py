@@ -1,7 +1,9 @@
 from collections.abc import Iterator
 
+from tree_sitter import Node
+
 from golens.syntax import Report, Unit
-from golens.syntax.calls import is_shadowed
+from golens.syntax.calls import call_arguments, is_shadowed
 from golens.syntax.facts import Fact, PoolNewSet, PoolVar
 from golens.syntax.sync import method_call, summarize_sync
 from golens.syntax.tree import unparen
@@ -17,10 +19,10 @@ def check(unit: Unit) -> Iterator[Report]:
         operand = assertion.child_by_field_name("operand")
         call = unparen(operand) if operand is not None else None
         found = method_call(call) if call is not None else None
-        if found is None or found[1] != "Get" or call.child_by_field_name("arguments").named_children:
+        if found is None or found[1] != "Get" or call is None or call_arguments(call):
             continue
         pool = unparen(found[0])
-        if pool.type != "identifier":
+        if pool is None or pool.type != "identifier":
             continue  # fields are usually filled in by a constructor we cannot see
         name = unit.text(pool)
         declared = {f.has_new for f in facts.of(PoolVar) if f.name == name}
@@ -39,7 +41,7 @@ def check(unit: Unit) -> Iterator[Report]:
         )
 
 
-def _comma_ok(assertion) -> bool:
+def _comma_ok(assertion: Node) -> bool:
     parent = assertion.parent
     while parent is not None and parent.type == "parenthesized_expression":
         parent = parent.parent

@@ -7,6 +7,7 @@ from golens.syntax import Report, Unit
 from golens.syntax.calls import identifiers
 from golens.syntax.facts import Fact, ResetMethod
 from golens.syntax.pools import PoolGet, pool_gets, pool_put
+from golens.syntax.summaries import callees
 from golens.syntax.sync import method_call, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
@@ -40,7 +41,7 @@ def check(unit: Unit) -> Iterator[Report]:
         if function is None:
             continue
         put = _put_of(get, function, unit)
-        if put is None or _resets(function, get.name):
+        if put is None or _resets(function, get.name, unit):
             continue
         if not _used_between(function, get, put):
             continue
@@ -81,12 +82,19 @@ def _put_of(get: PoolGet, function: Node, unit: Unit) -> Node | None:
     return None
 
 
-def _resets(function: Node, name: str) -> bool:
+def _resets(function: Node, name: str, unit: Unit) -> bool:
+    """`name.Reset()` / `name.Truncate(...)`, or a call of a package function that resets the
+    argument it is handed (`clear(buf)` where `func clear(b *bytes.Buffer) { b.Reset() }`)."""
     encoded = name.encode()
     for node in walk_named(function):
         if node.type == "call_expression":
             found = method_call(node)
             if found is not None and unparen(found[0]).text == encoded and found[1] in ("Reset", "Truncate"):
+                return True
+            arguments = node.child_by_field_name("arguments")
+            positions = [i for i, a in enumerate(arguments.named_children if arguments is not None else ())
+                         if unparen(a).text == encoded]
+            if positions and any(set(positions) & set(s.resets) for s in callees(node, unit)):
                 return True
     return False
 

@@ -6,7 +6,7 @@ from golens.syntax import Report, Unit
 from golens.syntax.facts import Fact, LocalType
 from golens.syntax.pools import PoolGet, pool_gets, pool_put
 from golens.syntax.sync import method_call, summarize_sync
-from golens.syntax.tree import enclosing_function, unparen
+from golens.syntax.tree import enclosing_function, source, unparen
 from golens.syntax.unit import walk_named
 
 
@@ -115,27 +115,29 @@ def _assigned(identifier: Node) -> bool:
     if parent is None or parent.type != "expression_list":
         return False
     statement = parent.parent
-    return statement is not None and statement.type in ("assignment_statement", "short_var_declaration") and \
-        statement.child_by_field_name("left") == parent and \
-        (statement.type == "short_var_declaration" or statement.child_by_field_name("operator") is None
-         or statement.child_by_field_name("operator").text == b"=")
+    if statement is None or statement.type not in ("assignment_statement", "short_var_declaration") or \
+            statement.child_by_field_name("left") != parent:
+        return False
+    operator = statement.child_by_field_name("operator")
+    return statement.type == "short_var_declaration" or operator is None or source(operator) == b"="
 
 
-def _aliasing_escapes(function: Node | None, get: PoolGet, unit: Unit):
+def _aliasing_escapes(function: Node | None, get: PoolGet, unit: Unit) -> Iterator[tuple[Node, str]]:
     """Returned or stored expressions sharing the pooled value's memory: `x`, `x.Bytes()`
     (bytes.Buffer), `x[:n]`, `*x`."""
     if function is None:
         return
     body = function.child_by_field_name("body")
     encoded = get.name.encode()
-    buffer = get.asserted is not None and get.asserted.text.replace(b" ", b"") == b"*bytes.Buffer"
+    buffer = get.asserted is not None and source(get.asserted).replace(b" ", b"") == b"*bytes.Buffer"
     for node in walk_named(body, skip_function_literals=True) if body is not None else ():
         candidates: list[Node] = []
         if node.type == "return_statement" and node.named_children:
             values = node.named_children[0]
             candidates = list(values.named_children) if values.type == "expression_list" else [values]
         elif node.type == "send_statement":
-            candidates = [node.child_by_field_name("value")]
+            value = node.child_by_field_name("value")
+            candidates = [value] if value is not None else []
         elif node.type == "assignment_statement":
             left = node.child_by_field_name("left")
             right = node.child_by_field_name("right")
@@ -143,14 +145,14 @@ def _aliasing_escapes(function: Node | None, get: PoolGet, unit: Unit):
                     all(t.type in ("selector_expression", "index_expression") for t in left.named_children):
                 candidates = list(right.named_children)
         for candidate in candidates:
-            if candidate is not None and _aliases(unparen(candidate), encoded, buffer):
+            if _aliases(unparen(candidate), encoded, buffer):
                 yield candidate, unit.text(candidate)
 
 
 def _aliases(expr: Node, name: bytes, buffer: bool) -> bool:
     if expr.type == "identifier":
         return expr.text == name
-    if expr.type == "unary_expression" and expr.text.startswith(b"*"):
+    if expr.type == "unary_expression" and source(expr).startswith(b"*"):
         operand = expr.child_by_field_name("operand")
         return operand is not None and unparen(operand).text == name
     if expr.type == "slice_expression":

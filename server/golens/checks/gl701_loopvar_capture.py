@@ -7,7 +7,8 @@ from golens.syntax import Report, Unit
 from golens.syntax.calls import call_arguments, call_target, selector_parts
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import assigned_expressions, received_channel
-from golens.syntax.unit import FUNCTION_TYPES, walk_named
+from golens.syntax.tree import FUNCTION_TYPES, source, text
+from golens.syntax.unit import walk_named
 
 ERRGROUP = "golang.org/x/sync/errgroup"
 
@@ -25,7 +26,7 @@ def check(unit: Unit) -> Iterator[Report]:
         for statement, literal, how in _deferred_literals(body, unit):
             names = _own_names(literal)
             for variable in variables:
-                name = variable.text
+                name = source(variable)
                 if name in names or _redeclared_before(body, name, statement):
                     continue
                 use = next((i for i in walk_named(literal.child_by_field_name("body") or literal)
@@ -37,14 +38,14 @@ def check(unit: Unit) -> Iterator[Report]:
                     if _waits_after(statement, body):
                         continue
                     severity = Severity.INFORMATION
-                text = name.decode("utf-8", "replace")
+                var = name.decode("utf-8", "replace")
                 yield unit.report(
                     use,
-                    f"the {how_text(how)} captures the loop variable {text}, which is shared by all "
+                    f"the {how_text(how)} captures the loop variable {var}, which is shared by all "
                     f"iterations before Go 1.22 (this module's go line is {unit.file.go_version}): "
-                    f"it may see a later value; copy it first ({text} := {text})",
+                    f"it may see a later value; copy it first ({var} := {var})",
                     related=((variable, "declared once for the whole loop"),),
-                    data={"var": text, "variant": "copy-var", "how": how},
+                    data={"var": var, "variant": "copy-var", "how": how},
                     severity=severity,
                 )
 
@@ -68,7 +69,7 @@ def _loop_variables(loop: Node) -> list[Node]:
     return []
 
 
-def _deferred_literals(body: Node, unit: Unit):
+def _deferred_literals(body: Node, unit: Unit) -> Iterator[tuple[Node, Node, str]]:
     """(statement, literal, how) for function literals in the loop body that may run after the
     iteration: `go func(){}()`, `defer func(){}()`, `g.Go(func() error {})` on an errgroup, and
     `t.Run(name, func(t *testing.T) { t.Parallel(); ... })`."""
@@ -137,7 +138,7 @@ def _errgroup_type(kind: Node, unit: Unit) -> bool:
         return False
     package, name = kind.child_by_field_name("package"), kind.child_by_field_name("name")
     return package is not None and name is not None and name.text == b"Group" and \
-        unit.file.import_path(package.text.decode()) == ERRGROUP
+        unit.file.import_path(text(package)) == ERRGROUP
 
 
 def _parallel_subtest(literal: Node, unit: Unit) -> bool:
@@ -153,7 +154,7 @@ def _parallel_subtest(literal: Node, unit: Unit) -> bool:
     if inner is None or inner.type != "qualified_type":
         return False
     package = inner.child_by_field_name("package")
-    if package is None or unit.file.import_path(package.text.decode()) != "testing":
+    if package is None or unit.file.import_path(text(package)) != "testing":
         return False
     t = names[0].text
     for statement in statements_of(literal.child_by_field_name("body")):
@@ -175,10 +176,10 @@ def _own_names(literal: Node) -> set[bytes]:
     names: set[bytes] = set()
     params = literal.child_by_field_name("parameters")
     for decl in params.named_children if params is not None else ():
-        names.update(n.text for n in decl.children_by_field_name("name"))
+        names.update(source(n) for n in decl.children_by_field_name("name"))
     for node in walk_named(literal):
         if node.type in ("short_var_declaration", "var_spec", "range_clause"):
-            names.update(t.text for t in assigned_expressions(node) if t.type == "identifier")
+            names.update(source(t) for t in assigned_expressions(node) if t.type == "identifier")
     return names
 
 
@@ -196,8 +197,8 @@ def _redeclared_before(body: Node, name: bytes, statement: Node) -> bool:
 def _is_last(statement: Node, body: Node) -> bool:
     """Is `statement` the last one run in an iteration: the body's last statement, or the last
     one of an if/else, switch or select that is itself last (vet's rule)?"""
-    current = statement
-    while True:
+    current: Node | None = statement
+    while current is not None:
         statements = current.parent
         if statements is None or statements.type != "statement_list":
             return False
@@ -216,8 +217,7 @@ def _is_last(statement: Node, body: Node) -> bool:
             current = holder
         else:
             return False
-        if current is None:
-            return False
+    return False
 
 
 def _waits_after(statement: Node, body: Node) -> bool:
@@ -239,4 +239,4 @@ def _is_key(identifier: Node) -> bool:
     parent = identifier.parent
     grand = parent.parent if parent is not None else None
     return parent is not None and parent.type == "literal_element" and grand is not None and \
-        grand.type == "keyed_element" and grand.named_children and grand.named_children[0] == parent
+        grand.type == "keyed_element" and bool(grand.named_children) and grand.named_children[0] == parent

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from golens.cli import Subparsers, exit_status
-from golens.cli.files import printable, write_report
+from golens.cli.files import write_report
 from golens.cli.profile import load_profiles, profile_thresholds_from
 from golens.cli.profile import summary_lines as profile_summary_lines
 from golens.cli.trace import TraceLoadError, load_trace_evidence, trace_display
@@ -15,6 +15,7 @@ from golens.evidence.merge import PROFILE_SOURCE, SOURCE, summary_lines
 from golens.pipeline import CheckOptions, FixMode, check_paths
 from golens.registry import default_registry
 from golens.report.output import FORMATS, render, write_patch
+from golens.workspace_files import printable
 
 MAX_JOBS = 256
 

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from golens.cli.files import display_path, write_report
+from golens.cli.files import write_report
 from golens.cli.profile import profile_thresholds_from
 from golens.config import ConfigError, find_config_file
 from golens.evidence import fmt_duration
 from golens.profile.diff import DiffError, DiffResult, Measure, Row, diff_files
+from golens.workspace_files import display_path
 
 FORMATS = ("text", "json", "markdown")
 FAIL_ON = ("new-leaks", "introduced", "worse")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from golens.cli import exit_status
-from golens.cli.files import display_path, write_report
+from golens.cli.files import write_report
 from golens.cli.trace import located_trace_findings
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document
@@ -30,6 +30,7 @@ from golens.profile import (
 )
 from golens.registry import Registry, default_registry
 from golens.report.output import FORMATS, render
+from golens.workspace_files import display_path
 
 
 def register(subparsers: Any) -> None:

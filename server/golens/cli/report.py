@@ -6,18 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from golens.cli.files import display_path
 from golens.cli.profile import load_profiles, profile_thresholds_from
 from golens.cli.trace import _error, _trace_error, located_trace_findings, thresholds_from, workspace_settings
 from golens.config import ConfigError
 from golens.evidence import Workspace
+from golens.evidence.analysis import analyze
 from golens.evidence.load import load_trace_and_evidence
 from golens.evidence.merge import PROFILE_SOURCE
 from golens.export.aggregate import aggregate
 from golens.registry import default_registry
 from golens.report.html import render_html, report_data
 from golens.safeio import atomic_output
-from golens.trace import TraceError, read_trace
+from golens.trace import EmptyTraceError, Trace, TraceError, read_trace
+from golens.workspace_files import display_path
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     workspace = Workspace.scan(root)
     try:
         trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
+    except EmptyTraceError as exc:
+        # Stopped before anything was recorded: the page says there is nothing to show.
+        trace = Trace(format_version=exc.format_version)
+        te = analyze(trace, workspace, thresholds, source=str(args.trace))
     except (TraceError, OSError, ValueError) as exc:
         return _error(_trace_error(args.trace, exc))
     baseline = None

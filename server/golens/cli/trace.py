@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from golens.cli import Subparsers, exit_status
-from golens.cli.files import display_path, write_report
+from golens.cli.files import write_report
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
@@ -23,6 +23,7 @@ from golens.report import LocatedFinding, locate
 from golens.report.output import FORMATS, render
 from golens.safeio import read_regular, read_regular_text
 from golens.trace import TraceError
+from golens.workspace_files import display_path
 
 EXPORT_FORMATS = {
     "pprof": "blocked-time (default sample type) and on-CPU profiles, gzipped profile.proto "

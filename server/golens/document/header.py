@@ -74,7 +74,7 @@ class FileHeader:
 
 
 def _string_value(node: Node) -> str:
-    text = node.text.decode("utf-8", "replace")
+    text = (node.text or b"").decode("utf-8", "replace")
     return text[1:-1] if len(text) >= 2 else text
 
 
@@ -86,7 +86,7 @@ def parse_header(root: Node) -> FileHeader:
         if kind == "package_clause":
             for part in child.named_children:
                 if part.type == "package_identifier":
-                    package = part.text.decode("utf-8", "replace")
+                    package = (part.text or b"").decode("utf-8", "replace")
         elif kind == "import_declaration":
             specs = [c for c in child.named_children if c.type == "import_spec"]
             for spec_list in (c for c in child.named_children if c.type == "import_spec_list"):
@@ -96,7 +96,7 @@ def parse_header(root: Node) -> FileHeader:
                 if path is None or path.has_error:
                     continue
                 name_node = spec.child_by_field_name("name")
-                name = name_node.text.decode("utf-8", "replace") if name_node is not None else None
+                name = (name_node.text or b"").decode("utf-8", "replace") if name_node is not None else None
                 imports.append(Import(_string_value(path), name, spec.start_byte, spec.end_byte))
         elif kind in ("function_declaration", "method_declaration", "type_declaration",
                       "var_declaration", "const_declaration"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from golens.trace import Trace
+from golens.trace.model import Region, Task
 
 from .results import Evidence, Site, Stats, fmt_duration, histogram, severity_at, stale_note
 from .walk import Mapper
@@ -13,26 +14,18 @@ from .walk import Mapper
 def user_annotations(trace: Trace, m: Mapper) -> list[Evidence]:
     spans: dict[tuple[Site, str, str], list[int]] = defaultdict(list)
     open_: Counter[tuple[Site, str, str]] = Counter()
-    for r in trace.regions:
-        site = m.site(r.start_stack)
+    spanning: list[tuple[str, Region | Task]] = [("region", r) for r in trace.regions]
+    spanning += [("task", t) for t in trace.tasks.values()]
+    for kind, span in spanning:
+        site = m.site(span.start_stack)
         if site is None:
             continue
-        key = (site, "region", r.name)
-        if r.duration is None:
+        key = (site, kind, span.name)
+        if span.duration is None:
             open_[key] += 1
             spans.setdefault(key, [])
         else:
-            spans[key].append(r.duration)
-    for t in trace.tasks.values():
-        site = m.site(t.start_stack)
-        if site is None:
-            continue
-        key = (site, "task", t.name)
-        if t.duration is None:
-            open_[key] += 1
-            spans.setdefault(key, [])
-        else:
-            spans[key].append(t.duration)
+            spans[key].append(span.duration)
     logs: dict[tuple[Site, str], list[str]] = defaultdict(list)
     for lg in trace.logs:
         site = m.site(lg.stack)

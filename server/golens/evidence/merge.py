@@ -167,7 +167,9 @@ class TraceJoin:
 
 
 TRACE_JOINS: dict[str, TraceJoin] = {
-    "GL405": TraceJoin(frozenset({"GT201", "GT101"}), frozenset({MUTEX, RWMUTEX}), Severity.WARNING, "this lock"),
+    # The block profile measures the same cost: the waits at the Lock line.
+    "GL405": TraceJoin(frozenset({"GT201", "GT101", "GP202"}), frozenset({MUTEX, RWMUTEX}), Severity.WARNING,
+                       "this lock"),
 }
 
 
@@ -270,6 +272,10 @@ def _quote_elsewhere(e: dict, join: TraceJoin | None) -> str:
             st = e["blocked"]
             return (f"{who} waited {fmt_duration(st['total_ns'])} at line {line} for {join.waited_for} while it was "
                     f"held here ({st['count']} waits, longest {fmt_duration(st['max_ns'])})")
+        if e["rule"] == "GP202":
+            return (f"goroutines waited {fmt_duration(e['delay_ns'])} at line {line} for {join.waited_for} "
+                    f"({e['contentions']} waits)")
+
         return f"{who} were still waiting at line {line} for {join.waited_for} when the trace ended"
     return f"at line {line}: {e['message']}"
 

@@ -10,7 +10,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from golens.trace import Frame, GoState, Interval, Kind, Trace
+from golens.trace import Frame, GoState, Interval, Kind, Trace, builder
 from golens.trace.model import KIND_BITS, KIND_TO, REASON_MASK, REASON_SHIFT, STACK_SHIFT, STATE_SHIFT, Goroutine
 
 from .mapping import Resolution, TraceTime, Where, Workspace, stale_reason
@@ -24,6 +24,15 @@ _STATE_STACK = frozenset({_BLOCK, _STOP, _SYSCALL_K, _STATUS})
 _NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL = (int(GoState.NOT_EXIST), int(GoState.RUNNABLE),
                                                        int(GoState.RUNNING), int(GoState.WAITING), int(GoState.SYSCALL))
 
+
+# The compiled form of Walker.walk's loop (trace/_speedups.c), unless it was not built or
+# GOLENS_TRACE_PURE=1; the Python loop stays the reference the tests compare it with.
+_speedups = builder._speedups
+_LAYOUT = (KIND_BITS, STATE_SHIFT, REASON_SHIFT, REASON_MASK, STACK_SHIFT, bytes(_KIND_TO), _STATUS, _BLOCK, _STOP,
+           _SYSCALL_K, _UNBLOCK, _NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL)
+# Past this many (stack, reason) pairs the compiled walk asks Python on every wait instead of
+# caching the answer in a table (4 bytes a pair).
+_WAIT_TABLE_MAX = 1 << 22
 
 _UNSEEN: Any = object()  # a cache miss, where None is a cached "not attributed"
 
@@ -120,6 +129,16 @@ class Walker:
         self.reasons = trace.reasons
         self._wait_ls: dict[int, LineStat | None] = {}  # stack ID << 8 | reason index -> its LineStat
         self._sys_ls: dict[int, LineStat | None] = {}
+        self._compiled = getattr(_speedups, "evidence_walk", None)
+        if self._compiled is not None:
+            # The compiled walk's caches of the answers of _line_index and _has_site
+            # (-2 / -1: not asked yet), and the LineStats it refers to by index.
+            nstacks, nreasons = len(trace.stacks), len(trace.reasons)
+            self._wait_table = array("i", [-2]) * (nstacks * nreasons if nstacks * nreasons <= _WAIT_TABLE_MAX else 0)
+            self._sys_table = array("i", [-2]) * nstacks
+            self._site_table = array("b", [-1]) * nstacks
+            self._lines: list[LineStat] = []
+            self._line_ids: dict[int, int] = {}  # id(LineStat) -> its index in _lines
 
     def _wait_stat(self, sid: int, ridx: int) -> LineStat | None:
         key = sid << 8 | ridx
@@ -163,8 +182,66 @@ class Walker:
                     ls.releasers[s] += n
             ls.release_stacks.clear()
 
+    def _line_index(self, ls: LineStat | None) -> int:
+        if ls is None:
+            return -1
+        i = self._line_ids.get(id(ls))
+        if i is None:
+            i = self._line_ids[id(ls)] = len(self._lines)
+            self._lines.append(ls)
+        return i
+
+    def _has_site(self, sid: int) -> bool:
+        return self.m.site(sid) is not None
+
     def walk(self, g: Goroutine, csite: Site | None) -> Interval | None:
         """Account every interval of g; returns the last one as Interval (or None)."""
+        if self._compiled is not None:
+            tbase, tick_ns, dts, recss = g.record_chunks()
+            if isinstance(tick_ns, (int, float)):
+                return self._walk_compiled(g, csite, tbase, tick_ns, dts, recss)
+        return self._walk_python(g, csite)
+
+    def _walk_compiled(self, g: Goroutine, csite: Site | None, tbase: int, tick_ns: int | float,
+                       dts: list[array[int]], recss: list[array[int]]) -> Interval | None:
+        """walk() through _speedups.evidence_walk: the same effects, in the same order per list."""
+        tr = self.trace
+        gid = g.id
+        sched_list = self.sched[csite] if csite is not None else None
+        sched_gs = self.sched_g[csite] if csite is not None else set()
+        assert self._compiled is not None
+        lines, sched, sys_lost, stretches, last = self._compiled(
+            dts, recss, tbase, tick_ns, tr.start_ns, tr.end_ns, _LAYOUT,
+            self._wait_table, lambda sid, ridx: self._line_index(self._wait_stat(sid, ridx)),
+            self._sys_table, lambda sid: self._line_index(self._sys_stat(sid)),
+            self._site_table, self._has_site,
+            sched_list is not None, self.th.running_min_ns, self.th.running_min_preemptions)
+        for li, durations, n_open, open_total, released, release_stacks, dep_count, dep_total in lines:
+            ls = self._lines[li]
+            ls.durations.frombytes(durations)
+            ls.open += n_open
+            ls.open_total += open_total
+            if released:
+                ls.released.frombytes(released)
+                ls.release_stacks.update(array("q", release_stacks))
+            ls.dependency_count += dep_count
+            ls.dependency_total += dep_total
+            ls.goroutines.add(gid)
+        if sched and sched_list is not None:
+            sched_list.frombytes(sched)
+            sched_gs.add(gid)
+        if sys_lost:
+            pairs = array("q", sys_lost)
+            for i in range(0, len(pairs), 2):
+                self.sys_lost_stacks[pairs[i]].append(pairs[i + 1])
+        for cpu, cstart, stop, ending_stack, stops, preemptions in stretches:
+            self._stretch(g, csite, cpu, cstart, stop, ending_stack, Counter(stops), preemptions)
+        if last is None:
+            return None
+        st, a, b, ri, sk, op = last
+        return Interval(GoState(st), a, b, self.reasons[ri], sk, op)
+
+    def _walk_python(self, g: Goroutine, csite: Site | None) -> Interval | None:
         tr = self.trace
         trace_start, trace_end = tr.start_ns, tr.end_ns
         gid = g.id

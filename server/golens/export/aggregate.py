@@ -20,7 +20,7 @@ leave them out; the runtime's goroutines' on-CPU time stays in. Everything is me
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,11 @@ _NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL = (int(GoState.NOT_EXIST), i
 _STATE_ROWS = (_RUNNING, _RUNNABLE, _SYSCALL, _WAITING)  # GoState of each of STATES
 _STATUS, _BLOCK, _STOP, _SYSCALL_BEGIN = int(Kind.STATUS), int(Kind.BLOCK), int(Kind.STOP), int(Kind.SYSCALL)
 _STATE_STACK_KINDS = frozenset({_BLOCK, _STOP, _SYSCALL_BEGIN, _STATUS})
+# Per record kind: does a RUNNING interval it ends have a stack of its own (where the goroutine
+# stopped running), does it carry a block/stop reason, is its stack the new state's stack.
+_ENDS_RUNNING = [k in (_BLOCK, _STOP, _SYSCALL_BEGIN) for k in range(KIND_BITS + 1)]
+_HAS_REASON = [k in (_BLOCK, _STOP) for k in range(KIND_BITS + 1)]
+_HAS_STATE_STACK = [k in _STATE_STACK_KINDS for k in range(KIND_BITS + 1)]
 _KIND_TO = [0] * (KIND_BITS + 1)
 for _kind, _to in KIND_TO.items():
     _KIND_TO[_kind] = int(_to)
@@ -107,11 +112,6 @@ class TraceAggregate:
 
     def running_total(self) -> int:
         return sum(w.total_ns for w in self.running.values())
-
-
-def records(g: Goroutine) -> Iterator[tuple[int, int]]:
-    """(time ns, packed record) pairs of one goroutine, in order (see golens.trace.model)."""
-    return g.records()
 
 
 class _Timeline:
@@ -192,6 +192,14 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
         i = min(max(int((t - start_ns) * per_ns), 0), last_bucket)
         return i, (start_ns + (i + 1) * width if i < last_bucket else _NEVER)
 
+    # The loop below runs once per transition: its constants are locals (no global lookups).
+    kind_bits, state_shift, stack_shift, reason_shift, reason_mask = (KIND_BITS, STATE_SHIFT, STACK_SHIFT,
+                                                                       REASON_SHIFT, REASON_MASK)
+    kind_to, unseen = _KIND_TO, _UNSEEN
+    status_, runnable_, running_, waiting_, in_syscall_ = _STATUS, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL
+    ends_running = _ENDS_RUNNING
+    has_reason, has_stack = _HAS_REASON, _HAS_STATE_STACK
+
     # Runtime goroutines have no row; their intervals land in this scratch timeline instead, so
     # that the hot loop does not test for a row.
     scratch = _Timeline(buckets)
@@ -219,28 +227,28 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
         first = True
         # The hot loop of the report: one iteration per transition. Each closed interval is weighed
         # here; the interval still open at the end is weighed after the loop.
-        for t, r in records(g):
-            kind = r & KIND_BITS
-            if kind == _STATUS:
-                to = (r >> STATE_SHIFT) & 7
+        for t, r in g.records():
+            kind = r & kind_bits
+            if kind == status_:
+                to = (r >> state_shift) & 7
                 if to == state:
                     if not stack:
-                        stack = r >> STACK_SHIFT
+                        stack = r >> stack_shift
                     continue
             else:
-                to = _KIND_TO[kind]
-            if state >= _RUNNABLE:
+                to = kind_to[kind]
+            if state >= runnable_:
                 d = t - start if t > start else 0
-                if state == _WAITING:
-                    w = None if system else wait_weights.get(stack << 8 | ridx, _UNSEEN)
-                    if w is _UNSEEN:
+                if state == waiting_:
+                    w = None if system else wait_weights.get(stack << 8 | ridx, unseen)
+                    if w is unseen:
                         w = wait_weight(stack, ridx)
-                elif state == _RUNNING:
-                    sid = r >> STACK_SHIFT
-                    if not (sid and (kind == _BLOCK or kind == _STOP or kind == _SYSCALL_BEGIN)):
+                elif state == running_:
+                    sid = r >> stack_shift
+                    if not (sid and ends_running[kind]):
                         sid = fallback_stack
                     w = running.get(sid) or weight_in(running, sid)
-                elif state == _SYSCALL:
+                elif state == in_syscall_:
                     w = syscalls.get(stack) or weight_in(syscalls, stack)
                 else:
                     w = None
@@ -255,14 +263,14 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
                     i, edge = bucket_of(t)
             elif t >= edge:
                 i, edge = bucket_of(t)
-            if first and kind == _STATUS and start_ns and t > start_ns:
+            if first and kind == status_ and start_ns and t > start_ns:
                 t = start_ns  # in that state since before the trace, as Goroutine.intervals() has it
                 i, edge = bucket_of(t)
             first = False
             state = to
             start = t
-            ridx = (r >> REASON_SHIFT) & REASON_MASK if kind == _BLOCK or kind == _STOP else 0
-            stack = r >> STACK_SHIFT if kind in _STATE_STACK_KINDS else 0
+            ridx = (r >> reason_shift) & reason_mask if has_reason[kind] else 0
+            stack = r >> stack_shift if has_stack[kind] else 0
         if state >= _RUNNABLE:
             end = end_ns if end_ns > start else start
             if state == _WAITING:

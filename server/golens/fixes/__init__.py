@@ -15,6 +15,7 @@ from golens.document import Document, TextEdit
 from golens.engine import Engine
 from golens.findings import Finding
 from golens.fixes.context import FixContext
+from golens.syntax.facts import Fact
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def _overlaps(a: TextEdit, b: TextEdit) -> bool:
 
 
 
-def fix_all(doc: Document, engine: Engine, config: Config | None = None, max_rounds: int = 8) -> bytes:
+def fix_all(doc: Document, engine: Engine, config: Config | None = None, max_rounds: int = 8,
+            package: frozenset[Fact] = frozenset()) -> bytes:
     """The document's text with every preferred fix applied. Fixes can enable or overlap each
     other, so this re-checks and repeats until nothing is left to do (applying it twice is a
     no-op)."""
@@ -105,7 +107,7 @@ def fix_all(doc: Document, engine: Engine, config: Config | None = None, max_rou
     for _ in range(max_rounds):
         current = Document(source, doc.path, module_go_version=doc.module_go_version)
         chosen = []
-        for finding in engine.check(current, config=config).findings:
+        for finding in engine.check(current, config=config, package=package).findings:
             preferred = [f for f in fixes_for(current, finding) if f.preferred]
             if preferred:
                 chosen.append(preferred[0])

@@ -19,11 +19,15 @@ class FixContext:
     # -- where -----------------------------------------------------------------------------------
 
     @property
-    def node(self) -> Node:
-        """The smallest node covering the finding's range."""
+    def root(self) -> Node:
         tree = self.doc.tree
         assert tree is not None, "fixes are computed only for parsed documents (see fixes_for)"
-        node = tree.root_node.descendant_for_byte_range(self.finding.start, self.finding.end)
+        return tree.root_node
+
+    @property
+    def node(self) -> Node:
+        """The smallest node covering the finding's range."""
+        node = self.root.descendant_for_byte_range(self.finding.start, self.finding.end)
         assert node is not None, "a finding lies inside its document"
         return node
 

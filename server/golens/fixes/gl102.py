@@ -1,6 +1,7 @@
 """GL102 first-result-leak: room in the channel for every goroutine's result, or sends that give
 up once the function has returned."""
 
+from golens.fixes import Fix
 from golens.fixes.channels import (
     bounded_sends,
     capacity_edit,
@@ -17,9 +18,7 @@ from golens.fixes.context import FixContext
 from golens.syntax.channels import GO, SEND
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     channel = channel_of(ctx)
     if channel is None:
         return []

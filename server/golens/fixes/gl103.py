@@ -1,5 +1,8 @@
 """GL103 range-never-closed: close the channel once the function has sent its last value."""
 
+from tree_sitter import Node
+
+from golens.fixes import Fix
 from golens.fixes.channels import channel_of, declaration_statement
 from golens.fixes.context import FixContext
 from golens.syntax.channels import GO, INLINE, RANGE, SELF, SEND
@@ -7,9 +10,7 @@ from golens.syntax.paths import loop_condition
 from golens.syntax.unit import walk_named
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     channel = channel_of(ctx)
     # Senders in goroutines need a WaitGroup to know when the last one is done: no fix.
     if channel is None or ctx.data.get("senders") not in ("function", "none"):
@@ -18,6 +19,8 @@ def fixes(ctx: FixContext):
         return []
     declaration = declaration_statement(channel)
     statements = declaration.parent
+    if statements is None:
+        return []
     sends = [op for op in channel.ops if op.kind == SEND]
     # With no sender, the workers only wait: closing after the last one starts ends them at once,
     # as the range body would never run anyway.
@@ -45,14 +48,14 @@ def fixes(ctx: FixContext):
                 (ctx.insert_after(declaration, f"defer close({name})"),), preferred=True)]
 
 
-def _leaves(statement) -> bool:
+def _leaves(statement: Node) -> bool:
     """Can the function return (or jump away) inside this statement?"""
     if statement.type in ("return_statement", "goto_statement"):
         return True
     return any(n.type in ("return_statement", "goto_statement") for n in walk_named(statement, skip_function_literals=True))
 
 
-def _endless(statement) -> bool:
+def _endless(statement: Node) -> bool:
     if statement.type != "for_statement" or loop_condition(statement) is not None:
         return False
     return not any(c.type in ("for_clause", "range_clause") for c in statement.named_children)

@@ -1,6 +1,7 @@
 """GL108 buffered-fill-no-consumer: size the buffer for everything the loop sends (its literal count,
 or the collection it ranges over)."""
 
+from golens.fixes import Fix
 from golens.fixes.channels import (
     capacity_edit,
     channel_of,
@@ -15,9 +16,7 @@ from golens.fixes.context import FixContext
 from golens.syntax.channels import SEND
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     channel = channel_of(ctx)
     if channel is None or measured(channel):
         return []

@@ -1,21 +1,22 @@
 """GL301 select-default-spin: delete the idle default so the select blocks."""
 
+from tree_sitter import Node
+
 from golens.document import TextEdit
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.fixes.imports import update_imports
 from golens.syntax.unit import walk_named
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     default = ctx.named_node("default_case")
     select = default.parent if default is not None else None
-    if select is None or select.type != "select_statement":
+    if default is None or select is None or select.type != "select_statement":
         return []
     # The default's own text and the comments that follow it up to the next case (or the
     # closing brace): tree-sitter hangs those comments on the select, not on the case.
-    comments = []
+    comments: list[Node] = []
     end = default.end_byte
     while end > default.start_byte and ctx.doc.source[end - 1:end] in b" \t\r\n":
         end -= 1  # a case's statement list runs up to the next token
@@ -42,6 +43,6 @@ def fixes(ctx: FixContext):
         return []
     edits = (TextEdit(start, line_after, kept.encode()), *imports[1])
     what = {"continue": "the default that only continues", "gosched": "the default that only yields"}.get(
-        ctx.data.get("default"), "the empty default")
+        ctx.data.get("default", ""), "the empty default")
     return [Fix(f"Remove {what} so the select blocks until a case is ready", edits, preferred=True)]
 

@@ -2,7 +2,6 @@
 let the send wait for the receiver or the context."""
 
 from golens.document import TextEdit
-from golens.findings import Severity
 from golens.fixes.context import FixContext, pick_context
 from golens.syntax.calls import selector_parts
 from golens.syntax.selects import (
@@ -36,9 +35,10 @@ def fixes(ctx: FixContext):
         element = _element_type(makes[0])
         # A notification (chan struct{}) is what the buffer-of-one idiom is for: a pending
         # wake-up is kept and later ones coalesce. A value channel then hands the receiver a
-        # value that may be stale by the time it looks, and a deliberate drop (Information)
+        # value that may be stale by the time it looks, and a deliberate (counted, logged) drop
         # was meant: offered, not preferred.
-        preferred = element == "struct{}" and ctx.finding.severity != Severity.INFORMATION
+        data = ctx.finding.data or {}
+        preferred = element == "struct{}" and not data.get("deliberate", False)
         found.append(Fix(f"Make {key.decode()} buffered (make(chan {element}, 1)) so one value waits for the receiver",
                          tuple(edits), preferred=preferred))
     _, default = select_cases(select)

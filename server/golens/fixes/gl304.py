@@ -1,5 +1,10 @@
 """GL304 send-after-close: move the close after the last send of its block."""
 
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.syntax.calls import call_arguments
 from golens.syntax.selects import (
@@ -9,27 +14,27 @@ from golens.syntax.selects import (
     received_channel,
     sent_channel,
 )
-from golens.syntax.tree import enclosing_function
-from golens.syntax.unit import FUNCTION_TYPES, walk_named
+from golens.syntax.tree import FUNCTION_TYPES, enclosing_function
+from golens.syntax.unit import walk_named
 
 _LOOPS = ("for_statement",)
 _BREAKABLE = ("for_statement", "expression_switch_statement", "type_switch_statement", "select_statement")
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     if ctx.data.get("case") != "sequential":
         return []  # a goroutine still sending needs a wait (WaitGroup) before the close
     send = ctx.named_node("send_statement")
     key = channel_key(sent_channel(send)) if send is not None else None
     function = enclosing_function(send) if send is not None else None
-    if key is None or function is None:
+    if send is None or key is None or function is None:
         return []
     close = _close_before(function, send, key)
     if close is None:
         return []
-    later = [s for s in close.parent.named_children if s.type != "comment" and s.start_byte > close.start_byte]
+    block = close.parent
+    assert block is not None, "_close_before returns a statement of a statement list"
+    later = [s for s in block.named_children if s.type != "comment" and s.start_byte > close.start_byte]
     sending = [s for s in later if any(_is_send(n, key) for n in _reachable(s))]
     if not sending or any(_in_goroutine(n, s) for s in later for n in walk_named(s) if _is_send(n, key)):
         return []  # moving the close past a `go` would race with that goroutine instead
@@ -42,21 +47,25 @@ def fixes(ctx: FixContext):
                 preferred=True)]
 
 
-def _close_before(function, send, key: bytes):
+def _close_before(function: Node, send: Node, key: bytes) -> Node | None:
     """The `close(C)` statement whose block holds (a statement holding) the send, run on the
     way to it."""
-    closes = [n.parent for n in walk_named(function, skip_function_literals=True)
-              if n.type == "call_expression" and n.start_byte < send.start_byte
-              and channel_key(builtin_argument(n, b"close")) == key and n.parent is not None
-              and n.parent.type == "expression_statement"]
+    closes: list[Node] = []
+    for node in walk_named(function, skip_function_literals=True):
+        statement = node.parent
+        if node.type == "call_expression" and node.start_byte < send.start_byte \
+                and channel_key(builtin_argument(node, b"close")) == key and statement is not None \
+                and statement.type == "expression_statement":
+            closes.append(statement)
     for close in reversed(closes):
         for later, level in following(close):
             if later.start_byte <= send.start_byte < later.end_byte:
-                return close if level == 0 and close.parent.type == "statement_list" else None
+                block = close.parent
+                return close if level == 0 and block is not None and block.type == "statement_list" else None
     return None
 
 
-def _reachable(node):
+def _reachable(node: Node) -> Iterator[Node]:
     """`node` and what it runs, entering goroutine literals but no other function literal."""
     yield node
     for child in node.named_children:
@@ -65,17 +74,17 @@ def _reachable(node):
         yield from _reachable(child)
 
 
-def _is_send(node, key: bytes) -> bool:
+def _is_send(node: Node, key: bytes) -> bool:
     return node.type == "send_statement" and channel_key(sent_channel(node)) == key
 
 
-def _is_go_literal(literal) -> bool:
+def _is_go_literal(literal: Node) -> bool:
     call = literal.parent
     return call is not None and call.type == "call_expression" and call.parent is not None \
         and call.parent.type == "go_statement"
 
 
-def _in_goroutine(node, top) -> bool:
+def _in_goroutine(node: Node | None, top: Node) -> bool:
     while node is not None and node != top:
         if node.type == "func_literal":
             return _is_go_literal(node)
@@ -83,7 +92,7 @@ def _in_goroutine(node, top) -> bool:
     return False
 
 
-def _depends_on_close(statement, key: bytes) -> bool:
+def _depends_on_close(statement: Node, key: bytes) -> bool:
     """Would the statement behave differently with C still open: it receives from C (a
     receive on a closed channel returns at once, a range ends), hands C to a call, or leaves
     the block early (the moved close would then be skipped)."""
@@ -103,7 +112,7 @@ def _depends_on_close(statement, key: bytes) -> bool:
     return False
 
 
-def _inner_target(node, statement) -> bool:
+def _inner_target(node: Node, statement: Node) -> bool:
     """Does an unlabelled break/continue act on a loop (or switch/select) inside `statement`?"""
     kinds = _LOOPS if node.type == "continue_statement" else _BREAKABLE
     parent = node.parent
@@ -116,7 +125,7 @@ def _inner_target(node, statement) -> bool:
     return False
 
 
-def _panics(node) -> bool:
+def _panics(node: Node) -> bool:
     if node.type != "call_expression":
         return False
     function = node.child_by_field_name("function")

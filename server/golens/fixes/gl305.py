@@ -1,15 +1,16 @@
 """GL305 nil-channel-op: make the channel where it is declared."""
 
+from tree_sitter import Node
+
 from golens.document import TextEdit
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.syntax.selects import builtin_argument, received_channel, sent_channel
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     name = ctx.data.get("channel")
     if not name:
         return []
@@ -31,7 +32,7 @@ def fixes(ctx: FixContext):
                 preferred=True)]
 
 
-def _declaration(ctx: FixContext, name: bytes):
+def _declaration(ctx: FixContext, name: bytes) -> tuple[Node, Node, Node] | None:
     """(the `var C chan T` statement, its spec, the function declaring it), when it is the
     only name of the only spec (a grouped `var (...)` stays as written)."""
     function = ctx.function()
@@ -52,9 +53,10 @@ def _declaration(ctx: FixContext, name: bytes):
     return None
 
 
-def _both_ends(function, name: bytes) -> bool:
+def _both_ends(function: Node, name: bytes) -> bool:
     """A send or close in one goroutine and a receive or range in another."""
-    gives, takes = set(), set()
+    gives: set[int | None] = set()
+    takes: set[int | None] = set()
     for node in walk_named(function):
         if node.type == "send_statement" and _is(sent_channel(node), name):
             gives.add(_goroutine(node, function))
@@ -67,7 +69,7 @@ def _both_ends(function, name: bytes) -> bool:
     return any(g != t for g in gives for t in takes)
 
 
-def _goroutine(node, function):
+def _goroutine(node: Node, function: Node) -> int | None:
     """The `go` literal `node` runs in (its id), or None for the declaring function's own."""
     current = node.parent
     while current is not None and current != function:
@@ -80,6 +82,6 @@ def _goroutine(node, function):
     return None
 
 
-def _is(expr, name: bytes) -> bool:
+def _is(expr: Node | None, name: bytes) -> bool:
     expr = unparen(expr)
     return expr is not None and expr.type == "identifier" and expr.text == name

@@ -1,16 +1,18 @@
 """GL401 wg-add-in-goroutine: count the goroutine before starting it (move the Add before the
 `go` statement), or on Go 1.25+ let `wg.Go` do both."""
 
+from tree_sitter import Node
+
 from golens.document import TextEdit
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.syntax.calls import selector_parts
 from golens.syntax.paths import GiveUp, PathScan, statements_of
+from golens.syntax.tree import source
 from golens.syntax.unit import walk_named
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     add = ctx.named_node("call_expression")
     statement = add.parent if add is not None else None
     name = ctx.data.get("wg")
@@ -19,12 +21,12 @@ def fixes(ctx: FixContext):
     literal = _enclosing_literal(statement)
     call = literal.parent if literal is not None else None
     go = call.parent if call is not None else None
-    if go is None or go.type != "go_statement" or not ctx.starts_line(go):
+    if literal is None or call is None or go is None or go.type != "go_statement" or not ctx.starts_line(go):
         return []
     body = statements_of(literal.child_by_field_name("body"))
     if not body or body[0] != statement:
         return []
-    found = []
+    found: list[Fix] = []
     if ctx.data.get("variant") == "wg-go":
         rewrite = _wg_go(ctx, go, call, literal, body, name)
         if rewrite is not None:
@@ -37,13 +39,13 @@ def fixes(ctx: FixContext):
     return found
 
 
-def _enclosing_literal(node):
+def _enclosing_literal(node: Node | None) -> Node | None:
     while node is not None and node.type != "func_literal":
         node = node.parent
     return node
 
 
-def _move_add(ctx: FixContext, go, literal, body, statement, name: str):
+def _move_add(ctx: FixContext, go: Node, literal: Node, body: list[Node], statement: Node, name: str) -> list[TextEdit] | None:
     if _uses_literal_names(ctx, literal, statement):
         return None  # `go func(n int) { wg.Add(n) }(k)`: the Add needs the literal's parameter
     if not _done_survives_move(ctx, literal, body, name, ctx.data.get("delta", "")):
@@ -66,16 +68,16 @@ def _move_add(ctx: FixContext, go, literal, body, statement, name: str):
     return [deletion, ctx.insert_before(go, text)]
 
 
-def _uses_literal_names(ctx: FixContext, literal, statement) -> bool:
-    declared = set()
+def _uses_literal_names(ctx: FixContext, literal: Node, statement: Node) -> bool:
+    declared: set[bytes] = set()
     for field in ("parameters", "result"):
         node = literal.child_by_field_name(field)
         if node is not None:
-            declared |= {n.text for n in walk_named(node) if n.type == "identifier"}
-    return any(n.type == "identifier" and n.text in declared for n in walk_named(statement))
+            declared |= {source(n) for n in walk_named(node) if n.type == "identifier"}
+    return any(n.type == "identifier" and source(n) in declared for n in walk_named(statement))
 
 
-def _done_survives_move(ctx: FixContext, literal, body, name: str, delta: str) -> bool:
+def _done_survives_move(ctx: FixContext, literal: Node, body: list[Node], name: str, delta: str) -> bool:
     """Once the Add sits right before the go statement, GL403 looks at the goroutine: the move is
     only clean when every path of the goroutine still reaches Done (deferred, handed on, or on
     every path), as vet's and staticcheck's users expect from this rewrite."""
@@ -102,14 +104,14 @@ def _done_survives_move(ctx: FixContext, literal, body, name: str, delta: str) -
     return not scan.exits
 
 
-def _is_done(node, encoded: bytes) -> bool:
+def _is_done(node: Node, encoded: bytes) -> bool:
     if node.type != "call_expression":
         return False
     parts = selector_parts(node.child_by_field_name("function"))
     return parts is not None and parts[1] == "Done" and parts[0].text == encoded
 
 
-def _wg_go(ctx: FixContext, go, call, literal, body, name: str):
+def _wg_go(ctx: FixContext, go: Node, call: Node, literal: Node, body: list[Node], name: str) -> list[TextEdit] | None:
     """`go func() { wg.Add(1); defer wg.Done(); BODY }()` -> `wg.Go(func() { BODY })`: Go calls
     Add before starting the goroutine and Done after f returns, after f's own defers, like the
     original."""

@@ -1,13 +1,12 @@
 """GL402 wg-wait-inside-spawn-loop: wait once, after the loop has started every goroutine."""
 
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.syntax.held import declared_in, enclosing_loop
 from golens.syntax.paths import statements_of
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     wait = ctx.named_node("call_expression")
     statement = wait.parent if wait is not None else None
     name = ctx.data.get("wg")

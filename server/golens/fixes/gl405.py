@@ -27,6 +27,8 @@ def fixes(ctx: FixContext):
     section = siblings[siblings.index(lock_statement) + 1:siblings.index(blocking)]
     if _conflicts(ctx, blocking, section, key):
         return []
+    if not [s for s in section if s.type != "defer_statement"]:
+        return []  # releasing before the blocking statement would leave an empty critical section (GL410)
     release = f"{key}.{unlock}()"
     following = siblings[siblings.index(blocking) + 1:]
     if not ctx.data.get("deferred"):

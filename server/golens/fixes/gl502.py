@@ -1,15 +1,15 @@
 """GL502 pool-get-without-new: give the pool a New function, or tolerate an empty pool."""
 
+
 from golens.document import GoVersion, TextEdit
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 
 # Types whose zero value is ready to use: `new(T)` is what a hand-written New would return.
 _ZERO_READY = {("bytes", "Buffer"), ("strings", "Builder")}
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     pool, asserted = ctx.data.get("pool"), ctx.data.get("type")
     if not pool or not asserted:
         return []
@@ -34,13 +34,13 @@ def _zero_ready(ctx: FixContext, element: str) -> bool | None:
     if "." in element:
         package, _, name = element.partition(".")
         return True if (ctx.doc.header.alias_map().get(package), name) in _ZERO_READY else None
-    for declaration in ctx.doc.tree.root_node.named_children:
+    for declaration in ctx.root.named_children:
         if declaration.type != "type_declaration":
             continue
         for spec in declaration.named_children:
-            name = spec.child_by_field_name("name")
+            declared = spec.child_by_field_name("name")
             kind = spec.child_by_field_name("type")
-            if spec.type == "type_spec" and name is not None and name.text == element.encode() and \
+            if spec.type == "type_spec" and declared is not None and declared.text == element.encode() and \
                     kind is not None and kind.type == "struct_type" and spec.child_by_field_name("type_parameters") is None:
                 return False
     return None
@@ -50,7 +50,7 @@ def _add_new(ctx: FixContext, pool: str, element: str) -> list[TextEdit] | None:
     version = ctx.doc.go_version
     any_type = "interface{}" if version is not None and version < GoVersion(1, 18) else "any"
     new = f"New: func() {any_type} {{ return new({element}) }}"
-    for declaration in ctx.doc.tree.root_node.named_children:
+    for declaration in ctx.root.named_children:
         if declaration.type != "var_declaration":
             continue
         specs = [c for c in declaration.named_children if c.type == "var_spec"]

@@ -1,7 +1,10 @@
 """GL504 pool-use-after-put: put the value back after its last use, or hand the caller a copy
 of the pooled buffer's bytes."""
 
+from tree_sitter import Node
+
 from golens.document import TextEdit
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.syntax.calls import selector_parts
 from golens.syntax.paths import is_terminating_call
@@ -14,16 +17,14 @@ _JUMPS = ("return_statement", "break_statement", "continue_statement", "goto_sta
 _HOIST_NAMES = {"Len": "n", "Cap": "n", "String": "s", "Available": "n"}
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     name, pool = ctx.data.get("var"), ctx.data.get("pool")
     if not name or not pool or not ctx.finding.related:
         return []
     if ctx.data.get("variant") == "defer-put-alias":
         return _clone(ctx, name)
     related = ctx.finding.related[0]
-    put = ctx.doc.tree.root_node.descendant_for_byte_range(related.start, related.end)
+    put = ctx.root.descendant_for_byte_range(related.start, related.end)
     while put is not None and put.type != "call_expression":
         put = put.parent
     statement = put.parent if put is not None else None
@@ -35,13 +36,13 @@ def fixes(ctx: FixContext):
     return [Fix(f"Put {name} back after its last use", tuple(edits), preferred=True)]
 
 
-def _move_put(ctx: FixContext, put, name: str) -> list[TextEdit] | None:
+def _move_put(ctx: FixContext, put: Node, name: str) -> list[TextEdit] | None:
     text = ctx.own_lines(put)
     if text is None or put.start_point[0] != put.end_point[0]:
         return None
     encoded = name.encode()
-    last = None
-    passed = []
+    last: Node | None = None
+    passed: list[Node] = []
     sibling = put.next_named_sibling
     while sibling is not None:
         if sibling.type != "comment":
@@ -65,7 +66,7 @@ def _move_put(ctx: FixContext, put, name: str) -> list[TextEdit] | None:
     return _hoist_return(ctx, put, last, text, encoded)
 
 
-def _hoist_return(ctx: FixContext, put, ret, text: str, encoded: bytes) -> list[TextEdit] | None:
+def _hoist_return(ctx: FixContext, put: Node, ret: Node, text: str, encoded: bytes) -> list[TextEdit] | None:
     """`return buf.Len()` -> `n := buf.Len()`, the Put, `return n`."""
     if not ctx.starts_line(ret):
         return None
@@ -93,7 +94,7 @@ def _hoist_return(ctx: FixContext, put, ret, text: str, encoded: bytes) -> list[
             TextEdit(expression.start_byte, expression.end_byte, local.encode())]
 
 
-def _rebinds(statement, encoded: bytes) -> bool:
+def _rebinds(statement: Node, encoded: bytes) -> bool:
     if statement.type not in ("assignment_statement", "short_var_declaration"):
         return False
     left = statement.child_by_field_name("left")
@@ -103,12 +104,14 @@ def _rebinds(statement, encoded: bytes) -> bool:
     return left is not None and any(n.text == encoded for n in left.named_children)
 
 
-def _aliases(expression, encoded: bytes) -> bool:
+def _aliases(expression: Node, encoded: bytes) -> bool:
     """Shares memory with the pooled value: the value, a slice or dereference of it, its Bytes."""
     if expression.type == "identifier":
         return expression.text == encoded
     if expression.type in ("unary_expression", "slice_expression", "parenthesized_expression"):
-        operand = expression.child_by_field_name("operand") or (expression.named_children or [None])[0]
+        operand = expression.child_by_field_name("operand")
+        if operand is None and expression.named_children:
+            operand = expression.named_children[0]
         return operand is not None and _aliases(unparen(operand), encoded)
     if expression.type == "call_expression":
         parts = selector_parts(expression.child_by_field_name("function"))
@@ -116,9 +119,7 @@ def _aliases(expression, encoded: bytes) -> bool:
     return False
 
 
-def _clone(ctx: FixContext, name: str):
-    from golens.fixes import Fix
-
+def _clone(ctx: FixContext, name: str) -> list[Fix]:
     expression = ctx.node
     while expression.parent is not None and (expression.parent.start_byte, expression.parent.end_byte) == \
             (expression.start_byte, expression.end_byte):

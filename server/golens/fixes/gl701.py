@@ -1,21 +1,25 @@
 """GL701 loopvar-capture: copy the loop variable at the top of the loop body."""
 
+from tree_sitter import Node
+
 from golens.document import TextEdit
+from golens.fixes import Fix
 from golens.fixes.context import FixContext
 from golens.syntax.selects import assigned_expressions
+from golens.syntax.tree import source
 from golens.syntax.unit import walk_named
 
 
-def fixes(ctx: FixContext):
-    from golens.fixes import Fix
-
+def fixes(ctx: FixContext) -> list[Fix]:
     name = ctx.data.get("var")
+    if not name:
+        return []
     loop = _loop_declaring(ctx, name)
     body = loop.child_by_field_name("body") if loop is not None else None
-    if body is None:
+    if loop is None or body is None:
         return []
-    first = next((c for c in body.named_children if c.type == "statement_list"), None)
-    first = first.named_children[0] if first is not None and first.named_children else None
+    statements = next((c for c in body.named_children if c.type == "statement_list"), None)
+    first = statements.named_children[0] if statements is not None and statements.named_children else None
     if first is None or first.start_point[0] == body.start_point[0]:
         return []  # a one-line body would need reformatting around the new statement
     if any(c.type == "for_clause" for c in loop.named_children) and _written(body, name.encode()):
@@ -28,14 +32,12 @@ def fixes(ctx: FixContext):
                 (TextEdit(at, at, f"{indent}{name} := {name}\n".encode()),), preferred=True)]
 
 
-def _loop_declaring(ctx: FixContext, name: str | None):
-    if not name:
-        return None
-    node = ctx.node
+def _loop_declaring(ctx: FixContext, name: str) -> Node | None:
+    node: Node | None = ctx.node
     while node is not None:
         if node.type == "for_statement":
             for clause in node.named_children:
-                declared = None
+                declared: Node | None = None
                 if clause.type == "range_clause" and any(c.type == ":=" for c in clause.children):
                     declared = clause
                 elif clause.type == "for_clause":
@@ -47,13 +49,14 @@ def _loop_declaring(ctx: FixContext, name: str | None):
     return None
 
 
-def _written(body, name: bytes) -> bool:
+def _written(body: Node, name: bytes) -> bool:
     for node in walk_named(body):
         if node.type in ("assignment_statement", "inc_statement", "dec_statement"):
             targets = assigned_expressions(node) if node.type == "assignment_statement" else node.named_children[:1]
             if any(t.type == "identifier" and t.text == name for t in targets):
                 return True
-        elif node.type == "unary_expression" and node.text.startswith(b"&") and \
-                node.child_by_field_name("operand") is not None and node.child_by_field_name("operand").text == name:
-            return True
+        elif node.type == "unary_expression" and source(node).startswith(b"&"):
+            operand = node.child_by_field_name("operand")
+            if operand is not None and operand.text == name:
+                return True
     return False

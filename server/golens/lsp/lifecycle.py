@@ -95,6 +95,7 @@ def register(ls) -> None:
             ls.trace.settings_changed(ls.settings.raw)
         if getattr(ls, "profiles", None) is not None:
             ls.profiles.refresh()  # after the trace's settings: trust and autoLoad are read from them
+        ls.workspace_diagnostics.settings_changed(ls.settings.raw)
         ls.recheck_all()
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)

@@ -31,6 +31,7 @@ from golens.evidence.mapping import Workspace
 from golens.evidence.merge import PROFILE_SOURCE, evidence_findings, merge_findings
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
 from golens.lsp.trace_discovery import candidates
+from golens.lsp.trace_watch import ServerSideWatch
 from golens.profile import (
     USED_KINDS,
     ProfileError,
@@ -103,6 +104,9 @@ class ProfileManager:
         self._baseline_key: tuple[str, str, float] | None = None
         self._baseline_job: asyncio.Future[None] | None = None
         self._baseline_from_setting = False
+        # For clients that cannot watch files (Neovim 0.7; 0.11 on Linux): the server polls the
+        # loaded profiles itself, as it does the trace (golens.lsp.trace_watch).
+        self.watch = ServerSideWatch(self._watched_file_settled)
 
     @property
     def trusted(self) -> bool:
@@ -124,11 +128,13 @@ class ProfileManager:
 
     # -- discovery and loading ------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Look for profiles in the workspace (in a thread: a large tree must not stall the loop)."""
+    def refresh(self, rewritten: frozenset[Path] = frozenset()) -> None:
+        """Look for profiles in the workspace (in a thread: a large tree must not stall the loop);
+        `rewritten` files are read again even where the same file is in force."""
         configured = _baseline_setting(getattr(self.ls.settings, "raw", None), self.ls.settings.workspace_root)
         if configured != self.baseline_path and (configured is not None or self._baseline_from_setting):
             self.baseline_path, self.baseline_diff, self._baseline_key = configured, None, None
+            self.notify_status()
         self._baseline_from_setting = configured is not None
         if not self.trusted:
             if self.by_kind:
@@ -145,7 +151,8 @@ class ProfileManager:
             found = await loop.run_in_executor(None, discover, root, ws, exclude)
             if found and self.trusted:
                 changed = {k: v for k, v in found.items()
-                           if k not in self.by_kind or self.by_kind[k].source != v.source}
+                           if k not in self.by_kind or self.by_kind[k].source != v.source
+                           or Path(v.source) in rewritten}
                 if changed:
                     self.by_kind.update(changed)
                     self._installed()
@@ -189,7 +196,7 @@ class ProfileManager:
                 self._installed()
                 continue
             if change.type != types.FileChangeType.Deleted and (self.auto_load or Path(path) in loaded):
-                self.refresh()
+                self.refresh(rewritten=frozenset({Path(path)}))
                 return
 
     def clear(self) -> None:
@@ -197,7 +204,13 @@ class ProfileManager:
         self.last_error = None
         self._installed()
 
+    def _watched_file_settled(self, path: Path) -> None:
+        self.files_changed([types.FileEvent(uri=path.as_uri(), type=types.FileChangeType.Changed)])
+
     def _installed(self) -> None:
+        self.watch.poller.watch(Path(pe.source) for pe in self.by_kind.values())
+        for pe in self.by_kind.values():
+            self.watch.poller.settled(Path(pe.source))
         self.baselines = {}
         paths = {str(e.site.path) for pe in self.by_kind.values() for e in pe.evidence}
         paths |= {str(pl.site.path) for pe in self.by_kind.values() for pl in pe.lines}
@@ -221,6 +234,8 @@ class ProfileManager:
         status: dict[str, Any] = {"loaded": bool(profiles), "profiles": profiles,
                                   "leaks": sum(pe.summary.total_count for pe in self.profiles.profiles
                                                if pe.kind == "goroutineleak")}
+        if self.baseline_path is not None:
+            status["baseline"] = str(self.baseline_path)
         if self.last_error:
             status["error"] = self.last_error
         return status
@@ -304,6 +319,7 @@ class ProfileManager:
         if not self.trusted:
             return {"baseline": None, "error": "nothing is loaded in an untrusted workspace"}
         self.baseline_path, self.baseline_diff, self._baseline_key = path, None, None
+        self.notify_status()
         self.update_baseline()
         if self._baseline_job is not None:
             await asyncio.shield(self._baseline_job)
@@ -403,8 +419,11 @@ async def initialized(ls: Any) -> None:
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(
                     watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]),
             )]))
-        except Exception as exc:  # the client refused: profiles are still read at start and on command
+        except Exception as exc:  # the client refused: the server watches the loaded profiles itself
             ls.log_warning(f"the editor cannot watch profile files ({exc})")
+            ls.profiles.watch.start()
+    else:
+        ls.profiles.watch.start()
     ls.profiles.refresh()
 
 

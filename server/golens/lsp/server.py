@@ -46,6 +46,7 @@ FEATURES = (
     "golens.lsp.code_actions",
     "golens.lsp.trace_features",
     "golens.lsp.profile_state",
+    "golens.lsp.workspace_diagnostics",
 )
 
 # How long diagnostics wait for the client's first workspace/configuration answer, so that a

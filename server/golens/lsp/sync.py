@@ -15,6 +15,7 @@ def register(ls) -> None:
         config = ls.settings.config_for(uri_to_path(item.uri))
         ls.documents.open(item, max_bytes=config.max_file_bytes)
         ls.schedule_diagnostics(item.uri)
+        ls.workspace_diagnostics.opened(item.uri)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded()
@@ -27,6 +28,7 @@ def register(ls) -> None:
             ls.documents.change(uri, params.text_document.version, params.content_changes, ls.encoding)
         finally:
             ls.schedule_diagnostics(uri)
+            ls.workspace_diagnostics.edited()
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded()
@@ -38,3 +40,4 @@ def register(ls) -> None:
             ls.packages.close(closed.doc.path)
         if not ls.pull_mode:
             diagnostics.clear(ls, uri)
+        ls.workspace_diagnostics.closed(uri)

@@ -143,7 +143,11 @@ def hint_label(stats: list[LineStat]) -> str | None:
         total = sum(s.stats.total + s.open_total for s in blocked)
         main = max(blocked, key=lambda s: s.stats.total + s.open_total)
         count = sum(s.stats.count + s.open for s in blocked)
-        parts.append(f"⏳ {fmt_duration(total)} blocked · {main.reason} ×{count}")
+        # Waits only runtime or standard-library goroutines ended (an HTTP round trip) are a
+        # dependency's latency, not contention: said so, as GT201 leaves them out.
+        dependency = all(s.dependency_count == s.stats.count and not s.open for s in blocked)
+        parts.append(f"⏳ {fmt_duration(total)} {'waiting on a dependency' if dependency else 'blocked'} · "
+                     f"{main.reason} ×{count}")
         stuck = sum(s.open for s in blocked)
         if stuck:
             parts.append(f"{stuck} still waiting at end")
@@ -218,6 +222,7 @@ async def initialized(ls) -> None:
     load the current one."""
     ls.trace.settings_changed(getattr(ls.settings, "raw", None))
     ls.trace.refresh()
+    ls.workspace_diagnostics.settings_changed(getattr(ls.settings, "raw", None))
     workspace = ls.client_capabilities.workspace
     if workspace and workspace.did_change_watched_files and workspace.did_change_watched_files.dynamic_registration:
         try:

@@ -11,15 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types
-
 from golens.childproc import PythonChild
 from golens.evidence import TraceEvidence
+from golens.lsp.progress import Progress
 
 PROGRESS_MIN_BYTES = 2 * 1024 * 1024  # smaller traces parse in well under a second
 
@@ -41,39 +39,6 @@ def _parse_in_child(conn: Connection, trace_path: str, root: str, thresholds: di
         conn.send(("error", f"reading {trace_path} failed: {type(exc).__name__}: {exc}"))
     finally:
         conn.close()
-
-
-class Progress:
-    """`$/progress` for one parse, when the client supports it; every method is a no-op
-    otherwise."""
-
-    def __init__(self, ls: Any):
-        self.ls = ls
-        self.token: str | None = None
-        self._last_report = 0.0
-
-    async def begin(self, path: Path, size: int) -> None:
-        window = self.ls.client_capabilities.window
-        if not (window and window.work_done_progress):
-            return
-        token = f"golens-trace-{uuid.uuid4().hex[:8]}"
-        try:
-            await asyncio.wait_for(self.ls.work_done_progress.create_async(token), 5)
-        except Exception:  # a client that refuses the token gets no progress, not an error
-            return
-        self.token = token
-        self.ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-            title="golens: reading trace", message=f"{path.name} ({size / 1e6:.0f} MB)", cancellable=False))
-
-    def report(self, elapsed: float) -> None:
-        if self.token is not None and elapsed - self._last_report >= 1.0:
-            self._last_report = elapsed
-            self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(message=f"{elapsed:.0f} s"))
-
-    def end(self, message: str) -> None:
-        if self.token is not None:
-            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-            self.token = None
 
 
 class BackgroundParse:
@@ -103,12 +68,12 @@ class BackgroundParse:
         recv = self._recv
         try:
             if size >= PROGRESS_MIN_BYTES:
-                await progress.begin(self.path, size)
+                await progress.begin("golens: reading trace", f"{self.path.name} ({size / 1e6:.0f} MB)")
             while not recv.poll():
                 if not self.process.is_alive() and not recv.poll():
                     raise EOFError
                 await asyncio.sleep(0.05)
-                progress.report(time.monotonic() - started)
+                progress.report(f"{time.monotonic() - started:.0f} s")
             status, payload = await loop.run_in_executor(None, recv.recv)
         except asyncio.CancelledError:
             progress.end("cancelled: a newer trace appeared")

@@ -28,8 +28,9 @@ from golens.evidence import TraceEvidence
 from golens.evidence.analysis import Evidence
 from golens.evidence.merge import evidence_findings, merge_findings
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
+from golens.lsp.progress import Progress
 from golens.lsp.trace_discovery import WATCH_GLOBS, discover_all, is_trace_file
-from golens.lsp.trace_parse import BackgroundParse, Progress
+from golens.lsp.trace_parse import BackgroundParse
 from golens.lsp.trace_watch import ServerSideWatch
 from golens.safeio import read_regular
 
@@ -241,7 +242,7 @@ class TraceManager:
         parse.cancel()
 
     async def _await_parse(self, parse: BackgroundParse) -> tuple[str, Any]:
-        progress = Progress(self.ls)
+        progress = Progress(self.ls, "trace")
         status, payload = await parse.outcome(progress)
         if self._parse is not None and self._parse[0] is parse:
             self._parse = None

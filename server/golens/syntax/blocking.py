@@ -9,6 +9,7 @@ from golens.syntax.calls import call_target, selector_parts
 
 NET_HTTP = "net/http"
 HTTP_SHORTCUTS = frozenset({"Get", "Head", "Post", "PostForm"})
+HTTP_SHORTCUT_ARITY = {"Get": 1, "Head": 1, "PostForm": 2, "Post": 3}
 SQL_METHODS = {
     # method -> its context-aware replacement
     "Query": "QueryContext",
@@ -39,6 +40,11 @@ def blocking_call(call: Node, unit: Unit) -> tuple[str, str, str] | None:
         return None
     receiver, method = parts
     if method in HTTP_SHORTCUTS:
+        # *http.Client's Get/Head(url), PostForm(url, data), Post(url, type, body): another arity
+        # is some other client's method (etcd's Get(ctx, key, opts...)) on a same-named field.
+        arguments = call.child_by_field_name("arguments")
+        if arguments is None or len(arguments.named_children) != HTTP_SHORTCUT_ARITY[method]:
+            return None
         if expression_kind(receiver, unit) == "HTTPCLIENT":
             return f"{_text(receiver)}.{method}", "http.NewRequestWithContext + Client.Do", "http-client"
         return None

@@ -17,7 +17,7 @@ def function_name(function: Node) -> str | None:
     return name.text.decode() if name is not None else None
 
 
-def selector_parts(node: Node) -> tuple[Node, str] | None:
+def selector_parts(node: Node | None) -> tuple[Node, str] | None:
     """(operand node, field name) of `x.f`."""
     if node is None or node.type != "selector_expression":
         return None

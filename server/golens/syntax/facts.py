@@ -120,6 +120,20 @@ class ChanMakeVar(NamedTuple):
     buffering: str
 
 
+class FuncSummary(NamedTuple):
+    """What a package-level function or method does, from its own body (not nested literals):
+    the checks follow `calls` through other summaries (`golens.syntax.summaries`)."""
+
+    name: str
+    receiver: str  # the receiver's type name; "" for a function
+    calls: tuple[str, ...]  # same-package functions (`f`) and methods on its receiver (`Type.m`)
+    done: tuple[str, ...]  # WaitGroups it calls Done on (`wg`, `s.wg`)
+    resets: tuple[int, ...]  # positions of parameters it calls Reset() on
+    blocks: str  # what blocks in it ("time.Sleep", "wg.Wait()", ...); "" when nothing does
+    locks: tuple[str, ...]  # receiver fields it locks ("" for a receiver that embeds the mutex)
+    ends: bool  # it never returns normally: panic, t.Fatal*/FailNow, os.Exit, runtime.Goexit
+
+
 class FieldLockGroupUses(NamedTuple):
     """A declaration locks `x.lock_field` and calls these WaitGroup methods (`"group.Add"`,
     `"group.Wait"`, `"group.Go"`) on fields: a mutex used only around a group's Add and Wait."""
@@ -130,7 +144,7 @@ class FieldLockGroupUses(NamedTuple):
 
 Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses)
+        | FieldLockGroupUses | FuncSummary)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
@@ -144,7 +158,7 @@ class Facts:
     stays valid. `of(kind)` returns the same frozenset object for as long as this value lives,
     which lets callers compare one kind's facts by identity."""
 
-    __slots__ = ("_by_kind", "_hash")
+    __slots__ = ("_by_kind", "_hash", "_indexes")
 
     def __init__(self, facts: Iterable[tuple[object, ...]] = ()):
         grouped: dict[type, set[tuple[object, ...]]] = {}
@@ -152,17 +166,20 @@ class Facts:
             grouped.setdefault(type(fact), set()).add(fact)
         self._by_kind: dict[type, frozenset[tuple[object, ...]]] = {kind: frozenset(found) for kind, found in grouped.items()}
         self._hash: int | None = None
-
-    @classmethod
-    def grouped(cls, by_kind: dict[type, frozenset[tuple[object, ...]]]) -> "Facts":
-        """Facts from sets already grouped by kind (the package model keeps them that way)."""
-        facts = cls()
-        facts._by_kind = {kind: found for kind, found in by_kind.items() if found}
-        return facts
+        self._indexes: dict[type, dict[str, list[tuple[object, ...]]]] = {}
 
     def of(self, kind: type[F]) -> frozenset[F]:
         # Grouping by type(fact) makes every member of the set an instance of `kind`.
         return cast("frozenset[F]", self._by_kind.get(kind, _EMPTY))
+
+    def by_name(self, kind: type[F]) -> dict[str, list[F]]:
+        """Facts of `kind` grouped by their first field (a name), built once per Facts value."""
+        index = self._indexes.get(kind)
+        if index is None:
+            index = self._indexes[kind] = {}
+            for fact in self.of(kind):
+                index.setdefault(str(fact[0]), []).append(fact)
+        return cast("dict[str, list[F]]", index)
 
     def kinds(self) -> dict[type, frozenset[tuple[object, ...]]]:
         return dict(self._by_kind)

@@ -76,7 +76,8 @@ def _guarded_by(exit_node: Node, loop: Node, counters: set[bytes]) -> bool:
     return False
 
 
-def exits_after(statement: Node, function: Node, is_action: Callable[[Node], bool]) -> list[Node] | None:
+def exits_after(statement: Node, function: Node, is_action: Callable[[Node], bool],
+                goexit_is_exit: bool = False) -> list[Node] | None:
     """The exits of `function` reachable after `statement` with no `is_action` on the way:
     return statements, or the function body itself when control can fall off its end.
 
@@ -91,7 +92,7 @@ def exits_after(statement: Node, function: Node, is_action: Callable[[Node], boo
             return None
         siblings = [s for s in statement_list.named_children if s.type != "comment"]
         rest = siblings[siblings.index(current) + 1:]
-        scan = PathScan(is_action)
+        scan = PathScan(is_action, goexit_is_exit=goexit_is_exit)
         try:
             outcome = scan.scan(rest)
         except GiveUp:

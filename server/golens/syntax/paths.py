@@ -58,6 +58,23 @@ def is_terminating_call(statement: Node) -> bool:
     return name in _ENDING_METHODS
 
 
+_GOEXIT_METHODS = frozenset({"Fatal", "Fatalf", "FailNow", "SkipNow", "Skip", "Skipf"})
+
+
+def ends_goroutine_only(statement: Node) -> bool:
+    """`t.Fatal*`/`FailNow`/`Skip*` on a *testing value, or `runtime.Goexit()`: the goroutine
+    ends (running its defers) while the process goes on. `log.Fatal` exits the process: not this."""
+    call = statement.named_children[0] if statement.named_children else None
+    function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+    parts = selector_parts(function) if function is not None else None
+    if parts is None or parts[0].type != "identifier":
+        return False
+    operand = parts[0].text or b""
+    if parts[1] == "Goexit":
+        return operand == b"runtime"
+    return parts[1] in _GOEXIT_METHODS and operand in (b"t", b"b", b"f", b"tb")
+
+
 def loop_condition(loop: Node) -> Node | None:
     """The condition of `for cond { ... }`. tree-sitter-go 0.25 gives it no field name (only a
     three-clause loop's condition, inside for_clause, has one), so `child_by_field_name` misses it."""
@@ -88,6 +105,9 @@ class PathScan:
 
     is_action: Callable[[Node], bool]
     exits: list[Node] = field(default_factory=list)
+    # A call that ends only the goroutine (t.Fatal*, t.FailNow, runtime.Goexit) is an exit too:
+    # the function's deferred calls run and its caller goes on, as after a return.
+    goexit_is_exit: bool = False
 
     def scan(self, statements: list[Node]) -> Outcome:
         for statement in statements:
@@ -119,6 +139,8 @@ class PathScan:
         if kind == "for_statement":
             return self._loop(node)
         if is_terminating_call(node):
+            if self.goexit_is_exit and ends_goroutine_only(node) and not self.is_action(node):
+                self.exits.append(node)
             return Outcome.ENDED
         return Outcome.DONE if self.is_action(node) else Outcome.OPEN
 

@@ -53,7 +53,7 @@ def sync_kind(expr: Node, unit: Unit) -> str | None:
         return None
     function = enclosing_function(expr)
     key = (function.start_byte if function is not None else -1, source(expr))
-    memo = unit.derived(_kind_memo)
+    memo = unit.derived(_KindMemo).under(unit.file.facts)
     if key in memo:
         return memo[key]
     kind = expression_kind(expr, unit)
@@ -70,8 +70,19 @@ def sync_kind(expr: Node, unit: Unit) -> str | None:
     return kind
 
 
-def _kind_memo(unit: Unit) -> dict[tuple[int, bytes], str | None]:
-    return {}
+class _KindMemo:
+    """Kinds found in one declaration. They depend on the package's facts, which the
+    declaration's summary is made without: answers are kept for one fact set at a time."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.facts: Facts | None = None
+        self.kinds: dict[tuple[int, bytes], str | None] = {}
+
+    def under(self, facts: Facts) -> dict[tuple[int, bytes], str | None]:
+        if facts is not self.facts:
+            self.facts = facts
+            self.kinds = {}
+        return self.kinds
 
 
 def embedded_kind(struct: str, unit: Unit) -> str | None:

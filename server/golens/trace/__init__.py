@@ -55,13 +55,15 @@ Cost: with the optional C accelerator (``_speedups.c``, compiled at install
 when a C compiler is available) about 40 MB/s, 1.5x ``go tool trace
 -d=footprint``; the pure-Python fallback (used without it, or with
 GOLENS_TRACE_PURE=1; same results, see ``tests/trace/test_speedups.py``) about
-4 MB/s (~1 µs per event of a busy trace, decoding included). Memory is the
+4 MB/s (~1 µs per event of a busy trace, decoding included). The evidence
+analysis (golens.evidence) uses the same accelerator and switch for its
+per-record walk (``tests/evidence/test_evidence_speedups.py``). Memory is the
 timeline arrays (8 bytes per transition) plus one generation's staging. P (proc) states and the unblocker/unblocked pairing
 across goroutines are not modelled beyond ``Transition.stack`` of UNBLOCK
 records (the waker's stack, often 0).
 """
 
-from .errors import TraceError
+from .errors import EmptyTraceError, TraceError
 from .model import (
     CPUSamples,
     GCCycle,
@@ -83,6 +85,7 @@ from .stacks import Frame, Stack, StackTable
 
 __all__ = [
     "CPUSamples",
+    "EmptyTraceError",
     "Frame",
     "GCCycle",
     "GoState",

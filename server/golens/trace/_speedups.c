@@ -1,4 +1,6 @@
-/* Optional accelerator for the trace reader's hot loop (golens.trace.builder).
+/* Optional accelerator for the trace reader's hot loop (golens.trace.builder), and for the
+ * evidence analysis' per-record walk and sorts (evidence_walk, sort_int64 below; see
+ * golens.evidence.walk and golens.evidence.results).
  *
  * decode(payload) -> bytes | None
  *     The payload's varints as native uint64s (use memoryview(...).cast("Q")),
@@ -682,10 +684,599 @@ done:
     return res;
 }
 
+
+/* -- evidence walk ---------------------------------------------------------
+ *
+ * evidence_walk(dts_list, recss_list, tbase, tick_ns, trace_start, trace_end,
+ *               layout, wait_table, wait_index, sys_table, sys_index,
+ *               site_table, has_site, sched_on, running_min_ns,
+ *               running_min_preemptions)
+ *     -> (lines, sched, sys_lost, stretches, last)
+ *
+ * The per-record loop of golens.evidence.walk.Walker.walk for one goroutine,
+ * which stays the reference (GOLENS_TRACE_PURE=1 runs it; tests compare the
+ * two on every committed trace). Attribution stays in Python: the three
+ * tables (array 'i', 'i', 'b', filled with -2/-2/-1 for "not asked yet") are
+ * filled on first use by calling wait_index(stack, reason index),
+ * sys_index(stack) (a LineStat index or -1) and has_site(stack) (bool).
+ * layout = (KIND_BITS, STATE_SHIFT, REASON_SHIFT, REASON_MASK, STACK_SHIFT,
+ * kind_to bytes[16], STATUS, BLOCK, STOP, SYSCALL, UNBLOCK, NOT_EXIST,
+ * RUNNABLE, RUNNING, WAITING, SYSCALL state).
+ *
+ * lines: [(LineStat index, durations, open, open_total, released,
+ *          release stack IDs, dependency_count, dependency_total)] with the
+ *          int64 arrays as native bytes, in order of first touch;
+ * sched: bytes of int64 scheduling delays (empty unless sched_on);
+ * sys_lost: bytes of int64 (syscall stack, P wait) pairs;
+ * stretches: [(cpu, start, stop, ending stack, {stack: stops}, preemptions)];
+ * last: (state, start, end, reason index, stack, open) or None.
+ */
+
+typedef struct {
+    int64_t *v;
+    Py_ssize_t n, cap;
+} Vec;
+
+static int
+vec_push(Vec *a, int64_t x)
+{
+    if (a->n == a->cap) {
+        Py_ssize_t cap = a->cap ? a->cap * 2 : 16;
+        int64_t *v = PyMem_Realloc(a->v, (size_t)cap * sizeof(int64_t));
+        if (v == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+static PyObject *
+vec_bytes(const Vec *a)
+{
+    return PyBytes_FromStringAndSize((const char *)a->v, a->n * (Py_ssize_t)sizeof(int64_t));
+}
+
+typedef struct {
+    Vec dur, rel, relsid;
+    int64_t open, open_total, dep_count, dep_total;
+    int touched;
+} LineAcc;
+
+typedef struct {
+    LineAcc *accs;
+    Py_ssize_t cap;
+    Vec order;  /* LineStat indexes in order of first touch */
+} Lines;
+
+static LineAcc *
+lines_get(Lines *ls, long li)
+{
+    if (li >= ls->cap) {
+        Py_ssize_t cap = ls->cap ? ls->cap : 16;
+        while (cap <= li)
+            cap *= 2;
+        LineAcc *a = PyMem_Realloc(ls->accs, (size_t)cap * sizeof(LineAcc));
+        if (a == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        memset(a + ls->cap, 0, (size_t)(cap - ls->cap) * sizeof(LineAcc));
+        ls->accs = a;
+        ls->cap = cap;
+    }
+    LineAcc *acc = &ls->accs[li];
+    if (!acc->touched) {
+        acc->touched = 1;
+        if (vec_push(&ls->order, li) < 0)
+            return NULL;
+    }
+    return acc;
+}
+
+static void
+lines_free(Lines *ls)
+{
+    for (Py_ssize_t i = 0; i < ls->cap; i++) {
+        PyMem_Free(ls->accs[i].dur.v);
+        PyMem_Free(ls->accs[i].rel.v);
+        PyMem_Free(ls->accs[i].relsid.v);
+    }
+    PyMem_Free(ls->accs);
+    PyMem_Free(ls->order.v);
+}
+
+/* A lazily filled int table: table[i] if known, else ask(args) stored there. */
+static long
+table_lookup(int32_t *table, Py_ssize_t size, Py_ssize_t i, PyObject *ask, int64_t a, int64_t b, int two)
+{
+    if (i >= 0 && i < size && table[i] != -2)
+        return table[i];
+    PyObject *res = two ? PyObject_CallFunction(ask, "LL", (long long)a, (long long)b)
+                        : PyObject_CallFunction(ask, "L", (long long)a);
+    if (res == NULL)
+        return -3;
+    long v = PyLong_AsLong(res);
+    Py_DECREF(res);
+    if (v == -1 && PyErr_Occurred())
+        return -3;
+    if (v < -1 || v > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "evidence_walk: index out of range");
+        return -3;
+    }
+    if (i >= 0 && i < size)
+        table[i] = (int32_t)v;
+    return v;
+}
+
+static int
+site_known(int8_t *table, Py_ssize_t size, int64_t sid, PyObject *ask)
+{
+    if (sid >= 0 && sid < size && table[sid] >= 0)
+        return table[sid];
+    PyObject *res = PyObject_CallFunction(ask, "L", (long long)sid);
+    if (res == NULL)
+        return -1;
+    int v = PyObject_IsTrue(res);
+    Py_DECREF(res);
+    if (v < 0)
+        return -1;
+    if (sid >= 0 && sid < size)
+        table[sid] = (int8_t)v;
+    return v;
+}
+
+static int
+get_int_array(PyObject *o, Py_buffer *view, Py_ssize_t itemsize, int writable)
+{
+    if (PyObject_GetBuffer(o, view, (writable ? PyBUF_WRITABLE : 0) | PyBUF_FORMAT | PyBUF_ND) < 0)
+        return -1;
+    if (itemsize && view->itemsize != itemsize) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "evidence_walk: unexpected array item size");
+        return -1;
+    }
+    return 0;
+}
+
+#define EW_NONE (-100)
+
+static PyObject *
+evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 16) {
+        PyErr_SetString(PyExc_TypeError, "evidence_walk takes 16 arguments");
+        return NULL;
+    }
+    PyObject *dts_list = args[0], *recss_list = args[1];
+    if (!PyList_Check(dts_list) || !PyList_Check(recss_list) || PyList_GET_SIZE(dts_list) != PyList_GET_SIZE(recss_list)) {
+        PyErr_SetString(PyExc_TypeError, "evidence_walk: dts and records must be lists of equal length");
+        return NULL;
+    }
+    long long tbase = PyLong_AsLongLong(args[2]);
+    if (tbase == -1 && PyErr_Occurred())
+        return NULL;
+    int tick_is_int = PyLong_Check(args[3]);
+    long long tick_i = 0;
+    double tick_f = 0;
+    if (tick_is_int) {
+        tick_i = PyLong_AsLongLong(args[3]);
+        if (tick_i == -1 && PyErr_Occurred())
+            return NULL;
+    } else {
+        tick_f = PyFloat_AsDouble(args[3]);
+        if (tick_f == -1.0 && PyErr_Occurred())
+            return NULL;
+    }
+    long long trace_start = PyLong_AsLongLong(args[4]);
+    long long trace_end = PyLong_AsLongLong(args[5]);
+    if (PyErr_Occurred())
+        return NULL;
+    long kind_bits, state_shift, reason_shift, reason_mask, stack_shift;
+    long K_STATUS, K_BLOCK, K_STOP, K_SYSCALL, K_UNBLOCK, S_NOT_EXIST, S_RUNNABLE, S_RUNNING, S_WAITING, S_SYSCALL;
+    const char *kind_to;
+    Py_ssize_t kind_to_len;
+    if (!PyArg_ParseTuple(args[6], "lllllz#llllllllll", &kind_bits, &state_shift, &reason_shift, &reason_mask,
+                          &stack_shift, &kind_to, &kind_to_len, &K_STATUS, &K_BLOCK, &K_STOP, &K_SYSCALL, &K_UNBLOCK,
+                          &S_NOT_EXIST, &S_RUNNABLE, &S_RUNNING, &S_WAITING, &S_SYSCALL))
+        return NULL;
+    if (kind_to == NULL || kind_to_len <= kind_bits) {
+        PyErr_SetString(PyExc_ValueError, "evidence_walk: kind_to must cover every kind");
+        return NULL;
+    }
+    PyObject *wait_index = args[8], *sys_index = args[10], *has_site = args[12];
+    int sched_on = PyObject_IsTrue(args[13]);
+    long long running_min_ns = PyLong_AsLongLong(args[14]);
+    long long running_min_pre = PyLong_AsLongLong(args[15]);
+    if (sched_on < 0 || PyErr_Occurred())
+        return NULL;
+
+    Py_buffer wt, st, ht;
+    if (get_int_array(args[7], &wt, 4, 1) < 0)
+        return NULL;
+    if (get_int_array(args[9], &st, 4, 1) < 0) {
+        PyBuffer_Release(&wt);
+        return NULL;
+    }
+    if (get_int_array(args[11], &ht, 1, 1) < 0) {
+        PyBuffer_Release(&wt);
+        PyBuffer_Release(&st);
+        return NULL;
+    }
+    int32_t *wait_table = wt.buf, *sys_table = st.buf;
+    int8_t *site_table = ht.buf;
+    Py_ssize_t nstacks = st.len / 4, wait_size = wt.len / 4;
+    Py_ssize_t nreasons = nstacks ? wait_size / nstacks : 0;
+
+    Lines lines = {0};
+    Vec sched = {0}, syslost = {0};
+    PyObject *stretches = PyList_New(0);
+    PyObject *stops = PyDict_New();
+    PyObject *result = NULL;
+    if (stretches == NULL || stops == NULL)
+        goto done;
+
+    long state = EW_NONE, prev_state = EW_NONE;
+    int64_t start = 0, ridx = 0, stack = 0, prev_stack = 0;
+    int first = 1;
+    int64_t cpu = 0, cstart = 0, nstops = 0;
+    int have_last = 0;
+    int64_t last_state = 0, last_start = 0, last_end = 0, last_ridx = 0, last_stack = 0, last_open = 0;
+    int64_t tick = tbase;
+    Py_ssize_t nchunks = PyList_GET_SIZE(recss_list);
+    Py_ssize_t ci = 0, ri = 0, chunk_len = 0;
+    Py_buffer dv = {0}, rv = {0};
+    int have_chunk = 0;
+
+#define STRETCH(STOP_AT, END_STACK)                                                              \
+    do {                                                                                         \
+        PyObject *copy_ = PyDict_Copy(stops);                                                    \
+        if (copy_ == NULL)                                                                       \
+            goto fail;                                                                           \
+        PyObject *item_ = Py_BuildValue("(LLLLNL)", (long long)cpu, (long long)cstart,         \
+                                        (long long)(STOP_AT), (long long)(END_STACK), copy_,     \
+                                        (long long)nstops);                                     \
+        if (item_ == NULL || PyList_Append(stretches, item_) < 0) {                              \
+            Py_XDECREF(item_);                                                                   \
+            goto fail;                                                                           \
+        }                                                                                        \
+        Py_DECREF(item_);                                                                        \
+    } while (0)
+
+    for (;;) {
+        int sentinel = 0;
+        int64_t t = 0, r = 0;
+        while (!have_chunk || ri >= chunk_len) {
+            if (have_chunk) {
+                PyBuffer_Release(&dv);
+                PyBuffer_Release(&rv);
+                have_chunk = 0;
+            }
+            if (ci >= nchunks)
+                break;
+            if (get_int_array(PyList_GET_ITEM(dts_list, ci), &dv, 0, 0) < 0)
+                goto fail;
+            if (get_int_array(PyList_GET_ITEM(recss_list, ci), &rv, 0, 0) < 0) {
+                PyBuffer_Release(&dv);
+                goto fail;
+            }
+            ci++;
+            have_chunk = 1;
+            ri = 0;
+            chunk_len = rv.len / rv.itemsize;
+            if ((dv.itemsize != 4 && dv.itemsize != 8) || (rv.itemsize != 4 && rv.itemsize != 8)
+                || dv.len / dv.itemsize != chunk_len) {
+                PyErr_SetString(PyExc_ValueError, "evidence_walk: malformed record chunk");
+                goto fail;
+            }
+        }
+        if (!have_chunk) {
+            sentinel = 1;
+        } else {
+            int64_t dt = dv.itemsize == 4 ? (int64_t)((uint32_t *)dv.buf)[ri] : ((int64_t *)dv.buf)[ri];
+            r = rv.itemsize == 4 ? (int64_t)((uint32_t *)rv.buf)[ri] : ((int64_t *)rv.buf)[ri];
+            ri++;
+            tick += dt;
+            t = tick_is_int ? tick * tick_i : (int64_t)((double)tick * tick_f);
+        }
+        long kind, to;
+        int64_t sid;
+        int is_open;
+        if (sentinel) {
+            if (state == EW_NONE || state == S_NOT_EXIST)
+                break;
+            t = trace_end > start ? trace_end : start;
+            kind = -1;
+            to = -1;
+            sid = 0;
+            is_open = 1;
+        } else {
+            kind = (long)(r & kind_bits);
+            to = kind == K_STATUS ? (long)((r >> state_shift) & 7) : (long)(unsigned char)kind_to[kind];
+            sid = r >> stack_shift;
+            if (kind == K_STATUS && state != EW_NONE && to == state) {
+                if (!stack)
+                    stack = sid;
+                continue;
+            }
+            is_open = 0;
+        }
+        if (state != EW_NONE && state != S_NOT_EXIST) {
+            int64_t end = t > start ? t : start;
+            int64_t d = end - start;
+            if (state == S_WAITING) {
+                long li = table_lookup(wait_table, wait_size,
+                                 (stack < nstacks && ridx < nreasons) ? stack * nreasons + ridx : -1,
+                                 wait_index, stack, ridx, 1);
+                if (li == -3)
+                    goto fail;
+                if (li >= 0) {
+                    LineAcc *acc = lines_get(&lines, li);
+                    if (acc == NULL)
+                        goto fail;
+                    if (is_open) {
+                        acc->open += 1;
+                        acc->open_total += d;
+                    } else {
+                        if (vec_push(&acc->dur, d) < 0)
+                            goto fail;
+                        if (kind == K_UNBLOCK && sid) {
+                            int hs = site_known(site_table, nstacks, sid, has_site);
+                            if (hs < 0)
+                                goto fail;
+                            if (hs) {
+                                if (vec_push(&acc->rel, d) < 0 || vec_push(&acc->relsid, sid) < 0)
+                                    goto fail;
+                            } else {
+                                acc->dep_count += 1;
+                                acc->dep_total += d;
+                            }
+                        }
+                    }
+                }
+            } else if (state == S_SYSCALL) {
+                long li = table_lookup(sys_table, nstacks, stack, sys_index, stack, 0, 0);
+                if (li == -3)
+                    goto fail;
+                if (li >= 0) {
+                    LineAcc *acc = lines_get(&lines, li);
+                    if (acc == NULL || vec_push(&acc->dur, d) < 0)
+                        goto fail;
+                }
+            } else if (state == S_RUNNABLE) {
+                if (!is_open) {
+                    if (prev_state == S_SYSCALL) {
+                        int hs = site_known(site_table, nstacks, prev_stack, has_site);
+                        if (hs < 0)
+                            goto fail;
+                        if (hs && (vec_push(&syslost, prev_stack) < 0 || vec_push(&syslost, d) < 0))
+                            goto fail;
+                    }
+                    if (sched_on && vec_push(&sched, d) < 0)
+                        goto fail;
+                }
+                if (stack) {
+                    nstops += 1;
+                    int hs = site_known(site_table, nstacks, stack, has_site);
+                    if (hs < 0)
+                        goto fail;
+                    if (hs) {
+                        PyObject *key = PyLong_FromLongLong(stack);
+                        if (key == NULL)
+                            goto fail;
+                        PyObject *old = PyDict_GetItemWithError(stops, key);
+                        long long n = 0;
+                        if (old == NULL && PyErr_Occurred()) {
+                            Py_DECREF(key);
+                            goto fail;
+                        }
+                        if (old != NULL)
+                            n = PyLong_AsLongLong(old);
+                        PyObject *nv = PyLong_FromLongLong(n + 1);
+                        int rc = nv == NULL ? -1 : PyDict_SetItem(stops, key, nv);
+                        Py_XDECREF(nv);
+                        Py_DECREF(key);
+                        if (rc < 0)
+                            goto fail;
+                    }
+                }
+            }
+            if (state == S_RUNNING || state == S_RUNNABLE) {
+                if (cpu == 0 && state == S_RUNNING && PyDict_GET_SIZE(stops) == 0)
+                    cstart = start;
+                if (state == S_RUNNING)
+                    cpu += d;
+            } else {
+                if (cpu >= running_min_ns && nstops >= running_min_pre)
+                    STRETCH(start, stack);
+                cpu = nstops = 0;
+                if (PyDict_GET_SIZE(stops)) {
+                    Py_DECREF(stops);
+                    stops = PyDict_New();
+                    if (stops == NULL)
+                        goto fail;
+                }
+            }
+            prev_state = state;
+            prev_stack = stack;
+            have_last = 1;
+            last_state = state;
+            last_start = start;
+            last_end = end;
+            last_ridx = ridx;
+            last_stack = stack;
+            last_open = is_open;
+        }
+        if (sentinel)
+            break;
+        if (first && kind == K_STATUS && trace_start)
+            t = t < trace_start ? t : trace_start;
+        first = 0;
+        state = to;
+        start = t;
+        ridx = (kind == K_BLOCK || kind == K_STOP) ? (int64_t)((r >> reason_shift) & reason_mask) : 0;
+        stack = (kind == K_BLOCK || kind == K_STOP || kind == K_SYSCALL || kind == K_STATUS) ? sid : 0;
+    }
+    if (have_chunk) {
+        PyBuffer_Release(&dv);
+        PyBuffer_Release(&rv);
+        have_chunk = 0;
+    }
+    if (cpu >= running_min_ns && nstops >= running_min_pre)
+        STRETCH(trace_end, 0);
+#undef STRETCH
+
+    PyObject *out_lines = PyList_New(lines.order.n);
+    if (out_lines == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < lines.order.n; i++) {
+        LineAcc *acc = &lines.accs[lines.order.v[i]];
+        PyObject *item = Py_BuildValue("(LNLLNNLL)", (long long)lines.order.v[i], vec_bytes(&acc->dur),
+                                       (long long)acc->open, (long long)acc->open_total, vec_bytes(&acc->rel),
+                                       vec_bytes(&acc->relsid), (long long)acc->dep_count, (long long)acc->dep_total);
+        if (item == NULL) {
+            Py_DECREF(out_lines);
+            goto fail;
+        }
+        PyList_SET_ITEM(out_lines, i, item);
+    }
+    PyObject *last = have_last ? Py_BuildValue("(LLLLLO)", (long long)last_state, (long long)last_start,
+                                               (long long)last_end, (long long)last_ridx, (long long)last_stack,
+                                               last_open ? Py_True : Py_False)
+                               : Py_NewRef(Py_None);
+    if (last == NULL) {
+        Py_DECREF(out_lines);
+        goto fail;
+    }
+    result = Py_BuildValue("(NNNON)", out_lines, vec_bytes(&sched), vec_bytes(&syslost), stretches, last);
+    goto done;
+fail:
+    if (have_chunk) {
+        PyBuffer_Release(&dv);
+        PyBuffer_Release(&rv);
+    }
+done:
+    Py_XDECREF(stretches);
+    Py_XDECREF(stops);
+    lines_free(&lines);
+    PyMem_Free(sched.v);
+    PyMem_Free(syslost.v);
+    PyBuffer_Release(&wt);
+    PyBuffer_Release(&st);
+    PyBuffer_Release(&ht);
+    return result;
+}
+
+
+/* sort_int64(values, positive_only) -> n
+ *     Sorts a writable buffer of int64s (an array('q')) in place, first keeping only the
+ *     values > 0 if positive_only, and returns how many are kept (at the front): the sorted
+ *     copy evidence statistics take percentiles from, without a Python int per value.
+ *     Large buffers are radix-sorted (16-bit digits, skipping digits every value shares:
+ *     durations rarely use the top bits). */
+static int
+cmp_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+#define RADIX_MIN 4096
+
+static int
+radix_sort_int64(int64_t *v, Py_ssize_t n)
+{
+    uint64_t *a = (uint64_t *)v;
+    uint64_t *tmp = PyMem_Malloc((size_t)n * sizeof(uint64_t));
+    Py_ssize_t (*count)[65536] = PyMem_Calloc(4, sizeof(*count));
+    if (tmp == NULL || count == NULL) {
+        PyMem_Free(tmp);
+        PyMem_Free(count);
+        PyErr_NoMemory();
+        return -1;
+    }
+    const uint64_t flip = (uint64_t)1 << 63;  /* order negatives first */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t u = a[i] ^ flip;
+        count[0][u & 0xFFFF]++;
+        count[1][(u >> 16) & 0xFFFF]++;
+        count[2][(u >> 32) & 0xFFFF]++;
+        count[3][u >> 48]++;
+    }
+    uint64_t *src = a, *dst = tmp;
+    for (int pass = 0; pass < 4; pass++) {
+        int shift = pass * 16;
+        if (count[pass][((src[0] ^ flip) >> shift) & 0xFFFF] == n)
+            continue;  /* every value has this digit */
+        Py_ssize_t pos = 0;
+        for (int d = 0; d < 65536; d++) {
+            Py_ssize_t c = count[pass][d];
+            count[pass][d] = pos;
+            pos += c;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint64_t u = src[i];
+            dst[count[pass][((u ^ flip) >> shift) & 0xFFFF]++] = u;
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, (size_t)n * sizeof(uint64_t));
+    PyMem_Free(tmp);
+    PyMem_Free(count);
+    return 0;
+}
+
+static PyObject *
+sort_int64(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "sort_int64 takes 2 arguments");
+        return NULL;
+    }
+    int positive_only = PyObject_IsTrue(args[1]);
+    if (positive_only < 0)
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_ND) < 0)
+        return NULL;
+    if (view.itemsize != 8 || view.format == NULL || (strcmp(view.format, "q") != 0 && strcmp(view.format, "l") != 0)) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "sort_int64: expected a writable buffer of int64");
+        return NULL;
+    }
+    int64_t *v = view.buf;
+    Py_ssize_t n = view.len / 8, m = n;
+    if (positive_only) {
+        m = 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (v[i] > 0)
+                v[m++] = v[i];
+    }
+    int rc = 0;
+    if (m >= RADIX_MIN)
+        rc = radix_sort_int64(v, m);
+    else
+        qsort(v, (size_t)m, sizeof(int64_t), cmp_int64);
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        return NULL;
+    return PyLong_FromSsize_t(m);
+}
+
 static PyMethodDef methods[] = {
     {"order", (PyCFunction)(void (*)(void))order, METH_FASTCALL, "Sort and compact one goroutine's records (see source)."},
     {"decode", decode, METH_O, "The varints of a batch payload as native uint64 bytes, or None if malformed."},
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL, "Walk the common events of one batch (see module source)."},
+    {"sort_int64", (PyCFunction)(void (*)(void))sort_int64, METH_FASTCALL, "Sort a buffer of int64s in place (see source)."},
+    {"evidence_walk", (PyCFunction)(void (*)(void))evidence_walk, METH_FASTCALL, "One goroutine's evidence walk (see module source)."},
     {NULL, NULL, 0, NULL},
 };
 

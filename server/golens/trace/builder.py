@@ -17,16 +17,12 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 import os
-import sys
 from array import array
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain
 
 from . import wire
 from .errors import TraceError
 from .model import (
-    KIND_BITS,
-    KIND_FROM,
-    KIND_TO,
     MAX_REASONS,
     CPUSamples,
     GCCycle,
@@ -40,6 +36,7 @@ from .model import (
     Task,
     Trace,
 )
+from .validate import order_and_check
 
 NO_THREAD = wire.NO_THREAD
 
@@ -58,29 +55,6 @@ else:
 # Wire goroutine status -> GoState.
 _WIRE_STATUS = {1: GoState.RUNNABLE, 2: GoState.RUNNING, 3: GoState.SYSCALL, 4: GoState.WAITING}
 
-# Per packed record low byte (kind | state << 4): required previous state and resulting state.
-_FROM = bytearray(256)
-_TO = bytearray(256)
-for _b in range(256):
-    _k = _b & KIND_BITS
-    _s = (_b >> 4) & 7
-    if _k == 0:
-        _FROM[_b] = 0xFF
-        _TO[_b] = 0xFE
-    else:
-        _k = Kind(_k)
-        if _k == Kind.STATUS:
-            _FROM[_b] = _s
-            _TO[_b] = _s
-        else:
-            _FROM[_b] = KIND_FROM[_k]
-            _TO[_b] = KIND_TO[_k]
-_FROM = bytes(_FROM)
-_TO = bytes(_TO)
-_KIND_ONLY = bytes(b & KIND_BITS for b in range(256))
-_LOW = (0xFF).__and__
-_LITTLE = sys.byteorder == "little"
-_le = operator.le
 
 # Side events (rare; applied in time order at commit).
 S_LABEL, S_STW_BEGIN, S_STW_END, S_GC_ACTIVE, S_GC_BEGIN, S_GC_END = range(6)
@@ -203,7 +177,7 @@ class Builder:
                     st.walk(m, batches)
             if NO_THREAD in g.ms:
                 st.walk(NO_THREAD, g.ms[NO_THREAD])
-            st.check_and_sort()
+            order_and_check(st, _speedups.order if _speedups is not None else None)
         except BaseException:
             self.counts = counts_before
             raise
@@ -509,7 +483,8 @@ class _GenState:
         self.smap = smap
         self.reasons = reasons
         self.first = first
-        self.recs: dict[int, list[int]] = {}
+        self.recs: dict[int, array[int]] = {}
+        self.kind_counts: dict[int, int] = {}  # record kind -> count, once ordered
         self.creates: list[tuple] = []
         self.side: list[tuple] = []
         self.heap_alloc: list[tuple[int, int]] = []
@@ -878,104 +853,6 @@ class _GenState:
         if cur is None:
             raise AttributeError("no goroutine")
         return cur
-
-    def check_and_sort(self) -> None:
-        """Order each goroutine's records and check its state machine.
-
-        Raises TraceError if a goroutine's transitions do not chain (an event
-        leaves a state the goroutine was not in), which only happens on
-        corrupt input.
-        """
-        gors = self.b.trace.goroutines
-        lows = []
-        recs = self.recs
-        c_order = _speedups.order if _speedups is not None else None
-        for gid in list(recs):
-            arr = recs.pop(gid)  # free staging as we go: peak memory is per generation
-            go = gors.get(gid)
-            if c_order is not None and arr:
-                # The same order and compact form as below, in C.
-                first_t, last_t, dts_b, dts_code, infos_b, infos_code, low = c_order(
-                    arr, go._tlast if go is not None and go._n else None
-                )
-                del arr
-                self._check_chain(gid, go, low)
-                lows.append(low)
-                dts = array(dts_code)
-                dts.frombytes(dts_b)
-                infos = array(infos_code)
-                infos.frombytes(infos_b)
-                self.sorted[gid] = (first_t, last_t, dts, infos)
-                continue
-            keys = arr[0::3]
-            times = arr[1::3]
-            infos = arr[2::3]
-            del arr
-            n = len(keys)
-            if keys.count(0) > 1:
-                # Several lifetimes in one generation (a cgo callback goroutine
-                # destroyed and re-created under the same ID): sequence keys
-                # restart per lifetime, so lifetimes are told apart by time.
-                perm = sorted(range(n), key=list(zip(times, keys, strict=True)).__getitem__)
-            elif not all(map(_le, keys, islice(keys, 1, None))):
-                perm = sorted(range(n), key=keys.__getitem__)
-            else:
-                perm = None
-            if perm is not None:
-                times = array("q", map(times.__getitem__, perm))
-                infos = array("q", map(infos.__getitem__, perm))
-            low = infos.tobytes()[::8] if _LITTLE else bytes(map(_LOW, infos))
-            lows.append(low)
-            self._check_chain(gid, go, low)
-            # Compact now (8 bytes per record instead of 16) so that only this
-            # form is held until the generation commits.
-            prev_tick = go._tlast if go is not None and go._n else times[0]
-            try:
-                dts = array("I", map(operator.sub, times, chain((prev_tick,), times)))
-            except OverflowError:  # a long gap, or clock skew between threads
-                dts = array("q", map(operator.sub, times, chain((prev_tick,), times)))
-            try:
-                infos = array("I", infos)
-            except OverflowError:  # stack IDs beyond 2**17
-                pass
-            self.sorted[gid] = (times[0], times[-1], dts, infos)
-            del times
-        kinds = b"".join(lows).translate(_KIND_ONLY)
-        self.kind_counts = {k: kinds.count(k) for k in range(1, 16)}
-
-    def _check_chain(self, gid: int, go: Goroutine | None, low: bytes) -> None:
-        """Raise TraceError unless each record leaves the state the previous one entered.
-
-        ``low`` holds the low byte (kind | state) of each ordered record.
-        """
-        froms = low.translate(_FROM)
-        tos = low.translate(_TO)
-        prev = None
-        if go is not None and go._n:
-            prev = _TO[go._last_rec() & 0xFF]
-        f0 = low[0] & KIND_BITS
-        if prev is None:
-            if f0 == Kind.STATUS and not self.first:
-                raise TraceError(
-                    f"status for goroutine {gid} first seen after the first generation", self.g.offset
-                )
-            if f0 != Kind.STATUS and froms[0] != GoState.NOT_EXIST:
-                raise TraceError(
-                    f"goroutine {gid} appears in generation {self.g.gen} with a "
-                    f"{Kind(f0).name} event before any creation or status event",
-                    self.g.offset,
-                )
-        elif froms[0] != prev:
-            raise TraceError(
-                f"goroutine {gid}: {Kind(f0).name} event while in state {GoState(prev)}", self.g.offset
-            )
-        if froms[1:] != tos[:-1]:
-            k = next(j for j in range(1, len(low)) if froms[j] != tos[j - 1])
-            raise TraceError(
-                f"goroutine {gid}: {Kind(low[k] & KIND_BITS).name} event while in state "
-                f"{GoState(tos[k - 1])} in generation {self.g.gen}",
-                self.g.offset,
-            )
 
 
 class _Bad(Exception):

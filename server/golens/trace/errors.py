@@ -16,3 +16,12 @@ class TraceError(Exception):
         if offset is not None:
             message = f"{message} (at byte offset {offset})"
         super().__init__(message)
+
+
+class EmptyTraceError(TraceError):
+    """A valid trace header and nothing after it: a trace stopped before anything was recorded.
+    Still unreadable for the evidence; a picture of it can say there is nothing to show."""
+
+    def __init__(self, message: str, offset: int | None, format_version: int):
+        super().__init__(message, offset)
+        self.format_version = format_version  # the header's go 1.NN

@@ -198,6 +198,13 @@ class Goroutine:
         (``r >> STACK_SHIFT``)."""
         return zip(self.times(), self._recs, strict=True)
 
+    def record_chunks(self) -> tuple[int, int | float | None, list[array], list[array]]:
+        """What ``records()`` is computed from, for compiled readers: (first tick, ns per tick,
+        one tick-delta array and one record array per generation). A record's time is
+        ``(first tick + its delta and every earlier one) * ns per tick``, truncated."""
+        f = self._trace._tick_ns if self._trace else 1
+        return self._tbase, f, self._dts, self._recss
+
     def _ns(self, tick: int) -> int:
         f = self._trace._tick_ns if self._trace else 1
         return tick * f if isinstance(f, int) else int(tick * f)

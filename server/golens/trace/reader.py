@@ -10,7 +10,7 @@ from golens.safeio import open_regular
 
 from . import wire
 from .builder import Builder, Generation, _Truncatable
-from .errors import TraceError
+from .errors import EmptyTraceError, TraceError
 from .model import Trace
 
 
@@ -111,5 +111,5 @@ def _read(f: BinaryIO, size: int) -> Trace:
             f"returning the {tr.generations} complete generation(s)"
         )
     elif tr.generations == 0:
-        raise TraceError("trace has a header but no events", wire.HEADER_LEN)
+        raise EmptyTraceError("trace has a header but no events", wire.HEADER_LEN, version)
     return tr

@@ -44,6 +44,8 @@ const GOLENS_PYTHON = need('GOLENS_PYTHON');
 const ARTIFACTS = path.resolve(process.env.ARTIFACTS || path.join(repo, 'artifacts', 'vscode-e2e'));
 const RUN_QUICKFIX = need('E2E_QUICKFIX') === '1';
 const RUN_TRACE = need('E2E_TRACE') === '1';
+// A platform .vsix carrying the server as wheels (npm run package:linux-x64); optional.
+const VSIX_BUNDLED = process.env.VSIX_BUNDLED ? path.resolve(process.env.VSIX_BUNDLED) : undefined;
 
 const t0 = Date.now();
 const timings = [];
@@ -211,7 +213,7 @@ async function statusItem(page) {
 }
 
 /** A code-server + Chromium session on a copy of the fixture workspace. */
-async function openSession(name, { trusted, workspaceSettings, userSettings = {}, prepare }) {
+async function openSession(name, { trusted, workspaceSettings, userSettings = {}, prepare, vsix = VSIX }) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `golens-vscode-e2e-${name}-`));
   const userDir = path.join(root, 'user');
   const extDir = path.join(root, 'extensions');
@@ -235,14 +237,14 @@ async function openSession(name, { trusted, workspaceSettings, userSettings = {}
     ...userSettings,
   });
   const session = { name, root, ws, userDir, codeServer: undefined, browser: undefined, page: undefined };
-  execFileSync(CODE_SERVER, ['--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', VSIX],
+  execFileSync(CODE_SERVER, ['--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', vsix],
     { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
   const listed = execFileSync(CODE_SERVER, ['--user-data-dir', userDir, '--extensions-dir', extDir, '--list-extensions', '--show-versions'],
     { env, encoding: 'utf8', timeout: 60000 });
   if (!/^golens\.golens@/m.test(listed)) {
     throw new Error(`the vsix did not install: --list-extensions says\n${listed}`);
   }
-  mark(`[${name}] installed ${path.basename(VSIX)}: ${listed.trim()}`);
+  mark(`[${name}] installed ${path.basename(vsix)}: ${listed.trim()}`);
 
   const port = await freePort();
   const log = fs.openSync(path.join(ARTIFACTS, `code-server-${name}.log`), 'w');
@@ -397,6 +399,27 @@ async function trustedSession() {
     results.push('hover: rule title, short fix and a link to the page shown');
     await shot(page, 'hover', await around(page, hover, { left: 80, top: 60, right: 40, bottom: 60 }));
     mark('hover checked');
+
+    // The hover's link opens the rule's page rendered (golens explain), not the Markdown file.
+    await hover.locator('a', { hasText: 'GL201 documentation' }).first().click({ timeout: 10000 });
+    const rulePreview = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body');
+    await waitFor('the GL201 page rendered in the Markdown preview', async () => {
+      const text = await rulePreview.innerText({ timeout: 2000 }).catch(() => '');
+      return /GL201/.test(text) && /Why is this bad\?/.test(text);
+    }, 20000);
+    const tabs = (await page.locator('.tabs-container .tab').allInnerTexts()).join(' | ');
+    if (/GL201-lost-cancel\.md/.test(tabs)) {
+      throw new Error(`the rule's Markdown file was opened as a file: ${tabs}`);
+    }
+    results.push(`rule link: the GL201 page opened rendered (tabs: ${tabs.replace(/\s+/g, ' ')})`);
+    // Close the page with the mouse: keys would go to the preview's webview, not the workbench.
+    const ruleTab = page.locator('.tabs-container .tab', { hasText: 'GL201' }).first();
+    await ruleTab.hover();
+    await ruleTab.locator('.tab-actions .codicon-close').first().click();
+    await ruleTab.waitFor({ state: 'detached', timeout: 10000 });
+    await page.locator('.tabs-container .tab', { hasText: 'main.go' }).first().click();
+    await openFile(page, 'lostcancel', 'main.go');
+    mark('rule link checked');
     await page.mouse.move(5, 400);
     await page.keyboard.press('Escape');
 
@@ -450,6 +473,12 @@ async function trustedSession() {
       // VS Code's own file dialog in the browser: a quick input holding a path.
       const pathInput = page.locator('.quick-input-widget input.input');
       await pathInput.waitFor({ timeout: 10000 });
+      // The dialog fills in its default folder and lists it asynchronously; typing before that
+      // lands in the middle of its own update ("…/workspace//tmp/…"). Wait for that state.
+      const row = (name) => page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+      await waitFor('the file dialog to show the workspace folder', async () =>
+        (await pathInput.inputValue()) === session.ws + path.sep && await row('handler_leak').isVisible(), 15000)
+        .catch(async (e) => { throw new Error(`${e.message}; it holds ${await pathInput.inputValue()}`); });
       // The dialog completes and navigates as the path changes: type it, let it settle on the
       // file (its row listed, the input holding the whole path), then accept.
       await pathInput.fill(path.dirname(tracePath) + path.sep);
@@ -646,6 +675,37 @@ async function untrustedSession() {
   }
 }
 
+/** The platform .vsix alone: a fresh profile, no golens on PATH, no server setting. The
+ * extension makes its venv from the bundled wheels (offline) and the finding appears. */
+async function bundledSession() {
+  const session = await openSession('bundled', {
+    trusted: true,
+    vsix: VSIX_BUNDLED,
+    userSettings: { 'golens.server.path': '' },
+    prepare: (_ws, env) => {
+      env.PATH = pathWithoutGolens(env.PATH);
+      // No index to reach: the install must come from the wheels in the .vsix.
+      env.PIP_NO_INDEX = '1';
+      env.PIP_INDEX_URL = 'http://127.0.0.1:9/unreachable';
+    },
+  });
+  let failed = true;
+  let output = '';
+  try {
+    const page = session.page;
+    await openFile(page, 'lostcancel', 'main.go');
+    await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 120000 });
+    mark('[bundled] squiggle shown');
+    failed = false;
+  } finally {
+    output = await closeSession(session, failed);
+  }
+  if (!/installed the bundled server into /.test(output) || !/found via bundled/.test(output)) {
+    throw new Error(`the server did not come from the bundled wheels:\n${output}`);
+  }
+  results.push(`bundled: ${path.basename(VSIX_BUNDLED)} alone (no golens on PATH) installed its server and showed GL201`);
+}
+
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   for (const old of fs.readdirSync(ARTIFACTS)) {
@@ -656,6 +716,9 @@ async function main() {
   try {
     await trustedSession();
     await untrustedSession();
+    if (VSIX_BUNDLED) {
+      await bundledSession();
+    }
   } catch (error) {
     console.error(`[e2e] FAILED: ${error && error.stack ? error.stack : error}`);
     process.exitCode = 1;
@@ -665,7 +728,8 @@ async function main() {
     console.log(`[e2e] ok: ${r}`);
   }
   console.log(`[e2e] timings: ${timings.join('; ')}`);
-  console.log(`[e2e] conditional checks: quickfix=${RUN_QUICKFIX ? 'ran' : 'skipped'} trace=${RUN_TRACE ? 'ran' : 'skipped'}`);
+  console.log(`[e2e] conditional checks: quickfix=${RUN_QUICKFIX ? 'ran' : 'skipped'} trace=${RUN_TRACE ? 'ran' : 'skipped'}`
+    + ` bundled=${VSIX_BUNDLED ? 'ran' : 'skipped'}`);
   console.log(process.exitCode ? 'e2e: FAILED' : 'e2e: PASSED');
 }
 

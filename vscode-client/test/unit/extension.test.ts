@@ -10,7 +10,9 @@ import * as vscode from 'vscode';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import { State } from 'vscode-languageclient/node';
 
-import { COMMANDS, Golens, SERVER_COMMANDS, TRACE_STATUS_NOTIFICATION } from '../../src/extension';
+import {
+  COMMANDS, Golens, openServerSettings, PROFILE_STATUS_NOTIFICATION, RULE_PAGE_SCHEME, SERVER_COMMANDS, TRACE_STATUS_NOTIFICATION, withRulePageLink, withRulePageLinks,
+} from '../../src/extension';
 import { reset, state, StatusBarItem } from './vscode-stub';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
@@ -112,6 +114,16 @@ test('nothing on PATH and no setting: the message says how to install golens', a
   assert.ok(error && error.message.includes('install it with: pip install golens'), error?.message);
   assert.ok(!error.message.includes('`'), 'a notification shows no Markdown: no backticks');
   assert.ok(error.items.includes('Show Output') && error.items.includes('Open Settings'));
+});
+
+test('"Open Settings" filters to golens.server, on the Remote tab in a remote window', async () => {
+  await openServerSettings();
+  assert.deepEqual(state.executed.at(-1), { command: 'workbench.action.openSettings', args: ['golens.server'] });
+  state.remoteName = 'ssh-remote';
+  await openServerSettings();
+  // openRemoteSettings drops a bare string argument: the query must be an object.
+  assert.deepEqual(state.executed.at(-1), {
+    command: 'workbench.action.openRemoteSettings', args: [{ query: 'golens.server' }] });
 });
 
 test('the client gets the server command, Go documents, the golens section and settings sync', async () => {
@@ -224,6 +236,16 @@ test('load, summary and clear go to the server; the status bar follows its answe
   client.handlers.get(TRACE_STATUS_NOTIFICATION)!({ loaded: true, path: '/ws/new.trace', goroutines: 2, leaks: 0 });
   assert.equal(status().text, '$(pulse) new.trace · 2 goroutines · 0 leaked');
 
+  // The server's profiles share the item; a later trace notification keeps them.
+  client.handlers.get(PROFILE_STATUS_NOTIFICATION)!({ loaded: true, leaks: 0, baseline: '/ws/before.pprof',
+    profiles: [{ path: '/ws/mutex.pprof', kind: 'mutex', findings: 1 }] });
+  assert.equal(status().text, '$(pulse) new.trace · 2 goroutines · 0 leaked · 1 profile (mutex) · vs before.pprof');
+  assert.match(status().tooltip as string, /golens mutex profile: \/ws\/mutex\.pprof \(1 finding\)/);
+  client.handlers.get(TRACE_STATUS_NOTIFICATION)!({ loaded: true, path: '/ws/new.trace', goroutines: 3, leaks: 0 });
+  assert.equal(status().text, '$(pulse) new.trace · 3 goroutines · 0 leaked · 1 profile (mutex) · vs before.pprof');
+  client.handlers.get(PROFILE_STATUS_NOTIFICATION)!({ loaded: false, profiles: [], leaks: 0 });
+  assert.equal(status().text, '$(pulse) new.trace · 3 goroutines · 0 leaked');
+
   client.replies[SERVER_COMMANDS.clearTrace] = null;
   await vscode.commands.executeCommand(COMMANDS.clearTrace);
   assert.equal(status().text, '$(pulse) golens: no trace');
@@ -295,6 +317,29 @@ test('Restricted Mode: Clear Trace and Show Trace Summary are refused and hidden
   for (const command of [COMMANDS.loadTrace, COMMANDS.clearTrace, COMMANDS.showTraceSummary]) {
     assert.equal(palette.find((m) => m.command === command)?.when, 'isWorkspaceTrusted', command);
   }
+});
+
+test('rule-code links open the rendered page the server gives, not the Markdown file in site-packages', async () => {
+  const file = vscode.Uri.file('/venv/lib/python3.11/site-packages/golens/rules/GL201-lost-cancel.md');
+  const linked = withRulePageLink({ code: { value: 'GL201', target: file } } as never) as unknown as {
+    code: { value: string; target: vscode.Uri } };
+  assert.equal(linked.code.value, 'GL201');
+  assert.equal(linked.code.target.scheme, RULE_PAGE_SCHEME);
+  assert.equal(linked.code.target.path, '/GL201.md');
+  assert.equal(withRulePageLinks('[GL201 documentation](file:///venv/site-packages/golens/rules/GL201-lost-cancel.md) '
+    + '[other](file:///docs/x.md)'), '[GL201 documentation](command:golens.rule.show?%5B%22GL201%22%5D) [other](file:///docs/x.md)');
+  const elsewhere = vscode.Uri.file('/docs/rules.md');
+  const untouched = withRulePageLink({ code: { value: 'X', target: elsewhere } } as never) as unknown as {
+    code: { target: vscode.Uri } };
+  assert.equal(untouched.code.target, elsewhere);
+
+  state.settings.globalValue['golens.server.path'] = fakeServer();
+  await start({ commands: Object.values(SERVER_COMMANDS) });
+  clients[0].replies[SERVER_COMMANDS.explainRule] = '# GL201 `lost-cancel`: The cancel function of a derived context is lost';
+  assert.ok(state.contentProviders.has(RULE_PAGE_SCHEME), [...state.contentProviders.keys()].join(','));
+  const page = await state.contentProviders.get(RULE_PAGE_SCHEME)!.provideTextDocumentContent(linked.code.target as never);
+  assert.deepEqual(clients[0].requests.at(-1), { command: 'golens.explainRule', arguments: ['GL201'] });
+  assert.match(page, /^# GL201 `lost-cancel`/);
 });
 
 test('every contributed command is registered, and none collides with a server command', async () => {

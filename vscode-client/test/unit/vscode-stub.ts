@@ -30,7 +30,9 @@ export const state = {
   openDialogResult: undefined as Uri[] | undefined,
   openDialogShown: 0,
   progressShown: 0,
-  contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string }>(),
+  remoteName: undefined as string | undefined,
+  languageItems: [] as Array<{ id: string; text: string; detail: string | undefined }>,
+  contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | Promise<string> }>(),
 };
 
 export function reset(): void {
@@ -52,6 +54,8 @@ export function reset(): void {
   state.openDialogResult = undefined;
   state.openDialogShown = 0;
   state.progressShown = 0;
+  state.remoteName = undefined;
+  state.languageItems = [];
   state.contentProviders.clear();
 }
 
@@ -59,6 +63,8 @@ export class Uri {
   private constructor(readonly scheme: string, readonly fsPath: string) {}
   static file(p: string): Uri { return new Uri('file', p); }
   static parse(s: string): Uri { return new Uri(s.split(':')[0], s.replace(/^file:\/\//, '')); }
+  static from(parts: { scheme: string; path: string }): Uri { return new Uri(parts.scheme, parts.path); }
+  get path(): string { return this.fsPath; }
   toString(): string { return `${this.scheme}://${this.fsPath}`; }
 }
 
@@ -126,7 +132,7 @@ export const workspace = {
     return { dispose() { /* nothing to release */ } };
   },
   onDidGrantWorkspaceTrust() { return { dispose() { /* nothing to release */ } }; },
-  registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: Uri): string }) {
+  registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: Uri): string | Promise<string> }) {
     state.contentProviders.set(scheme, provider);
     return { dispose() { state.contentProviders.delete(scheme); } };
   },
@@ -166,6 +172,7 @@ export const window = {
   showInformationMessage: notify('info'),
   showOpenDialog: () => { state.openDialogShown++; return Promise.resolve(state.openDialogResult); },
   showTextDocument: () => Promise.resolve(undefined),
+  onDidChangeActiveTextEditor() { return { dispose() { /* nothing to release */ } }; },
   withProgress<T>(_options: unknown, task: (progress: { report(value: unknown): void }) => Promise<T>): Promise<T> {
     state.progressShown++;
     return task({ report() { /* not shown */ } });
@@ -189,6 +196,10 @@ export const window = {
   },
 };
 
+export const env = {
+  get remoteName() { return state.remoteName; },
+};
+
 export const commands = {
   registerCommand(command: string, fn: (...args: unknown[]) => unknown) {
     if (state.commands.has(command)) {
@@ -207,6 +218,11 @@ export const commands = {
 
 // Enough of `languages` for the extension to register its code lens provider (reportPanel.ts).
 export const languages = {
+  createLanguageStatusItem(id: string) {
+    const item = { id, name: '', text: '', detail: '' as string | undefined, command: undefined as unknown, dispose() { /* none */ } };
+    state.languageItems.push(item);
+    return item;
+  },
   registerCodeLensProvider() { return { dispose() { /* none */ } }; },
   getDiagnostics() { return []; },
   onDidChangeDiagnostics() { return { dispose() { /* none */ } }; },
@@ -237,6 +253,7 @@ export class CancellationTokenSource {
   cancel() { this.token.isCancellationRequested = true; }
   dispose() { /* none */ }
 }
+export class MarkdownString { constructor(readonly value = '', readonly supportThemeIcons = false) {} }
 export class CodeAction {}
 export class Diagnostic {}
 export class CallHierarchyItem {}

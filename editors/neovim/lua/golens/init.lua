@@ -177,7 +177,41 @@ function M.on_trace_status(_, result, ctx)
   end
 end
 
---- A short text for 'statusline' about the trace of the current buffer's golens client:
+-- The last golens/profileStatus of each client (client id -> status), for M.statusline().
+M.profile_status = {}
+
+--- Handler for the server's golens/profileStatus notification (set in plugin/golens.lua).
+function M.on_profile_status(_, result, ctx)
+  if ctx and ctx.client_id and type(result) == 'table' then
+    M.profile_status[ctx.client_id] = result
+    vim.cmd('redrawstatus')
+  end
+end
+
+-- "2 profiles (goroutineleak, mutex)" and "vs before.pb.gz" for the pprof profiles in force and
+-- the baseline hovers compare against; nothing when there are neither.
+local function profile_parts(status)
+  local parts = {}
+  if type(status) ~= 'table' then
+    return parts
+  end
+  local kinds = {}
+  for _, profile in ipairs(type(status.profiles) == 'table' and status.profiles or {}) do
+    if type(profile) == 'table' and type(profile.kind) == 'string' then
+      kinds[#kinds + 1] = profile.kind
+    end
+  end
+  if #kinds > 0 then
+    parts[1] = string.format('%d profile%s (%s)', #kinds, #kinds == 1 and '' or 's', table.concat(kinds, ', '))
+  end
+  if type(status.baseline) == 'string' and status.baseline ~= '' then
+    parts[#parts + 1] = 'vs ' .. vim.fn.fnamemodify(status.baseline, ':t')
+  end
+  return parts
+end
+
+--- A short text for 'statusline' about the evidence of the current buffer's golens client: the
+--- trace, then the pprof profiles and the baseline if any:
 ---   set statusline=%f\ %{v:lua.require'golens'.statusline()}
 function M.statusline()
   local client = M.client()
@@ -185,20 +219,22 @@ function M.statusline()
     return ''
   end
   local status = M.trace_status[client.id]
+  local parts
   if status == nil or not status.loaded then
-    return 'golens: no trace'
+    parts = { 'golens: no trace' }
+  else
+    parts = { 'golens: ' .. vim.fn.fnamemodify(status.path or '', ':t') }
+    if status.goroutines then
+      parts[#parts + 1] = status.goroutines .. ' goroutines'
+    end
+    if status.leaks and status.leaks > 0 then
+      parts[#parts + 1] = status.leaks .. ' leaked'
+    end
+    if status.stale then
+      parts[#parts + 1] = 'stale'
+    end
   end
-  local name = vim.fn.fnamemodify(status.path or '', ':t')
-  local parts = { 'golens: ' .. name }
-  if status.goroutines then
-    parts[#parts + 1] = status.goroutines .. ' goroutines'
-  end
-  if status.leaks and status.leaks > 0 then
-    parts[#parts + 1] = status.leaks .. ' leaked'
-  end
-  if status.stale then
-    parts[#parts + 1] = 'stale'
-  end
+  vim.list_extend(parts, profile_parts(M.profile_status[client.id]))
   return table.concat(parts, ' · ')
 end
 
@@ -483,6 +519,7 @@ function M.restart()
       end
     end
     M.trace_status[client.id] = nil
+    M.profile_status[client.id] = nil
     if has_011 then
       client:stop()
     else

@@ -62,7 +62,7 @@ function M.open(path)
 end
 
 --- Run golens report. opts: trace (path), golens (command list), root (dir, optional), output,
---- on_done(path or nil, error message or nil).
+--- cwd and env (the server's cmd_cwd and cmd_env), on_done(path or nil, error message or nil).
 function M.write(opts)
   local argv = vim.deepcopy(opts.golens)
   vim.list_extend(argv, { 'report', opts.trace, '-o', opts.output })
@@ -71,7 +71,10 @@ function M.write(opts)
   end
   local stderr = {}
   local ok, job = pcall(vim.fn.jobstart, argv, {
-    cwd = opts.root,
+    -- Where and how the server starts (lsp/golens.lua: cmd_cwd, cmd_env), never in the project:
+    -- `python -m golens` there would import the checkout's own golens/ package.
+    cwd = opts.cwd,
+    env = opts.env,
     stderr_buffered = true,
     on_stderr = function(_, data)
       stderr = data or {}
@@ -110,9 +113,12 @@ function M.command(trace)
     return false
   end
   local config = client and client.config or {}
+  local defaults = golens.default_config()
   M.write({
     trace = trace,
     golens = M.golens_command(config.cmd),
+    cwd = config.cmd_cwd or defaults.cmd_cwd,
+    env = config.cmd_env or defaults.cmd_env,
     root = config.root_dir or golens.find_root(vim.api.nvim_buf_get_name(0)) or vim.fn.getcwd(),
     output = M.output_path(),
     on_done = function(path, err)

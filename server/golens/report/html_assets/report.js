@@ -29,9 +29,11 @@
   // A link to a workspace line: a message to the editor inside the VS Code webview, else a
   // vscode:// or file:// URL depending on how the report was written.
   function lineLink(abs, line, text) {
+    if (!abs) return el("span", { class: "loc" }, text);
     const a = el("a", { class: "loc" }, text);
-    if (!abs) { const s = el("span", { class: "loc" }, text); return s; }
-    a.href = data.links === "vscode" ? "vscode://file" + encodeURI(abs) + ":" + line : "file://" + encodeURI(abs);
+    // encodeURI leaves "?" and "#" alone; in a file name they would start a query or a fragment.
+    const uriPath = encodeURI(abs).replace(/[?#]/g, encodeURIComponent);
+    a.href = data.links === "vscode" ? "vscode://file" + uriPath + ":" + line : "file://" + uriPath;
     a.dataset.path = abs;
     a.dataset.line = String(line);
     a.addEventListener("click", (ev) => {
