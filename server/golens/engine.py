@@ -211,7 +211,11 @@ class Engine:
     @staticmethod
     def _summarize(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> frozenset:
         facts: set[Fact] = set(summarize_bindings(unit))
-        facts.update(summarize_functions(unit))
+        try:
+            facts.update(summarize_functions(unit))
+        except Exception as exc:  # deeply nested code (RecursionError) must not lose the file's findings
+            log.warning("function summaries failed", exc_info=_loggable(exc))
+            failures.append(RuleFailure("summaries", unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
         for rule in rules:
             summarize = rule.summarize
             if summarize is None:
