@@ -48,6 +48,38 @@ func (s *S) bump(fail bool) error {
     assert [rule for rule, *_ in signature(doc, cache)] == ["GL406"]
 
 
+def test_editing_a_bool_constant_rechecks_the_branches_on_it():
+    """`if debug { return }` is dead code while `const debug = false`: flipping the constant in
+    another declaration must re-check the function, not serve its cached (empty) result."""
+    source = b"""package p
+
+import "sync"
+
+const debug = false
+
+type S struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (s *S) bump() {
+	s.mu.Lock()
+	if debug {
+		return
+	}
+	s.n++
+	s.mu.Unlock()
+}
+"""
+    doc, cache = Document(source, "p.go"), UnitCache()
+    assert signature(doc, cache) == []
+    start = source.index(b"false")
+    doc.apply_edits([TextEdit(start, start + len(b"false"), b"true")])
+    found = signature(doc, cache)
+    assert [(rule, doc.source[s:e]) for rule, s, e, *_ in found] == [("GL406", b"return")]
+    assert found == signature(Document(doc.source, "p.go"), None)
+
+
 @pytest.mark.slow  # hundreds of random edits, each checked twice
 def test_random_edits_keep_cached_and_fresh_checks_equal():
     rng = random.Random(20261127)

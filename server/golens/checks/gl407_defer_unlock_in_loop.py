@@ -5,7 +5,7 @@ from tree_sitter import Node
 
 from golens.syntax import Report, Unit
 from golens.syntax.facts import Fact
-from golens.syntax.held import declared_in, enclosing_loop
+from golens.syntax.held import declared_in, enclosing_loop, runs_once_in
 from golens.syntax.paths import is_terminating_call, statements_of
 from golens.syntax.sync import RELEASE_OF, lock_op, method_call, statement_call, summarize_sync
 from golens.syntax.unit import walk_named
@@ -41,6 +41,8 @@ def check(unit: Unit) -> Iterator[Report]:
             continue
         if _per_iteration(target, loop):
             continue  # a different mutex each iteration (locking a set of objects), not a relock
+        if runs_once_in(defer, loop):
+            continue  # a once-guard (`if !held { ...; held = true }`) locks on one iteration only
         if _leaves_loop_after(defer, loop):
             continue  # the iteration that locks never reaches the next Lock
         yield unit.report(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax.calls import call_target, package_member, selector_parts
-from golens.syntax.facts import EmbeddedKind, FieldKind, VarKind
+from golens.syntax.facts import BoolConst, EmbeddedKind, FieldKind, VarKind
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import FileContext, Unit, walk_named
 
@@ -228,8 +228,9 @@ def _local_kind(function: Node, name: bytes, use: Node, unit: Unit) -> str | Non
     return found
 
 
-def summarize_bindings(unit: Unit) -> Iterator[FieldKind | EmbeddedKind | VarKind]:
-    """Facts for package-wide lookups: struct field kinds and package-level variable kinds."""
+def summarize_bindings(unit: Unit) -> Iterator[FieldKind | EmbeddedKind | VarKind | BoolConst]:
+    """Facts for package-wide lookups: struct field kinds, package-level variable kinds and
+    boolean constants."""
     node = unit.node
     if node.type == "type_declaration":
         for field_decl in unit.nodes("field_declaration"):
@@ -252,6 +253,14 @@ def summarize_bindings(unit: Unit) -> Iterator[FieldKind | EmbeddedKind | VarKin
             if kind:
                 for n in spec.children_by_field_name("name"):
                     yield VarKind(n.text.decode(), kind)
+    elif node.type == "const_declaration":
+        for spec in unit.nodes("const_spec"):
+            names = spec.children_by_field_name("name")
+            values = spec.child_by_field_name("value")
+            # A spec without a value repeats the one above it (iota style): left unknown.
+            if len(names) == 1 and values is not None and len(values.named_children) == 1 and \
+                    values.named_children[0].type in ("true", "false"):
+                yield BoolConst(names[0].text.decode(), values.named_children[0].type == "true")
 
 
 def _struct_name(field_decl: Node) -> str:

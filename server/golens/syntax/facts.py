@@ -142,9 +142,17 @@ class FieldLockGroupUses(NamedTuple):
     group_uses: tuple[str, ...]
 
 
+class BoolConst(NamedTuple):
+    """A package-level `const name = true` or `= false`: a branch on it is decided when compiling
+    (`if debug { return }` with debug false is no path at all)."""
+
+    name: str
+    value: bool
+
+
 Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary)
+        | FieldLockGroupUses | FuncSummary | BoolConst)
 
 F = TypeVar("F", bound=tuple[object, ...])
 

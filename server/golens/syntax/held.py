@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from golens.syntax.paths import is_terminating_call, loop_condition, statements_of
+from golens.syntax.paths import is_terminating_call, loop_condition, once_guard_flag, statements_of
 from golens.syntax.sync import ACQUIRE, RELEASE, lock_op, method_call, releases, statement_call
-from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, source
+from golens.syntax.tree import FUNCTION_TYPES, constant_truth, enclosing_function, live_branches, source
 from golens.syntax.unit import Unit, walk_named
 
 
@@ -97,11 +97,11 @@ class HeldScan:
                 child = node.child_by_field_name(part)
                 if child is not None:
                     held = self.expressions(child, held)
-            branch = node.child_by_field_name("consequence")
-            consequence = self.statement(branch, dict(held)) if branch is not None else held
-            alternative = node.child_by_field_name("alternative")
-            other = self.statement(alternative, dict(held)) if alternative is not None else held
-            return _join([consequence, other])
+            outcomes = [self.statement(branch, dict(held)) for branch in live_branches(node)]
+            if node.child_by_field_name("alternative") is None and \
+                    constant_truth(node.child_by_field_name("condition")) is not True:
+                outcomes.append(held)  # the condition is false: nothing runs
+            return _join(outcomes)
         if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
             return self.cases(node, held)
         if kind == "for_statement":
@@ -289,3 +289,36 @@ def declared_in(node: Node) -> set[bytes]:
         elif child.type == "var_spec":
             names.update(source(n) for n in child.children_by_field_name("name"))
     return names
+
+
+def runs_once_in(node: Node, loop: Node) -> bool:
+    """`node` sits in a once-guard inside `loop` (`if !held { mu.Lock(); defer mu.Unlock();
+    held = true }`) whose flag outlives the iterations and is never set back within the loop: it
+    runs on one iteration at most, so it cannot meet itself on the next."""
+    current = node
+    while current.parent is not None and current.parent != loop:
+        parent = current.parent
+        if parent.type == "if_statement" and parent.child_by_field_name("consequence") == current:
+            flag = once_guard_flag(parent)
+            if flag is not None and flag not in declared_in(loop) and not _resets(loop, flag):
+                return True
+        current = parent
+    return False
+
+
+def _resets(loop: Node, flag: bytes) -> bool:
+    """Something in the loop assigns the flag a value other than `true`."""
+    for node in walk_named(loop):
+        if node.type != "assignment_statement":
+            continue
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None:
+            continue
+        targets, values = left.named_children, right.named_children
+        if len(targets) != len(values):
+            if any(source(target) == flag for target in targets):
+                return True  # `held, err = f()`: set from a call
+            continue
+        if any(source(target) == flag and value.type != "true" for target, value in zip(targets, values, strict=True)):
+            return True
+    return False

@@ -13,6 +13,7 @@ from enum import Enum
 from tree_sitter import Node
 
 from golens.syntax.calls import selector_parts
+from golens.syntax.tree import constant_truth, live_branches, source, unparen
 from golens.syntax.unit import FUNCTION_TYPES
 
 
@@ -96,6 +97,41 @@ def statements_of(block: Node | None) -> list[Node]:
     return []
 
 
+def once_guard_flag(if_statement: Node) -> bytes | None:
+    """The flag of a once-guard, `if !flag { ...; flag = true }` (or `if flag == false`): its
+    body runs at most once for as long as nothing sets the flag back."""
+    condition = unparen(if_statement.child_by_field_name("condition"))
+    operator = condition.child_by_field_name("operator") if condition is not None else None
+    if condition is None or operator is None:
+        return None
+    flag = None
+    if condition.type == "unary_expression" and operator.type == "!":
+        flag = unparen(condition.child_by_field_name("operand"))
+    elif condition.type == "binary_expression" and operator.type == "==":
+        left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+        if right is not None and right.type == "false":
+            flag = left
+        elif left is not None and left.type == "false":
+            flag = right
+    if flag is None or flag.type != "identifier":
+        return None
+    body = statements_of(if_statement.child_by_field_name("consequence"))
+    if not body or not _assigns(body[-1], source(flag), "true"):
+        return None
+    return source(flag)
+
+
+def _assigns(statement: Node, name: bytes, value: str) -> bool:
+    """`name = value` with a literal value."""
+    if statement.type != "assignment_statement":
+        return False
+    operator = statement.child_by_field_name("operator")
+    left, right = statement.child_by_field_name("left"), statement.child_by_field_name("right")
+    return operator is not None and operator.type == "=" and left is not None and right is not None \
+        and len(left.named_children) == 1 and source(left.named_children[0]) == name \
+        and len(right.named_children) == 1 and right.named_children[0].type == value
+
+
 @dataclass
 class PathScan:
     """Finds exits reached before `is_action(node)` holds on the path.
@@ -149,9 +185,10 @@ class PathScan:
             child = node.child_by_field_name(part)
             if child is not None and self.is_action(child):
                 return Outcome.DONE
-        branches = [self.statement(node.child_by_field_name("consequence"))]
-        alternative = node.child_by_field_name("alternative")
-        branches.append(self.statement(alternative) if alternative is not None else Outcome.OPEN)
+        branches = [self.statement(branch) for branch in live_branches(node)]
+        if node.child_by_field_name("alternative") is None and \
+                constant_truth(node.child_by_field_name("condition")) is not True:
+            branches.append(Outcome.OPEN)  # the condition is false: nothing runs
         return _join(branches)
 
     def _cases(self, node: Node) -> Outcome:
@@ -210,6 +247,12 @@ def loop_exits(body: Node) -> Iterator[Node]:
         node, nested = stack.pop()
         kind = node.type
         if kind in FUNCTION_TYPES:
+            continue
+        if kind == "if_statement":
+            live = live_branches(node)
+            # The header may hold a function literal's return, never a loop exit: only the
+            # branches that can run are searched.
+            stack.extend((child, nested) for child in reversed(live))
             continue
         if kind in ("return_statement", "goto_statement"):
             yield node

@@ -9,6 +9,8 @@ from typing import Any, overload
 
 from tree_sitter import Node
 
+from golens.syntax.facts import BoolConst
+
 FUNCTION_TYPES = frozenset({"function_declaration", "method_declaration", "func_literal"})
 
 
@@ -87,18 +89,88 @@ def _function_index_of(unit: Any) -> FunctionIndex:
 
 
 _function_index: ContextVar[tuple[Node, FunctionIndex] | None] = ContextVar("golens_function_index", default=None)
+# The package's boolean constants, less the names the unit declares itself (which may shadow them).
+_constants: ContextVar[tuple[dict[str, list[BoolConst]], frozenset[bytes]] | None] = \
+    ContextVar("golens_constants", default=None)
 
 
 @contextmanager
 def indexed_functions(unit: Any) -> Iterator[None]:
     """Within this block, `enclosing_function` answers for nodes under `unit.node` from an index
-    (built once per unit, kept in its memo)."""
+    (built once per unit, kept in its memo), and `constant_truth` knows the package's boolean
+    constants (from the facts, so that editing `const debug = false` re-checks its readers)."""
     index = unit.derived(_function_index_of)
     token = _function_index.set((unit.node, index))
+    constants = _constants.set((unit.file.facts.by_name(BoolConst), unit.derived(_declared_names)))
     try:
         yield
     finally:
+        _constants.reset(constants)
         _function_index.reset(token)
+
+
+_DECLARING = {"short_var_declaration": "left", "range_clause": "left", "receive_statement": "left",
+              "type_switch_statement": "alias"}
+
+
+def _declared_names(unit: Any) -> frozenset[bytes]:
+    names: set[bytes] = set()
+    for kind in ("var_spec", "const_spec", "parameter_declaration", "variadic_parameter_declaration"):
+        for spec in unit.nodes(kind):
+            names.update(source(n) for n in spec.children_by_field_name("name"))
+    for kind, side in _DECLARING.items():
+        for statement in unit.nodes(kind):
+            left = statement.child_by_field_name(side)
+            if left is not None:
+                names.update(source(n) for n in [left, *left.named_children] if n.type == "identifier")
+    return frozenset(names)
+
+
+def constant_truth(condition: Node | None, depth: int = 0) -> bool | None:
+    """The value of a condition fixed at compile time: `true`, `false`, a package-level boolean
+    constant, and `!`, `&&`, `||` over them (`false && x` is false whatever x is); None when it
+    depends on the run."""
+    node = unparen(condition)
+    if node is None or depth > 32:  # a generated 1000-term condition is not worth the recursion
+        return None
+    kind = node.type
+    if kind in ("true", "false"):
+        return kind == "true"
+    if kind == "identifier":
+        known = _constants.get()
+        if known is None or source(node) in known[1]:
+            return None
+        values = {fact.value for fact in known[0].get(text(node), ())}
+        return values.pop() if len(values) == 1 else None
+    operator = node.child_by_field_name("operator")
+    if operator is None:
+        return None
+    if kind == "unary_expression" and operator.type == "!":
+        operand = constant_truth(node.child_by_field_name("operand"), depth + 1)
+        return None if operand is None else not operand
+    if kind == "binary_expression" and operator.type in ("&&", "||"):
+        left = constant_truth(node.child_by_field_name("left"), depth + 1)
+        right = constant_truth(node.child_by_field_name("right"), depth + 1)
+        decisive = operator.type == "||"  # the value that settles the whole expression
+        if left is decisive or right is decisive:
+            return decisive
+        if left is not None and right is not None:
+            return not decisive
+    return None
+
+
+def live_branches(if_statement: Node) -> list[Node]:
+    """The consequence and alternative of an if statement that can run: a branch whose condition
+    is constant (`if false {`, `if debug {` with `const debug = false`) is dead code."""
+    truth = constant_truth(if_statement.child_by_field_name("condition"))
+    branches = []
+    consequence = if_statement.child_by_field_name("consequence")
+    if consequence is not None and truth is not False:
+        branches.append(consequence)
+    alternative = if_statement.child_by_field_name("alternative")
+    if alternative is not None and truth is not True:
+        branches.append(alternative)
+    return branches
 
 
 def enclosing_function(node: Node) -> Node | None:
