@@ -24,6 +24,13 @@ from golens.syntax.unit import FileContext, Report, Unit
 
 log = logging.getLogger(__name__)
 
+
+def _loggable(exc: Exception) -> Exception | bool:
+    """The exception, for its traceback in the log, unless that is thousands of identical frames
+    (a RecursionError): written to the server's stderr, such a traceback filled the pipe of a
+    client that does not drain it, and the server stopped answering."""
+    return False if isinstance(exc, RecursionError) else exc
+
 _NOT_UNITS = frozenset({"package_clause", "import_declaration", "comment"})
 
 
@@ -204,7 +211,11 @@ class Engine:
     @staticmethod
     def _summarize(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> frozenset:
         facts: set[Fact] = set(summarize_bindings(unit))
-        facts.update(summarize_functions(unit))
+        try:
+            facts.update(summarize_functions(unit))
+        except Exception as exc:  # deeply nested code (RecursionError) must not lose the file's findings
+            log.warning("function summaries failed", exc_info=_loggable(exc))
+            failures.append(RuleFailure("summaries", unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
         for rule in rules:
             summarize = rule.summarize
             if summarize is None:
@@ -213,7 +224,7 @@ class Engine:
                 with indexed_functions(unit):
                     facts.update(summarize(unit))
             except Exception as exc:  # one broken check must not take the others down
-                log.exception("%s summarize failed", rule.id)
+                log.warning("%s summarize failed", rule.id, exc_info=_loggable(exc))
                 failures.append(RuleFailure(rule.id, unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
         return frozenset(facts)
 
@@ -229,7 +240,7 @@ class Engine:
                 with indexed_functions(unit):
                     reports = tuple(check(unit))
             except Exception as exc:
-                log.exception("%s failed", rule.id)
+                log.warning("%s failed", rule.id, exc_info=_loggable(exc))
                 failures.append(RuleFailure(rule.id, base, f"{type(exc).__name__}: {exc}"))
                 continue
             if reports:

@@ -73,7 +73,9 @@ class Document:
         """Apply edits in order (each against the text left by the previous one), then reparse
         once, reusing the edited old tree so that tree-sitter only re-lexes what changed."""
         source = self.source
-        tree = self.tree
+        # A copy (cheap: subtrees are shared) keeps the old tree intact for a snapshot() that a
+        # background check may still be reading.
+        tree = self.tree.copy() if self.tree is not None else None
         for edit in edits:
             start = max(0, min(edit.start, len(source)))
             end = max(start, min(edit.end, len(source)))
@@ -94,6 +96,14 @@ class Document:
         if version is not None:
             self.version = version
         self._reparse(old_tree=tree)
+
+    def snapshot(self) -> "Document":
+        """This version of the document, unaffected by later edits of this one (text and tree are
+        never modified in place), for checking it on another thread."""
+        copy = Document.__new__(Document)
+        copy.__dict__.update(self.__dict__)
+        copy._parser = Parser(GO_LANGUAGE)
+        return copy
 
     def replace_text(self, source: bytes | str, version: int | None = None) -> None:
         self._set_source(_to_bytes(source))

@@ -11,6 +11,7 @@ import importlib
 import inspect
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from golens import __version__
+from golens.config import Config
 from golens.engine import CheckResult, Engine
 from golens.lsp import diagnostics
 from golens.lsp.config import ConfigManager
@@ -188,6 +190,9 @@ class GolensServer(LanguageServer):
         self.pull_mode = False
         self.settings_loaded = asyncio.Event()
         self._pending: dict[str, asyncio.Task] = {}
+        # One thread: checks queue up instead of competing for the GIL with each other; the
+        # event loop keeps its share (the interpreter switches threads every few ms).
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="golens-check")
         self._reported_failures: set[tuple[str, str]] = set()
 
     # -- client log ------------------------------------------------------------------------------
@@ -243,22 +248,48 @@ class GolensServer(LanguageServer):
             return opened.result
         if opened.language_id not in GO_LANGUAGE_IDS and not opened.uri.endswith(".go"):
             result = CheckResult([], skipped=f"not a Go file (languageId {opened.language_id!r})")
-        else:
-            config = self.settings.config_for(opened.path)
-            if config.max_file_bytes != opened.doc.max_bytes:
-                self.documents.rebuild(opened, config.max_file_bytes)
-            result = self.engine.check(opened.doc, opened.cache, config, self.packages.others(opened.doc))
-            self.packages.set_open(opened.doc, result.facts)
-            trace = getattr(self, "trace", None)
-            if trace is not None:
-                # Trace evidence folded into the static findings (golens.lsp.trace_state).
-                result = trace.merge(opened, result)
-            profiles = getattr(self, "profiles", None)
-            if profiles is not None:
-                # Profile evidence on top (golens.lsp.profile_state).
-                result = profiles.merge(opened, result)
+            return self._store(opened, key, result)
+        config = self._config_for(opened)
+        return self._finish(opened, key, self.engine.check(opened.doc, opened.cache, config,
+                                                           self.packages.others(opened.doc)))
+
+    async def check_in_background(self, opened: OpenDocument) -> CheckResult | None:
+        """`check`, with the engine running on the checker thread so that every other request
+        keeps being answered while a big or pathological file is checked; None when the document
+        changed meanwhile (the result would be stale: a newer check follows)."""
+        key = (opened.token, self.settings.generation)
+        if (opened.result_key == key and opened.result is not None) or \
+                (opened.language_id not in GO_LANGUAGE_IDS and not opened.uri.endswith(".go")):
+            return self.check(opened)
+        config = self._config_for(opened)
+        snapshot = opened.doc.snapshot()
+        static = await asyncio.get_running_loop().run_in_executor(
+            self._checker, self.engine.check, snapshot, opened.cache, config, self.packages.others(snapshot))
+        if (opened.token, self.settings.generation) != key or self.documents.get(opened.uri) is not opened:
+            return None
+        return self._finish(opened, key, static)
+
+    def _config_for(self, opened: OpenDocument) -> Config:
+        config = self.settings.config_for(opened.path)
+        if config.max_file_bytes != opened.doc.max_bytes:
+            self.documents.rebuild(opened, config.max_file_bytes)
+        return config
+
+    def _finish(self, opened: OpenDocument, key: tuple[int, int], result: CheckResult) -> CheckResult:
+        self.packages.set_open(opened.doc, result.facts)
+        trace = getattr(self, "trace", None)
+        if trace is not None:
+            # Trace evidence folded into the static findings (golens.lsp.trace_state).
+            result = trace.merge(opened, result)
+        profiles = getattr(self, "profiles", None)
+        if profiles is not None:
+            # Profile evidence on top (golens.lsp.profile_state).
+            result = profiles.merge(opened, result)
+        return self._store(opened, key, result)
+
+    def _store(self, opened: OpenDocument, key: tuple[int, int], result: CheckResult) -> CheckResult:
         opened.result = result
-        opened.result_key = (opened.token, self.settings.generation)
+        opened.result_key = key
         self._report_result(opened, result)
         return result
 
@@ -294,9 +325,14 @@ class GolensServer(LanguageServer):
     async def _publish_later(self, uri: str) -> None:
         await asyncio.sleep(self.settings.debounce_ms / 1000)
         await self.wait_for_settings()
-        if self._pending.get(uri) is asyncio.current_task():
-            del self._pending[uri]
         try:
+            while (opened := self.documents.get(uri)) is not None:
+                if await self.check_in_background(opened) is not None:
+                    break
+                # Edited while being checked: check the new text (this task is still the pending
+                # one, so the edit scheduled nothing else).
+            if self._pending.get(uri) is asyncio.current_task():
+                del self._pending[uri]
             diagnostics.publish(self, uri)
         except Exception:
             import traceback
