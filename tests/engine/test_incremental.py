@@ -96,4 +96,9 @@ def test_random_edits_keep_cached_and_fresh_checks_equal():
             end = min(size, start + rng.choice([0, 0, 1, 3, 10]))
             doc.apply_edits([TextEdit(start, end, rng.choice(pieces))])
             fresh = Document(doc.source, str(path), module_go_version=version)
-            assert signature(doc, cache) == signature(fresh, None), (path.name, start, end)
+            # On text with syntax errors tree-sitter's error recovery depends on the old tree, so
+            # an incremental reparse may differ from a fresh one (tickerloop.go after an unmatched
+            # `{`): there the cache is held to the uncached check of the same tree.
+            same_tree = fresh.tree is not None and fresh.tree.root_node.has_error
+            expected = signature(doc, None) if same_tree else signature(fresh, None)
+            assert signature(doc, cache) == expected, (path.name, start, end)
