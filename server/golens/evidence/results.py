@@ -8,16 +8,21 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from golens.findings import Severity
 from golens.registry import default_registry
 from golens.trace import builder
 
 from .mapping import TraceTime
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
 
 MS = 1_000_000
 
@@ -43,15 +48,21 @@ class Thresholds:
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> Thresholds:
-        if not values:
-            return cls()
-        known = {k: type(getattr(cls(), k)) for k in cls.__dataclass_fields__}
-        kwargs = {}
-        for k, v in values.items():
-            key = k.replace("-", "_")
-            if key in known and isinstance(v, (int, float)) and not isinstance(v, bool):
-                kwargs[key] = known[key](v)
-        return cls(**kwargs)
+        return thresholds_from_mapping(cls, values)
+
+
+def thresholds_from_mapping(make: Callable[..., _T], values: dict[str, Any] | None) -> _T:
+    """A thresholds dataclass from its golens.toml table (`leak-min-fraction` sets
+    `leak_min_fraction`). golens.config has already named bad keys to the user; here unknown
+    keys and non-numbers are skipped so that one bad value never costs the other thresholds."""
+    defaults = make()
+    kwargs: dict[str, Any] = {}
+    for key, value in (values or {}).items():
+        name = key.replace("-", "_")
+        if name in {f.name for f in fields(defaults)} and isinstance(value, (int, float)) \
+                and not isinstance(value, bool):
+            kwargs[name] = type(getattr(defaults, name))(value)
+    return make(**kwargs)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from golens.evidence.analysis import (
     fmt_duration,
 )
 from golens.evidence.mapping import Where, Workspace, functions_in, stale_reason
+from golens.evidence.results import thresholds_from_mapping
 from golens.findings import Severity
 from golens.trace import Frame, Stack
 
@@ -61,16 +62,8 @@ class ProfileThresholds:
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> ProfileThresholds:
-        """The `[profile]` table of golens.toml; unknown keys and values of the wrong type are ignored."""
-        if not values:
-            return cls()
-        defaults = cls()
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
-            name = key.replace("-", "_")
-            if name in cls.__dataclass_fields__ and isinstance(value, (int, float)) and not isinstance(value, bool):
-                kwargs[name] = type(getattr(defaults, name))(value)
-        return cls(**kwargs)
+        """The `[profile]` table of golens.toml."""
+        return thresholds_from_mapping(cls, values)
 
 
 @dataclass
