@@ -81,7 +81,7 @@ def load_profiles(paths: Sequence[str], root: Path, thresholds: ProfileThreshold
 
 def profile_findings(doc: Document, path: Path, profiles: ProfileSet, *, config: Config | None,
                      registry: Registry) -> list[Finding]:
-    return evidence_findings(doc, path, profiles, config=config, registry=registry,  # type: ignore[arg-type]
+    return evidence_findings(doc, path, profiles, config=config, registry=registry,
                              source=PROFILE_SOURCE)
 
 

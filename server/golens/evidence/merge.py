@@ -33,10 +33,11 @@ finding (source "golens-trace").
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from golens.config import Config
 from golens.document import Document
@@ -115,7 +116,23 @@ def evidence_data(e: Evidence) -> dict:
     return d
 
 
-def evidence_findings(doc: Document, path: Path, te: TraceEvidence, *, config: Config | None = None,
+class EvidenceByPath(Protocol):
+    """What evidence_findings reads: a trace's or a profile set's evidence, by workspace file."""
+
+    def for_path(self, path: Path) -> Sequence[Evidence]: ...
+
+
+class DocumentEvidence:
+    """One document's evidence, already shifted to its current lines (the editor's view)."""
+
+    def __init__(self, evidence: Sequence[Evidence]):
+        self.evidence = evidence
+
+    def for_path(self, path: Path) -> Sequence[Evidence]:
+        return self.evidence
+
+
+def evidence_findings(doc: Document, path: Path, te: EvidenceByPath, *, config: Config | None = None,
                       registry: Registry | None = None, source: str = SOURCE) -> list[Finding]:
     """The evidence whose site is `path`, as findings in `doc`'s byte offsets (disabled rules dropped)."""
     registry = registry or default_registry()

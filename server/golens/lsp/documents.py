@@ -9,7 +9,6 @@ follow the LSP rules exactly (golens.lsp.positions, Document.editor_lines).
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -146,6 +145,3 @@ class DocumentStore:
     def close(self, uri: str) -> OpenDocument | None:
         return self._docs.pop(uri, None)
 
-
-def directory_of(opened: OpenDocument) -> Path | None:
-    return Path(opened.path).parent if opened.path else None

@@ -26,9 +26,8 @@ from pygls.lsp.server import LanguageServer
 from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.engine import CheckResult
 from golens.evidence import fmt_duration
-from golens.evidence.analysis import Evidence
 from golens.evidence.mapping import Workspace
-from golens.evidence.merge import PROFILE_SOURCE, evidence_findings, merge_findings
+from golens.evidence.merge import PROFILE_SOURCE, DocumentEvidence, evidence_findings, merge_findings
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
 from golens.lsp.trace_discovery import candidates
 from golens.lsp.trace_watch import ServerSideWatch
@@ -265,7 +264,7 @@ class ProfileManager:
         mapping = line_map(base, opened.doc.source) if base is not None else None
         if mapping is not None:
             evs = [shift_evidence(e, mapping, str(path)) for e in evs]
-        found = evidence_findings(opened.doc, path, _DocumentEvidence(evs), config=config,  # type: ignore[arg-type]
+        found = evidence_findings(opened.doc, path, DocumentEvidence(evs), config=config,
                                   registry=registry, source=PROFILE_SOURCE)
         merged = result
         if found:
@@ -396,16 +395,6 @@ def _line_sentence(kind: str, count: int, delay_ns: int, reason: str) -> str:
     if kind == "mutex":
         return f"{fmt_duration(delay_ns)} of contention released here ({count} contended unlocks, {reason})"
     return f"{fmt_duration(delay_ns)} waited here ({count} waits, {reason})"
-
-
-class _DocumentEvidence:
-    """One document's (shifted) profile evidence, read by evidence_findings like a trace's."""
-
-    def __init__(self, evidence: list[Evidence]):
-        self.evidence = evidence
-
-    def for_path(self, path: Path) -> list[Evidence]:
-        return self.evidence
 
 
 async def initialized(ls: Any) -> None:

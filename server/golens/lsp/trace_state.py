@@ -26,7 +26,7 @@ from golens.document.document import DEFAULT_MAX_FILE_BYTES
 from golens.engine import CheckResult
 from golens.evidence import TraceEvidence
 from golens.evidence.analysis import Evidence
-from golens.evidence.merge import evidence_findings, merge_findings
+from golens.evidence.merge import DocumentEvidence, evidence_findings, merge_findings
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
 from golens.lsp.progress import Progress
 from golens.lsp.trace_discovery import WATCH_GLOBS, discover_all, is_trace_file
@@ -94,7 +94,6 @@ class TraceManager:
         self.watch = ServerSideWatch(self._watched_file_settled)
         self._merged: dict[str, tuple[tuple, CheckResult]] = {}
         self._shifted: dict[str, tuple[tuple, list[Evidence]]] = {}
-        self.parses_started = 0
 
     # -- settings and discovery -----------------------------------------------------------------
 
@@ -198,7 +197,6 @@ class TraceManager:
             self._cancel_parse()
         if requested:
             self._fallbacks, self._unreadable = [], {}
-        self.parses_started += 1
         parse = BackgroundParse(path, str(self.root or path.parent), self.settings.thresholds)
         parse.requested = requested
         task = asyncio.ensure_future(self._await_parse(parse))
@@ -422,9 +420,8 @@ class TraceManager:
             merged = result
         else:
             path = Path(opened.path).resolve()
-            view = _EvidenceView(evs)
             config = self.ls.settings.config_for(opened.path)
-            trace = evidence_findings(opened.doc, path, view, config=config, registry=self.ls.engine.registry)
+            trace = evidence_findings(opened.doc, path, DocumentEvidence(evs), config=config, registry=self.ls.engine.registry)
             merged = CheckResult(merge_findings(opened.doc, result.findings, trace, self.ls.engine.registry),
                                  skipped=result.skipped, failures=result.failures)
         self._merged[opened.uri] = (key, merged)
@@ -466,16 +463,6 @@ class TraceManager:
         except OSError:
             mtime = self.loaded_at
         return _ago(time.time() - mtime)
-
-
-class _EvidenceView:
-    """Duck-typed TraceEvidence holding one document's (shifted) evidence."""
-
-    def __init__(self, evs: list[Evidence]):
-        self._evs = evs
-
-    def for_path(self, path: Path) -> list[Evidence]:
-        return self._evs
 
 
 def _ago(seconds: float) -> str:
