@@ -139,6 +139,11 @@ async def test_baseline_shows_the_change_in_the_hover(prof_ws):
             await asyncio.sleep(0.1)
         assert "since the baseline goroutineleak profile before-leaks.pb.gz" in hover.contents.value
         assert "chan send: 20× → — (gone)" in hover.contents.value
+        lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        baseline_lenses = [(lens.range.start.line + 1, lens.command.title) for lens in lenses or []
+                           if lens.command is not None and lens.command.title.startswith("since baseline:")]
+        assert (SEND, "since baseline: chan send 20× → — (gone)") in baseline_lenses, lenses
         assert getattr(statuses[-1], "baseline", None) == str(baseline)  # for the status items
         result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="golens.setBaseline", arguments=[]))
@@ -147,6 +152,9 @@ async def test_baseline_shows_the_change_in_the_hover(prof_ws):
         hover = await client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=position))
         assert hover is None or "since the baseline" not in hover.contents.value
+        lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert not [lens for lens in lenses or [] if lens.command and lens.command.title.startswith("since baseline:")]
 
 
 async def test_server_watches_loaded_profiles_when_the_client_cannot(prof_ws):

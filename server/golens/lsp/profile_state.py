@@ -40,7 +40,7 @@ from golens.profile import (
     load_profile_evidence,
     read_profile,
 )
-from golens.profile.diff import DiffError, DiffResult, diff_files
+from golens.profile.diff import DiffError, DiffResult, Row, diff_files
 from golens.safeio import read_head, read_regular, regular_stat
 
 LOAD = "golens.loadProfile"
@@ -311,6 +311,7 @@ class ProfileManager:
                 self._baseline_key = key
                 return
             self.baseline_diff, self._baseline_key = result, key
+            self.ls.trace.refresh_client_views()  # the baseline's code lenses
 
         self._baseline_job = asyncio.ensure_future(compare())
 
@@ -327,18 +328,32 @@ class ProfileManager:
                                                     "(load a trace or a profile of its kind)"}
         return {"baseline": str(path) if path else None}
 
-    def baseline_markdown(self, opened: Any, line: int, markdown: bool) -> str | None:
-        """The hovered line's change since the baseline ("chan send 20× 3.9 s → — (gone)")."""
+    def _baseline_rows(self, opened: Any) -> list[Row]:
+        """This document's rows of the comparison with the baseline."""
         self.update_baseline()
         result, root = self.baseline_diff, self.ls.settings.workspace_root
         if result is None or root is None or not opened.path:
-            return None
+            return []
         try:
             shown = Path(opened.path).resolve().relative_to(root).as_posix()
         except ValueError:
-            return None
-        rows = [r for r in result.rows if r.path == shown and r.line == line]
-        if not rows:
+            return []
+        return [r for r in result.rows if r.path == shown]
+
+    def baseline_lenses(self, opened: Any) -> list[tuple[int, str]]:
+        """(line, title) for each line whose change since the baseline is beyond the noise rule:
+        "since baseline: chan send 20× → — (gone)"."""
+        by_line: dict[int, list[str]] = {}
+        for r in self._baseline_rows(opened):
+            if r.label != "noise":
+                by_line.setdefault(r.line, []).append(f"{r.reason} {_measure(r.before)} → {_measure(r.after)} ({r.label})")
+        return [(line, "since baseline: " + "; ".join(parts)) for line, parts in sorted(by_line.items())]
+
+    def baseline_markdown(self, opened: Any, line: int, markdown: bool) -> str | None:
+        """The hovered line's change since the baseline ("chan send 20× 3.9 s → — (gone)")."""
+        rows = [r for r in self._baseline_rows(opened) if r.line == line]
+        result = self.baseline_diff
+        if not rows or result is None:
             return None
         what = "trace" if result.before.kind == "trace" else describe_kind(result.before.kind)
         lines = [f"{r.reason}: {_measure(r.before)} → {_measure(r.after)} ({r.label})" for r in rows]

@@ -195,10 +195,18 @@ def inlay_hints(ls, opened, first: int, last: int) -> list[types.InlayHint]:
 
 
 def code_lenses(ls, opened) -> list[types.CodeLens]:
-    if ls.trace.evidence is None or not ls.trace.settings.code_lens:
+    if not ls.trace.settings.code_lens:
         return []
     mapper = opened.mapper(ls.encoding)
     out = []
+    profiles = getattr(ls, "profiles", None)
+    for line, title in profiles.baseline_lenses(opened) if profiles is not None else ():
+        if line <= opened.doc.lines.line_count:
+            start = opened.doc.lines.line_start(line - 1)
+            out.append(types.CodeLens(range=mapper.range(start, start),
+                                      command=types.Command(title=title, command=SUMMARY, arguments=[])))
+    if ls.trace.evidence is None:
+        return out
     for line, c in ls.trace.creations_for(opened):
         if line > opened.doc.lines.line_count:
             continue

@@ -107,7 +107,7 @@ class TraceManager:
         if (new.path, new.thresholds, new.auto_load, new.trusted) != (old.path, old.thresholds, old.auto_load, old.trusted):
             self.refresh()
         elif (new.inlay_hints, new.code_lens) != (old.inlay_hints, old.code_lens):
-            self._refresh_client_views()
+            self.refresh_client_views()
 
     def configured_path(self) -> Path | None:
         if not self.settings.path:
@@ -370,9 +370,9 @@ class TraceManager:
         # is new input for every document.
         self.ls.settings.generation += 1
         self.ls.recheck_all()
-        self._refresh_client_views()
+        self.refresh_client_views()
 
-    def _refresh_client_views(self) -> None:
+    def refresh_client_views(self) -> None:
         workspace = self.ls.client_capabilities.workspace
         if workspace is None:
             return
