@@ -33,6 +33,20 @@ def run_go(go: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([go, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
+
+def run_doc_program(go: str, block: str, tmp_path: Path, name: str, output: str) -> Path:
+    """Build a rule page's example program (-trimpath, like the committed traces) and run it with
+    the path it records its trace or profile to as its argument; returns that path."""
+    d = tmp_path / name
+    d.mkdir()
+    (d / "go.mod").write_text("module example.com/doc\n\ngo 1.22\n")
+    (d / "main.go").write_text(block)
+    build = run_go(go, "build", "-trimpath", "-o", "prog", ".", cwd=d)
+    assert build.returncode == 0, build.stderr
+    subprocess.run([str(d / "prog"), str(d / output)], cwd=d, check=True, timeout=120)
+    return d / output
+
+
 if TYPE_CHECKING:
     from golens.engine import Engine
     from golens.syntax.facts import Fact

@@ -1,14 +1,13 @@
 """Each GT rule's documented Example is a program whose own trace shows the evidence; its
 Use instead program's trace does not (for the rules whose fix removes the cause outright)."""
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from golens.evidence import load_evidence
 from golens.registry import default_registry
-from testsupport import REPO
+from testsupport import run_doc_program
 
 TRACE_RULES = [r for r in default_registry().rules if r.kind == "trace"]
 # GT401's fix bounds the goroutines to the Ps; the workers then run long CPU stretches (GT501),
@@ -17,16 +16,8 @@ CLEAN_AFTER_FIX = {"GT101", "GT201", "GT301", "GT501"}
 
 
 def traced(go: str, block: str, tmp_path: Path, name: str):
-    d = tmp_path / name
-    d.mkdir()
-    (d / "go.mod").write_text("module example.com/doc\n\ngo 1.22\n")
-    (d / "main.go").write_text(block)
-    env = {"GOTOOLCHAIN": "local", "GOFLAGS": "-trimpath", "GOPROXY": "off", "GOWORK": "off", "CGO_ENABLED": "0",
-           "HOME": str(Path.home()), "PATH": "/usr/bin:/bin", "GOCACHE": str(REPO / ".cache" / "go-build")}
-    build = subprocess.run([go, "build", "-o", "prog", "."], cwd=d, env=env, capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr
-    subprocess.run([str(d / "prog"), str(d / "trace.out")], cwd=d, check=True, timeout=120)
-    return load_evidence(d / "trace.out", root=d)
+    recorded = run_doc_program(go, block, tmp_path, name, "trace.out")
+    return load_evidence(recorded, root=recorded.parent)
 
 
 def test_every_trace_rule_is_documented():

@@ -1,14 +1,13 @@
 """Each GP rule's documented Example is a program whose own profile shows the evidence at the line
 that explains it; its Use instead program's profile does not."""
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from golens.profile import load_profile_evidence
 from golens.registry import default_registry
-from testsupport import REPO
+from testsupport import run_doc_program
 
 PROFILE_RULES = [r for r in default_registry().rules if r.kind == "profile"]
 EXPECTED_LINE = {"GP101": ("go func()", "result <- 42"), "GP102": ("for j := range jobs",),
@@ -16,16 +15,8 @@ EXPECTED_LINE = {"GP101": ("go func()", "result <- 42"), "GP102": ("for j := ran
 
 
 def profiled(go: str, block: str, tmp_path: Path, name: str):
-    d = tmp_path / name
-    d.mkdir()
-    (d / "go.mod").write_text("module example.com/doc\n\ngo 1.22\n")
-    (d / "main.go").write_text(block)
-    env = {"GOTOOLCHAIN": "local", "GOFLAGS": "-trimpath", "GOPROXY": "off", "GOWORK": "off", "CGO_ENABLED": "0",
-           "HOME": str(Path.home()), "PATH": "/usr/bin:/bin", "GOCACHE": str(REPO / ".cache" / "go-build")}
-    build = subprocess.run([go, "build", "-o", "prog", "."], cwd=d, env=env, capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr
-    subprocess.run([str(d / "prog"), str(d / "profile.pb.gz")], cwd=d, check=True, timeout=120)
-    return load_profile_evidence(d / "profile.pb.gz", root=d)
+    recorded = run_doc_program(go, block, tmp_path, name, "profile.pb.gz")
+    return load_profile_evidence(recorded, root=recorded.parent)
 
 
 def test_every_profile_rule_is_documented():
