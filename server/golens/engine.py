@@ -216,6 +216,10 @@ class UnitCache:
         # The facts every entry's reports are valid under (those not re-checked read nothing
         # that changed since they were made).
         self.facts: Facts | None = None
+        # Units walked by `summarize`, for the check of the same tree that follows (the CLI
+        # summarises every file of a package before checking them): walking a unit is a sixth
+        # of checking it.
+        self.walked: tuple[object, dict[int, Unit]] | None = None
 
 
 class Engine:
@@ -233,7 +237,9 @@ class Engine:
         summaries stay there for the check that follows."""
         if doc.skip_reason is not None or doc.tree is None:
             return frozenset()
-        _, _, own = self._units(doc, cache if cache is not None else UnitCache(), FileContext.of(doc), [])
+        _, walked, own = self._units(doc, cache if cache is not None else UnitCache(), FileContext.of(doc), [])
+        if cache is not None:
+            cache.walked = (doc.tree, walked)
         return own
 
     def check(self, doc: Document, cache: UnitCache | None = None, config: Config | None = None,
@@ -247,6 +253,10 @@ class Engine:
         base_context = FileContext.of(doc)
         failures: list[RuleFailure] = []
         keyed, walked, own = self._units(doc, cache, base_context, failures)
+        if cache.walked is not None:
+            if cache.walked[0] is doc.tree:
+                walked = {**cache.walked[1], **walked}
+            cache.walked = None
         inputs = cache.facts_inputs
         if inputs is not None and inputs[1] is package and inputs[0] == own:
             facts = inputs[2]  # no fact changed: keep the object, so that keys compare by identity
@@ -352,42 +362,46 @@ class Engine:
     @staticmethod
     def _summarize(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> frozenset:
         facts: set[Fact] = set(summarize_bindings(unit))
-        try:
-            facts.update(summarize_functions(unit))
-        except Exception as exc:  # deeply nested code (RecursionError) must not lose the file's findings
-            log.warning("function summaries failed", exc_info=_loggable(exc))
-            failures.append(RuleFailure("summaries", unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
-        for rule in rules:
-            summarize = rule.summarize
-            if summarize is None:
-                continue
+        # One function index per unit for every summary, not one per rule: entering it once per
+        # rule and unit was a tenth of building a package's model.
+        with indexed_functions(unit):
             try:
-                with indexed_functions(unit):
+                facts.update(summarize_functions(unit))
+            except Exception as exc:  # deeply nested code (RecursionError) must not lose the file's findings
+                log.warning("function summaries failed", exc_info=_loggable(exc))
+                failures.append(RuleFailure("summaries", unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
+            for rule in rules:
+                summarize = rule.summarize
+                if summarize is None:
+                    continue
+                try:
                     facts.update(summarize(unit))
-            except Exception as exc:  # one broken check must not take the others down
-                log.warning("%s summarize failed", rule.id, exc_info=_loggable(exc))
-                failures.append(RuleFailure(rule.id, unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
+                except Exception as exc:  # one broken check must not take the others down
+                    log.warning("%s summarize failed", rule.id, exc_info=_loggable(exc))
+                    failures.append(RuleFailure(rule.id, unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
         return frozenset(facts)
 
     @staticmethod
     def _run_checks(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> dict[str, tuple[Report, ...]]:
         base = unit.node.start_byte
         results: dict[str, tuple[Report, ...]] = {}
-        for rule in rules:
-            check = rule.check
-            if check is None:
-                continue
-            try:
-                with indexed_functions(unit):
-                    reports = tuple(check(unit))
-            except Exception as exc:
-                log.warning("%s failed", rule.id, exc_info=_loggable(exc))
-                failures.append(RuleFailure(rule.id, base, f"{type(exc).__name__}: {exc}"))
-                continue
+        with indexed_functions(unit):
+            found = [(rule.id, Engine._reports_of(unit, rule, failures)) for rule in rules if rule.check is not None]
+        for rule_id, reports in found:
             if reports:
-                results[rule.id] = tuple(
+                results[rule_id] = tuple(
                     Report(r.start - base, r.end - base, r.message,
                            tuple((s - base, e - base, m) for s, e, m in r.related), r.data, r.severity)
                     for r in reports
                 )
         return results
+
+    @staticmethod
+    def _reports_of(unit: Unit, rule: Rule, failures: list[RuleFailure]) -> tuple[Report, ...]:
+        assert rule.check is not None
+        try:
+            return tuple(rule.check(unit))
+        except Exception as exc:
+            log.warning("%s failed", rule.id, exc_info=_loggable(exc))
+            failures.append(RuleFailure(rule.id, unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
+            return ()
