@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.facts import Fact
+from golens.syntax.facts import Fact, Facts, LocalType
 from golens.syntax.sync import NO_COPY_TYPES, receiver, struct_has_lock, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
@@ -34,7 +34,7 @@ def check(unit: Unit) -> Iterator[Report]:
                 sync_type = _sync_value_type(type_node, unit)
                 if sync_type is None:
                     struct = _package_struct(type_node, function)
-                    lock = struct_has_lock(struct, unit.file.facts) if struct is not None else None
+                    lock = _lock_held_by(struct, unit.file.facts)
                     if struct is None or lock is None:
                         continue
                     yield unit.report(
@@ -87,7 +87,7 @@ def _range_copies(unit: Unit) -> Iterator[Report]:
             if collection is not None and collection.type in ("slice_type", "array_type", "map_type") else None
         function = enclosing_function(clause)
         struct = _package_struct(element, function) if element is not None and function is not None else None
-        lock = struct_has_lock(struct, unit.file.facts) if struct is not None else None
+        lock = _lock_held_by(struct, unit.file.facts)
         if struct is None or lock is None:
             continue
         yield unit.report(
@@ -97,6 +97,14 @@ def _range_copies(unit: Unit) -> Iterator[Report]:
             f"&{unit.text(right)}[i], or store pointers",
             data={"variant": "range", "name": unit.text(targets[1]), "type": struct},
         )
+
+
+def _lock_held_by(struct: str | None, facts: Facts) -> tuple[str, str] | None:
+    """What makes a copy of the package type `struct` copy a lock. Asked by name first, so that a
+    declaration with an `int` parameter is not re-checked whenever some struct's fields change."""
+    if struct is None or not facts.by_name(LocalType).get(struct):
+        return None
+    return struct_has_lock(struct, facts)
 
 
 def _via(lock: tuple[str, str]) -> str:
