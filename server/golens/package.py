@@ -4,13 +4,16 @@ A package is the Go files of one directory with the same package clause (an exte
 package, `foo_test`, is a package of its own). Each file contributes the facts its declarations
 summarise (`golens.syntax.facts`); a check of one file sees its own facts plus those of the other
 files of its package that `go build` compiles with it (`builds_with`): not the `_test.go` files
-unless it is one, not a file for another GOOS/GOARCH (`x_windows.go` beside `x_linux.go`). Files that do not parse, are generated or too large contribute nothing; a
-file contributes the facts of the declarations that parse.
+unless it is one, not a file for another GOOS/GOARCH (`x_windows.go` beside `x_linux.go`). Files
+that do not parse, are generated or too large contribute nothing; a file contributes the facts of
+the declarations that parse.
 
 The CLI hands a worker whole directories (`group_by_directory`) and computes each package's facts
 once. The server keeps a `PackageIndex`: files that are not open are read from disk (through
-`safeio`, so links out of the tree, FIFOs and devices are refused) and re-read when their size or
-modification time changes, looked at no more often than every `STAT_INTERVAL` seconds.
+`safeio`, so links out of the tree, FIFOs and devices are refused) and re-read when the client
+says they changed (`invalidate`, from workspace/didChangeWatchedFiles) or, for clients that cannot
+watch files, when their size or modification time changes, looked at no more often than every
+`STAT_INTERVAL` seconds.
 """
 
 import logging
@@ -89,29 +92,38 @@ class PackageIndex:
         self._directories: dict[str, _Directory] = {}
         self._open: dict[str, _DiskFile] = {}  # path -> an open buffer's package and facts
         self.skipped: dict[str, str] = {}  # path -> why it contributes nothing
+        # The client reports changes on disk (invalidate): a directory is listed once, not polled.
+        self.watched = False
 
-    def set_open(self, doc: Document, facts: frozenset[Fact]) -> None:
-        """An open buffer's facts replace its file's on disk."""
+    def set_open(self, doc: Document, facts: frozenset[Fact]) -> bool:
+        """An open buffer's facts replace its file's on disk; True when that changed what the
+        other files of its directory see."""
         if doc.path is None:
-            return
+            return False
         path = os.path.abspath(doc.path)
         previous = self._open.get(path)
         entry = _DiskFile((0, 0), doc.header.package, facts, doc.platforms)
-        if previous != entry:
-            self._open[path] = entry
-            self._directory(os.path.dirname(path)).others.clear()
+        if previous == entry:
+            return False
+        self._open[path] = entry
+        self._directory(os.path.dirname(path)).others.clear()
+        return True
 
     def close(self, path: str) -> None:
         path = os.path.abspath(path)
         if self._open.pop(path, None) is not None:
             self._directory(os.path.dirname(path)).others.clear()
 
-    def invalidate(self, path: str) -> None:
-        """The file changed on disk (a watched-files notification, a save): read it again."""
-        directory = self._directory(os.path.dirname(os.path.abspath(path)))
+    def invalidate(self, path: str) -> bool:
+        """The file changed on disk (a watched-files notification, a save): read it again. False
+        when no file of its directory was asked about yet (there is nothing to forget)."""
+        directory = self._directories.get(os.path.dirname(os.path.abspath(path)))
+        if directory is None:
+            return False
         directory.files.pop(os.path.abspath(path), None)
         directory.others.clear()
         directory.checked_at = 0.0
+        return True
 
     def others(self, doc: Document) -> frozenset[Fact]:
         key = package_key(doc)
@@ -142,7 +154,7 @@ class PackageIndex:
 
     def _refresh(self, name: str, directory: _Directory) -> None:
         now = self._clock()
-        if directory.checked_at and now - directory.checked_at < STAT_INTERVAL:
+        if directory.checked_at and (self.watched or now - directory.checked_at < STAT_INTERVAL):
             return
         directory.checked_at = now
         try:
