@@ -72,6 +72,7 @@ class Acquires(NamedTuple):
     type: str
     method: str
     field: str
+    lock: str = "Lock"  # or "RLock"
 
 
 class PoolVar(NamedTuple):
