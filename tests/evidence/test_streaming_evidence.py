@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_evidence_speedups import plain
 
 from golens.evidence import Workspace, analyze, fmt_duration, load_evidence
 from golens.evidence.load import Streaming
 from golens.trace import read_trace
-
-from test_evidence_speedups import plain
 
 REPO = Path(__file__).resolve().parents[2]
 WS = Workspace.scan(REPO / "traces")
