@@ -226,7 +226,8 @@ class Engine:
     def __init__(self, registry: Registry | None = None, config: Config | None = None):
         self.registry = registry or default_registry()
         self.config = config or Config()
-        self._package_facts: tuple[frozenset[Fact], Facts] | None = None  # the last package's, built
+        # The last two packages' facts, built: a package's test files see more facts than its others.
+        self._package_facts: list[tuple[frozenset[Fact], Facts]] = []
 
     @property
     def static_rules(self) -> list[Rule]:
@@ -263,9 +264,11 @@ class Engine:
         else:
             if package and own <= package:
                 # The CLI passes the whole package's facts, this file's included: build them once.
-                if self._package_facts is None or self._package_facts[0] is not package:
-                    self._package_facts = (package, Facts(package))
-                facts = self._package_facts[1]
+                built = next((f for p, f in self._package_facts if p is package), None)
+                if built is None:
+                    built = Facts(package)
+                    self._package_facts = [*self._package_facts[-1:], (package, built)]
+                facts = built
             else:
                 facts = merged_facts(own, package)
             cache.facts_inputs = (own, package, facts)

@@ -3,8 +3,10 @@
 A package is the Go files of one directory with the same package clause (an external test
 package, `foo_test`, is a package of its own). Each file contributes the facts its declarations
 summarise (`golens.syntax.facts`); a check of one file sees its own facts plus those of the other
-files of its package. Files that do not parse, are generated or too large contribute nothing; a
-file contributes the facts of the declarations that parse.
+files of its package that `go build` compiles with it (`builds_with`): not the `_test.go` files
+unless it is one, not a file for another GOOS/GOARCH (`x_windows.go` beside `x_linux.go`). Files
+that do not parse, are generated or too large contribute nothing; a file contributes the facts of
+the declarations that parse.
 
 The CLI hands a worker whole directories (`group_by_directory`) and computes each package's facts
 once. The server keeps a `PackageIndex`: files that are not open are read from disk (through
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from golens.document import Document
+from golens.document.platforms import ANY, Platforms
 from golens.safeio import UnsafeFileError, read_regular
 from golens.syntax.facts import Fact, Facts
 
@@ -38,6 +41,11 @@ def package_key(doc: Document) -> tuple[str, str] | None:
     if doc.path is None or package is None:
         return None
     return os.path.dirname(os.path.abspath(doc.path)), package
+
+
+def builds_with(doc: Document, other_path: str, other: Platforms) -> bool:
+    """Can the file at `other_path` (of the same package) be compiled together with `doc`?"""
+    return (doc.is_test_file or not other_path.endswith("_test.go")) and doc.platforms.overlaps(other)
 
 
 def group_by_directory(files: Iterable[Path]) -> list[list[Path]]:
@@ -60,6 +68,7 @@ class _DiskFile:
     stamp: tuple[int, int]  # (size, mtime_ns) the facts were read at
     package: str | None
     facts: frozenset[Fact]
+    platforms: Platforms = ANY
 
 
 @dataclass
@@ -81,7 +90,7 @@ class PackageIndex:
         self._max_bytes = max_file_bytes
         self._clock = clock
         self._directories: dict[str, _Directory] = {}
-        self._open: dict[str, tuple[str | None, frozenset[Fact]]] = {}  # path -> (package, facts)
+        self._open: dict[str, _DiskFile] = {}  # path -> an open buffer's package and facts
         self.skipped: dict[str, str] = {}  # path -> why it contributes nothing
         # The client reports changes on disk (invalidate): a directory is listed once, not polled.
         self.watched = False
@@ -93,7 +102,7 @@ class PackageIndex:
             return False
         path = os.path.abspath(doc.path)
         previous = self._open.get(path)
-        entry = (doc.header.package, facts)
+        entry = _DiskFile((0, 0), doc.header.package, facts, doc.platforms)
         if previous == entry:
             return False
         self._open[path] = entry
@@ -134,10 +143,9 @@ class PackageIndex:
         for other, disk in directory.files.items():
             if other == path:
                 continue
-            opened = self._open.get(other)
-            found_package, facts = opened if opened is not None else (disk.package, disk.facts)
-            if found_package == package:
-                contributions.append(facts)
+            found = self._open.get(other) or disk
+            if found.package == package and builds_with(doc, other, found.platforms):
+                contributions.append(found.facts)
         merged = directory.others[(path, package)] = package_facts(contributions)
         return merged
 
@@ -196,7 +204,7 @@ class PackageIndex:
             log.info("package model: %s contributes nothing: %s", path, doc.skip_reason)
             return _DiskFile(stamp, doc.header.package, frozenset())
         self.skipped.pop(path, None)
-        return _DiskFile(stamp, doc.header.package, self._summarize(doc))
+        return _DiskFile(stamp, doc.header.package, self._summarize(doc), doc.platforms)
 
 
 def merged_facts(own: Iterable[Fact], others: frozenset[Fact]) -> Facts:

@@ -72,6 +72,7 @@ class Acquires(NamedTuple):
     type: str
     method: str
     field: str
+    lock: str = "Lock"  # or "RLock"
 
 
 class PoolVar(NamedTuple):
@@ -150,9 +151,19 @@ class BoolConst(NamedTuple):
     value: bool
 
 
+class CondUse(NamedTuple):
+    """A sync.Cond is signalled (`op` "signal": Signal or Broadcast, called or as a func value) or
+    handed on (`op` "escape": passed, returned, stored, its address taken) somewhere in the
+    package. `name` is the field or package-level variable ("?" for a signal on a parameter, a
+    local or an expression: some Cond of the package, which one is unknown)."""
+
+    name: str
+    op: str
+
+
 Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
