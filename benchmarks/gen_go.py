@@ -122,14 +122,16 @@ func stream{n}(w http.ResponseWriter, r *http.Request) {{
 """
 
 
-def generate(lines: int, seed: int = 1) -> str:
+def generate(lines: int, seed: int = 1, first: int = 0) -> str:
+    """`first`: the number of the first generated declaration (Record{first}, load{first}, ...), so
+    that files generated for one package declare different names."""
     rnd = random.Random(seed)
     parts = [HEADER]
     count = HEADER.count("\n")
     makers = [_struct, _lost_cancel, _blocking, _ticker, _handler]
-    n = 0
+    n = first
     while count < lines:
-        chunk = makers[n % len(makers)](n, rnd)
+        chunk = makers[(n - first) % len(makers)](n, rnd)
         parts.append(chunk)
         count += chunk.count("\n")
         n += 1

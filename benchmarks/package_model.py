@@ -40,7 +40,7 @@ def build(directory: Path, files: int, lines: int) -> list[Path]:
     paths = []
     for index in range(files):
         path = directory / f"f{index:04d}.go"
-        path.write_text(generate(lines, seed=index + 1))
+        path.write_text(generate(lines, seed=index + 1, first=1000 * index))
         paths.append(path)
     return paths
 
@@ -58,7 +58,7 @@ def measure(files: int, lines: int) -> None:
         start = time.perf_counter()
         index.others(doc)
         warm = time.perf_counter() - start
-        paths[1].write_text(generate(lines, seed=10_000))
+        paths[1].write_text(generate(lines, seed=10_000, first=1000))
         clock.now += 60
         start = time.perf_counter()
         index.others(doc)

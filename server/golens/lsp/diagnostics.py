@@ -2,9 +2,18 @@
 
 A client that can pull gets only pull: answering both ways makes VS Code show every finding
 twice. Which mode is used is decided once, from the client's capabilities at initialize.
+
+Only what changed is sent where the protocol allows it: a document checked again at the same
+version (its package changed, a setting, a trace) is not pushed again when its diagnostics are
+the same, and a pull is answered `unchanged` when they are the same as under the result id the
+client holds. A new version is always pushed: a pushed list is tagged with the version it was
+computed for, and clients may drop lists of other versions.
 """
 
 import functools
+import itertools
+import os
+import time
 
 from lsprotocol import types
 
@@ -121,6 +130,26 @@ def _published_json(ls, opened: OpenDocument, findings: list[Finding]) -> list[d
     return items
 
 
+# Result ids are unique to this server process: a client may hold one from a server before it.
+_RESULT_ID_PREFIX = f"{os.getpid()}.{time.monotonic_ns()}"
+_result_ids = itertools.count(1)
+
+
+def current_json(ls, opened: OpenDocument) -> list[dict]:
+    """The document's diagnostics as JSON, checked as it is now; `opened.diagnostics_id` changes
+    when they differ from the previous call's."""
+    result = ls.check(opened)
+    items = _published_json(ls, opened, result.findings if result.skipped is None else [])
+    previous = opened.diagnostics_json
+    # Unchanged diagnostics are the very objects of the previous call (_published_json reuses
+    # them), so the comparison is mostly identity.
+    if previous is None or len(previous) != len(items) or any(
+            a is not b and a != b for a, b in zip(previous, items, strict=True)):
+        opened.diagnostics_id = f"{_RESULT_ID_PREFIX}.{next(_result_ids)}"
+    opened.diagnostics_json = items
+    return items
+
+
 def publish(ls, uri: str) -> None:
     """Check the document as it is now and publish, tagged with the version that was checked.
 
@@ -130,8 +159,11 @@ def publish(ls, uri: str) -> None:
     opened = ls.documents.get(uri)
     if opened is None:
         return
-    result = ls.check(opened)
-    findings = result.findings if result.skipped is None else []
+    items = current_json(ls, opened)
+    pushed = (opened.version, opened.diagnostics_id)
+    if opened.pushed == pushed:
+        return  # the client has exactly these for this version
+    opened.pushed = pushed
     send_raw = getattr(ls.protocol, "_send_data", None)
     if send_raw is None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
@@ -139,15 +171,11 @@ def publish(ls, uri: str) -> None:
         return
     # pygls would unstructure the typed params again; the cached items are already JSON-ready.
     send_raw({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": {
-        "uri": uri, "version": opened.version, "diagnostics": _published_json(ls, opened, findings)}})
+        "uri": uri, "version": opened.version, "diagnostics": items}})
 
 
 def clear(ls, uri: str) -> None:
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-
-
-def _result_id(ls, opened: OpenDocument) -> str:
-    return f"{opened.token}.{ls.settings.generation}"
 
 
 def _empty_report() -> types.RelatedFullDocumentDiagnosticReport:
@@ -168,7 +196,8 @@ def register_pull(ls) -> None:
         if opened is None:
             ls.log_warning(f"diagnostics requested for {params.text_document.uri}, which is not open")
             return _empty_report()
-        result_id = _result_id(ls, opened)
+        current_json(ls, opened)
+        result_id = opened.diagnostics_id
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         return types.RelatedFullDocumentDiagnosticReport(items=diagnostics_for(ls, opened), result_id=result_id)

@@ -213,9 +213,9 @@ def _sync_facts(unit: Unit) -> set[Fact]:
         if found is not None and method_name is not None:
             if method_name.text == b"Reset" and found.pointer and params is not None and not params.named_children:
                 facts.add(ResetMethod(found[1]))
-            field_name = _first_acquired_field(node, found[0], unit)
-            if field_name is not None:
-                facts.add(Acquires(found.type, text(method_name), field_name))
+            acquired = _first_acquired_field(node, found[0], unit)
+            if acquired is not None:
+                facts.add(Acquires(found.type, text(method_name), *acquired))
     elif node.type == "var_declaration":
         for spec in unit.nodes("var_spec"):
             declared = spec.child_by_field_name("type")
@@ -301,9 +301,10 @@ def _struct_facts(struct: str, type_node: Node, unit: Unit) -> Iterator[SyncFiel
                     yield SyncField(struct, name, "NOCOPY", pointer)
 
 
-def _first_acquired_field(method: Node, recv: str, unit: Unit) -> str | None:
+def _first_acquired_field(method: Node, recv: str, unit: Unit) -> tuple[str, str] | None:
     """The field of the receiver that `method` locks before any other lock operation on it,
-    at its own top level (a lock taken in a branch or a closure is not "always taken")."""
+    at its own top level (a lock taken in a branch or a closure is not "always taken"), and
+    whether it takes it with Lock or RLock."""
     if not recv or recv == "_":
         return None
     for statement in statements_of(method.child_by_field_name("body")):
@@ -319,10 +320,10 @@ def _first_acquired_field(method: Node, recv: str, unit: Unit) -> str | None:
         target = unparen(target)
         if name in ACQUIRE or name in RELEASE:
             if target.type == "identifier" and text(target) == recv:
-                return "" if name in ACQUIRE else None
+                return ("", name) if name in ACQUIRE else None
             parts = selector_parts(target)
             if parts is not None and unparen(parts[0]).type == "identifier" and text(unparen(parts[0])) == recv:
-                return parts[1] if name in ACQUIRE else None
+                return (parts[1], name) if name in ACQUIRE else None
             return None
     return None
 
