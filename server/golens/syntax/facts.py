@@ -22,6 +22,15 @@ class FieldKind(NamedTuple):
     kind: str
 
 
+class FieldType(NamedTuple):
+    """A named struct field (`client *conn`) whose type, pointer or not, is a type declared in
+    the package: what `r.client.mu` resolves through."""
+
+    struct: str
+    field: str
+    type: str
+
+
 class EmbeddedKind(NamedTuple):
     """A struct embeds a sync primitive: its methods are promoted to the struct."""
 
@@ -169,7 +178,7 @@ class ReleasesFirst(NamedTuple):
     field: str
 
 
-Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
+Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
         | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst)
 
