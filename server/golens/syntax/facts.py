@@ -143,6 +143,17 @@ class FieldLockGroupUses(NamedTuple):
     group_uses: tuple[str, ...]
 
 
+class GroupDoneSite(NamedTuple):
+    """A declaration calls `x.group_field.Done()` (`lock_fields`: the mutex fields it locks,
+    `calls`: the names it calls), or takes the group's address (`escapes`: its Done calls are
+    then out of sight). Tells a Wait under a lock whether the counted goroutines need the lock."""
+
+    group_field: str
+    lock_fields: tuple[str, ...]
+    calls: tuple[str, ...]
+    escapes: bool = False
+
+
 class BoolConst(NamedTuple):
     """A package-level `const name = true` or `= false`: a branch on it is decided when compiling
     (`if debug { return }` with debug false is no path at all)."""
@@ -153,7 +164,7 @@ class BoolConst(NamedTuple):
 
 Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst)
+        | FieldLockGroupUses | FuncSummary | BoolConst | GroupDoneSite)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
