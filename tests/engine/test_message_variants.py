@@ -45,6 +45,7 @@ VARIANTS = [
      r"read lock"),
     ("sync_lock/relock.go", "return len(q.Snapshot()) // want", "GL408", WARN,
      r"read-locks q\.rw again .* a writer calling q\.rw\.Lock\(\) in between deadlocks both", r"this call deadlocks"),
+    ("chan_close/close.go", "close(s.quit) // want", "GL303", INFO, r"if two goroutines run it at once", r"races"),
     ("debug_print/dispatch.go", 'fmt.Println("got job"', "GL601", INFO, r"in a loop .* on every pass", None),
     ("debug_print/dispatch.go", 'fmt.Printf("running', "GL601", INFO, r"in a goroutine .* from every goroutine",
      r"every pass"),
