@@ -238,7 +238,8 @@ class Engine:
         summaries stay there for the check that follows."""
         if doc.skip_reason is not None or doc.tree is None:
             return frozenset()
-        _, walked, own = self._units(doc, cache if cache is not None else UnitCache(), FileContext.of(doc), [])
+        context = FileContext.of(doc, self.config.go_wrappers)
+        _, walked, own = self._units(doc, cache if cache is not None else UnitCache(), context, [])
         if cache is not None:
             cache.walked = (doc.tree, walked)
         return own
@@ -251,7 +252,7 @@ class Engine:
             return CheckResult([], skipped=doc.skip_reason or "not parsed")
         cache = cache if cache is not None else UnitCache()
         rules = self.static_rules
-        base_context = FileContext.of(doc)
+        base_context = FileContext.of(doc, config.go_wrappers)
         failures: list[RuleFailure] = []
         keyed, walked, own = self._units(doc, cache, base_context, failures)
         if cache.walked is not None:
@@ -279,7 +280,7 @@ class Engine:
         recorder = _ReadRecorder(facts)
         context = replace(base_context, facts=recorder)
         context_key = (context.imports, context.dot_imports, context.package, context.go_version,
-                       context.is_test, context.path)
+                       context.is_test, context.path, context.go_wrappers)
         if context_key == cache.context_key:
             # Reuse the previous object so that the per-unit comparison below is an identity check.
             context_key = cache.context_key
@@ -333,7 +334,7 @@ class Engine:
         the fresh ones, and the union of the summaries: the file's own facts."""
         assert doc.tree is not None
         rules = self.static_rules
-        summary_key = (base_context.imports, base_context.dot_imports, base_context.package)
+        summary_key = (base_context.imports, base_context.dot_imports, base_context.package, base_context.go_wrappers)
         if cache.summary_key != summary_key:
             # Summaries depend on the imports: with other imports nothing cached applies. Checked
             # once here rather than hashed into every unit's key (2k tuples of imports per edit).

@@ -87,7 +87,10 @@ def test_a_field_type_changed_in_another_file_rechecks_only_the_declaration_that
     assert lines(package.methods, first) == [("GL406", 6)]
     assert first.checked_units == 3
 
+    seen_by_types = package.index.others(package.types)
     package.edit_types(b"mu    sync.Mutex", b"mu    int")
+    # The edited file is not among its own others: what its checks see is the same object.
+    assert package.index.others(package.types) is seen_by_types
     after = package.check(package.methods)
     # s.mu is no mutex any more: Get's finding goes. Get and Reset read the field kinds; double
     # read nothing and keeps its cached result.

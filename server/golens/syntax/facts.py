@@ -22,6 +22,15 @@ class FieldKind(NamedTuple):
     kind: str
 
 
+class FieldType(NamedTuple):
+    """A named struct field (`client *conn`) whose type, pointer or not, is a type declared in
+    the package: what `r.client.mu` resolves through."""
+
+    struct: str
+    field: str
+    type: str
+
+
 class EmbeddedKind(NamedTuple):
     """A struct embeds a sync primitive: its methods are promoted to the struct."""
 
@@ -162,9 +171,27 @@ class BoolConst(NamedTuple):
     value: bool
 
 
-Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
+class CondUse(NamedTuple):
+    """A sync.Cond is signalled (`op` "signal": Signal or Broadcast, called or as a func value) or
+    handed on (`op` "escape": passed, returned, stored, its address taken) somewhere in the
+    package. `name` is the field or package-level variable ("?" for a signal on a parameter, a
+    local or an expression: some Cond of the package, which one is unknown)."""
+
+    name: str
+    op: str
+
+
+class ReleasesFirst(NamedTuple):
+    """A method of `type` unlocks the receiver's `field` ("" for the receiver itself) before it
+    locks it: it is entered with the lock held, so another method may return holding it."""
+
+    type: str
+    field: str
+
+
+Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst | GroupDoneSite)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst | GroupDoneSite)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
