@@ -212,7 +212,10 @@ class Engine:
     def _summarize(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> frozenset:
         facts: set[Fact] = set(summarize_bindings(unit))
         try:
-            facts.update(summarize_functions(unit))
+            # Indexed like the checks: asked without the index, each enclosing_function walked
+            # Node.parent, O(depth²) in a deeply nested declaration (2 s at 2,000 blocks).
+            with indexed_functions(unit):
+                facts.update(summarize_functions(unit))
         except Exception as exc:  # deeply nested code (RecursionError) must not lose the file's findings
             log.warning("function summaries failed", exc_info=_loggable(exc))
             failures.append(RuleFailure("summaries", unit.node.start_byte, f"{type(exc).__name__}: {exc}"))
