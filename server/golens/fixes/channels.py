@@ -98,9 +98,15 @@ def measured(channel: Channel) -> bool:
 
 
 def capacity_edit(channel: Channel, capacity: str) -> TextEdit:
-    if channel.capacity is not None:
-        return TextEdit(channel.capacity.start_byte, channel.capacity.end_byte, capacity.encode())
-    arguments = channel.make.child_by_field_name("arguments")
+    return make_capacity_edit(channel.make, capacity)
+
+
+def make_capacity_edit(make: Node, capacity: str) -> TextEdit:
+    """`make(chan T)` -> `make(chan T, capacity)`, or the capacity argument replaced."""
+    arguments = make.child_by_field_name("arguments")
+    if arguments is not None and len(arguments.named_children) > 1:
+        given = arguments.named_children[1]
+        return TextEdit(given.start_byte, given.end_byte, capacity.encode())
     assert arguments is not None and arguments.named_children, "make(chan T) has its type argument"
     element_type = arguments.named_children[0]
     return TextEdit(element_type.end_byte, element_type.end_byte, f", {capacity}".encode())

@@ -159,22 +159,24 @@ def statement_call(statement: Node) -> Node | None:
     return None
 
 
-def releases(node: Node, key: str, unit: Unit | None = None) -> bool:
+def releases(node: Node, key: str, unlock: str | None = None) -> bool:
     """Does `node` (anything, nested literals included) release or hand off the lock `key`?
-    Any `key.Unlock`/`RUnlock` (called or as a func value), any call of a function whose name
-    says it unlocks, and any call that receives the lock as an argument."""
+    Any `key.Unlock`/`RUnlock` (called or as a func value; only `key.<unlock>` when `unlock` is
+    given), any call of a function whose name says it unlocks, and any call that receives the
+    lock as an argument. `other.Unlock()` of another lock releases that one, not `key`."""
     encoded = key.encode()
-    return any(_releases_here(child, encoded) for child in (node, *walk_named(node)))
+    return any(_releases_here(child, encoded, unlock) for child in (node, *walk_named(node)))
 
 
-def _releases_here(node: Node, encoded: bytes) -> bool:
+def _releases_here(node: Node, encoded: bytes, unlock: str | None) -> bool:
     if node.type == "selector_expression":
         parts = selector_parts(node)
-        return parts is not None and parts[1] in RELEASE and unparen(parts[0]).text == encoded
+        return parts is not None and (parts[1] == unlock if unlock else parts[1] in RELEASE) \
+            and unparen(parts[0]).text == encoded
     if node.type == "call_expression":
         function = node.child_by_field_name("function")
         name = source(function).rsplit(b".", 1)[-1] if function is not None else b""
-        if b"nlock" in name or b"release" in name.lower():
+        if name.decode("utf-8", "replace") not in RELEASE and (b"nlock" in name or b"release" in name.lower()):
             return True
         args = node.child_by_field_name("arguments")
         return args is not None and any(a.text in (encoded, b"&" + encoded) for a in args.named_children)
@@ -182,12 +184,13 @@ def _releases_here(node: Node, encoded: bytes) -> bool:
 
 
 class Releases:
-    """`releases(node, key)` for a PathScan, which asks it of every loop body, innermost first: a
-    subtree already found free of releases is not walked again, so 2,000 nested loops cost one
-    walk instead of 2,000 (11 s)."""
+    """`releases(node, key, unlock)` for a PathScan, which asks it of every loop body, innermost
+    first: a subtree already found free of releases is not walked again, so 2,000 nested loops
+    cost one walk instead of 2,000 (11 s)."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, unlock: str | None = None):
         self._encoded = key.encode()
+        self._unlock = unlock
         self._clear: set[Node] = set()
 
     def __call__(self, node: Node) -> bool:
@@ -196,7 +199,7 @@ class Releases:
             current = stack.pop()
             if current in self._clear:
                 continue
-            if _releases_here(current, self._encoded):
+            if _releases_here(current, self._encoded, self._unlock):
                 return True
             stack.extend(current.named_children)
         self._clear.add(node)
@@ -233,9 +236,9 @@ def _sync_facts(unit: Unit) -> set[Fact]:
         if found is not None and method_name is not None:
             if method_name.text == b"Reset" and found.pointer and params is not None and not params.named_children:
                 facts.add(ResetMethod(found[1]))
-            field_name = _first_acquired_field(node, found[0], unit)
-            if field_name is not None:
-                facts.add(Acquires(found.type, text(method_name), field_name))
+            acquired = _first_acquired_field(node, found[0], unit)
+            if acquired is not None:
+                facts.add(Acquires(found.type, text(method_name), *acquired))
     elif node.type == "var_declaration":
         for spec in unit.nodes("var_spec"):
             declared = spec.child_by_field_name("type")
@@ -321,9 +324,10 @@ def _struct_facts(struct: str, type_node: Node, unit: Unit) -> Iterator[SyncFiel
                     yield SyncField(struct, name, "NOCOPY", pointer)
 
 
-def _first_acquired_field(method: Node, recv: str, unit: Unit) -> str | None:
+def _first_acquired_field(method: Node, recv: str, unit: Unit) -> tuple[str, str] | None:
     """The field of the receiver that `method` locks before any other lock operation on it,
-    at its own top level (a lock taken in a branch or a closure is not "always taken")."""
+    at its own top level (a lock taken in a branch or a closure is not "always taken"), and
+    whether it takes it with Lock or RLock."""
     if not recv or recv == "_":
         return None
     for statement in statements_of(method.child_by_field_name("body")):
@@ -339,10 +343,10 @@ def _first_acquired_field(method: Node, recv: str, unit: Unit) -> str | None:
         target = unparen(target)
         if name in ACQUIRE or name in RELEASE:
             if target.type == "identifier" and text(target) == recv:
-                return "" if name in ACQUIRE else None
+                return ("", name) if name in ACQUIRE else None
             parts = selector_parts(target)
             if parts is not None and unparen(parts[0]).type == "identifier" and text(unparen(parts[0])) == recv:
-                return parts[1] if name in ACQUIRE else None
+                return (parts[1], name) if name in ACQUIRE else None
             return None
     return None
 
