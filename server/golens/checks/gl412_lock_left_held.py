@@ -97,7 +97,7 @@ def _end(unit: Unit, function: Node, lock: Held) -> Report | None:
         closing_brace(body),
         f"{name} falls off its end with {lock.key} locked: {lock.key}.{lock.method}() has no "
         f"{lock.key}.{unlock}() on the paths that reach here, though other paths release it, so "
-        f"the next {lock.method} deadlocks",
+        f"{_next_blocked(lock)}",
         related=((lock.node, f"{lock.key} locked here"),),
         data=GL412Data(lock=lock.key, unlock=unlock, where="end"),
     )
@@ -105,6 +105,8 @@ def _end(unit: Unit, function: Node, lock: Held) -> Report | None:
 
 def _jump(unit: Unit, function: Node, kind: str, node: Node, lock: Held) -> Report | None:
     """A break, a continue, or the end of an iteration (`node`: the loop's body)."""
+    if kind != "break" and lock.method == "RLock":
+        return None  # read locks nest: a second RLock waits only behind a queued writer
     loop = node.parent if kind == "iteration" else _left_loop(node)
     body = loop.child_by_field_name("body") if loop is not None else None
     if loop is None or body is None or not is_inside(lock.node, body) or runs_once_in(lock.node, loop):
@@ -122,7 +124,7 @@ def _jump(unit: Unit, function: Node, kind: str, node: Node, lock: Held) -> Repo
                    f"deadlocks; call {lock.key}.{unlock}() {where}")
     else:
         message = (f"break leaves the loop with {lock.key} locked: nothing after the loop calls "
-                   f"{lock.key}.{unlock}(), so the lock stays held and the next {lock.method} deadlocks; "
+                   f"{lock.key}.{unlock}(), so the lock stays held and {_next_blocked(lock)}; "
                    f"call {lock.key}.{unlock}() before break")
     return unit.report(
         closing_brace(node) if kind == "iteration" else node,
@@ -172,6 +174,12 @@ def _per_iteration(lock: Held, loop: Node) -> bool:
         return False
     names = declared_in(loop)
     return any(n.type == "identifier" and source(n) in names for n in (parts[0], *walk_named(parts[0])))
+
+
+def _next_blocked(lock: Held) -> str:
+    if lock.method == "RLock":
+        return f"the next {lock.key}.Lock() waits forever"
+    return f"the next {lock.key}.Lock() deadlocks"
 
 
 def _named_for_holding(function: Node) -> bool:
