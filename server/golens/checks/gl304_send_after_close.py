@@ -5,6 +5,7 @@ from tree_sitter import Node
 from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.calls import selector_parts
+from golens.syntax.goroutines import goroutine_starts
 from golens.syntax.selects import (
     assigned_expressions,
     assigns_to,
@@ -79,10 +80,9 @@ def _is_go_literal(literal: Node) -> bool:
 def _goroutine_senders(unit: Unit) -> Iterator[Report]:
     """`go func() { ... ch <- v ... }()` followed in the same block by `close(ch)` with nothing
     in between that waits for the goroutine."""
-    for go in unit.nodes("go_statement"):
-        call = go.named_children[0] if go.named_children else None
-        literal = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
-        if literal is None or literal.type != "func_literal" or literal.has_error:
+    for start in goroutine_starts(unit):
+        go, literal = start.statement, start.literal
+        if literal is None or literal.has_error:
             continue
         statements = go.parent
         if statements is None or statements.type != "statement_list":

@@ -7,9 +7,10 @@ from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
 from golens.syntax.facts import Fact, FieldLockGroupUses
+from golens.syntax.goroutines import goroutine_starts
 from golens.syntax.held import HeldScan, State, functions_with_locks
 from golens.syntax.sync import method_call, summarize_sync, sync_kind
-from golens.syntax.unit import walk_named
+from golens.syntax.tree import enclosing_function
 
 BLOCKING_PACKAGE_CALLS = {
     ("time", "Sleep"): "time.Sleep",
@@ -65,7 +66,7 @@ def check(unit: Unit) -> list[Report]:
             what, cost = blocking
             lock = min(held.values(), key=lambda h: h.node.start_byte)
             if what.endswith(".Wait() blocks") and (
-                    _parallel_section(node, lock.node, function, held)
+                    _parallel_section(node, lock.node, function, held, unit)
                     or _lock_serialises_group(lock.key, method_call(node)[0], unit)):
                 return
             unlock = "Unlock" if lock.method == "Lock" else "RUnlock"
@@ -97,12 +98,12 @@ def check(unit: Unit) -> list[Report]:
     return reports
 
 
-def _parallel_section(wait: Node, locked: Node, function: Node, held: State) -> bool:
+def _parallel_section(wait: Node, locked: Node, function: Node, held: State, unit: Unit) -> bool:
     """`wg.Wait()` joining goroutines that this critical section started itself and that do not
     take the lock: a critical section run in parallel, not a wait on someone else's progress."""
     group = method_call(wait)[0].text
-    started = [g for g in walk_named(function, skip_function_literals=True)
-               if g.type == "go_statement" and locked.start_byte < g.start_byte < wait.start_byte and group in g.text]
+    started = [s.statement for s in goroutine_starts(unit) if enclosing_function(s.statement) == function
+               and locked.start_byte < s.statement.start_byte < wait.start_byte and group in s.statement.text]
     if not started:
         return False
     acquires = [f"{key}.{m}(".encode() for key in held for m in ("Lock", "RLock")]

@@ -6,6 +6,7 @@ from tree_sitter import Node
 from golens.syntax import Report, Unit
 from golens.syntax.calls import call_arguments, call_target, is_shadowed, package_member, selector_parts
 from golens.syntax.facts import Fact, FuncDecl
+from golens.syntax.goroutines import start_of_literal
 from golens.syntax.handlers import as_handler
 from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES
@@ -123,8 +124,7 @@ def _hot_context(call: Node, unit: Unit) -> tuple[str, str] | None:
     if node is None:
         return None
     if node.type == "func_literal":
-        starter = node.parent.parent if node.parent is not None else None
-        if starter is not None and starter.type == "go_statement":
+        if start_of_literal(node, unit) is not None:
             return "goroutine", "in a goroutine"
     if as_handler(node, unit.file) is not None:
         return "handler", "in an HTTP handler"

@@ -128,9 +128,11 @@ def run(args: argparse.Namespace) -> int:
     display = trace_display()
     for fmt, dest in args.export:
         try:
-            export_trace(fmt, trace, workspace, Path(dest))
+            note = export_trace(fmt, trace, workspace, Path(dest))
         except OSError as exc:
             return _error(f"{dest}: {exc.strerror or exc}")
+        if note:
+            print(f"golens: {note}", file=sys.stderr)
     located = located_trace_findings(te, config, registry, display)
     unwritten = write_report(args.output, lambda out: render(
         out, args.format, located, registry, summary=summary_lines(te, display),

@@ -22,6 +22,15 @@ class FieldKind(NamedTuple):
     kind: str
 
 
+class FieldType(NamedTuple):
+    """A named struct field (`client *conn`) whose type, pointer or not, is a type declared in
+    the package: what `r.client.mu` resolves through."""
+
+    struct: str
+    field: str
+    type: str
+
+
 class EmbeddedKind(NamedTuple):
     """A struct embeds a sync primitive: its methods are promoted to the struct."""
 
@@ -161,9 +170,17 @@ class CondUse(NamedTuple):
     op: str
 
 
-Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
+class ReleasesFirst(NamedTuple):
+    """A method of `type` unlocks the receiver's `field` ("" for the receiver itself) before it
+    locks it: it is entered with the lock held, so another method may return holding it."""
+
+    type: str
+    field: str
+
+
+Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst)
 
 F = TypeVar("F", bound=tuple[object, ...])
 

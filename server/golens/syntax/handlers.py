@@ -6,8 +6,9 @@ from tree_sitter import Node
 
 from golens.syntax.bindings import type_kind
 from golens.syntax.calls import call_target, package_member, selector_parts
+from golens.syntax.goroutines import start_of_literal
 from golens.syntax.tree import enclosing_function
-from golens.syntax.unit import FileContext, walk_named
+from golens.syntax.unit import FileContext, Unit, walk_named
 
 CONTEXT = "context"
 CONTEXT_DERIVERS = frozenset({
@@ -47,15 +48,17 @@ def as_handler(function: Node, file: FileContext) -> Handler | None:
     return None
 
 
-def enclosing_handler(node: Node, file: FileContext) -> Handler | None:
+def enclosing_handler(node: Node, file: FileContext, unit: Unit | None = None) -> Handler | None:
     """The innermost handler around `node`, not crossing a `go` statement's function literal
-    (a goroutine started by a handler is not the handler itself)."""
+    (a goroutine started by a handler is not the handler itself) — nor, given the unit, a literal
+    started by a goroutine wrapper (`g.Go(func() error {...})`)."""
     function = enclosing_function(node)
     while function is not None:
         handler = as_handler(function, file)
         if handler is not None:
             return handler
-        if function.type == "func_literal" and _is_go_literal(function):
+        if function.type == "func_literal" and (
+                _is_go_literal(function) or (unit is not None and start_of_literal(function, unit) is not None)):
             return None
         function = enclosing_function(function)
     return None

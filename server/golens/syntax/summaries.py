@@ -125,7 +125,7 @@ def callees(call: Node, unit: Unit) -> list[FuncSummary]:
     if parts is None or call_target(call, unit.file) is not None:
         return []
     candidates = [s for s in by_name.get(parts[1], ()) if s.receiver]
-    owner = struct_type_of(parts[0])
+    owner = struct_type_of(parts[0], unit.file)
     if owner is not None:
         return [s for s in candidates if s.receiver == owner]
     return candidates if len(candidates) == 1 else []

@@ -159,21 +159,23 @@ def statement_call(statement: Node) -> Node | None:
     return None
 
 
-def releases(node: Node, key: str, unit: Unit | None = None) -> bool:
+def releases(node: Node, key: str, unlock: str | None = None) -> bool:
     """Does `node` (anything, nested literals included) release or hand off the lock `key`?
-    Any `key.Unlock`/`RUnlock` (called or as a func value), any call of a function whose name
-    says it unlocks, and any call that receives the lock as an argument."""
+    Any `key.Unlock`/`RUnlock` (called or as a func value; only `key.<unlock>` when `unlock` is
+    given), any call of a function whose name says it unlocks, and any call that receives the
+    lock as an argument. `other.Unlock()` of another lock releases that one, not `key`."""
     encoded = key.encode()
     address = b"&" + encoded
     for child in (node, *walk_named(node)):
         if child.type == "selector_expression":
             parts = selector_parts(child)
-            if parts is not None and parts[1] in RELEASE and unparen(parts[0]).text == encoded:
+            if parts is not None and (parts[1] == unlock if unlock else parts[1] in RELEASE) \
+                    and unparen(parts[0]).text == encoded:
                 return True
         elif child.type == "call_expression":
             function = child.child_by_field_name("function")
             name = source(function).rsplit(b".", 1)[-1] if function is not None else b""
-            if b"nlock" in name or b"release" in name.lower():
+            if name.decode("utf-8", "replace") not in RELEASE and (b"nlock" in name or b"release" in name.lower()):
                 return True
             args = child.child_by_field_name("arguments")
             if args is not None and any(a.text in (encoded, address) for a in args.named_children):

@@ -46,10 +46,11 @@ class FileContext:
     go_version: GoVersion | None
     is_test: bool
     facts: Facts = NO_FACTS
+    go_wrappers: frozenset[str] = frozenset()  # golens.toml `go-wrappers`: calls that start a goroutine
     memo: Memo = field(default_factory=Memo, compare=False, hash=False, repr=False)
 
     @classmethod
-    def of(cls, doc) -> "FileContext":
+    def of(cls, doc, go_wrappers: frozenset[str] = frozenset()) -> "FileContext":
         """The context of a parsed Document, without facts (the engine adds those after
         summarising every declaration)."""
         header = doc.header
@@ -60,6 +61,7 @@ class FileContext:
             dot_imports=header.dot_imports(),
             go_version=doc.go_version,
             is_test=doc.is_test_file,
+            go_wrappers=go_wrappers,
         )
 
     def import_path(self, local_name: str) -> str | None:
