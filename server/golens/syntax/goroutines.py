@@ -100,18 +100,21 @@ def _starts(unit: Unit) -> list[GoStart]:
         arguments = call.child_by_field_name("arguments")
         found.append(GoStart(go, call, function, tuple(arguments.named_children) if arguments is not None else (),
                              "", None))
-    for call in unit.nodes("call_expression"):
-        start = _wrapper_start(call, unit)
-        if start is not None:
-            found.append(start)
+    # Wrapper calls are plain expression statements; found from the statements down, because
+    # `call.parent` descends from the root, and asking it per call made 5,000 nested
+    # `go func() {` take 15 s.
+    for statement in unit.nodes("expression_statement"):
+        for call in statement.named_children:
+            start = _wrapper_start(call, statement, unit) if call.type == "call_expression" else None
+            if start is not None:
+                found.append(start)
     found.sort(key=lambda s: s.statement.start_byte)
     return found
 
 
-def _wrapper_start(call: Node, unit: Unit) -> GoStart | None:
-    statement = call.parent
-    if statement is None or statement.type != "expression_statement":
-        return None  # a wrapper's result used (or a deferred one): not the plain start it names
+def _wrapper_start(call: Node, statement: Node, unit: Unit) -> GoStart | None:
+    """`call`, the whole of the expression statement `statement`, as a wrapper start (a wrapper's
+    result used, or a deferred one, is not the plain start it names)."""
     arguments = call.child_by_field_name("arguments")
     if arguments is None or not arguments.named_children:
         return None
