@@ -39,10 +39,10 @@ def _releases_first(unit: Unit) -> Iterator[ReleasesFirst]:
     if found is None or found.name in ("", "_"):
         return
     first: dict[str, str] = {}
-    body = unit.node.child_by_field_name("body")
-    for call in walk_named(body, skip_function_literals=True) if body is not None else ():
+    for call in unit.nodes("call_expression"):
         parts = method_call(call)
-        if parts is None or parts[1] not in RELEASE_OF and parts[1] not in RELEASE:
+        if parts is None or parts[1] not in RELEASE_OF and parts[1] not in RELEASE or \
+                enclosing_function(call) != unit.node:
             continue
         target = unparen(parts[0])
         if target.type == "identifier" and target.text == found.name.encode():
