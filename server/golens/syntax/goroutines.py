@@ -80,6 +80,30 @@ class _Found:
         self.by_statement: dict[tuple[int, int], GoStart] = {}
 
 
+def bound_name(literal: Node) -> str | None:
+    """The name a func literal is bound to where it is written, so that `go name()` (or
+    `go x.name()`) elsewhere runs it: `var name = func...`, `name := func...`, `name = func...`,
+    `x.name = func...`."""
+    values = literal.parent
+    holder = values.parent if values is not None and values.type == "expression_list" else None
+    if holder is None or values is None:
+        return None
+    if holder.type == "var_spec":
+        names = list(holder.children_by_field_name("name"))
+    elif holder.type in ("short_var_declaration", "assignment_statement") and holder.child_by_field_name("right") == values:
+        left = holder.child_by_field_name("left")
+        names = list(left.named_children) if left is not None else []
+    else:
+        return None
+    if len(names) != len(values.named_children):
+        return None
+    target = names[values.named_children.index(literal)]
+    if target.type == "identifier":
+        return text(target)
+    parts = selector_parts(target)
+    return parts[1] if parts is not None else None
+
+
 def _found(unit: Unit) -> _Found:
     found = unit.derived(_Found)
     if found.asks_facts and found.facts is not unit.file.facts:
