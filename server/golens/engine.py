@@ -183,6 +183,10 @@ class _UnitResult:
     reports: dict[str, tuple[Report, ...]] | None = None  # rule id -> reports, offsets unit-relative
     context_key: tuple | None = None
     reads: _Reads = _NOTHING_READ  # what the checks asked of the package facts
+    # The findings last made from `reports`: (unit start, config, test file?, findings). Rebuilt
+    # when the unit moved or the configuration changed; never kept where a suppression comment
+    # exists in the file (which findings a comment hides depends on the lines around them).
+    findings: tuple[int, Config, bool, list[Finding]] | None = None
 
 
 def _units_with_doc_comments(root) -> list[tuple[object, int]]:
@@ -288,7 +292,9 @@ class Engine:
         suppressions = Suppressions.scan(doc)
         # Decided once per check, not per unit: with ~30 rules and ~2k units, asking per unit cost
         # ~10 ms of a one-character edit on a 5k-line file.
-        enabled = {rule.id: rule for rule in rules if config.is_enabled(rule, doc.is_test_file)}
+        is_test = doc.is_test_file
+        enabled = {rule.id: rule for rule in rules if config.is_enabled(rule, is_test)}
+        suppressed = bool(suppressions.by_line)
         checked = 0
         for node, entry in keyed:
             if entry.reports is None or entry.context_key is not context_key or \
@@ -301,9 +307,18 @@ class Engine:
                 entry.reports = self._run_checks(unit, rules, failures)
                 entry.reads = recorder.taken()
                 entry.context_key = context_key
+                entry.findings = None
                 checked += 1
             if not entry.reports:
                 continue
+            base = node.start_byte
+            made = entry.findings
+            if made is not None and made[0] == base and made[1] is config and made[2] == is_test and not suppressed:
+                # Unmoved and under the same settings: a 20k-line file has ~1,300 findings, and
+                # making them all again cost a third of a keystroke's check.
+                findings += made[3]
+                continue
+            unit_findings: list[Finding] = []
             # Per unit, walk what it reported rather than every rule: most units report nothing
             # or one rule, and asking each of ~30 rules per unit was most of a keystroke's check.
             for rule_id, reports in entry.reports.items():
@@ -311,18 +326,20 @@ class Engine:
                 if rule is None:
                     continue
                 for report in reports:
-                    start = node.start_byte + report.start
+                    start = base + report.start
                     if suppressions.suppresses(doc, rule.id, rule.slug, start):
                         continue
-                    findings.append(Finding(
+                    unit_findings.append(Finding(
                         rule=rule.id,
                         start=start,
-                        end=node.start_byte + report.end,
+                        end=base + report.end,
                         message=report.message,
                         severity=config.severity.get(rule.id) or report.severity or rule.severity,
-                        related=tuple(Related(node.start_byte + s, node.start_byte + e, m) for s, e, m in report.related),
+                        related=tuple(Related(base + s, base + e, m) for s, e, m in report.related),
                         data=dict(report.data) if report.data is not None else None,
                     ))
+            entry.findings = (base, config, is_test, unit_findings)
+            findings += unit_findings
         cache.context_key = context_key
         cache.facts = facts
         findings.sort(key=lambda f: (f.start, f.rule))

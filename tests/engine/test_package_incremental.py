@@ -126,3 +126,25 @@ def test_a_callee_that_starts_blocking_rechecks_its_callers_in_other_files(tmp_p
     fresh = Engine().check(Document(package.methods.source, package.methods.path),
                            package=package.index.others(package.methods))
     assert lines(package.methods, fresh) == lines(package.methods, after)
+
+
+def test_cached_findings_follow_settings_moves_and_suppressions():
+    from golens.config import Config
+    from golens.findings import Severity
+
+    doc, cache, engine = Document(METHODS, "methods.go"), UnitCache(), Engine()
+    package = Engine().summarize(Document(TYPES, "types.go"))
+    first = engine.check(doc, cache, package=package)
+    assert [(f.rule, f.severity) for f in first.findings] == [("GL406", Severity.ERROR)]
+    quiet = Config(severity={"GL406": Severity.HINT})
+    assert [(f.rule, f.severity) for f in engine.check(doc, cache, quiet, package).findings] == [("GL406", Severity.HINT)]
+    assert engine.check(doc, cache, Config(disabled=frozenset({"GL406"})), package).findings == []
+    # Moved down by a line: the same finding, at its new offset.
+    doc.apply_edits([TextEdit(len(b"package shop\n"), len(b"package shop\n"), b"\n")])
+    moved = engine.check(doc, cache, package=package)
+    assert [doc.source[f.start:f.end] for f in moved.findings] == [b"return 0"]
+    assert moved.checked_units == 0
+    # A suppression comment elsewhere in the file: every finding is decided again.
+    start = doc.source.index(b"\t\treturn 0")
+    doc.apply_edits([TextEdit(start + len(b"\t\treturn 0"), start + len(b"\t\treturn 0"), b" //golens:ignore GL406")])
+    assert engine.check(doc, cache, package=package).findings == []

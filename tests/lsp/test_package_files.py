@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from conftest import GolensClient
+from conftest import GolensClient, session
 
 TYPES = """package shop
 
@@ -90,3 +90,13 @@ async def test_other_files_of_the_package_recheck_an_open_document(vscode: Golen
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=types_uri, type=types.FileChangeType.Created)]))
     await wait_codes(client, methods_uri, [("GL406", 5)])
+
+
+async def test_workspace_scope_checks_unopened_files_with_their_package(tmp_path: Path):
+    (tmp_path / "go.mod").write_text("module example.com/ws\n\ngo 1.22\n")
+    (tmp_path / "types.go").write_text(TYPES)
+    methods_uri = (tmp_path / "methods.go").as_uri()
+    (tmp_path / "methods.go").write_text(METHODS)
+    async with session("vscode", tmp_path, settings={"diagnostics": {"scope": "workspace"}}) as client:
+        # Nothing is open: s.mu is a mutex only by types.go, read from disk with methods.go.
+        await wait_codes(client, methods_uri, [("GL406", 5)])

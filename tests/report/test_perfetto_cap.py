@@ -4,6 +4,7 @@ into runs that keep each state's time, and the file still is valid trace-event J
 from __future__ import annotations
 
 import gzip
+import importlib
 import io
 import json
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 from golens.evidence import Workspace
 from golens.export.perfetto import MIN_SLICES, max_slices, resolution_ns, write_perfetto
 from golens.trace import GoState, read_trace
+from golens.trace.builder import _speedups
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = REPO / "traces"
@@ -148,3 +150,28 @@ def test_gzipped_export_is_the_same_json_and_the_cli_says_what_was_merged(tmp_pa
     assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
     assert packed.stat().st_size < plain.stat().st_size / 4
     jsonschema.validate(json.loads(plain.read_text(encoding="utf-8")), SCHEMA)
+
+
+perfetto_module = importlib.import_module("golens.export.perfetto")
+
+
+@pytest.mark.skipif(_speedups is None or not hasattr(_speedups, "state_runs"),
+                    reason="golens.trace._speedups was not built (no C compiler at install)")
+@pytest.mark.parametrize("path", sorted(TRACES.glob("*/go1.*.trace")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_compiled_interval_walk_writes_the_same_file(path, monkeypatch):
+    """_speedups.state_runs against Goroutine.intervals(): the same JSON, merged or not."""
+    trace = read_trace(path)
+    ws = Workspace.scan(path.parent)
+    budget = max(20, sum(g.transition_count for g in trace.goroutines.values()) // 8)
+    capped = ""
+    for limit in (budget, None):
+        files = []
+        for compiled in (True, False):
+            out = io.StringIO()
+            with monkeypatch.context() as m:
+                m.setattr(perfetto_module, "_speedups", _speedups if compiled else None)
+                write_perfetto(trace, ws, out, limit)
+            files.append(out.getvalue())
+        assert files[0] == files[1]
+        capped = capped or files[0]
+    assert '"short: ' in capped or resolution_ns(trace, budget) == 0

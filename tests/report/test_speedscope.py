@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import Browser, chromium_path
+from browser import Browser, installed_chromium
 
 from golens.evidence import Workspace
 from golens.export import aggregate
@@ -85,9 +85,7 @@ def served(speedscope_release: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 def imported_by_speedscope(base: str, root: Path, profile: Path, shot: Path) -> dict[str, Any]:
     """Opens `profile` in speedscope and returns the speedscope JSON its Export button writes."""
-    binary = chromium_path()
-    if binary is None:
-        pytest.fail("Chromium is needed for the browser tests (Debian: apt-get install chromium)")
+    binary = installed_chromium()
     shutil.copy(profile, root / profile.name)
     downloads = root.parent / f"{root.name}-downloads-{profile.stem}"
     downloads.mkdir()

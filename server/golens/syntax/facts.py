@@ -170,9 +170,17 @@ class CondUse(NamedTuple):
     op: str
 
 
+class ReleasesFirst(NamedTuple):
+    """A method of `type` unlocks the receiver's `field` ("" for the receiver itself) before it
+    locks it: it is entered with the lock held, so another method may return holding it."""
+
+    type: str
+    field: str
+
+
 Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst)
 
 F = TypeVar("F", bound=tuple[object, ...])
 

@@ -38,7 +38,8 @@ def _join(states: Sequence[State | None]) -> State | None:
 @dataclass
 class HeldScan:
     """Walks one function body in source order (not into function literals) and reports each
-    event — call, send, receive, blocking select — with the locks held on *every* path reaching
+    event — lock, call, send, receive, blocking select, break, continue, the end of a loop's
+    iteration (at its body) and of the function — with the locks held on *every* path reaching
     it (must-held: branches join by intersection, so a lock released on one branch is not held
     after the join). Precision first: anything that might release a lock does."""
 
@@ -49,12 +50,17 @@ class HeldScan:
     _label: bytes | None = None  # the label of the statement about to be scanned
     _elsewhere: frozenset[str] = frozenset()
 
-    def run(self, function: Node) -> None:
+    def run(self, function: Node) -> bool:
+        """Scans the body; an "end" event carries what is held where it falls off its end. False
+        when the walk gave up (goto, fallthrough) part-way."""
         self._elsewhere = shared_locks(self.unit)
         try:
-            self.scan(statements_of(function.child_by_field_name("body")), {})
+            end = self.scan(statements_of(function.child_by_field_name("body")), {})
         except GiveUpHeld:
-            pass
+            return False
+        if end is not None:
+            self.on_event("end", function, end)
+        return True
 
     def scan(self, statements: list[Node], held: State | None) -> State | None:
         for statement in statements:
@@ -80,6 +86,7 @@ class HeldScan:
                 self._label = label.text if label is not None else None
             return self.statement(inner, held)
         if kind in ("break_statement", "continue_statement"):
+            self.on_event(kind.removesuffix("_statement"), node, held)
             if kind == "continue_statement":
                 return None
             if node.named_children:
@@ -167,6 +174,8 @@ class HeldScan:
         self._push_jumps()
         end = self.scan(statements_of(body), dict(held))
         breaks = self._jumps.pop()
+        if end is not None and body is not None:
+            self.on_event("iteration", body, end)
         infinite = loop_condition(node) is None and not any(
             c.type in ("for_clause", "range_clause") for c in node.named_children)
         if infinite:

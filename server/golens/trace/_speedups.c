@@ -1627,6 +1627,205 @@ done:
     return result;
 }
 
+/* -- Perfetto export walk -------------------------------------------------------
+ *
+ * state_runs(dts_list, recss_list, tbase, tick_ns, trace_start, trace_end, layout, res)
+ *     -> list
+ *
+ * One goroutine's state intervals as Goroutine.intervals() yields them (which stays the
+ * reference: golens.export.perfetto runs it without the accelerator, and tests compare the two
+ * files on every committed trace), with every run of two or more consecutive intervals shorter
+ * than res ns folded into one item:
+ *   (0, state, start, end, reason index or -1, stack, open)   an interval;
+ *   (1, start, end, count, open, ns in state 0, ..., ns in state 5)   a run.
+ * The reason index is the record's for BLOCK and STOP, -1 (no reason) otherwise. Self-contained:
+ * it reads only the model's public record chunks and layout (evidence_walk's tuple).
+ */
+
+typedef struct {
+    int have, open;
+    long state;
+    int64_t start, end, ridx, stack;
+} SrInterval;
+
+static int
+sr_append_interval(PyObject *out, const SrInterval *iv)
+{
+    PyObject *item = Py_BuildValue("(ilLLLLO)", 0, iv->state, (long long)iv->start, (long long)iv->end,
+                                   (long long)iv->ridx, (long long)iv->stack, iv->open ? Py_True : Py_False);
+    if (item == NULL)
+        return -1;
+    int rc = PyList_Append(out, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+typedef struct {
+    SrInterval first;
+    int64_t n, end, ns[6];
+    int open;
+} SrRun;
+
+static int
+sr_flush(PyObject *out, SrRun *run)
+{
+    int rc = 0;
+    if (run->n == 1) {
+        rc = sr_append_interval(out, &run->first);
+    } else if (run->n > 1) {
+        PyObject *item = Py_BuildValue("(iLLLOLLLLLL)", 1, (long long)run->first.start, (long long)run->end,
+                                       (long long)run->n, run->open ? Py_True : Py_False, (long long)run->ns[0],
+                                       (long long)run->ns[1], (long long)run->ns[2], (long long)run->ns[3],
+                                       (long long)run->ns[4], (long long)run->ns[5]);
+        if (item == NULL)
+            return -1;
+        rc = PyList_Append(out, item);
+        Py_DECREF(item);
+    }
+    memset(run, 0, sizeof(*run));
+    return rc;
+}
+
+/* An interval ends: into the run when shorter than res, else the run (if any) and then it. */
+static int
+sr_take(PyObject *out, SrRun *run, const SrInterval *iv, int64_t res)
+{
+    int64_t d = iv->end - iv->start;
+    if (d < res) {
+        if (run->n == 0)
+            run->first = *iv;
+        run->n += 1;
+        run->end = iv->end;
+        run->open = iv->open;
+        run->ns[iv->state] += d;
+        return 0;
+    }
+    if (sr_flush(out, run) < 0)
+        return -1;
+    return sr_append_interval(out, iv);
+}
+
+static PyObject *
+state_runs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "state_runs takes 8 arguments");
+        return NULL;
+    }
+    PyObject *dts_list = args[0], *recss_list = args[1];
+    if (!PyList_Check(dts_list) || !PyList_Check(recss_list) || PyList_GET_SIZE(dts_list) != PyList_GET_SIZE(recss_list)) {
+        PyErr_SetString(PyExc_TypeError, "state_runs: dts and records must be lists of equal length");
+        return NULL;
+    }
+    long long tbase = PyLong_AsLongLong(args[2]);
+    if (tbase == -1 && PyErr_Occurred())
+        return NULL;
+    int tick_is_int = PyLong_Check(args[3]);
+    long long tick_i = 0;
+    double tick_f = 0;
+    if (tick_is_int)
+        tick_i = PyLong_AsLongLong(args[3]);
+    else
+        tick_f = PyFloat_AsDouble(args[3]);
+    long long trace_start = PyLong_AsLongLong(args[4]);
+    long long trace_end = PyLong_AsLongLong(args[5]);
+    long long res = PyLong_AsLongLong(args[7]);
+    if (PyErr_Occurred())
+        return NULL;
+    long kind_bits, state_shift, reason_shift, reason_mask, stack_shift;
+    long K_STATUS, K_BLOCK, K_STOP, K_SYSCALL, K_UNBLOCK, S_NOT_EXIST, S_RUNNABLE, S_RUNNING, S_WAITING, S_SYSCALL;
+    const char *kind_to;
+    Py_ssize_t kind_to_len;
+    if (!PyArg_ParseTuple(args[6], "lllllz#llllllllll", &kind_bits, &state_shift, &reason_shift, &reason_mask,
+                          &stack_shift, &kind_to, &kind_to_len, &K_STATUS, &K_BLOCK, &K_STOP, &K_SYSCALL, &K_UNBLOCK,
+                          &S_NOT_EXIST, &S_RUNNABLE, &S_RUNNING, &S_WAITING, &S_SYSCALL))
+        return NULL;
+    (void)K_UNBLOCK;
+    (void)S_RUNNABLE;
+    (void)S_RUNNING;
+    (void)S_WAITING;
+    (void)S_SYSCALL;
+    if (kind_to == NULL || kind_to_len <= kind_bits) {
+        PyErr_SetString(PyExc_ValueError, "state_runs: kind_to must cover every kind");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    SrRun run;
+    memset(&run, 0, sizeof(run));
+    SrInterval cur = {0};  /* cur.have: a state is open (Python's state is not None) */
+    int first = 1;
+    int64_t tick = tbase;
+    Py_ssize_t nchunks = PyList_GET_SIZE(recss_list);
+    Py_buffer dv = {0}, rv = {0};
+    for (Py_ssize_t ci = 0; ci < nchunks; ci++) {
+        if (get_int_array(PyList_GET_ITEM(dts_list, ci), &dv, 0, 0) < 0)
+            goto fail;
+        if (get_int_array(PyList_GET_ITEM(recss_list, ci), &rv, 0, 0) < 0) {
+            PyBuffer_Release(&dv);
+            goto fail;
+        }
+        Py_ssize_t n = rv.len / rv.itemsize;
+        if ((dv.itemsize != 4 && dv.itemsize != 8) || (rv.itemsize != 4 && rv.itemsize != 8)
+            || dv.len / dv.itemsize != n) {
+            PyErr_SetString(PyExc_ValueError, "state_runs: malformed record chunk");
+            goto fail_chunk;
+        }
+        for (Py_ssize_t ri = 0; ri < n; ri++) {
+            int64_t dt = dv.itemsize == 4 ? (int64_t)((uint32_t *)dv.buf)[ri] : ((int64_t *)dv.buf)[ri];
+            int64_t r = rv.itemsize == 4 ? (int64_t)((uint32_t *)rv.buf)[ri] : ((int64_t *)rv.buf)[ri];
+            tick += dt;
+            int64_t t = tick_is_int ? tick * tick_i : (int64_t)((double)tick * tick_f);
+            long kind = (long)(r & kind_bits);
+            long to = kind == K_STATUS ? (long)((r >> state_shift) & 7) : (long)(unsigned char)kind_to[kind];
+            int64_t sid = r >> stack_shift;
+            if (to > 5) {
+                PyErr_SetString(PyExc_ValueError, "state_runs: state out of range");
+                goto fail_chunk;
+            }
+            if (kind == K_STATUS && cur.have && to == cur.state) {
+                if (!cur.stack)
+                    cur.stack = sid;
+                continue;
+            }
+            if (cur.have && cur.state != S_NOT_EXIST) {
+                cur.end = t > cur.start ? t : cur.start;
+                cur.open = 0;
+                if (sr_take(out, &run, &cur, res) < 0)
+                    goto fail_chunk;
+            }
+            if (first && kind == K_STATUS && trace_start)
+                t = t < trace_start ? t : trace_start;
+            first = 0;
+            cur.have = 1;
+            cur.state = to;
+            cur.start = t;
+            cur.ridx = (kind == K_BLOCK || kind == K_STOP) ? (int64_t)((r >> reason_shift) & reason_mask) : -1;
+            cur.stack = (kind == K_BLOCK || kind == K_STOP || kind == K_SYSCALL || kind == K_STATUS) ? sid : 0;
+        }
+        PyBuffer_Release(&dv);
+        PyBuffer_Release(&rv);
+    }
+    if (cur.have && cur.state != S_NOT_EXIST) {
+        cur.end = trace_end > cur.start ? trace_end : cur.start;
+        cur.open = 1;
+        if (sr_take(out, &run, &cur, res) < 0)
+            goto fail;
+    }
+    if (sr_flush(out, &run) < 0)
+        goto fail;
+    return out;
+fail_chunk:
+    PyBuffer_Release(&dv);
+    PyBuffer_Release(&rv);
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+
 static PyMethodDef methods[] = {
     {"order", (PyCFunction)(void (*)(void))order, METH_FASTCALL, "Sort and compact one goroutine's records (see source)."},
     {"decode", decode, METH_O, "The varints of a batch payload as native uint64 bytes, or None if malformed."},
@@ -1634,6 +1833,7 @@ static PyMethodDef methods[] = {
     {"sort_int64", (PyCFunction)(void (*)(void))sort_int64, METH_FASTCALL, "Sort a buffer of int64s in place (see source)."},
     {"evidence_walk", (PyCFunction)(void (*)(void))evidence_walk, METH_FASTCALL, "One goroutine's evidence walk (see module source)."},
     {"aggregate_walk", (PyCFunction)(void (*)(void))aggregate_walk, METH_FASTCALL, "One goroutine's walk for the report's aggregates (see module source)."},
+    {"state_runs", (PyCFunction)(void (*)(void))state_runs, METH_FASTCALL, "One goroutine's intervals, short runs folded (see module source)."},
     {NULL, NULL, 0, NULL},
 };
 
