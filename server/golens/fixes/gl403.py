@@ -33,7 +33,7 @@ def fixes(ctx: FixContext):
             go = go.parent
     literal = _started_literal(go) if go is not None else None
     body = literal.child_by_field_name("body") if literal is not None else None
-    if body is None:
+    if go is None or body is None:
         return []
     encoded = name.encode()
     dones = [n for n in walk_named(body) if n.type == "call_expression" and _is_done(n, encoded)]
