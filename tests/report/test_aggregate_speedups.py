@@ -1,4 +1,5 @@
-"""The compiled aggregate walk (``_speedups.aggregate_walk``) against the Python loop it replaces.
+"""The compiled aggregate walk (``_speedups.aggregate_walk``) against the Python loop it replaces
+(and, with a fractional tick, the Perfetto export's ``state_runs`` too).
 
 On every committed trace the report's aggregate must be the same both ways: every weight (blocked
 per reason and stack, on CPU, syscalls) with its closed and open parts, in the same order, and
@@ -9,6 +10,7 @@ then makes the Python loop the only one.
 from __future__ import annotations
 
 import importlib
+import io
 from array import array
 from pathlib import Path
 from typing import Any
@@ -94,3 +96,22 @@ def test_bad_arguments_raise_instead_of_crashing() -> None:
     with pytest.raises(ZeroDivisionError):  # slot() raising propagates
         _speedups.aggregate_walk(dts, recs, 0, 1, 0, 10, layout, lambda *a: 1 // 0, False, 0, None, None,
                                  (4, 2.5, 0.4))
+
+
+def test_compiled_walks_equal_python_with_a_fractional_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Committed traces tick in whole nanoseconds (64); other platforms' clocks do not. Times are
+    then computed in floating point by both walks, the report's and the Perfetto export's."""
+    perfetto = importlib.import_module("golens.export.perfetto")
+    trace = read_trace(REPO / "traces" / "sync_contention" / "go1.27.trace")
+    monkeypatch.setattr(trace, "_tick_ns", 63.97)
+    assert isinstance(next(iter(trace.goroutines.values())).record_chunks()[1], float)
+    got = []
+    for compiled in (True, False):
+        with monkeypatch.context() as m:
+            m.setattr(aggregate_module, "_speedups", _speedups if compiled else None)
+            m.setattr(perfetto, "_speedups", _speedups if compiled else None)
+            out = io.StringIO()
+            perfetto.write_perfetto(trace, WS, out, 300)
+            got.append((plain(aggregate_module.aggregate(trace, WS)), out.getvalue()))
+    assert got[0] == got[1]
+    assert '"short: ' in got[0][1]

@@ -54,8 +54,9 @@ def _findings(unit: Unit, call: Node, statement: Node, key: bytes, function: Nod
         if not _serialised(idiom, function):
             yield unit.report(
                 call,
-                f"close-if-not-closed races: two goroutines can both see {name} open and both close "
-                "it (panic: close of closed channel); close it once with sync.Once",
+                # Whether two goroutines ever run it at once is invisible here: say what follows if they do.
+                f"close-if-not-closed is not atomic: if two goroutines run it at once, both can see {name} "
+                "open and both close it (panic: close of closed channel); close it once with sync.Once",
                 related=((idiom, "the check and the close are not atomic"),),
                 data={**data, "case": "close-if-open", "variant": "sync-once"},
                 severity=Severity.INFORMATION,

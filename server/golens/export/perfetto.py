@@ -10,8 +10,8 @@ The cap. A busy trace has millions of intervals, most of them shorter than a mic
 (a goroutine preempted and rescheduled, a channel operation that parks for 200 ns): one event
 each made a 480 MB file of a 22 MB trace, which no browser opens. So the export keeps at most
 about ``max_slices(trace)`` state events (an eighth of the trace's transitions, between 50 000
-and 1 000 000; each takes 70-150 bytes, a transition 5 in the trace, so the file stays under
-about 4x the trace, and a few MB for a small one): when the trace has more intervals than that, a
+and 1 000 000; each takes 70-150 bytes, a transition about 5 in the trace, so the file stays
+under about 4x the trace, or about 8 MB when the trace is under 2 MB and kept whole): when the trace has more intervals than that, a
 *resolution* is chosen, the smallest power-of-two number of the trace's ticks whose longer
 intervals fit, and
 

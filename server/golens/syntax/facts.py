@@ -152,6 +152,17 @@ class FieldLockGroupUses(NamedTuple):
     group_uses: tuple[str, ...]
 
 
+class GroupDoneSite(NamedTuple):
+    """A declaration calls `x.group_field.Done()` (`lock_fields`: the mutex fields it locks,
+    `calls`: the names it calls), or takes the group's address (`escapes`: its Done calls are
+    then out of sight). Tells a Wait under a lock whether the counted goroutines need the lock."""
+
+    group_field: str
+    lock_fields: tuple[str, ...]
+    calls: tuple[str, ...]
+    escapes: bool = False
+
+
 class BoolConst(NamedTuple):
     """A package-level `const name = true` or `= false`: a branch on it is decided when compiling
     (`if debug { return }` with debug false is no path at all)."""
@@ -180,7 +191,7 @@ class ReleasesFirst(NamedTuple):
 
 Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst | GroupDoneSite)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
