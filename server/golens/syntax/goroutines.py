@@ -129,7 +129,8 @@ def _starts(unit: Unit) -> tuple[list[GoStart], bool]:
                              "", None))
     asks_facts = False
     wrappers = unit.file.go_wrappers
-    # From the statements down: a node's parent costs a descent from the root in tree-sitter.
+    # From the statements down, because `call.parent` descends from the root: asking it per call
+    # made 5,000 nested `go func() {` take 15 s.
     for statement in unit.nodes("expression_statement"):
         call = statement.named_children[0] if statement.named_children else None
         function = call.child(0) if call is not None and call.type == "call_expression" else None
