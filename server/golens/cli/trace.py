@@ -119,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
         return _error(f"--export {unknown[0]}: unknown format (known: {', '.join(EXPORT_FORMATS)})")
     workspace = Workspace.scan(root)
     try:
-        trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
+        if args.export:
+            trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
+        else:  # no model kept: its records are released as they are analysed
+            te = load_evidence(args.trace, thresholds=thresholds, workspace=workspace)
     except (TraceError, OSError, ValueError) as exc:
         return _error(_trace_error(args.trace, exc))
     display = trace_display()

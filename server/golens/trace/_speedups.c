@@ -690,12 +690,16 @@ done:
  * evidence_walk(dts_list, recss_list, tbase, tick_ns, trace_start, trace_end,
  *               layout, wait_table, wait_index, sys_table, sys_index,
  *               site_table, has_site, sched_on, running_min_ns,
- *               running_min_preemptions)
- *     -> (lines, sched, sys_lost, stretches, last)
+ *               running_min_preemptions, resume, final)
+ *     -> (lines, sched, sys_lost, stretches, last or state)
  *
- * The per-record loop of golens.evidence.walk.Walker.walk for one goroutine,
+ * The per-record loop of golens.evidence.walk.Walker for one goroutine,
  * which stays the reference (GOLENS_TRACE_PURE=1 runs it; tests compare the
- * two on every committed trace). Attribution stays in Python: the three
+ * two on every committed trace). The walk can be split at chunk boundaries
+ * (a trace read one generation at a time): resume is None for the first
+ * part, else the state an earlier call returned (tbase is then ignored);
+ * only with final set is the interval open at trace_end closed, and last
+ * returned instead of the state (its fields: golens.evidence.walk). Attribution stays in Python: the three
  * tables (array 'i', 'i', 'b', filled with -2/-2/-1 for "not asked yet") are
  * filled on first use by calling wait_index(stack, reason index),
  * sys_index(stack) (a LineStat index or -1) and has_site(stack) (bool).
@@ -848,8 +852,8 @@ static PyObject *
 evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 16) {
-        PyErr_SetString(PyExc_TypeError, "evidence_walk takes 16 arguments");
+    if (nargs != 18) {
+        PyErr_SetString(PyExc_TypeError, "evidence_walk takes 18 arguments");
         return NULL;
     }
     PyObject *dts_list = args[0], *recss_list = args[1];
@@ -892,8 +896,18 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     int sched_on = PyObject_IsTrue(args[13]);
     long long running_min_ns = PyLong_AsLongLong(args[14]);
     long long running_min_pre = PyLong_AsLongLong(args[15]);
-    if (sched_on < 0 || PyErr_Occurred())
+    int final = PyObject_IsTrue(args[17]);
+    if (sched_on < 0 || final < 0 || PyErr_Occurred())
         return NULL;
+    /* The state of a walk split at chunk boundaries: 18 integers and the stops dict. */
+    long long rs[18] = {0};
+    PyObject *resume_stops = NULL;
+    if (args[16] != Py_None) {
+        if (!PyArg_ParseTuple(args[16], "LLLLLLLLLLLLLLLLLLO!", &rs[0], &rs[1], &rs[2], &rs[3], &rs[4], &rs[5], &rs[6],
+                              &rs[7], &rs[8], &rs[9], &rs[10], &rs[11], &rs[12], &rs[13], &rs[14], &rs[15], &rs[16],
+                              &rs[17], &PyDict_Type, &resume_stops))
+            return NULL;
+    }
 
     Py_buffer wt, st, ht;
     if (get_int_array(args[7], &wt, 4, 1) < 0)
@@ -915,7 +929,7 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Lines lines = {0};
     Vec sched = {0}, syslost = {0};
     PyObject *stretches = PyList_New(0);
-    PyObject *stops = PyDict_New();
+    PyObject *stops = resume_stops != NULL ? Py_NewRef(resume_stops) : PyDict_New();
     PyObject *result = NULL;
     if (stretches == NULL || stops == NULL)
         goto done;
@@ -927,6 +941,26 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     int have_last = 0;
     int64_t last_state = 0, last_start = 0, last_end = 0, last_ridx = 0, last_stack = 0, last_open = 0;
     int64_t tick = tbase;
+    if (resume_stops != NULL) {
+        state = (long)rs[0];
+        prev_state = (long)rs[1];
+        start = rs[2];
+        ridx = rs[3];
+        stack = rs[4];
+        prev_stack = rs[5];
+        first = (int)rs[6];
+        cpu = rs[7];
+        cstart = rs[8];
+        nstops = rs[9];
+        have_last = (int)rs[10];
+        last_state = rs[11];
+        last_start = rs[12];
+        last_end = rs[13];
+        last_ridx = rs[14];
+        last_stack = rs[15];
+        last_open = rs[16];
+        tick = rs[17];
+    }
     Py_ssize_t nchunks = PyList_GET_SIZE(recss_list);
     Py_ssize_t ci = 0, ri = 0, chunk_len = 0;
     Py_buffer dv = {0}, rv = {0};
@@ -975,6 +1009,8 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             }
         }
         if (!have_chunk) {
+            if (!final)
+                break;
             sentinel = 1;
         } else {
             int64_t dt = dv.itemsize == 4 ? (int64_t)((uint32_t *)dv.buf)[ri] : ((int64_t *)dv.buf)[ri];
@@ -1126,7 +1162,7 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyBuffer_Release(&rv);
         have_chunk = 0;
     }
-    if (cpu >= running_min_ns && nstops >= running_min_pre)
+    if (final && cpu >= running_min_ns && nstops >= running_min_pre)
         STRETCH(trace_end, 0);
 #undef STRETCH
 
@@ -1144,10 +1180,19 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         PyList_SET_ITEM(out_lines, i, item);
     }
-    PyObject *last = have_last ? Py_BuildValue("(LLLLLO)", (long long)last_state, (long long)last_start,
-                                               (long long)last_end, (long long)last_ridx, (long long)last_stack,
-                                               last_open ? Py_True : Py_False)
-                               : Py_NewRef(Py_None);
+    PyObject *last;
+    if (!final)
+        last = Py_BuildValue("(LLLLLLLLLLLLLLLLLLO)", (long long)state, (long long)prev_state, (long long)start,
+                             (long long)ridx, (long long)stack, (long long)prev_stack, (long long)first,
+                             (long long)cpu, (long long)cstart, (long long)nstops, (long long)have_last,
+                             (long long)last_state, (long long)last_start, (long long)last_end,
+                             (long long)last_ridx, (long long)last_stack, (long long)last_open, (long long)tick,
+                             stops);
+    else
+        last = have_last ? Py_BuildValue("(LLLLLO)", (long long)last_state, (long long)last_start,
+                                         (long long)last_end, (long long)last_ridx, (long long)last_stack,
+                                         last_open ? Py_True : Py_False)
+                         : Py_NewRef(Py_None);
     if (last == NULL) {
         Py_DECREF(out_lines);
         goto fail;
