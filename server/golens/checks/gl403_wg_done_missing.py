@@ -10,7 +10,7 @@ from golens.syntax.paths import GiveUp, PathScan, statements_of
 from golens.syntax.summaries import callees, reaches
 from golens.syntax.sync import method_call, statement_call, sync_kind
 from golens.syntax.tree import enclosing_function, text, unparen
-from golens.syntax.unit import walk_named
+from golens.syntax.unit import statement_position, walk_named
 
 
 class GL403Data(TypedDict, total=False):
@@ -124,9 +124,14 @@ def _done_in_callee(body: Node, name: str, unit: Unit) -> bool:
 
 def _preceding_add(go: Node, unit: Unit) -> Node | None:
     """`W.Add(1)` as the statement right before the go statement, W a wait group."""
-    previous = go.prev_named_sibling
-    while previous is not None and previous.type == "comment":
-        previous = previous.prev_named_sibling
+    position = statement_position(unit, go)
+    if position is not None:
+        siblings, index = position
+        previous = siblings[index - 1] if index > 0 else None
+    else:  # a labelled go statement: rare enough to ask the tree
+        previous = go.prev_named_sibling
+        while previous is not None and previous.type == "comment":
+            previous = previous.prev_named_sibling
     add = statement_call(previous) if previous is not None and previous.type == "expression_statement" else None
     found = method_call(add) if add is not None else None
     if found is None or found[1] != "Add" or unit.text(add.child_by_field_name("arguments")) != "(1)":

@@ -9,7 +9,7 @@ from golens.syntax.calls import function_name
 from golens.syntax.facts import Fact
 from golens.syntax.held import functions_with_locks, shared_locks
 from golens.syntax.paths import GiveUp, PathScan
-from golens.syntax.sync import RELEASE_OF, lock_op, releases, summarize_sync
+from golens.syntax.sync import RELEASE_OF, Releases, lock_op, releases, summarize_sync
 from golens.syntax.unit import walk_named
 
 
@@ -49,7 +49,7 @@ def check(unit: Unit) -> Iterator[Report]:
                 continue  # an earlier `defer mu.Unlock()` also covers this re-acquisition
             if not _unlocks_somewhere(function, key, unit):
                 continue  # never released here: the caller owns the lock (a hand-off)
-            scan = PathScan(lambda node, key=key, unlock=unlock: releases(node, key, unlock))
+            scan = PathScan(Releases(key, unlock))
             try:
                 scan.scan(rest)
             except GiveUp:

@@ -178,10 +178,16 @@ def _guarded(call: Node) -> bool:
 
 
 def _is_pure(arg: Node) -> bool:
-    if arg.type in _PURE:
-        return True
-    if arg.type == "call_expression":
-        function = arg.child_by_field_name("function")
-        return function is not None and function.type == "identifier" and function.text in (b"len", b"cap") \
-            and all(_is_pure(a) for a in call_arguments(arg))
-    return False
+    # A stack, not recursion: `len(len(...))` nests as deep as the input does.
+    stack = [arg]
+    while stack:
+        node = stack.pop()
+        if node.type in _PURE:
+            continue
+        if node.type != "call_expression":
+            return False
+        function = node.child_by_field_name("function")
+        if function is None or function.type != "identifier" or function.text not in (b"len", b"cap"):
+            return False
+        stack.extend(call_arguments(node))
+    return True

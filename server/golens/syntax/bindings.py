@@ -119,7 +119,8 @@ def expression_kind(expr: Node, unit: Unit) -> str | None:
             return None
         return field_kind(parts[1], unit.file, struct_type_of(parts[0], unit.file))
     if expr.type == "parenthesized_expression" and expr.named_children:
-        return expression_kind(expr.named_children[0], unit)
+        inner = unparen(expr)  # a loop: `((((x))))` must not recurse once per parenthesis
+        return expression_kind(inner, unit) if inner.type != "parenthesized_expression" else None
     return None
 
 

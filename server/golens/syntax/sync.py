@@ -165,22 +165,45 @@ def releases(node: Node, key: str, unlock: str | None = None) -> bool:
     given), any call of a function whose name says it unlocks, and any call that receives the
     lock as an argument. `other.Unlock()` of another lock releases that one, not `key`."""
     encoded = key.encode()
-    address = b"&" + encoded
-    for child in (node, *walk_named(node)):
-        if child.type == "selector_expression":
-            parts = selector_parts(child)
-            if parts is not None and (parts[1] == unlock if unlock else parts[1] in RELEASE) \
-                    and unparen(parts[0]).text == encoded:
-                return True
-        elif child.type == "call_expression":
-            function = child.child_by_field_name("function")
-            name = source(function).rsplit(b".", 1)[-1] if function is not None else b""
-            if name.decode("utf-8", "replace") not in RELEASE and (b"nlock" in name or b"release" in name.lower()):
-                return True
-            args = child.child_by_field_name("arguments")
-            if args is not None and any(a.text in (encoded, address) for a in args.named_children):
-                return True
+    return any(_releases_here(child, encoded, unlock) for child in (node, *walk_named(node)))
+
+
+def _releases_here(node: Node, encoded: bytes, unlock: str | None) -> bool:
+    if node.type == "selector_expression":
+        parts = selector_parts(node)
+        return parts is not None and (parts[1] == unlock if unlock else parts[1] in RELEASE) \
+            and unparen(parts[0]).text == encoded
+    if node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        name = source(function).rsplit(b".", 1)[-1] if function is not None else b""
+        if name.decode("utf-8", "replace") not in RELEASE and (b"nlock" in name or b"release" in name.lower()):
+            return True
+        args = node.child_by_field_name("arguments")
+        return args is not None and any(a.text in (encoded, b"&" + encoded) for a in args.named_children)
     return False
+
+
+class Releases:
+    """`releases(node, key, unlock)` for a PathScan, which asks it of every loop body, innermost
+    first: a subtree already found free of releases is not walked again, so 2,000 nested loops
+    cost one walk instead of 2,000 (11 s)."""
+
+    def __init__(self, key: str, unlock: str | None = None):
+        self._encoded = key.encode()
+        self._unlock = unlock
+        self._clear: set[Node] = set()
+
+    def __call__(self, node: Node) -> bool:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current in self._clear:
+                continue
+            if _releases_here(current, self._encoded, self._unlock):
+                return True
+            stack.extend(current.named_children)
+        self._clear.add(node)
+        return False
 
 
 # --- file-wide facts ---------------------------------------------------------------------------
@@ -328,15 +351,35 @@ def _first_acquired_field(method: Node, recv: str, unit: Unit) -> tuple[str, str
     return None
 
 
-def struct_has_lock(struct: str, facts: Facts, seen: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+def struct_has_lock(struct: str, facts: Facts) -> tuple[str, str] | None:
     """(field, type) of a value field that makes copying `struct` copy a lock, following value
     fields of other structs declared in the file."""
     for f in facts.of(SyncField):
         if f.struct == struct and not f.pointer and f.field != "":
             return f.field, f.kind
+    holders = {f.struct for f in facts.of(SyncField) if not f.pointer and f.field != ""}
+    fields: dict[str, list[str]] = {}
     for t in facts.of(StructFieldType):
-        if t.struct == struct and t.type not in seen and t.type != struct:
-            if struct_has_lock(t.type, facts, seen | {struct}) is not None:
-                return t.type, "struct"
+        fields.setdefault(t.struct, []).append(t.type)
+    for first in fields.get(struct, ()):
+        if first != struct and _reaches_lock(first, struct, fields, holders):
+            return first, "struct"
     return None
+
+
+def _reaches_lock(start: str, outside: str, fields: dict[str, list[str]], holders: set[str]) -> bool:
+    """A chain of value fields from `start` to a struct holding a lock that does not go through
+    `outside` (a search with a visited set: a chain of 1,000 struct types must not recurse, and
+    a diamond of them must not be walked once per path)."""
+    seen = {outside, start}
+    stack = [start]
+    while stack:
+        struct = stack.pop()
+        if struct in holders:
+            return True
+        for inner in fields.get(struct, ()):
+            if inner not in seen:
+                seen.add(inner)
+                stack.append(inner)
+    return False
 
