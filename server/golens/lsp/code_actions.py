@@ -7,6 +7,8 @@ versioned when the client supports it, so an edit computed for an older text is 
 client instead of landing in the wrong place.
 """
 
+import asyncio
+
 from lsprotocol import types
 
 from golens.findings import Finding
@@ -56,13 +58,19 @@ def workspace_edit(ls, opened: OpenDocument, edits) -> types.WorkspaceEdit:
     return types.WorkspaceEdit(changes={opened.uri: text_edits})
 
 
-def _fix_all_edits(ls, opened: OpenDocument):
-    """One edit spanning the changed region of the whole-file fix-all result."""
+async def _fix_all_edits(ls, opened: OpenDocument):
+    """One edit spanning the changed region of the whole-file fix-all result (None when the text
+    changed while it was computed)."""
     from golens.document import TextEdit
 
     config = ls.settings.config_for(opened.path)
-    fixed = fix_all(opened.doc, ls.engine, config)
-    source = opened.doc.source
+    snapshot, token = opened.doc.snapshot(), opened.token
+    # Fix-all re-checks the file after each round of fixes: on the checker thread, like every
+    # check, so that the event loop keeps answering.
+    fixed = await asyncio.get_running_loop().run_in_executor(ls._checker, fix_all, snapshot, ls.engine, config)
+    if opened.token != token:
+        return None
+    source = snapshot.source
     if fixed == source:
         return []
     prefix = 0
@@ -100,12 +108,12 @@ def register(ls) -> None:
     @ls.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True))
     @guarded(fallback=list)
-    def code_action(ls, params: types.CodeActionParams):
+    async def code_action(ls, params: types.CodeActionParams):
         opened = ls.documents.get(params.text_document.uri)
         if opened is None:
             return []
         only = params.context.only if params.context else None
-        result = ls.check(opened)
+        result = await ls.current_result(opened)
         actions: list[types.CodeAction] = []
         if _requested(only, types.CodeActionKind.QuickFix.value):
             mapper = opened.mapper(ls.encoding)
@@ -126,7 +134,7 @@ def register(ls) -> None:
             if _resolve_supports_edit(ls):
                 actions.append(action)
             else:
-                edits = _fix_all_edits(ls, opened)
+                edits = await _fix_all_edits(ls, opened)
                 if edits:
                     action.edit = workspace_edit(ls, opened, edits)
                     actions.append(action)
@@ -134,12 +142,12 @@ def register(ls) -> None:
 
     @ls.feature(types.CODE_ACTION_RESOLVE)
     @guarded(fallback=lambda: None)
-    def resolve(ls, action: types.CodeAction):
+    async def resolve(ls, action: types.CodeAction):
         data = action.data or {}
         opened = ls.documents.get(data.get("uri", ""))
         if opened is None or opened.version != data.get("version"):
             return action  # the text moved on: no edit rather than a misplaced one
-        edits = _fix_all_edits(ls, opened)
+        edits = await _fix_all_edits(ls, opened)
         if edits:
             action.edit = workspace_edit(ls, opened, edits)
         return action

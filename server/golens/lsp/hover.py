@@ -88,13 +88,15 @@ def register(ls) -> None:
 
     @ls.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded()
-    def hover(ls, params: types.HoverParams):
+    async def hover(ls, params: types.HoverParams):
         opened = ls.documents.get(params.text_document.uri)
         if opened is None:
             return None
+        # Awaited before the position is mapped: the text is the one the findings are for.
+        findings = (await ls.current_result(opened)).findings
         mapper = opened.mapper(ls.encoding)
         offset = mapper.offset(params.position)
-        hits = findings_at(ls.check(opened).findings, offset)
+        hits = findings_at(findings, offset)
         markdown = _wants_markdown(ls)
         kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
         trace = getattr(ls, "trace", None)

@@ -11,6 +11,7 @@ import importlib
 import inspect
 import logging
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from pygls.protocol.language_server import lsp_method
 
 from golens import __version__
 from golens.config import Config
-from golens.engine import CheckResult, Engine
+from golens.engine import CheckResult, CheckStopped, Engine
 from golens.lsp import diagnostics, package_files
 from golens.lsp.config import ConfigManager
 from golens.lsp.documents import DocumentStore, OpenDocument
@@ -195,6 +196,7 @@ class GolensServer(LanguageServer):
         # event loop keeps its share (the interpreter switches threads every few ms).
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="golens-check")
         self._reported_failures: set[tuple[str, str]] = set()
+        self._over_budget_shown: set[str] = set()  # documents whose check ran out of time
 
     # -- client log ------------------------------------------------------------------------------
 
@@ -268,11 +270,51 @@ class GolensServer(LanguageServer):
             return self.check(opened)
         config = self._config_for(opened)
         snapshot = opened.doc.snapshot()
-        static = await asyncio.get_running_loop().run_in_executor(
-            self._checker, self.engine.check, snapshot, opened.cache, config, key[2])
+        token = opened.token
+        budget_ms = self.settings.check_budget_ms
+
+        def run() -> CheckResult:
+            # The budget counts from when the checker thread starts this check, not from the
+            # queue; the engine asks `stop` between declarations and between rules, so an edit
+            # (a newer text) or the budget ends it there.
+            deadline = time.monotonic() + budget_ms / 1000
+            return self.engine.check(snapshot, opened.cache, config, key[2], stop=lambda: (
+                opened.token != token or time.monotonic() > deadline
+                or self.documents.get(opened.uri) is not opened))
+
+        try:
+            static = await asyncio.get_running_loop().run_in_executor(self._checker, run)
+        except CheckStopped:
+            static = None
         if (opened.token, self.settings.generation) != key[:2] or self.documents.get(opened.uri) is not opened:
             return None
+        if static is None:
+            return self._over_budget(opened, key, budget_ms)
+        self._over_budget_shown.discard(opened.uri)
         return self._finish(opened, key, static)
+
+    async def current_result(self, opened: OpenDocument) -> CheckResult:
+        """The findings for the document's text as it is when this returns. Requests (hover, code
+        actions, pulled diagnostics) await this instead of checking on the event loop: a stale
+        document is checked on the checker thread like a published one, and every other request
+        is answered meanwhile."""
+        while self.documents.get(opened.uri) is opened:
+            result = await self.check_in_background(opened)
+            if result is not None:
+                return result
+        return CheckResult([], skipped="closed while it was being checked")
+
+    def _over_budget(self, opened: OpenDocument, key: tuple, budget_ms: int) -> CheckResult:
+        # A window/showMessage, once per file until a check finishes in time again: the file's
+        # diagnostics are cleared, and a user looking at a file without squiggles must learn
+        # why. Not a diagnostic: it would have to point at some line, and no line is at fault.
+        message = (f"checking {opened.path or opened.uri} took longer than {budget_ms} ms "
+                   "(golens.diagnostics.checkBudgetMs) and was stopped, so its findings are not shown; "
+                   "an edit checks it again, and other files are not affected")
+        if opened.uri not in self._over_budget_shown:
+            self._over_budget_shown.add(opened.uri)
+            self.show_warning(message)
+        return self._store(opened, key, CheckResult([], skipped=message))
 
     def _config_for(self, opened: OpenDocument) -> Config:
         config = self.settings.config_for(opened.path)
