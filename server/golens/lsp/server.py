@@ -14,7 +14,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cattrs import Converter
 from lsprotocol import types
@@ -38,6 +38,9 @@ from golens.lsp.documents import DocumentStore, OpenDocument
 from golens.lsp.positions import normalize_encoding
 from golens.package import PackageIndex
 from golens.syntax.facts import Fact
+
+if TYPE_CHECKING:
+    from golens.lsp.workspace_diagnostics import WorkspaceDiagnostics
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +184,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 class GolensServer(LanguageServer):
+    # Set by the feature module when it registers (golens.lsp.workspace_diagnostics).
+    workspace_diagnostics: "WorkspaceDiagnostics"
+
     def __init__(self, engine: Engine | None = None):
         super().__init__("golens", __version__, protocol_cls=GolensProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
