@@ -6,6 +6,7 @@ from typing import TypedDict
 
 from tree_sitter import Node
 
+from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.calls import call_arguments, call_target, selector_parts
 from golens.syntax.goroutines import GoStart, start_of_literal
@@ -33,9 +34,14 @@ class GL702Data(TypedDict):
 
 
 def check(unit: Unit) -> Iterator[Report]:
+    if not unit.nodes("func_literal"):
+        return  # no goroutine of its own to call from
+    assertions = {name for path in _FAILNOW_PACKAGES for name in unit.file.names_for(path)}
     for call in unit.nodes("call_expression"):
         parts = selector_parts(call.child_by_field_name("function"))
-        target = call_target(call, unit.file) if parts is not None else None
+        operand = unparen(parts[0]) if parts is not None else None
+        target = call_target(call, unit.file) if operand is not None and operand.type == "identifier" and \
+            source(operand).decode() in assertions else None
         if target is not None:
             excluded = _FAILNOW_PACKAGES.get(target[0])
             if excluded is not None and target[1] not in excluded:
@@ -80,6 +86,9 @@ def _assertion(call: Node, name: str, unit: Unit) -> Iterator[Report]:
         f"return, or send the error back to the test's goroutine",
         related=((start.anchor, f"goroutine started here ({start.describe()})"),),
         data=GL702Data(method="FailNow", replacement="", direct=False),
+        # Information: projects commonly accept assertions in helper goroutines (testifylint's
+        # go-require is often turned off); the test is still marked failed.
+        severity=Severity.INFORMATION,
     )
 
 
