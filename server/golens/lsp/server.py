@@ -40,6 +40,8 @@ from golens.package import PackageIndex
 from golens.syntax.facts import Fact
 
 if TYPE_CHECKING:
+    from golens.lsp.profile_state import ProfileManager
+    from golens.lsp.trace_state import TraceManager
     from golens.lsp.workspace_diagnostics import WorkspaceDiagnostics
 
 log = logging.getLogger(__name__)
@@ -184,8 +186,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 class GolensServer(LanguageServer):
-    # Set by the feature module when it registers (golens.lsp.workspace_diagnostics).
+    # Set by the feature modules when they register (golens.lsp.workspace_diagnostics,
+    # trace_features, profile_state); a server made without them has no such attribute.
     workspace_diagnostics: "WorkspaceDiagnostics"
+    trace: "TraceManager"
+    profiles: "ProfileManager"
 
     def __init__(self, engine: Engine | None = None):
         super().__init__("golens", __version__, protocol_cls=GolensProtocol,
