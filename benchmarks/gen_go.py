@@ -28,7 +28,7 @@ var errNotFound = errors.New("not found")
 """
 
 
-def _struct(n: int, rnd: random.Random) -> str:
+def _struct(n: int, rnd: random.Random, flagged_share: float) -> str:
     fields = "\n".join(f"\tField{i} {rnd.choice(['int', 'string', 'float64', '[]byte', 'time.Duration'])}"
                        for i in range(rnd.randint(3, 7)))
     return f"""
@@ -53,8 +53,8 @@ func (r *Record{n}) Touch(delta int) int {{
 """
 
 
-def _lost_cancel(n: int, rnd: random.Random) -> str:
-    flagged = rnd.random() < 0.3
+def _lost_cancel(n: int, rnd: random.Random, flagged_share: float) -> str:
+    flagged = rnd.random() < flagged_share
     cancel = "_" if flagged else "cancel"
     defer = "" if flagged else "\n\tdefer cancel()"
     return f"""
@@ -73,8 +73,8 @@ func load{n}(db *sql.DB, id int) (string, error) {{
 """
 
 
-def _blocking(n: int, rnd: random.Random) -> str:
-    if rnd.random() < 0.3:
+def _blocking(n: int, rnd: random.Random, flagged_share: float) -> str:
+    if rnd.random() < flagged_share:
         call = 'resp, err := http.Get(url)'
     else:
         call = ('req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)\n'
@@ -91,8 +91,8 @@ func fetch{n}(ctx context.Context, url string) (int, error) {{
 """
 
 
-def _ticker(n: int, rnd: random.Random) -> str:
-    if rnd.random() < 0.3:
+def _ticker(n: int, rnd: random.Random, flagged_share: float) -> str:
+    if rnd.random() < flagged_share:
         loop = "\t\tfor range t.C {\n\t\t\tpoll" + str(n) + "()\n\t\t}"
     else:
         loop = ("\t\tdefer t.Stop()\n\t\tfor {\n\t\t\tselect {\n\t\t\tcase <-ctx.Done():\n\t\t\t\treturn\n"
@@ -109,8 +109,8 @@ func watch{n}(ctx context.Context) {{
 """
 
 
-def _handler(n: int, rnd: random.Random) -> str:
-    if rnd.random() < 0.3:
+def _handler(n: int, rnd: random.Random, flagged_share: float) -> str:
+    if rnd.random() < flagged_share:
         body = "\tfor {\n\t\ttime.Sleep(time.Second)\n\t\tfmt.Fprintf(w, \"tick\\n\")\n\t}"
     else:
         body = ("\tfor {\n\t\tselect {\n\t\tcase <-r.Context().Done():\n\t\t\treturn\n"
@@ -122,14 +122,17 @@ func stream{n}(w http.ResponseWriter, r *http.Request) {{
 """
 
 
-def generate(lines: int, seed: int = 1) -> str:
+def generate(lines: int, seed: int = 1, first: int = 0, flagged_share: float = 0.3) -> str:
+    """`first`: the number of the first generated declaration (Record{first}, load{first}, ...), so
+    that files generated for one package declare different names; `flagged_share`: how many of the
+    patterns are the flagged form."""
     rnd = random.Random(seed)
     parts = [HEADER]
     count = HEADER.count("\n")
     makers = [_struct, _lost_cancel, _blocking, _ticker, _handler]
-    n = 0
+    n = first
     while count < lines:
-        chunk = makers[n % len(makers)](n, rnd)
+        chunk = makers[(n - first) % len(makers)](n, rnd, flagged_share)
         parts.append(chunk)
         count += chunk.count("\n")
         n += 1

@@ -10,6 +10,8 @@ edits       random edit sequences (CRLF, lone CR, astral characters, past-end co
             divergences in >= 100,000 edits.
 memory      didChange notifications (insert, then delete, a character) through the protocol;
             RSS before and after. Target: growth < 20 MB for 100,000.
+check       the engine alone on each pathological file below: seconds, findings and rule
+            crashes (target: well under 2 s each, 0 crashes).
 stall       the real `golens serve` over stdio: a pathological file (N nested `for { select {`,
             N nested `go func() {`, N nested blocks under a held lock) is opened and, while it
             is checked, hover requests on another file are sent every 10 ms; prints the worst
@@ -144,6 +146,19 @@ PATHOLOGICAL = {
 }
 
 
+def check_pathological(name: str, nesting: int) -> dict:
+    from golens.document import Document
+    from golens.engine import Engine
+
+    engine = Engine()
+    engine.check(Document(b"package p\n", "warm.go"))  # rule modules imported outside the timing
+    source = PATHOLOGICAL[name](nesting).encode()
+    started = time.perf_counter()
+    result = engine.check(Document(source, "big.go"))
+    return {"file": name, "nesting": nesting, "bytes": len(source), "seconds": time.perf_counter() - started,
+            "findings": sorted({f.rule for f in result.findings}), "crashes": [f.rule for f in result.failures]}
+
+
 class Client(BaseLanguageClient):
     def __init__(self) -> None:
         super().__init__("golens-soak", "1")
@@ -212,10 +227,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=100_000)
-    parser.add_argument("--nesting", type=int, nargs=3, default=[400, 1500, 1000],
+    parser.add_argument("--nesting", type=int, nargs=3, default=[400, 5000, 2000],
                         metavar=("SELECT", "GO", "LOCK"))
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--only", choices=("edits", "memory", "stall"))
+    parser.add_argument("--only", choices=("edits", "memory", "check", "stall"))
     args = parser.parse_args()
     status = 0
     if args.only in (None, "edits"):
@@ -230,6 +245,12 @@ def main() -> int:
               f"(growth {r['growth_mb']:+.1f} MB, target < 20), {r['request_futures']} futures left "
               f"({r['seconds']:.0f} s)")
         status |= r["growth_mb"] >= 20
+    if args.only in (None, "check"):
+        for name, nesting in zip(PATHOLOGICAL, args.nesting, strict=True):
+            r = check_pathological(name, nesting)
+            print(f"check: {r['file']} x{r['nesting']} ({r['bytes'] // 1024} KB): {r['seconds']:.2f} s, "
+                  f"findings {', '.join(r['findings']) or 'none'}; {len(r['crashes'])} rule crashes")
+            status |= bool(r["crashes"])
     if args.only in (None, "stall"):
         for name, nesting in zip(PATHOLOGICAL, args.nesting, strict=True):
             r = asyncio.run(stall(name, nesting))

@@ -11,6 +11,7 @@ temporary directory and measures, as the server sees it (golens.package.PackageI
 Then a 5,000-file package of small files: the model must be built without failing.
 """
 
+import os
 import sys
 import tempfile
 import time
@@ -40,7 +41,7 @@ def build(directory: Path, files: int, lines: int) -> list[Path]:
     paths = []
     for index in range(files):
         path = directory / f"f{index:04d}.go"
-        path.write_text(generate(lines, seed=index + 1))
+        path.write_text(generate(lines, seed=index + 1, first=1000 * index))
         paths.append(path)
     return paths
 
@@ -52,22 +53,23 @@ def measure(files: int, lines: int) -> None:
         clock = Clock()
         index = PackageIndex(engine.summarize, max_file_bytes=4 << 20, clock=clock)
         doc = Document(paths[0].read_bytes(), str(paths[0]))
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         facts = index.others(doc)
-        cold = time.perf_counter() - start
+        cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu_start
         start = time.perf_counter()
         index.others(doc)
         warm = time.perf_counter() - start
-        paths[1].write_text(generate(lines, seed=10_000))
+        paths[1].write_text(generate(lines, seed=10_000, first=1000))
         clock.now += 60
         start = time.perf_counter()
         index.others(doc)
         changed = time.perf_counter() - start
         total_lines = sum(p.read_text().count("\n") for p in paths)
-        verdict = "ok" if cold <= TARGET_S or files != 500 else "OVER TARGET"
-        print(f"package of {files} files ({total_lines} lines): model cold {cold * 1000:.0f} ms "
-              f"(target <= {TARGET_S * 1000:.0f} ms at 500 files: {verdict}), {len(facts)} facts; "
-              f"warm {warm * 1e6:.0f} us; one file changed {changed * 1000:.1f} ms")
+        verdict = "ok" if cold_cpu <= TARGET_S or files != 500 else "OVER TARGET"
+        print(f"package of {files} files ({total_lines} lines): model cold {cold * 1000:.0f} ms wall, "
+              f"{cold_cpu * 1000:.0f} ms CPU (target <= {TARGET_S * 1000:.0f} ms at 500 files: {verdict}), "
+              f"{len(facts)} facts; warm {warm * 1e6:.0f} us; one file changed {changed * 1000:.1f} ms; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def many_small(files: int) -> None:

@@ -4,7 +4,9 @@ long the page takes to open in headless Chromium.
 
 Targets (issue 17): the report takes at most 1.5x the time of `golens trace` on the same trace
 (both read and analyse it; the report also walks the timelines for its pictures and writes the
-page), the HTML stays under 5 MB for a 100 MB trace, and the page opens in under 2 s.
+page), the HTML stays under 5 MB for a 100 MB trace, and the page opens in under 2 s. Also the
+size of the Perfetto export (`golens trace --export perfetto`, plain and gzipped), whose target
+is well under 10x the trace.
 
 The trace is the paced ``benchmarks/tracegen`` one of trace_bench.py (not committed; generated
 once under .cache/bench/). Each command runs in its own process, CPU time counted from
@@ -29,6 +31,7 @@ from trace_bench import CACHE, ROOT, find_go, generate  # noqa: E402
 TARGET_RATIO = 1.5
 TARGET_HTML_BYTES = 5_000_000
 TARGET_OPEN_S = 2.0
+TARGET_PERFETTO_RATIO = 10.0
 
 
 def open_seconds(html: Path) -> float | None:
@@ -77,6 +80,12 @@ def main() -> int:
         r_wall, r_cpu, r_rss = min(report_runs, key=lambda r: r[1])
         size = html.stat().st_size
         opened = open_seconds(html)
+        exports = []
+        for name in ("trace.json", "trace.json.gz"):
+            dest = Path(tmp) / name
+            wall, cpu, rss = timed_any([*golens, "trace", str(path), "--root", str(root), "--export", "perfetto",
+                                        str(dest)], env)
+            exports.append((name, dest.stat().st_size, wall, cpu))
 
     print(f"trace: {path.name}  {mb:.1f} MB")
     print(f"{'command':<16} {'wall s':>7} {'CPU s':>7} {'peak RSS MB':>12}")
@@ -93,6 +102,11 @@ def main() -> int:
     else:
         print(f"page open in headless Chromium: {opened:.2f} s (target < {TARGET_OPEN_S:.0f} s: "
               f"{'met' if opened < TARGET_OPEN_S else 'NOT met'})")
+    for name, bytes_, wall, cpu in exports:
+        ratio = bytes_ / path.stat().st_size
+        print(f"perfetto export {name:<14} {bytes_ / 1e6:8.1f} MB = {ratio:.2f}x the trace "
+              f"(target < {TARGET_PERFETTO_RATIO:.0f}x: {'met' if ratio < TARGET_PERFETTO_RATIO else 'NOT met'}); "
+              f"golens trace with it: {wall:.1f} s wall, {cpu:.1f} s CPU")
     return 0
 
 

@@ -12,9 +12,12 @@ Project file: `golens.toml`, found in the checked file's directory or the neares
     [tests]
     enable = ["GL202"]                         # rules that are off in _test.go files by default
 
+    go-wrappers = ["safe.Go", "GoSafe"]        # calls that run their last argument in a new goroutine
+
 Editor settings (LSP `golens` section) use the same keys and win over the file.
 """
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -27,10 +30,12 @@ from golens.registry import Registry
 from golens.safeio import is_regular_file, read_regular_text
 
 CONFIG_FILE = "golens.toml"
+_WRAPPER_NAME = re.compile(r"(?:[A-Za-z_]\w*\.)?[A-Za-z_]\w*")
 
 
 # The top-level keys of golens.toml; `trace` is the table of golens.evidence.Thresholds.
-CONFIG_KEYS = frozenset({"disable", "enable", "severity", "max-file-size", "maxFileSize", "trace", "tests"})
+CONFIG_KEYS = frozenset({"disable", "enable", "severity", "max-file-size", "maxFileSize", "trace", "tests",
+                         "go-wrappers", "goWrappers"})
 
 
 class ConfigError(ValueError):
@@ -55,6 +60,9 @@ class Config:
     # What was wrong with the source of this configuration (each bad key kept its default).
     problems: tuple[str, ...] = field(default=(), compare=False)
     enabled_in_tests: frozenset[str] = frozenset()
+    # Functions that start a goroutine running their last argument: `pkg.Func` (pkg as imported)
+    # or `Func` (of the checked package). golens.syntax.goroutines reads them.
+    go_wrappers: frozenset[str] = frozenset()
 
     def is_enabled(self, rule, in_test_file: bool = False) -> bool:
         if rule.id in self.disabled:
@@ -135,7 +143,19 @@ class Config:
             problem("tests", "a table ([tests] enable = [rule ids])", tests)
             tests = {}
         tests_enabled = rule_ids("enable", tests, "tests.enable")
-        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes, tuple(problems), tests_enabled)
+        wrappers_key = "go-wrappers" if "go-wrappers" in data or "goWrappers" not in data else "goWrappers"
+        wrappers = data.get(wrappers_key, [])
+        if not isinstance(wrappers, list):
+            problem(wrappers_key, "a list of function names (\"pkg.Func\" or \"Func\")", wrappers)
+            wrappers = []
+        go_wrappers = set()
+        for name in wrappers:
+            if isinstance(name, str) and _WRAPPER_NAME.fullmatch(name):
+                go_wrappers.add(name)
+            else:
+                problem(wrappers_key, "function names (\"pkg.Func\" or \"Func\")", name)
+        return cls(rule_ids("disable"), rule_ids("enable"), severities, max_bytes, tuple(problems), tests_enabled,
+                   frozenset(go_wrappers))
 
     @classmethod
     def from_file(cls, path: Path, registry: Registry) -> "Config":
@@ -154,6 +174,7 @@ class Config:
             severity={**self.severity, **other.severity},
             max_file_bytes=other.max_file_bytes if other.max_file_bytes != DEFAULT_MAX_FILE_BYTES else self.max_file_bytes,
             enabled_in_tests=self.enabled_in_tests | other.enabled_in_tests,
+            go_wrappers=self.go_wrappers | other.go_wrappers,
         )
 
 

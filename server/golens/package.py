@@ -3,13 +3,17 @@
 A package is the Go files of one directory with the same package clause (an external test
 package, `foo_test`, is a package of its own). Each file contributes the facts its declarations
 summarise (`golens.syntax.facts`); a check of one file sees its own facts plus those of the other
-files of its package. Files that do not parse, are generated or too large contribute nothing; a
-file contributes the facts of the declarations that parse.
+files of its package that `go build` compiles with it (`builds_with`): not the `_test.go` files
+unless it is one, not a file for another GOOS/GOARCH (`x_windows.go` beside `x_linux.go`). Files
+that do not parse, are generated or too large contribute nothing; a file contributes the facts of
+the declarations that parse.
 
 The CLI hands a worker whole directories (`group_by_directory`) and computes each package's facts
 once. The server keeps a `PackageIndex`: files that are not open are read from disk (through
-`safeio`, so links out of the tree, FIFOs and devices are refused) and re-read when their size or
-modification time changes, looked at no more often than every `STAT_INTERVAL` seconds.
+`safeio`, so links out of the tree, FIFOs and devices are refused) and re-read when the client
+says they changed (`invalidate`, from workspace/didChangeWatchedFiles) or, for clients that cannot
+watch files, when their size or modification time changes, looked at no more often than every
+`STAT_INTERVAL` seconds.
 """
 
 import logging
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from golens.document import Document
+from golens.document.platforms import ANY, Platforms
 from golens.safeio import UnsafeFileError, read_regular
 from golens.syntax.facts import Fact, Facts
 
@@ -36,6 +41,11 @@ def package_key(doc: Document) -> tuple[str, str] | None:
     if doc.path is None or package is None:
         return None
     return os.path.dirname(os.path.abspath(doc.path)), package
+
+
+def builds_with(doc: Document, other_path: str, other: Platforms) -> bool:
+    """Can the file at `other_path` (of the same package) be compiled together with `doc`?"""
+    return (doc.is_test_file or not other_path.endswith("_test.go")) and doc.platforms.overlaps(other)
 
 
 def group_by_directory(files: Iterable[Path]) -> list[list[Path]]:
@@ -58,6 +68,7 @@ class _DiskFile:
     stamp: tuple[int, int]  # (size, mtime_ns) the facts were read at
     package: str | None
     facts: frozenset[Fact]
+    platforms: Platforms = ANY
 
 
 @dataclass
@@ -79,31 +90,43 @@ class PackageIndex:
         self._max_bytes = max_file_bytes
         self._clock = clock
         self._directories: dict[str, _Directory] = {}
-        self._open: dict[str, tuple[str | None, frozenset[Fact]]] = {}  # path -> (package, facts)
+        self._open: dict[str, _DiskFile] = {}  # path -> an open buffer's package and facts
         self.skipped: dict[str, str] = {}  # path -> why it contributes nothing
+        # The client reports changes on disk (invalidate): a directory is listed once, not polled.
+        self.watched = False
 
-    def set_open(self, doc: Document, facts: frozenset[Fact]) -> None:
-        """An open buffer's facts replace its file's on disk."""
+    def set_open(self, doc: Document, facts: frozenset[Fact]) -> bool:
+        """An open buffer's facts replace its file's on disk; True when that changed what the
+        other files of its directory see."""
         if doc.path is None:
-            return
+            return False
         path = os.path.abspath(doc.path)
         previous = self._open.get(path)
-        entry = (doc.header.package, facts)
-        if previous != entry:
-            self._open[path] = entry
-            self._directory(os.path.dirname(path)).others.clear()
+        entry = _DiskFile((0, 0), doc.header.package, facts, doc.platforms)
+        if previous == entry:
+            return False
+        self._open[path] = entry
+        directory = self._directory(os.path.dirname(path))
+        # What the file's own checks see is unchanged (it is not among its others): typing in one
+        # file of a 500-file package must not rebuild the union of the other 499 per keystroke.
+        directory.others = {key: facts for key, facts in directory.others.items() if key[0] == path}
+        return True
 
     def close(self, path: str) -> None:
         path = os.path.abspath(path)
         if self._open.pop(path, None) is not None:
             self._directory(os.path.dirname(path)).others.clear()
 
-    def invalidate(self, path: str) -> None:
-        """The file changed on disk (a watched-files notification, a save): read it again."""
-        directory = self._directory(os.path.dirname(os.path.abspath(path)))
+    def invalidate(self, path: str) -> bool:
+        """The file changed on disk (a watched-files notification, a save): read it again. False
+        when no file of its directory was asked about yet (there is nothing to forget)."""
+        directory = self._directories.get(os.path.dirname(os.path.abspath(path)))
+        if directory is None:
+            return False
         directory.files.pop(os.path.abspath(path), None)
         directory.others.clear()
         directory.checked_at = 0.0
+        return True
 
     def others(self, doc: Document) -> frozenset[Fact]:
         key = package_key(doc)
@@ -120,10 +143,9 @@ class PackageIndex:
         for other, disk in directory.files.items():
             if other == path:
                 continue
-            opened = self._open.get(other)
-            found_package, facts = opened if opened is not None else (disk.package, disk.facts)
-            if found_package == package:
-                contributions.append(facts)
+            found = self._open.get(other) or disk
+            if found.package == package and builds_with(doc, other, found.platforms):
+                contributions.append(found.facts)
         merged = directory.others[(path, package)] = package_facts(contributions)
         return merged
 
@@ -135,7 +157,7 @@ class PackageIndex:
 
     def _refresh(self, name: str, directory: _Directory) -> None:
         now = self._clock()
-        if directory.checked_at and now - directory.checked_at < STAT_INTERVAL:
+        if directory.checked_at and (self.watched or now - directory.checked_at < STAT_INTERVAL):
             return
         directory.checked_at = now
         try:
@@ -182,7 +204,7 @@ class PackageIndex:
             log.info("package model: %s contributes nothing: %s", path, doc.skip_reason)
             return _DiskFile(stamp, doc.header.package, frozenset())
         self.skipped.pop(path, None)
-        return _DiskFile(stamp, doc.header.package, self._summarize(doc))
+        return _DiskFile(stamp, doc.header.package, self._summarize(doc), doc.platforms)
 
 
 def merged_facts(own: Iterable[Fact], others: frozenset[Fact]) -> Facts:

@@ -16,12 +16,13 @@ from typing import Literal
 from golens.config import Config, ConfigError, find_config_file
 from golens.document import Document, find_module_go_version
 from golens.document.document import too_large_reason
+from golens.document.platforms import Platforms
 from golens.engine import Engine, UnitCache
 from golens.evidence import TraceEvidence
 from golens.evidence.merge import evidence_findings, merge_findings
 from golens.findings import Finding
 from golens.fixes import fix_all, fixes_for
-from golens.package import group_by_directory
+from golens.package import builds_with, group_by_directory
 from golens.registry import default_registry
 from golens.report import LocatedFinding, locate
 from golens.safeio import FileTooLargeError, read_regular, replace_atomically
@@ -104,28 +105,41 @@ class Checker:
             doc = self._load(path, shown, config)
             loaded.append(doc if isinstance(doc, FileResult) else (path, shown, config, doc))
         caches: dict[Path, UnitCache] = {}
-        packages: dict[str | None, set[Fact]] = {}
+        # Every file of the directory with what it contributes; a file is checked with the facts
+        # of those that `go build` compiles with it (golens.package.builds_with).
+        contributions: list[tuple[str | None, str, Platforms, frozenset[Fact]]] = []
         for item in loaded:
             if isinstance(item, FileResult):
                 continue
             path, _, _, doc = item
             cache = caches[path] = UnitCache()
-            packages.setdefault(doc.header.package, set()).update(self.engine.summarize(doc, cache))
+            contributions.append((doc.header.package, str(path), doc.platforms, self.engine.summarize(doc, cache)))
+        clauses = {package for package, _, _, _ in contributions}
         for path in _siblings(paths):
             try:
                 sibling = self._load(path, self.display(path), self.config_for(path))
             except ConfigError:
                 continue
-            if isinstance(sibling, Document) and sibling.header.package in packages:
-                packages[sibling.header.package].update(self.engine.summarize(sibling))
-        frozen = {name: frozenset(facts) for name, facts in packages.items()}
+            if isinstance(sibling, Document) and sibling.header.package in clauses:
+                contributions.append((sibling.header.package, str(path), sibling.platforms,
+                                      self.engine.summarize(sibling)))
+        # Files alike in package, test-ness and platforms share one set (the engine builds it once).
+        shared: dict[tuple[str | None, bool, Platforms], frozenset[Fact]] = {}
+
+        def package_of(doc: Document) -> frozenset[Fact]:
+            key = (doc.header.package, doc.is_test_file, doc.platforms)
+            if key not in shared:
+                shared[key] = frozenset().union(*(facts for package, other, platforms, facts in contributions
+                                                  if package == doc.header.package
+                                                  and builds_with(doc, other, platforms)))
+            return shared[key]
         results = []
         for item in loaded:
             if isinstance(item, FileResult):
                 result = item
             else:
                 path, shown, config, doc = item
-                result = self._check(doc, path, shown, config, caches[path], frozen[doc.header.package])
+                result = self._check(doc, path, shown, config, caches[path], package_of(doc))
             if self.unreported:
                 result.error = "\n".join([*self.unreported, *([result.error] if result.error else [])])
                 self.unreported = []

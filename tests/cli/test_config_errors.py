@@ -30,6 +30,9 @@ def golens(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     ('[severity]\nGL201 = 3\n', "severity.GL201", "one of error, warning, information, hint"),
     ('trace = "fast"\n', "trace", "a table of thresholds"),
     ('[trace]\nleak-min-fraction = "half"\n', "trace.leak-min-fraction", "a number"),
+    ('go-wrappers = "safe.Go"\n', "go-wrappers", 'a list of function names ("pkg.Func" or "Func")'),
+    ('go-wrappers = ["safe.Go", 3]\n', "go-wrappers", 'function names ("pkg.Func" or "Func")'),
+    ('go-wrappers = ["safe.Go()"]\n', "go-wrappers", 'function names ("pkg.Func" or "Func")'),
 ])
 def test_a_bad_key_is_named_and_keeps_its_default(tmp_path, toml, key, expected):
     (tmp_path / "golens.toml").write_text(toml)
@@ -48,6 +51,14 @@ def test_other_keys_of_a_partly_bad_file_still_apply(tmp_path):
                                  default_registry(), "golens.toml", other_keys=frozenset())
     assert config.disabled == {"GL201"} and config.max_file_bytes == 1000 and config.severity == {}
     assert len(config.problems) == 2
+
+
+def test_go_wrappers_are_read_and_editor_settings_add_to_the_file(tmp_path):
+    registry = default_registry()
+    project = Config.from_mapping({"go-wrappers": ["safe.Go", "GoSafe"]}, registry, "golens.toml", other_keys=frozenset())
+    editor = Config.from_mapping({"goWrappers": ["util.Spawn"]}, registry, "settings")
+    assert project.problems == () and project.go_wrappers == {"safe.Go", "GoSafe"}
+    assert project.overridden_by(editor).go_wrappers == {"safe.Go", "GoSafe", "util.Spawn"}
 
 
 def test_unknown_top_level_key_is_reported(tmp_path):

@@ -76,6 +76,113 @@ def test_other_package_clauses_and_test_packages_stay_apart(tmp_path: Path):
     assert not run.errors and run.findings == []
 
 
+# A provider's RWMutex `mu` is released inside the loop while the manager holds its own lock;
+# a test-only struct also has a field `mu`, of another kind. Found on prometheus's
+# discovery/manager.go, whose true GL405 went away when manager_test.go was in the package.
+MANAGER = b"""package disc
+
+import "sync"
+
+type Provider struct {
+	mu   sync.RWMutex
+	subs int
+}
+
+type Manager struct {
+	mtx       sync.RWMutex
+	providers []*Provider
+}
+
+func (m *Manager) Apply() {
+	m.mtx.Lock()
+	defer m.mtx.Unlock()
+
+	var wg sync.WaitGroup
+	for _, prov := range m.providers {
+		prov.mu.RLock()
+		if prov.subs == 0 {
+			wg.Add(1)
+			prov.mu.RUnlock()
+			continue
+		}
+		prov.mu.RUnlock()
+	}
+	wg.Wait()
+}
+"""
+
+MANAGER_TEST = b"""package disc
+
+import "sync"
+
+type lockedConfig struct {
+	mu *sync.Mutex
+}
+
+func (c lockedConfig) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return 1
+}
+"""
+
+
+def test_test_files_declarations_are_seen_only_by_test_files(tmp_path: Path):
+    (tmp_path / "manager.go").write_bytes(MANAGER)
+    (tmp_path / "manager_test.go").write_bytes(MANAGER_TEST)
+    # `go build` compiles manager.go without manager_test.go: the test struct's `mu` must not make
+    # prov.mu's kind ambiguous (an unknown RUnlock counts as releasing every lock held).
+    for paths in ([tmp_path / "manager.go"], [tmp_path]):
+        run = check_paths([str(p) for p in paths])
+        assert not run.errors
+        assert rules_of(run.findings) == [("GL405", 29)], paths
+    packages = index()
+    assert FieldKind("lockedConfig", "mu", "MUTEX") not in packages.others(doc_at(tmp_path / "manager.go"))
+    test_doc = doc_at(tmp_path / "manager_test.go")
+    assert FieldKind("Provider", "mu", "RWMUTEX") in packages.others(test_doc)
+
+
+# One type per platform (moby's portallocator): the Linux one holds only a pointer, the Windows
+# one a mutex. A value receiver on the Linux type copies no lock.
+ALLOCATOR_LINUX = b"""package alloc
+
+type Table struct{}
+
+type OSAllocator struct {
+	table *Table
+}
+
+func (pa OSAllocator) Request(port int) int {
+	return port
+}
+"""
+
+ALLOCATOR_WINDOWS = b"""package alloc
+
+import "sync"
+
+type OSAllocator struct {
+	lock  sync.Mutex
+	ports map[int]bool
+}
+"""
+
+
+def test_files_for_other_platforms_are_not_part_of_the_package(tmp_path: Path):
+    (tmp_path / "osalloc_linux.go").write_bytes(ALLOCATOR_LINUX)
+    (tmp_path / "osalloc_windows.go").write_bytes(ALLOCATOR_WINDOWS)
+    run = check_paths([str(tmp_path)])
+    assert not run.errors and run.findings == []
+    linux = doc_at(tmp_path / "osalloc_linux.go")
+    assert SyncField("OSAllocator", "lock", "MUTEX", False) not in index().others(linux)
+    # A //go:build line rules a file out too; a file without constraints builds with both.
+    (tmp_path / "osalloc_windows.go").rename(tmp_path / "osalloc_other.go")
+    (tmp_path / "osalloc_other.go").write_bytes(b"//go:build windows || plan9\n\n" + ALLOCATOR_WINDOWS)
+    assert check_paths([str(tmp_path)]).findings == []
+    (tmp_path / "osalloc_other.go").write_bytes(ALLOCATOR_WINDOWS)
+    assert SyncField("OSAllocator", "lock", "MUTEX", False) in index().others(linux)
+
+
 def test_a_file_that_does_not_parse_contributes_what_parses(tmp_path: Path):
     broken = TYPES + b"\nfunc broken( {\n"
     (tmp_path / "types.go").write_bytes(broken)

@@ -15,21 +15,29 @@ same:
   program's code released, and how many goroutines waited;
 * GT301 — count, total, p50 and max of the syscalls at the line;
 * GT401 — count, p50, p95 and max of the runnable → running delays of the goroutines started at
-  the line.
+  the line;
+* GT501 — per line, the running stretches (on-CPU time between blocking events, through
+  preemptions and yields) of at least ``running_min_ns`` with ``running_min_preemptions``: how
+  many goroutines and stretches, the longest, the total and its share of the trace, and the
+  preemptions; every line Go's parse gives such stretches is reported, and no other;
+* GT601 — per line, the regions and tasks started there (count, p50, p95, max, how many did not
+  end) and the logs written there (count, the first messages), paired as golens pairs them
+  (a region ends the innermost open one of its goroutine with its name and task).
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trace"))
-from trace_oracle import _EVENT, oracle_go, parse_transitions, run_parsed  # noqa: E402
+from trace_oracle import _EVENT, oracle_go, parse_events, parse_transitions, run_parsed  # noqa: E402
 
-from golens.evidence import Stats, Workspace, fmt_duration, load_evidence  # noqa: E402
+from golens.evidence import Stats, Thresholds, Workspace, fmt_duration, load_evidence  # noqa: E402
 from golens.evidence.analysis import BLOCKING_REASONS, SYSTEM, classify_wait  # noqa: E402
 from golens.trace import Frame, Stack  # noqa: E402
 
@@ -72,6 +80,7 @@ class GoView:
         self.syscalls: dict[int, list[int]] = defaultdict(list)
         self.sched: dict[int, list[int]] = defaultdict(list)
         self.system: set[int] = set()
+        self.running: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # line -> [(cpu, g, preemptions)]
         for gid, rows in per_g.items():
             creation = None
             start_frames = ()
@@ -82,6 +91,7 @@ class GoView:
             if _system(start_frames):
                 self.system.add(gid)
                 continue
+            self._stretches(gid, creation, rows)
             # A status event repeating the state (each generation restates every goroutine's)
             # continues the interval it is in.
             rows = [r for r in rows if r[1] != r[2]]
@@ -104,6 +114,90 @@ class GoView:
                     self.sched[creation].append(nxt[0] - t)
 
 
+    def _stretches(self, gid: int, creation: int | None, rows: list[tuple]) -> None:
+        """GT501's running stretches of one goroutine: on-CPU time summed over Running intervals
+        until it blocks, enters a syscall or exits, counting the stops (Running -> Runnable with
+        a stack: preempted or yielding) on the way; attributed to the line it was stopped at most
+        often, else the line it blocked at, else its go statement."""
+        th = Thresholds()
+        cpu = stops = 0
+        lines: Counter[int] = Counter()
+
+        def close(ending: int | None) -> None:
+            if cpu >= th.running_min_ns and stops >= th.running_min_preemptions:
+                line = lines.most_common(1)[0][0] if lines else ending or creation
+                if line is not None:
+                    self.running[line].append((cpu, gid, stops))
+
+        state, start, stack = "", 0, ()
+        for t, frm, to, _, frames, _, _, _ in [*rows, (self.end, "end", "", "", (), False, 0, ())]:
+            if frm == to:
+                stack = stack or frames  # a status restating the state lends its stack
+                continue
+            if state == "Running":
+                cpu += max(t - start, 0)
+            elif state == "Runnable":
+                if stack:
+                    stops += 1
+                    if (line := _line(stack)) is not None:
+                        lines[line] += 1
+            elif state:
+                close(_line(stack))
+                cpu = stops = 0
+                lines.clear()
+            if not to:
+                if state in ("Running", "Runnable"):
+                    close(None)
+                break
+            state, start = to, self.start if frm == "Undetermined" else t
+            # The state's stack: where it stopped, blocked or entered the syscall, or the status
+            # event's (not the creation's or the unblock's).
+            stack = frames if frm == "Running" or frm == "Undetermined" else ()
+
+
+def annotations(out: bytes) -> tuple[dict[tuple[int, str, str], tuple[list[int], int]], dict[tuple[int, str], list[str]]]:
+    """GT601 from Go's events: (line, "region" | "task", name) -> (durations, how many did not end)
+    and (line, category) -> log messages, in order."""
+    spans: dict[tuple[int, str, str], tuple[list[int], int]] = {}
+    logs: dict[tuple[int, str], list[str]] = defaultdict(list)
+    open_regions: dict[int, list[tuple[str, str, int, int | None]]] = defaultdict(list)  # g -> [(task, name, t, line)]
+    tasks: dict[str, tuple[int, str, int | None]] = {}
+    ended: dict[tuple[int | None, str, str], list[int]] = defaultdict(list)
+    begun: Counter[tuple[int | None, str, str]] = Counter()
+
+    def attr(header: str, name: str) -> str:
+        m = re.search(rf' {name}=("(?:[^"\\]|\\.)*"|\S+)', header)
+        assert m is not None, header
+        v = m.group(1)
+        return v[1:-1].replace('\\"', '"') if v.startswith('"') else v
+
+    for kind, g, t, header, frames in parse_events(out, ("RegionBegin", "RegionEnd", "TaskBegin", "TaskEnd", "Log")):
+        if kind == "RegionBegin":
+            open_regions[g].append((attr(header, "Task"), attr(header, "Type"), t, _line(frames)))
+            begun[(_line(frames), "region", attr(header, "Type"))] += 1
+        elif kind == "RegionEnd":
+            task, name = attr(header, "Task"), attr(header, "Type")
+            stack = open_regions[g]
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][:2] == (task, name):
+                    _, _, t0, line = stack.pop(i)
+                    ended[(line, "region", name)].append(t - t0)
+                    break
+        elif kind == "TaskBegin":
+            tasks[attr(header, "ID")] = (t, attr(header, "Type"), _line(frames))
+            begun[(_line(frames), "task", attr(header, "Type"))] += 1
+        elif kind == "TaskEnd":
+            if (task_begin := tasks.pop(attr(header, "ID"), None)) is not None:
+                t0, name, line = task_begin
+                ended[(line, "task", name)].append(t - t0)
+        elif (line := _line(frames)) is not None:
+            logs[(line, attr(header, "Category"))].append(attr(header, "Message"))
+    for (line, kind, name), n in begun.items():
+        if line is not None:
+            spans[(line, kind, name)] = (ended[(line, kind, name)], n - len(ended[(line, kind, name)]))
+    return spans, dict(logs)
+
+
 def durations(st: Stats, *fields: str) -> tuple[str, ...]:
     return tuple(fmt_duration(getattr(st, f)) for f in fields)
 
@@ -112,7 +206,11 @@ def durations(st: Stats, *fields: str) -> tuple[str, ...]:
 @pytest.mark.parametrize("path", ALL_TRACES, ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_gt_numbers_equal_go_parser(path: Path):
     te = load_evidence(path, workspace=WS)
-    go = GoView(run_parsed(path))
+    out = run_parsed(path)
+    go = GoView(out)
+    spans, logs = annotations(out)
+    dur = te.summary.duration_ns
+    reported: set[tuple] = set()
     for e in te.evidence:
         where = f"{e.rule} at line {e.site.line}"
         if e.rule == "GT101":
@@ -146,3 +244,24 @@ def test_gt_numbers_equal_go_parser(path: Path):
             st = Stats.of(go.sched[e.site.line])
             assert st.count == e.stats.count, where
             assert durations(st, "p50", "p95", "max") == durations(e.stats, "p50", "p95", "max"), where
+        elif e.rule == "GT501":
+            stretches = go.running[e.site.line]
+            st = Stats.of([c for c, _, _ in stretches])
+            assert (len({g for _, g, _ in stretches}), st.count) == (e.goroutines, e.stats.count), where
+            assert durations(st, "max", "total") == durations(e.stats, "max", "total"), where
+            assert f"({st.total / dur * 100:.0f}% of the trace)" in e.message, where
+            assert sum(p for _, _, p in stretches) == e.data["preemptions"], where
+            reported.add(("GT501", e.site.line))
+        elif e.rule == "GT601" and e.data["kind"] == "log":
+            key = (e.site.line, e.data["category"])
+            assert (len(logs[key]), logs[key][:20]) == (e.data["count"], e.data["messages"]), where
+            reported.add(("GT601", *key))
+        elif e.rule == "GT601":
+            waits, n_open = spans[(e.site.line, e.data["kind"], e.data["name"])]
+            st = Stats.of(waits)
+            assert (st.count, n_open) == (e.stats.count, e.data["open"]), where
+            assert durations(st, "p50", "p95", "max") == durations(e.stats, "p50", "p95", "max"), where
+            reported.add(("GT601", e.site.line, e.data["kind"], e.data["name"]))
+    # Nothing Go's parse shows is left out.
+    assert {("GT501", line) for line in go.running} | {("GT601", *k) for k in spans} | \
+        {("GT601", *k) for k in logs} == reported

@@ -3,6 +3,7 @@
 error nodes, (4) be gofmt-clean, (5) still compile. Fix-all applied twice changes nothing the
 second time."""
 
+import functools
 import shutil
 import subprocess
 from collections import Counter
@@ -13,8 +14,10 @@ import pytest
 
 from golens.document import Document, GoVersion, find_module_go_version
 from golens.engine import Engine
+from golens.findings import Finding
 from golens.fixes import apply_edits, fix_all, fixes_for, has_fix, suppress_fix
 from golens.registry import default_registry
+from golens.syntax.facts import Fact
 from testsupport import FIXTURES, gofmt_binary, run_go
 
 ENGINE = Engine()
@@ -49,8 +52,23 @@ def document(case: Case, source: bytes | None = None) -> Document:
     return Document(source if source is not None else case.source, case.path, module_go_version=case.module_go_version)
 
 
-def rule_counts(doc: Document) -> Counter:
-    return Counter(f.rule for f in ENGINE.check(doc).findings)
+@functools.cache
+def other_files_facts(path: str) -> "frozenset[Fact]":
+    """The facts of the other files of a fixture's package: a fixed file is checked as the CLI
+    checks it, so that findings about types declared in another file are fixed and verified too."""
+    here = Path(path)
+    package = Document(here.read_bytes(), path).header.package
+    others = [Document(p.read_bytes(), str(p)) for p in sorted(here.parent.glob("*.go")) if p != here]
+    return frozenset().union(*(ENGINE.summarize(doc) for doc in others if doc.header.package == package))
+
+
+def check(case: Case, doc: Document) -> list[Finding]:
+    package = other_files_facts(case.path) if case.package_dir is not None else frozenset()
+    return ENGINE.check(doc, package=package).findings
+
+
+def rule_counts(case: Case, doc: Document) -> Counter:
+    return Counter(f.rule for f in check(case, doc))
 
 
 @dataclass
@@ -65,7 +83,7 @@ def applied_fixes() -> list[Applied]:
     result = []
     for case in CASES:
         doc = document(case)
-        for finding in ENGINE.check(doc).findings:
+        for finding in check(case, doc):
             for fix in fixes_for(doc, finding):
                 result.append(Applied(case, finding.rule, fix.title, apply_edits(doc.source, fix.edits)))
     return result
@@ -85,10 +103,10 @@ def test_fixes_exist_for_the_foundation_rules():
 
 @pytest.mark.parametrize("applied", APPLIED, ids=_id)
 def test_fix_resolves_the_finding_and_adds_none(applied):
-    before = rule_counts(document(applied.case))
+    before = rule_counts(applied.case, document(applied.case))
     after_doc = document(applied.case, applied.fixed)
     assert not after_doc.tree.root_node.has_error, applied.fixed.decode()
-    after = rule_counts(after_doc)
+    after = rule_counts(applied.case, after_doc)
     assert after[applied.rule] < before[applied.rule], "the finding is still there"
     grown = {rule: (before[rule], after[rule]) for rule in after if after[rule] > before[rule]}
     assert not grown, f"new findings: {grown}\n{applied.fixed.decode()}"
@@ -97,7 +115,7 @@ def test_fix_resolves_the_finding_and_adds_none(applied):
 def test_fixed_files_are_gofmt_clean_and_compile(go, tmp_path):
     module = tmp_path / "fixed"
     module.mkdir()
-    (module / "go.mod").write_text("module example.com/fixed\n\ngo 1.24\n")
+    (module / "go.mod").write_text("module example.com/fixed\n\ngo 1.24\n" + _local_replacements())
     written = []
     for index, applied in enumerate(APPLIED):
         package = module / f"p{index:03d}"
@@ -117,6 +135,20 @@ def test_fixed_files_are_gofmt_clean_and_compile(go, tmp_path):
     assert not bad, "not gofmt-clean: " + ", ".join(f"{b} ({_id(by_file[b])})" if b in by_file else b for b in bad)
     build = run_go(go, "build", "./...", cwd=module)
     assert build.returncode == 0, build.stderr
+
+
+def _local_replacements() -> str:
+    """The fixture modules' requirements on local copies (go_wrappers' golang.org/x/sync, built
+    without a download), pointed at their directories, for the one module of fixed files."""
+    lines = []
+    for go_mod in sorted(FIXTURES.rglob("go.mod")):
+        for line in go_mod.read_text().splitlines():
+            if line.startswith("require "):
+                lines.append(line)
+            elif line.startswith("replace ") and " => ./" in line:
+                old, target = line.split(" => ")
+                lines.append(f"{old} => {(go_mod.parent / target).resolve()}")
+    return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.package_dir is not None], ids=lambda c: c.name)

@@ -49,7 +49,7 @@ def fix_all_result(path: Path) -> str | None:
 def other_fixes(path: Path) -> str | None:
     doc = document(path)
     entries = []
-    for finding in ENGINE.check(doc).findings:
+    for finding in ENGINE.check(doc, package=package_facts(path, ENGINE)).findings:
         line = doc.lines.position(finding.start)[0] + 1
         for fix in fixes_for(doc, finding):
             if fix.preferred:

@@ -28,6 +28,26 @@ def chromium_path() -> str | None:
     return None
 
 
+def installed_chromium() -> str:
+    """chromium_path(), installing Debian's chromium first when it is missing and this is root (as
+    scripts/setup-vscode-e2e.sh does for the editor tests): a fresh machine runs the browser tests
+    instead of failing them. Raises BrowserError when there is still none."""
+    found = chromium_path()
+    if found is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        # Another checkout's tests may be running apt at the same moment: wait for dpkg's lock.
+        apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "-y", "-q"]
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        install = [*apt, "install", "--no-install-recommends", "chromium"]
+        if subprocess.run(install, env=env, capture_output=True, timeout=1200).returncode != 0:
+            # A stale or absent package list: refresh once.
+            subprocess.run([*apt, "update"], env=env, capture_output=True, timeout=600)
+            subprocess.run(install, env=env, capture_output=True, timeout=1200)
+        found = chromium_path()
+    if found is None:
+        raise BrowserError("Chromium is needed for the browser tests (Debian: apt-get install chromium)")
+    return found
+
+
 class BrowserError(RuntimeError):
     pass
 

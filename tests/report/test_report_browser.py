@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser import Browser, chromium_path
+from browser import Browser, installed_chromium
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "report"
@@ -18,9 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    binary = chromium_path()
-    if binary is None:
-        pytest.fail("Chromium is needed for the browser tests (Debian: apt-get install chromium)")
+    binary = installed_chromium()
     out = tmp_path_factory.mktemp("report") / "handler_leak.html"
     # The baseline is another program: its functions all shrink to nothing, this one's all grow.
     r = subprocess.run([sys.executable, "-m", "golens", "report", "traces/handler_leak/go1.27.trace",
@@ -131,7 +129,7 @@ def test_an_empty_trace_says_so(tmp_path):
     r = subprocess.run([sys.executable, "-m", "golens", "report", str(empty), "--root", str(tmp_path), "-o", str(out)],
                        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    with Browser(chromium_path()) as b:
+    with Browser(installed_chromium()) as b:
         b.open(out)
         assert b.console_errors() == []
         shown = b.eval("[...document.querySelectorAll('main > *')].filter(e => !e.hidden).map(e => e.id)")
@@ -147,7 +145,7 @@ def test_vscode_links_open_the_line(tmp_path):
                         "vscode", "--root", "traces/handler_leak", "-o", str(out)],
                        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    with Browser(chromium_path()) as b:
+    with Browser(installed_chromium()) as b:
         b.open(out)
         hrefs = b.eval("[...document.querySelectorAll('#findings a.loc')].map(a => a.href)")
     main_go = (REPO / "traces" / "handler_leak" / "main.go").as_posix()

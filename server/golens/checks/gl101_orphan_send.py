@@ -125,7 +125,7 @@ def _sending_goroutines(channel: Channel) -> list[tuple[Node, ChanOp]]:
 def _second_send(channel: Channel, go: Node) -> tuple[ChanOp, ChanOp] | None:
     """Two sends on one path of the goroutine: a send in a loop (reported as (op, op)), or a
     send in an `if` branch that does not end, followed by a later send."""
-    literal = go.named_children[0].child_by_field_name("function") if go.named_children else None
+    literal = next((op.owner for op in channel.ops if op.owner_kind == GO and op.statement == go), None)
     if literal is None:
         return None
     sends = [op for op in channel.ops if op.kind == SEND and op.owner == literal and not op.guarded]

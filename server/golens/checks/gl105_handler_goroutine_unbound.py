@@ -8,6 +8,7 @@ from golens.syntax import Report, Unit
 from golens.syntax.blocking import blocking_call
 from golens.syntax.calls import is_package_call, selector_parts
 from golens.syntax.flow import ranges_over_ticker
+from golens.syntax.goroutines import goroutine_starts
 from golens.syntax.handlers import (
     Handler,
     enclosing_handler,
@@ -24,21 +25,14 @@ _HANDOFF = re.compile(rb"queue|enqueue|publish|metric", re.IGNORECASE)
 
 def check(unit: Unit) -> Iterator[Report]:
     hands_off: dict[int, bool] = {}  # per handler: one walk of its body, however many go statements
-    for go in unit.nodes("go_statement"):
-        call = go.named_children[0] if go.named_children else None
-        if call is None or call.type != "call_expression":
-            continue
+    for start in goroutine_starts(unit):
+        go, call, literal = start.statement, start.call, start.literal
         function = enclosing_function(go)
         if function is None or function.has_error:
             continue
         handler = enclosing_handler(go, unit.file)
         if handler is None:
             continue
-        literal = call.child_by_field_name("function")
-        if literal is None:
-            continue
-        if literal.type != "func_literal":
-            literal = None
         key = handler.function.start_byte
         if key not in hands_off:
             hands_off[key] = _hands_off_connection(handler)
@@ -56,7 +50,7 @@ def check(unit: Unit) -> Iterator[Report]:
         if response_use is not None:
             what = _text(response_use)
             yield unit.report(
-                go.children[0],
+                start.anchor,
                 f"this goroutine uses {what} after the handler may have returned: the "
                 f"ResponseWriter and the request body are only valid until ServeHTTP returns, so "
                 f"write the response before returning (or wait for the goroutine)",
@@ -75,7 +69,7 @@ def check(unit: Unit) -> Iterator[Report]:
             continue
         node, what = reason
         yield unit.report(
-            go.children[0],
+            start.anchor,
             f"this goroutine, started by an HTTP handler, {what} but never looks at the request "
             f"context: it outlives the request and keeps running after the client is gone; pass "
             f"{data['ctx']} and stop when it is done",

@@ -7,6 +7,7 @@ from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import function_name, is_package_call, selector_parts
 from golens.syntax.facts import Fact, GoStarted, StopCalled
+from golens.syntax.goroutines import goroutine_starts, start_of_literal
 from golens.syntax.lifetime import ENTRY_POINTS, PROCESS_LIFETIME_METHODS, is_process_lifetime, started_once
 from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits, statements_of
 from golens.syntax.tree import enclosing_function
@@ -14,13 +15,11 @@ from golens.syntax.unit import walk_named
 
 
 def summarize(unit: Unit) -> Iterator[Fact]:
-    # Which functions this file starts with `go name(...)`/`go x.name(...)`, and from where;
+    # Which functions this file starts with `go name(...)`/`go x.name(...)` (or hands to a
+    # goroutine wrapper: `wg.Go(s.loop)`), and from where;
     # which ticker fields some method stops.
-    for go in unit.nodes("go_statement"):
-        call = go.named_children[0] if go.named_children else None
-        function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
-        if function is None:
-            continue
+    for start in goroutine_starts(unit):
+        go, function = start.statement, start.function
         name = function.text.decode() if function.type == "identifier" else (
             selector_parts(function)[1] if selector_parts(function) else None)
         if name is None:
@@ -150,11 +149,7 @@ def _loop_can_exit(loop: Node) -> bool:
 
 def _runs_in_goroutine(function: Node, unit: Unit) -> bool:
     if function.type == "func_literal":
-        call = function.parent
-        if call is not None and call.type == "call_expression" and call.parent is not None \
-                and call.parent.type == "go_statement":
-            return True
-        return False
+        return start_of_literal(function, unit) is not None
     name = function_name(function)
     return any(f.name == name for f in unit.file.facts.of(GoStarted))
 

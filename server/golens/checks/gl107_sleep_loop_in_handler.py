@@ -19,7 +19,7 @@ def check(unit: Unit) -> Iterator[Report]:
         body = loop.child_by_field_name("body")
         if body is None or loop.has_error:
             continue
-        handler = enclosing_handler(loop, unit.file)  # a parent climb: cheaper than the body walk
+        handler = enclosing_handler(loop, unit.file, unit)  # a parent climb: cheaper than the body walk
         if handler is None:
             continue
         sleep = _direct_sleep(body, unit)

@@ -33,7 +33,7 @@ def check(unit: Unit) -> Iterator[Report]:
         if unit.file.package == "main" and function.type == "function_declaration" and \
                 function_name(function) in ("main", "init"):
             continue
-        handler = enclosing_handler(call, unit.file)
+        handler = enclosing_handler(call, unit.file, unit)
         ctx = _context_in_scope(function, unit)
         where = ""
         if handler is not None:

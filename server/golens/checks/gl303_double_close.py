@@ -5,6 +5,7 @@ from tree_sitter import Node
 from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.calls import function_name, selector_parts
+from golens.syntax.goroutines import goroutine_starts
 from golens.syntax.paths import loop_condition, statements_of
 from golens.syntax.selects import (
     assigned_expressions,
@@ -53,8 +54,9 @@ def _findings(unit: Unit, call: Node, statement: Node, key: bytes, function: Nod
         if not _serialised(idiom, function):
             yield unit.report(
                 call,
-                f"close-if-not-closed races: two goroutines can both see {name} open and both close "
-                "it (panic: close of closed channel); close it once with sync.Once",
+                # Whether two goroutines ever run it at once is invisible here: say what follows if they do.
+                f"close-if-not-closed is not atomic: if two goroutines run it at once, both can see {name} "
+                "open and both close it (panic: close of closed channel); close it once with sync.Once",
                 related=((idiom, "the check and the close are not atomic"),),
                 data={**data, "case": "close-if-open", "variant": "sync-once"},
                 severity=Severity.INFORMATION,
@@ -109,10 +111,9 @@ def _goroutines(unit: Unit):
     """Two goroutines started by one function that both close the same channel, or one such
     goroutine started on every iteration of a loop."""
     seen: dict[tuple[int, bytes], tuple[Node, Node]] = {}
-    for go in unit.nodes("go_statement"):
-        call = go.named_children[0] if go.named_children else None
-        literal = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
-        if literal is None or literal.type != "func_literal" or literal.has_error:
+    for start in goroutine_starts(unit):
+        go, literal = start.statement, start.literal
+        if literal is None or literal.has_error:
             continue
         starter = enclosing_function(go)
         if starter is None:

@@ -5,6 +5,7 @@ from tree_sitter import Node
 from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.calls import selector_parts
+from golens.syntax.goroutines import goroutine_starts
 from golens.syntax.selects import (
     assigned_expressions,
     assigns_to,
@@ -16,15 +17,18 @@ from golens.syntax.selects import (
     root_name,
     sent_channel,
 )
-from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, source
+from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, is_go_literal, source
+from golens.syntax.unit import statement_position
 
 
 def check(unit: Unit) -> Iterator[Report]:
     for call in unit.nodes("call_expression"):
         argument = builtin_argument(call, b"close")
         key = channel_key(argument) if argument is not None else None
+        if key is None:
+            continue
         statement = call.parent
-        if key is None or statement is None or statement.type != "expression_statement":
+        if statement is None or statement.type != "expression_statement":
             continue
         function = enclosing_function(call)
         if function is None or function.has_error:
@@ -64,31 +68,24 @@ def _first_send(node: Node, key: bytes) -> Node | None:
         current = stack.pop()
         if current.type == "send_statement" and channel_key(sent_channel(current)) == key:
             return current
-        if current.type == "func_literal" and not _is_go_literal(current):
+        if current.type == "func_literal" and not is_go_literal(current):
             continue
         stack.extend(reversed(current.named_children))
     return None
 
 
-def _is_go_literal(literal: Node) -> bool:
-    call = literal.parent
-    return call is not None and call.type == "call_expression" and call.parent is not None \
-        and call.parent.type == "go_statement"
-
-
 def _goroutine_senders(unit: Unit) -> Iterator[Report]:
     """`go func() { ... ch <- v ... }()` followed in the same block by `close(ch)` with nothing
     in between that waits for the goroutine."""
-    for go in unit.nodes("go_statement"):
-        call = go.named_children[0] if go.named_children else None
-        literal = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
-        if literal is None or literal.type != "func_literal" or literal.has_error:
+    for start in goroutine_starts(unit):
+        go, literal = start.statement, start.literal
+        if literal is None or literal.has_error:
             continue
-        statements = go.parent
-        if statements is None or statements.type != "statement_list":
+        position = statement_position(unit, go)
+        if position is None:
             continue
-        siblings = [s for s in statements.named_children if s.type != "comment"]
-        for later in siblings[siblings.index(go) + 1:]:
+        siblings, index = position
+        for later in siblings[index + 1:]:
             if _waits(later):
                 break
             target = close_statement_target(later)

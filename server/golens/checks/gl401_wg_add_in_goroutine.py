@@ -3,16 +3,15 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import call_arguments
+from golens.syntax.goroutines import goroutine_starts
 from golens.syntax.paths import statements_of
 from golens.syntax.sync import method_call, statement_call, sync_kind
 
 
 def check(unit: Unit) -> Iterator[Report]:
-    for go in unit.nodes("go_statement"):
-        call = statement_call(go)
-        literal = call.child_by_field_name("function") if call is not None else None
-        if call is None or literal is None or literal.type != "func_literal":
+    for start in goroutine_starts(unit):
+        literal = start.literal
+        if literal is None:
             continue
         body = statements_of(literal.child_by_field_name("body"))
         # Only the first statement, like vet's waitgroup and SA2000: anything before the Add may
@@ -25,14 +24,16 @@ def check(unit: Unit) -> Iterator[Report]:
         if sync_kind(wg, unit) != "WAITGROUP":
             continue
         name = unit.text(wg)
-        rewrite_go = unit.file.go_at_least(25) and _add_one_defer_done(body, name, unit) and not \
-            call_arguments(call)
+        if start.group is not None and unit.text(start.group) == name:
+            continue  # `wg.Go(func() { wg.Add(1) ...`: the group's own start, not a late count
+        rewrite_go = not start.wrapper and unit.file.go_at_least(25) and _add_one_defer_done(body, name, unit) \
+            and not start.arguments
         hint = f"; or, since Go 1.25, {name}.Go(func() {{ ... }})" if rewrite_go else ""
         yield unit.report(
             add,
             f"{name}.Add runs inside the goroutine it counts: {name}.Wait() can return before it "
-            f"runs and miss this goroutine; call {name}.Add before the go statement{hint}",
-            related=((go.children[0], "the goroutine"),),
+            f"runs and miss this goroutine; call {name}.Add before the {start.describe()}{hint}",
+            related=((start.anchor, "the goroutine"),),
             data={"wg": name, "variant": "wg-go" if rewrite_go else "move-add",
                   "delta": unit.text(add.child_by_field_name("arguments"))[1:-1]},
         )

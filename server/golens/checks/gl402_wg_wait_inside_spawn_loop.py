@@ -4,6 +4,7 @@ from tree_sitter import Node
 
 from golens.syntax import Report, Unit
 from golens.syntax.calls import call_arguments, mentions
+from golens.syntax.goroutines import start_at
 from golens.syntax.held import enclosing_loop
 from golens.syntax.paths import statements_of
 from golens.syntax.sync import method_call, sync_kind
@@ -28,7 +29,7 @@ def check(unit: Unit) -> Iterator[Report]:
         if sync_kind(wg, unit) != "WAITGROUP":
             continue
         function = enclosing_function(loop)
-        spawn = _spawn_before(body, statement, loop, name)
+        spawn = _spawn_before(body, statement, loop, name, unit)
         if spawn is None or _adds_in(body, name) or not _added_before(function, loop, name):
             continue
         yield unit.report(
@@ -41,12 +42,13 @@ def check(unit: Unit) -> Iterator[Report]:
         )
 
 
-def _spawn_before(body: Node, wait: Node, loop: Node, name: str) -> Node | None:
-    """A `go` statement of this loop (not of a nested one) before the Wait that uses the group."""
+def _spawn_before(body: Node, wait: Node, loop: Node, name: str, unit: Unit) -> Node | None:
+    """A goroutine start (`go`, `g.Go(...)`) of this loop (not of a nested one) before the Wait
+    that uses the group."""
     for node in walk_named(body, skip_function_literals=True):
         if node.start_byte >= wait.start_byte:
             return None
-        if node.type == "go_statement" and enclosing_loop(node) == loop and mentions(node, name.split(".")[0]):
+        if start_at(node, unit) is not None and enclosing_loop(node) == loop and mentions(node, name.split(".")[0]):
             if name.encode() in source(node):
                 return node
     return None

@@ -4,11 +4,13 @@ from typing import TypedDict
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import mentions
+from golens.syntax.calls import identifiers, is_shadowed, local_declarations, mentions, selector_parts
+from golens.syntax.goroutines import WAITGROUP_GO, GoStart, goroutine_starts
 from golens.syntax.paths import GiveUp, PathScan, statements_of
 from golens.syntax.summaries import callees, reaches
 from golens.syntax.sync import method_call, statement_call, sync_kind
-from golens.syntax.unit import walk_named
+from golens.syntax.tree import enclosing_function, text, unparen
+from golens.syntax.unit import statement_position, walk_named
 
 
 class GL403Data(TypedDict, total=False):
@@ -19,20 +21,22 @@ class GL403Data(TypedDict, total=False):
 
 
 def check(unit: Unit) -> Iterator[Report]:
-    for go in unit.nodes("go_statement"):
-        call = statement_call(go)
-        literal = call.child_by_field_name("function") if call is not None else None
-        if literal is None or literal.type != "func_literal":
-            continue
+    for start in goroutine_starts(unit):
+        go = start.statement
         add = _preceding_add(go, unit)
         if add is None:
             continue
         wg = method_call(add)[0]
         name = unit.text(wg)
+        if start.wrapper == WAITGROUP_GO:
+            continue  # wg.Go counts and signals its goroutine itself: the Add above is another's
         root = name.split(".")[0].lstrip("(*")
-        args = call.child_by_field_name("arguments")
-        if args is not None and mentions(args, root):
+        if any(mentions(argument, root) for argument in start.arguments):
             continue  # the group is handed to the goroutine under another name
+        literal = start.literal
+        if literal is None:
+            yield from _function_value(start, add, name, unit)
+            continue
         body = literal.child_by_field_name("body")
         if body is None:
             continue
@@ -45,7 +49,7 @@ def check(unit: Unit) -> Iterator[Report]:
                 add,
                 f"{name}.Add(1) counts a goroutine that never calls {name}.Done(): {name}.Wait() "
                 f"blocks forever; add `defer {name}.Done()` at the top of the goroutine",
-                related=((go.children[0], "the goroutine without Done"),),
+                related=((start.anchor, "the goroutine without Done"),),
                 data=GL403Data(wg=name, variant="no-done"),
             )
             continue
@@ -69,6 +73,41 @@ def check(unit: Unit) -> Iterator[Report]:
             )
 
 
+def _function_value(start: GoStart, add: Node, name: str, unit: Unit) -> Iterator[Report]:
+    """`var wg sync.WaitGroup; wg.Add(1); go worker()`: a named function (or method value) sees
+    no local of the caller, so unless the group is handed over — an argument, its address taken,
+    stored, captured by a literal — nothing the goroutine runs can call Done on it."""
+    function = enclosing_function(start.statement)
+    if "." in name or function is None or name.encode() not in local_declarations(function, unit.file):
+        return  # a field or package-level group: the function may reach it (its summary decides nothing)
+    value = start.function
+    root = value if value.type == "identifier" else unparen(selector_parts(value)[0]) \
+        if selector_parts(value) is not None else None
+    if root is None or root.type != "identifier" or (value.type == "identifier" and is_shadowed(value, text(value), unit.file)):
+        return  # `go done()` with `done := func() {...}` a local: a closure, it may see the group
+    for use in identifiers(function, name):
+        if enclosing_function(use) != function:
+            return  # a literal captures the group: whatever runs it may call Done
+        parts = method_call(use.parent.parent) if use.parent is not None and use.parent.parent is not None else None
+        if parts is None or parts[0] != use or parts[1] not in ("Add", "Wait", "Done"):
+            if not _is_declaration(use):
+                return  # handed over somewhere: whoever receives it may call Done
+    yield unit.report(
+        add,
+        f"{name}.Add(1) counts a goroutine that cannot call {name}.Done(): {unit.text(start.function)} is not "
+        f"handed {name} (a function sees no local of its caller), so {name}.Wait() blocks forever",
+        related=((start.anchor, "the goroutine without Done"),),
+        data=GL403Data(wg=name, variant="no-done"),
+    )
+
+
+def _is_declaration(identifier: Node) -> bool:
+    parent = identifier.parent
+    return parent is not None and parent.type in ("var_spec", "short_var_declaration") or (
+        parent is not None and parent.type == "expression_list" and parent.parent is not None
+        and parent.parent.type == "short_var_declaration" and parent.parent.child_by_field_name("left") == parent)
+
+
 def _done_in_callee(body: Node, name: str, unit: Unit) -> bool:
     """A function of the package that the goroutine calls (or one it calls) calls `name`.Done():
     `go func() { setup(); work() }()` where work starts with `defer wg.Done()`."""
@@ -85,9 +124,14 @@ def _done_in_callee(body: Node, name: str, unit: Unit) -> bool:
 
 def _preceding_add(go: Node, unit: Unit) -> Node | None:
     """`W.Add(1)` as the statement right before the go statement, W a wait group."""
-    previous = go.prev_named_sibling
-    while previous is not None and previous.type == "comment":
-        previous = previous.prev_named_sibling
+    position = statement_position(unit, go)
+    if position is not None:
+        siblings, index = position
+        previous = siblings[index - 1] if index > 0 else None
+    else:  # a labelled go statement: rare enough to ask the tree
+        previous = go.prev_named_sibling
+        while previous is not None and previous.type == "comment":
+            previous = previous.prev_named_sibling
     add = statement_call(previous) if previous is not None and previous.type == "expression_statement" else None
     found = method_call(add) if add is not None else None
     if found is None or found[1] != "Add" or unit.text(add.child_by_field_name("arguments")) != "(1)":

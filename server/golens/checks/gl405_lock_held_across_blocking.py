@@ -6,10 +6,11 @@ from golens.findings import Severity
 from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import call_target
-from golens.syntax.facts import Fact, FieldLockGroupUses
+from golens.syntax.facts import Acquires, Fact, FieldLockGroupUses, GroupDoneSite
+from golens.syntax.goroutines import goroutine_starts
 from golens.syntax.held import HeldScan, State, functions_with_locks
 from golens.syntax.sync import method_call, summarize_sync, sync_kind
-from golens.syntax.unit import walk_named
+from golens.syntax.tree import enclosing_function
 
 BLOCKING_PACKAGE_CALLS = {
     ("time", "Sleep"): "time.Sleep",
@@ -33,6 +34,9 @@ SQL_KINDS = frozenset({"SQLDB", "SQLTX", "SQLCONN", "SQLSTMT"})
 _FIELD_LOCK = re.compile(rb"\.(\w+)\.R?Lock\(\)")
 _FIELD_GROUP_USE = re.compile(rb"\.(\w+)\.(Add|Wait|Go)\(")
 _FIELD_MENTION = re.compile(rb"\.(\w+)\b")
+_FIELD_DONE = re.compile(rb"\.(\w+)\.Done\(\)")
+_FIELD_ADDRESS = re.compile(rb"&\w+(?:\.\w+)*\.(\w+)\b(?![.(])")
+_CALLED = re.compile(rb"(\w+)\(")
 
 
 def summarize(unit: Unit) -> set[Fact]:
@@ -44,8 +48,15 @@ def summarize(unit: Unit) -> set[Fact]:
         # Bare field names too: `wg := &o.monitorWg; wg.Add(1)` uses the group through an alias.
         uses = tuple(sorted({f"{g.decode()}.{m.decode()}" for g, m in _FIELD_GROUP_USE.findall(text)}
                             | {g.decode() for g in _FIELD_MENTION.findall(text)}))
-        for lock_field in {m.decode() for m in _FIELD_LOCK.findall(text)}:
+        lock_fields = {m.decode() for m in _FIELD_LOCK.findall(text)}
+        for lock_field in lock_fields:
             facts.add(FieldLockGroupUses(lock_field, uses))
+        # What the goroutines a group field counts do: each declaration that calls its Done.
+        calls = tuple(sorted({c.decode() for c in _CALLED.findall(text)}))
+        for group in {g.decode() for g in _FIELD_DONE.findall(text)}:
+            facts.add(GroupDoneSite(group, tuple(sorted(lock_fields)), calls))
+        for group in {g.decode() for g in _FIELD_ADDRESS.findall(text)}:
+            facts.add(GroupDoneSite(group, (), (), escapes=True))
     return facts
 
 
@@ -64,20 +75,31 @@ def check(unit: Unit) -> list[Report]:
                 return
             what, cost = blocking
             lock = min(held.values(), key=lambda h: h.node.start_byte)
-            if what.endswith(".Wait() blocks") and (
-                    _parallel_section(node, lock.node, function, held)
-                    or _lock_serialises_group(lock.key, method_call(node)[0], unit)):
-                return
+            counted_skip_lock = False
+            if what.endswith(".Wait() blocks"):
+                group = method_call(node)[0]
+                if _parallel_section(node, lock.node, function, held, unit) or _lock_serialises_group(lock.key, group, unit):
+                    return
+                counted_skip_lock = _done_callers_skip_lock(lock.key, group, unit)
             unlock = "Unlock" if lock.method == "Lock" else "RUnlock"
             until = "until the function returns (deferred unlock)" if lock.deferred else f"until {lock.key}.{unlock}()"
-            if cost == LATENCY:
+            if counted_skip_lock:
+                # Every declaration that ends the counted goroutines (calls Done) is known and
+                # none takes the lock: the wait ends without it, so only the waiters pay.
+                cost = LATENCY
+                message = (f"{what} while holding {lock.key} (locked {until}): no function that calls "
+                           f"{unit.text(method_call(node)[0])}.Done() locks {lock.key}, so this is a latency "
+                           f"cost, not a deadlock: every goroutine that needs {lock.key} waits until the "
+                           f"counted goroutines finish; release the lock before waiting")
+                severity: Severity | None = Severity.INFORMATION
+            elif cost == LATENCY:
                 # A sleep or a network round trip ends on its own: the cost is every other
                 # goroutine that needs the lock waiting as long, never a deadlock. The trace
                 # join raises it when goroutines are seen blocked on this mutex.
                 message = (f"{what} while holding {lock.key} (locked {until}): every goroutine that "
                            f"needs {lock.key} waits that long too (a latency cost, not a deadlock); "
                            f"release the lock before the slow call")
-                severity: Severity | None = Severity.INFORMATION
+                severity = Severity.INFORMATION
             else:
                 message = (f"{what} while holding {lock.key} (locked {until}): every goroutine that needs "
                            f"{lock.key} waits for it too, and if the other side needs {lock.key} to make "
@@ -97,12 +119,12 @@ def check(unit: Unit) -> list[Report]:
     return reports
 
 
-def _parallel_section(wait: Node, locked: Node, function: Node, held: State) -> bool:
+def _parallel_section(wait: Node, locked: Node, function: Node, held: State, unit: Unit) -> bool:
     """`wg.Wait()` joining goroutines that this critical section started itself and that do not
     take the lock: a critical section run in parallel, not a wait on someone else's progress."""
     group = method_call(wait)[0].text
-    started = [g for g in walk_named(function, skip_function_literals=True)
-               if g.type == "go_statement" and locked.start_byte < g.start_byte < wait.start_byte and group in g.text]
+    started = [s.statement for s in goroutine_starts(unit) if enclosing_function(s.statement) == function
+               and locked.start_byte < s.statement.start_byte < wait.start_byte and group in s.statement.text]
     if not started:
         return False
     acquires = [f"{key}.{m}(".encode() for key in held for m in ("Lock", "RLock")]
@@ -124,6 +146,22 @@ def _lock_serialises_group(lock_key: str, group: Node, unit: Unit) -> bool:
     adds, waits = {f"{group_field}.Add", f"{group_field}.Go"}, {f"{group_field}.Wait"}
     return all(group_field in uses for uses in lockers) and \
         any(uses & adds for uses in lockers) and any(uses & waits for uses in lockers)
+
+
+def _done_callers_skip_lock(lock_key: str, group: Node, unit: Unit) -> bool:
+    """The goroutines a WaitGroup field counts, as far as the package shows them (every
+    declaration that calls its Done; none takes the group's address), neither lock the held
+    mutex field nor call a method that starts by locking it: they can finish while it is held."""
+    lock_field = lock_key.rsplit(".", 1)[-1]
+    group_text = unit.text(group)
+    group_field = group_text.rsplit(".", 1)[-1]
+    if lock_field == lock_key or group_field == group_text:
+        return False  # local variables: their Done calls are not in the package's facts
+    sites = unit.file.facts.by_name(GroupDoneSite).get(group_field, ())
+    if not sites or any(site.escapes for site in sites):
+        return False
+    lockers = {f.method for f in unit.file.facts.of(Acquires) if f.field == lock_field}
+    return all(lock_field not in site.lock_fields and lockers.isdisjoint(site.calls) for site in sites)
 
 
 def _blocking(kind: str, node: Node, unit: Unit) -> tuple[str, str] | None:

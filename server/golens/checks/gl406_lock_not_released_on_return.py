@@ -9,7 +9,7 @@ from golens.syntax.calls import function_name
 from golens.syntax.facts import Fact
 from golens.syntax.held import functions_with_locks, shared_locks
 from golens.syntax.paths import GiveUp, PathScan
-from golens.syntax.sync import RELEASE_OF, lock_op, releases, summarize_sync
+from golens.syntax.sync import RELEASE_OF, Releases, lock_op, releases, summarize_sync
 from golens.syntax.unit import walk_named
 
 
@@ -39,19 +39,21 @@ def check(unit: Unit) -> Iterator[Report]:
             key, method, _ = lock_op(lock, unit)
             if key in shared_locks(unit):
                 continue  # locked here, unlocked by another goroutine: a signal, not a critical section
+            # Lock pairs with Unlock and RLock with RUnlock, on the same expression: `r.mu.Unlock()`
+            # does not end `r.client.mu.RLock()`'s critical section.
+            unlock = RELEASE_OF[method]
             rest = _following(statement)
-            if rest and rest[0].type == "defer_statement" and releases(rest[0], key):
+            if rest and rest[0].type == "defer_statement" and releases(rest[0], key, unlock):
                 continue
-            if _deferred_release_before(function, lock, key):
+            if _deferred_release_before(function, lock, key, unlock):
                 continue  # an earlier `defer mu.Unlock()` also covers this re-acquisition
             if not _unlocks_somewhere(function, key, unit):
                 continue  # never released here: the caller owns the lock (a hand-off)
-            scan = PathScan(lambda node, key=key: releases(node, key))
+            scan = PathScan(Releases(key, unlock))
             try:
                 scan.scan(rest)
             except GiveUp:
                 continue
-            unlock = RELEASE_OF[method]
             for exit_node in scan.exits:
                 yield unit.report(
                     exit_node,
@@ -67,12 +69,12 @@ def _following(statement: Node) -> list[Node]:
     return siblings[siblings.index(statement) + 1:]
 
 
-def _deferred_release_before(function: Node, lock: Node, key: str) -> bool:
+def _deferred_release_before(function: Node, lock: Node, key: str, unlock: str) -> bool:
     body = function.child_by_field_name("body")
     for node in walk_named(body, skip_function_literals=True) if body is not None else ():
         if node.start_byte >= lock.start_byte:
             return False
-        if node.type == "defer_statement" and releases(node, key):
+        if node.type == "defer_statement" and releases(node, key, unlock):
             return True
     return False
 

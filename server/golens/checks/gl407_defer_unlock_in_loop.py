@@ -8,7 +8,7 @@ from golens.syntax.facts import Fact
 from golens.syntax.held import declared_in, enclosing_loop, runs_once_in
 from golens.syntax.paths import is_terminating_call, statements_of
 from golens.syntax.sync import RELEASE_OF, lock_op, method_call, statement_call, summarize_sync
-from golens.syntax.unit import walk_named
+from golens.syntax.unit import Step, descend, walk_named
 
 
 class GL407Data(TypedDict, total=False):
@@ -89,24 +89,47 @@ def _leaves_loop_after(statement: Node, loop: Node) -> bool:
 def _exits(node: Node, loop: Node, nested: bool) -> bool:
     """Does every path through `node` leave `loop`? (`nested`: inside a switch/select/inner loop,
     where a plain break does not leave `loop`.)"""
+    return descend(_exit_step(node, loop, nested))
+
+
+def _exit_step(node: Node, loop: Node, nested: bool) -> Step[bool]:
+    # A generator run by `descend`: nested blocks are the input's depth, not Python's.
     kind = node.type
     if kind == "return_statement" or kind == "goto_statement" or is_terminating_call(node):
         return True
     if kind == "break_statement":
         return bool(node.named_children) or not nested  # labelled: assume it leaves (stay silent)
     if kind == "block":
-        return any(_exits(s, loop, nested) for s in statements_of(node))
+        for statement in statements_of(node):
+            if (yield _exit_step(statement, loop, nested)):
+                return True
+        return False
     if kind == "if_statement":
+        consequence = node.child_by_field_name("consequence")
         alternative = node.child_by_field_name("alternative")
-        return alternative is not None and _exits(node.child_by_field_name("consequence"), loop, nested) \
-            and _exits(alternative, loop, nested)
+        if alternative is None or consequence is None:
+            return False
+        return bool((yield _exit_step(consequence, loop, nested))) and bool((yield _exit_step(alternative, loop, nested)))
     if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
         cases = [c for c in node.named_children if c.type.endswith("_case")]
         if node.type != "select_statement" and not any(c.type == "default_case" for c in cases):
             return False
-        return bool(cases) and all(any(_exits(s, loop, True) for s in statements_of(c)) for c in cases)
+        if not cases:
+            return False
+        for case in cases:
+            left = False
+            for statement in statements_of(case):
+                if (yield _exit_step(statement, loop, True)):
+                    left = True
+                    break
+            if not left:
+                return False
+        return True
     if kind == "labeled_statement":
-        return any(_exits(c, loop, nested) for c in node.named_children)
+        for child in node.named_children:
+            if (yield _exit_step(child, loop, nested)):
+                return True
+        return False
     return False
 
 

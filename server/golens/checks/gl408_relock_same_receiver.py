@@ -31,7 +31,7 @@ def check(unit: Unit) -> list[Report]:
             method = enclosing_function(method)
         found = receiver(method) if method is not None else None
         recv = found[0] if found is not None and found[0] not in ("", "_") else None
-        acquires = {(f.method, f.field) for f in unit.file.facts.of(Acquires) if f.type == found.type} \
+        acquires = {(f.method, f.field, f.lock) for f in unit.file.facts.of(Acquires) if f.type == found.type} \
             if recv is not None else set()
 
         def on_event(kind: str, node: Node, held: State, recv: str | None = recv,
@@ -48,18 +48,25 @@ def check(unit: Unit) -> list[Report]:
             operand, callee = unparen(parts[0]), parts[1]
             if operand.type != "identifier" or operand.text.decode() != recv:
                 return
-            for callee_name, field in acquires:
+            for callee_name, field, taken in acquires:
                 if callee_name != callee:
                     continue
                 key = f"{recv}.{field}" if field else recv
                 lock = held.get(key)
                 if lock is None:
                     continue
+                if lock.method == "RLock" and taken == "RLock":
+                    # Two read locks coexist until a writer queues between them: then the writer
+                    # waits for this method and the nested RLock waits for the writer.
+                    why = (f"{recv}.{callee}() read-locks {key} again while this method holds a read lock: "
+                           f"a writer calling {key}.Lock() in between deadlocks both (sync.RWMutex "
+                           f"forbids recursive read locking)")
+                else:
+                    why = (f"{recv}.{callee}() locks {key} again while this method holds it: sync mutexes "
+                           f"are not reentrant, so this call deadlocks")
                 reports.append(unit.report(
                     node,
-                    f"{recv}.{callee}() locks {key} again while this method holds it: sync mutexes "
-                    f"are not reentrant, so this call deadlocks; call a variant that expects the "
-                    f"lock to be held (e.g. {_locked_name(callee)})",
+                    f"{why}; call a variant that expects the lock to be held (e.g. {_locked_name(callee)})",
                     related=((lock.node, f"{key} locked here"),),
                     data=GL408Data(lock=key, callee=callee, locked_variant=_locked_name(callee)),
                 ))

@@ -150,14 +150,17 @@ def _aliasing_escapes(function: Node | None, get: PoolGet, unit: Unit) -> Iterat
 
 
 def _aliases(expr: Node, name: bytes, buffer: bool) -> bool:
+    # A loop, not recursion, through `b[:n][i:]...`: generated code nests slices deeply.
+    while expr.type == "slice_expression":
+        operand = expr.child_by_field_name("operand")
+        if operand is None:
+            return False
+        expr = unparen(operand)
     if expr.type == "identifier":
         return expr.text == name
     if expr.type == "unary_expression" and source(expr).startswith(b"*"):
         operand = expr.child_by_field_name("operand")
         return operand is not None and unparen(operand).text == name
-    if expr.type == "slice_expression":
-        operand = expr.child_by_field_name("operand")
-        return operand is not None and _aliases(unparen(operand), name, buffer)
     if expr.type == "call_expression" and buffer:
         found = method_call(expr)
         return found is not None and found[1] == "Bytes" and unparen(found[0]).text == name

@@ -6,6 +6,7 @@ from tree_sitter import Node
 from golens.syntax import Report, Unit
 from golens.syntax.calls import call_arguments, call_target, is_shadowed, package_member, selector_parts
 from golens.syntax.facts import Fact, FuncDecl
+from golens.syntax.goroutines import start_of_literal
 from golens.syntax.handlers import as_handler
 from golens.syntax.tree import enclosing_function
 from golens.syntax.unit import FUNCTION_TYPES
@@ -123,8 +124,7 @@ def _hot_context(call: Node, unit: Unit) -> tuple[str, str] | None:
     if node is None:
         return None
     if node.type == "func_literal":
-        starter = node.parent.parent if node.parent is not None else None
-        if starter is not None and starter.type == "go_statement":
+        if start_of_literal(node, unit) is not None:
             return "goroutine", "in a goroutine"
     if as_handler(node, unit.file) is not None:
         return "handler", "in an HTTP handler"
@@ -178,10 +178,16 @@ def _guarded(call: Node) -> bool:
 
 
 def _is_pure(arg: Node) -> bool:
-    if arg.type in _PURE:
-        return True
-    if arg.type == "call_expression":
-        function = arg.child_by_field_name("function")
-        return function is not None and function.type == "identifier" and function.text in (b"len", b"cap") \
-            and all(_is_pure(a) for a in call_arguments(arg))
-    return False
+    # A stack, not recursion: `len(len(...))` nests as deep as the input does.
+    stack = [arg]
+    while stack:
+        node = stack.pop()
+        if node.type in _PURE:
+            continue
+        if node.type != "call_expression":
+            return False
+        function = node.child_by_field_name("function")
+        if function is None or function.type != "identifier" or function.text not in (b"len", b"cap"):
+            return False
+        stack.extend(call_arguments(node))
+    return True

@@ -4,13 +4,12 @@ from tree_sitter import Node
 
 from golens.findings import Severity
 from golens.syntax import Report, Unit
-from golens.syntax.calls import call_arguments, call_target, selector_parts
+from golens.syntax.calls import call_arguments, selector_parts
+from golens.syntax.goroutines import ERRGROUP_GO, start_at
 from golens.syntax.paths import statements_of
 from golens.syntax.selects import assigned_expressions, received_channel
 from golens.syntax.tree import FUNCTION_TYPES, source, text
 from golens.syntax.unit import walk_named
-
-ERRGROUP = "golang.org/x/sync/errgroup"
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -78,67 +77,29 @@ def _deferred_literals(body: Node, unit: Unit) -> Iterator[tuple[Node, Node, str
         node = stack.pop()
         if node.type in FUNCTION_TYPES:
             continue
-        if node.type in ("go_statement", "defer_statement") and node.named_children:
+        start = start_at(node, unit) if node.type in ("go_statement", "expression_statement") else None
+        if start is not None and start.literal is not None:
+            # An errgroup's Wait joins its goroutines: not the fire-and-forget `go` of vet's rule.
+            yield node, start.literal, "errgroup" if start.wrapper == ERRGROUP_GO else "go"
+        elif node.type == "defer_statement" and node.named_children:
             call = node.named_children[0]
             function = call.child_by_field_name("function") if call.type == "call_expression" else None
             if function is not None and function.type == "func_literal":
-                yield node, function, "go" if node.type == "go_statement" else "defer"
+                yield node, function, "defer"
         elif node.type == "call_expression":
-            found = _callback_literal(node, unit)
-            if found is not None:
-                yield _statement(node), found[0], found[1]
+            literal = _parallel_subtest_literal(node, unit)
+            if literal is not None:
+                yield _statement(node), literal, "parallel-subtest"
         stack.extend(node.named_children)
 
 
-def _callback_literal(call: Node, unit: Unit) -> tuple[Node, str] | None:
+def _parallel_subtest_literal(call: Node, unit: Unit) -> Node | None:
     parts = selector_parts(call.child_by_field_name("function"))
     args = call_arguments(call)
     if parts is None or not args or args[-1].type != "func_literal":
         return None
     literal = args[-1]
-    if parts[1] == "Go" and len(args) == 1 and _is_errgroup(parts[0], call, unit):
-        return literal, "errgroup"
-    if parts[1] == "Run" and len(args) == 2 and _parallel_subtest(literal, unit):
-        return literal, "parallel-subtest"
-    return None
-
-
-def _is_errgroup(receiver: Node, use: Node, unit: Unit) -> bool:
-    """`g` declared as errgroup.Group / *errgroup.Group or from errgroup.WithContext in the
-    enclosing functions."""
-    if receiver.type != "identifier" or ERRGROUP not in (p for _, p in unit.file.imports):
-        return False
-    name = receiver.text
-    function = use.parent
-    while function is not None:
-        if function.type in FUNCTION_TYPES:
-            for node in walk_named(function):
-                if node.start_byte >= use.start_byte:
-                    break
-                if node.type in ("var_spec", "parameter_declaration"):
-                    names = node.children_by_field_name("name")
-                    kind = node.child_by_field_name("type")
-                    if any(n.text == name for n in names) and kind is not None and _errgroup_type(kind, unit):
-                        return True
-                elif node.type == "short_var_declaration":
-                    targets = assigned_expressions(node)
-                    right = node.child_by_field_name("right")
-                    value = right.named_children[0] if right is not None and right.named_children else None
-                    if targets and targets[0].text == name and value is not None and \
-                            call_target(value, unit.file) == (ERRGROUP, "WithContext"):
-                        return True
-        function = function.parent
-    return False
-
-
-def _errgroup_type(kind: Node, unit: Unit) -> bool:
-    if kind.type == "pointer_type" and kind.named_children:
-        kind = kind.named_children[0]
-    if kind.type != "qualified_type":
-        return False
-    package, name = kind.child_by_field_name("package"), kind.child_by_field_name("name")
-    return package is not None and name is not None and name.text == b"Group" and \
-        unit.file.import_path(text(package)) == ERRGROUP
+    return literal if parts[1] == "Run" and len(args) == 2 and _parallel_subtest(literal, unit) else None
 
 
 def _parallel_subtest(literal: Node, unit: Unit) -> bool:

@@ -119,15 +119,20 @@ def run(args: argparse.Namespace) -> int:
         return _error(f"--export {unknown[0]}: unknown format (known: {', '.join(EXPORT_FORMATS)})")
     workspace = Workspace.scan(root)
     try:
-        trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
+        if args.export:
+            trace, te = load_trace_and_evidence(args.trace, thresholds=thresholds, workspace=workspace)
+        else:  # no model kept: its records are released as they are analysed
+            te = load_evidence(args.trace, thresholds=thresholds, workspace=workspace)
     except (TraceError, OSError, ValueError) as exc:
         return _error(_trace_error(args.trace, exc))
     display = trace_display()
     for fmt, dest in args.export:
         try:
-            export_trace(fmt, trace, workspace, Path(dest))
+            note = export_trace(fmt, trace, workspace, Path(dest))
         except OSError as exc:
             return _error(f"{dest}: {exc.strerror or exc}")
+        if note:
+            print(f"golens: {note}", file=sys.stderr)
     located = located_trace_findings(te, config, registry, display)
     unwritten = write_report(args.output, lambda out: render(
         out, args.format, located, registry, summary=summary_lines(te, display),

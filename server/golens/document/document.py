@@ -5,8 +5,9 @@ import tree_sitter_go
 from tree_sitter import Language, Parser, Tree
 
 from golens.document.goversion import GoVersion, effective_go_version
-from golens.document.header import FileHeader, build_tag_go_version, is_generated, parse_header
+from golens.document.header import FileHeader, build_expression, build_tag_go_version, is_generated, parse_header
 from golens.document.lines import LineIndex
+from golens.document.platforms import Platforms, platforms
 
 GO_LANGUAGE = Language(tree_sitter_go.language())
 
@@ -57,7 +58,7 @@ class Document:
     def _set_source(self, source: bytes) -> None:
         self.source = source
         self.lines = LineIndex(source)
-        for cached in ("header", "skip_reason", "go_version", "is_generated", "editor_lines"):
+        for cached in ("header", "skip_reason", "go_version", "is_generated", "editor_lines", "platforms"):
             self.__dict__.pop(cached, None)
 
     @cached_property
@@ -146,6 +147,11 @@ class Document:
     @cached_property
     def go_version(self) -> GoVersion | None:
         return effective_go_version(self.module_go_version, build_tag_go_version(self.source))
+
+    @cached_property
+    def platforms(self) -> Platforms:
+        """The GOOS/GOARCH this file can be built for (its name and `//go:build` line)."""
+        return platforms(self.path, build_expression(self.source))
 
     @property
     def is_test_file(self) -> bool:

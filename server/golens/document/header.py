@@ -23,14 +23,19 @@ def is_generated(source: bytes) -> bool:
     return GENERATED_MARKER.search(head) is not None
 
 
-def build_tag_go_version(source: bytes) -> GoVersion | None:
-    """The minimum Go version a `//go:build` line requires, when it is a plain conjunction."""
+def build_expression(source: bytes) -> str | None:
+    """The expression of the `//go:build` line above the package clause, if there is one."""
     package = re.search(rb"^package\s", source[: 1 << 20], re.MULTILINE)
     head = source[: package.start()] if package else b""
     match = _BUILD_LINE.search(head)
-    if not match:
+    return match[1].decode("utf-8", "replace") if match else None
+
+
+def build_tag_go_version(source: bytes) -> GoVersion | None:
+    """The minimum Go version a `//go:build` line requires, when it is a plain conjunction."""
+    expr = build_expression(source)
+    if expr is None:
         return None
-    expr = match[1].decode("utf-8", "replace")
     if "||" in expr or "!go1" in expr:
         return None
     versions = [int(m) for m in _BUILD_GO_TERM.findall(expr)]

@@ -3,8 +3,9 @@
     from golens.evidence import load_evidence
     ev = load_evidence("trace.out", root=".")      # TraceEvidence: evidence, summary, line_stats
 
-``analysis`` turns goroutine timelines into GT… evidence: ``walk`` accumulates every interval
-at the line it is attributed to, ``waits`` labels wait reasons, ``gt101``…``gt601`` decide and
+``analysis`` turns goroutine timelines into GT… evidence (``Accumulation``, fed all at once or a
+generation at a time as ``load`` reads the trace, releasing the records it has folded): ``walk``
+accumulates every interval at the line it is attributed to, ``waits`` labels wait reasons, ``gt101``…``gt601`` decide and
 word each rule's findings, ``results`` holds what they produce. ``mapping`` resolves frames to
 workspace files and decides staleness, ``merge`` turns evidence into findings and folds it into
 the static findings it corroborates.

@@ -98,88 +98,135 @@ __all__ = [
 
 def analyze(trace: Trace, workspace: Workspace, thresholds: Thresholds | None = None, *,
             trace_time: TraceTime | None = None, source: str = "") -> TraceEvidence:
-    th = thresholds or Thresholds()
-    when = trace_time or TraceTime(
-        captured_end=trace.wall_start + _dt.timedelta(microseconds=trace.duration_ns / 1000) if trace.wall_start else None)
-    m = Mapper(trace, workspace, when)
-    dur = max(trace.duration_ns, 1)
-    evidence: list[Evidence] = []
-    line_stats: dict[tuple[Any, ...], LineStat] = {}
-    sched: dict[Site, array[int]] = defaultdict(lambda: array("q"))
-    sched_g: dict[Site, set[int]] = defaultdict(set)
-    sys_lost: dict[Site, array[int]] = defaultdict(lambda: array("q"))
-    # (on-CPU ns, wall ns, goroutine, preemptions and yields)
-    running: dict[Site, list[tuple[int, int, int, int]]] = defaultdict(list)
-    by_creation: dict[Site, list[Goroutine]] = defaultdict(list)
-    ended_by_creation: Counter = Counter()
-    created_by: Counter = Counter()
-    parked_at_end: dict[int, tuple[str, Site | None, int, str]] = {}  # gid -> (reason, block site, wait ns, leaf)
-    unattributed = 0
-    walker = Walker(trace, m, th, line_stats, sched, sched_g, sys_lost, running)
+    return Accumulation(trace, workspace, thresholds, trace_time).result(source)
 
-    for g in trace.goroutines.values():
-        if is_system_goroutine(g):
-            continue
-        csite = m.site(g.creation_stack) if g.creation_stack and m.is_go_statement_in_workspace(g.creation_stack) else None
-        if csite is not None:
-            if g.created_ns is not None:
-                created_by[csite] += 1
-            if g.alive_at_end:
-                by_creation[csite].append(g)
-            else:
-                ended_by_creation[csite] += 1
-        last_iv = walker.walk(g, csite)
-        if g.alive_at_end and last_iv is not None and last_iv.state == GoState.WAITING and last_iv.open \
-                and not is_main_goroutine(g):
-            stack = trace.stack(last_iv.stack)
-            reason = classify_wait(last_iv.reason, stack)
-            if stack is None or stack.is_bogus:
-                ls_id = g.last_stack
-                stack = trace.stack(ls_id)
-                if reason in (UNKNOWN, "") and stack is not None:
-                    reason = classify_wait("", stack)
-                bsite = m.site(ls_id)
-            else:
-                bsite = m.site(last_iv.stack)
-            leaf = next((f.func for f in (stack.frames if stack else ()) if f.func), "")
-            if reason not in (SYSTEM, NETWORK):
-                parked_at_end[g.id] = (reason, bsite, last_iv.duration, leaf)
-                if g.creation_stack == 0 and (stack is None or stack.is_bogus) and \
-                        last_iv.duration >= max(th.leak_min_ns, th.leak_min_fraction * dur):
-                    unattributed += 1  # blocked since before the trace, and the trace kept no stack
 
-    walker.finish()
-    evidence += leaks(trace, m, by_creation, ended_by_creation, parked_at_end, th, dur)
-    evidence += blocking_hot_spots(line_stats, th, dur)
-    evidence += syscall_hot_spots(line_stats, sys_lost, th, dur)
-    evidence += scheduling_latency(sched, sched_g, th)
-    evidence += long_running_stretches(running, th, dur)
-    evidence += user_annotations(trace, m)
+class Accumulation:
+    """What the walk accumulates from a trace's goroutines: fed all at once (``result()``), or
+    a generation at a time while the trace is read (``fold()`` after each, which walks the
+    records that arrived and releases them: memory then grows with goroutines and lines, not
+    events). Either way ``result()`` gives the same evidence, every statistic equal (the order
+    in which one line's waits were recorded aside)."""
 
-    unresolved, examples = m.unresolved()
-    alive = sum(1 for g in trace.goroutines.values() if g.alive_at_end)
-    summary = Summary(
-        duration_ns=trace.duration_ns,
-        format=f"go 1.{trace.format_version} trace",
-        written_by=WRITTEN_BY.get(trace.format_version, f"Go 1.{trace.format_version}"),
-        wall_start=trace.wall_start,
-        goroutines_total=len(trace.goroutines),
-        goroutines_created=sum(1 for g in trace.goroutines.values() if g.created_ns is not None),
-        goroutines_ended=len(trace.goroutines) - alive,
-        goroutines_alive=alive,
-        gc_cycles=len(trace.gc_cycles),
-        stw_total_ns=sum(p.duration or 0 for p in trace.stw_pauses),
-        stw_count=len(trace.stw_pauses),
-        unresolved_frames=unresolved,
-        unresolved_examples=examples,
-        parked_without_stack=unattributed,
-        truncated=trace.truncated,
-        warnings=list(trace.warnings),
-    )
-    evidence.sort(key=lambda e: (str(e.site.path), e.site.line, e.rule))
-    stats_by_line: dict[tuple[str, int], list[LineStat]] = defaultdict(list)
-    for ls in line_stats.values():
-        stats_by_line[ls.site.key].append(ls)
-    creations = {site.key: Creation(site, created_by[site], ended_by_creation[site], len(by_creation.get(site, ())))
-                 for site in set(by_creation) | set(ended_by_creation)}
-    return TraceEvidence(evidence, summary, dict(stats_by_line), source=source, trace_time=when, creations=creations)
+    def __init__(self, trace: Trace, workspace: Workspace, thresholds: Thresholds | None = None,
+                 trace_time: TraceTime | None = None):
+        self.trace = trace
+        self.workspace = workspace
+        self.th = thresholds or Thresholds()
+        self.trace_time = trace_time
+        self.line_stats: dict[tuple[Any, ...], LineStat] = {}
+        self.sched: dict[Site, array[int]] = defaultdict(lambda: array("q"))
+        self.sched_g: dict[Site, set[int]] = defaultdict(set)
+        self.sys_lost: dict[Site, array[int]] = defaultdict(lambda: array("q"))
+        # (on-CPU ns, wall ns, goroutine, preemptions and yields)
+        self.running: dict[Site, list[tuple[int, int, int, int]]] = defaultdict(list)
+        self.m = Mapper(trace, workspace, TraceTime())  # when the trace was captured: known at the end
+        self.walker = Walker(trace, self.m, self.th, self.line_stats, self.sched, self.sched_g, self.sys_lost,
+                             self.running)
+        self._csite: dict[int, Site | None] = {}  # goroutine ID -> its workspace go statement
+        self._system: set[int] = set()
+
+    def _creation_site(self, g: Goroutine) -> Site | None:
+        if g.id not in self._csite:
+            m = self.m
+            self._csite[g.id] = (m.site(g.creation_stack)
+                                 if g.creation_stack and m.is_go_statement_in_workspace(g.creation_stack) else None)
+        return self._csite[g.id]
+
+    def fold(self) -> None:
+        """Walk the records that arrived since the last fold, and release them."""
+        for g in self.trace.goroutines.values():
+            if not g.record_chunks()[2]:
+                continue
+            if g.id not in self._system:
+                if not g.start_function:
+                    continue  # whether it is one of the runtime's own is not known yet: kept for later
+                if is_system_goroutine(g):
+                    self._system.add(g.id)
+                else:
+                    self.walker.walk(g, self._creation_site(g), final=False)
+            g.release_records()
+
+    def result(self, source: str = "") -> TraceEvidence:
+        trace, th, m = self.trace, self.th, self.m
+        when = self.trace_time or TraceTime(
+            captured_end=trace.wall_start + _dt.timedelta(microseconds=trace.duration_ns / 1000)
+            if trace.wall_start else None)
+        m.when = when
+        dur = max(trace.duration_ns, 1)
+        evidence: list[Evidence] = []
+        line_stats = self.line_stats
+        by_creation: dict[Site, list[Goroutine]] = defaultdict(list)
+        ended_by_creation: Counter = Counter()
+        created_by: Counter = Counter()
+        parked_at_end: dict[int, tuple[str, Site | None, int, str]] = {}  # gid -> (reason, block site, wait ns, leaf)
+        unattributed = 0
+        walker = self.walker
+
+        for g in trace.goroutines.values():
+            if g.id in self._system or is_system_goroutine(g):
+                continue
+            csite = self._creation_site(g)
+            if csite is not None:
+                if g.created_ns is not None:
+                    created_by[csite] += 1
+                if g.alive_at_end:
+                    by_creation[csite].append(g)
+                else:
+                    ended_by_creation[csite] += 1
+            last_iv = walker.walk(g, csite)
+            if g.alive_at_end and last_iv is not None and last_iv.state == GoState.WAITING and last_iv.open \
+                    and not is_main_goroutine(g):
+                stack = trace.stack(last_iv.stack)
+                reason = classify_wait(last_iv.reason, stack)
+                if stack is None or stack.is_bogus:
+                    ls_id = g.last_stack
+                    stack = trace.stack(ls_id)
+                    if reason in (UNKNOWN, "") and stack is not None:
+                        reason = classify_wait("", stack)
+                    bsite = m.site(ls_id)
+                else:
+                    bsite = m.site(last_iv.stack)
+                leaf = next((f.func for f in (stack.frames if stack else ()) if f.func), "")
+                if reason not in (SYSTEM, NETWORK):
+                    parked_at_end[g.id] = (reason, bsite, last_iv.duration, leaf)
+                    if g.creation_stack == 0 and (stack is None or stack.is_bogus) and \
+                            last_iv.duration >= max(th.leak_min_ns, th.leak_min_fraction * dur):
+                        unattributed += 1  # blocked since before the trace, and the trace kept no stack
+
+        walker.finish()
+        evidence += leaks(trace, m, by_creation, ended_by_creation, parked_at_end, th, dur)
+        evidence += blocking_hot_spots(line_stats, th, dur)
+        evidence += syscall_hot_spots(line_stats, self.sys_lost, th, dur)
+        evidence += scheduling_latency(self.sched, self.sched_g, th)
+        evidence += long_running_stretches(self.running, th, dur)
+        evidence += user_annotations(trace, m)
+
+        unresolved, examples = m.unresolved()
+        alive = sum(1 for g in trace.goroutines.values() if g.alive_at_end)
+        summary = Summary(
+            duration_ns=trace.duration_ns,
+            format=f"go 1.{trace.format_version} trace",
+            written_by=WRITTEN_BY.get(trace.format_version, f"Go 1.{trace.format_version}"),
+            wall_start=trace.wall_start,
+            goroutines_total=len(trace.goroutines),
+            goroutines_created=sum(1 for g in trace.goroutines.values() if g.created_ns is not None),
+            goroutines_ended=len(trace.goroutines) - alive,
+            goroutines_alive=alive,
+            gc_cycles=len(trace.gc_cycles),
+            stw_total_ns=sum(p.duration or 0 for p in trace.stw_pauses),
+            stw_count=len(trace.stw_pauses),
+            unresolved_frames=unresolved,
+            unresolved_examples=examples,
+            parked_without_stack=unattributed,
+            truncated=trace.truncated,
+            warnings=list(trace.warnings),
+        )
+        evidence.sort(key=lambda e: (str(e.site.path), e.site.line, e.rule))
+        # In one order whichever way the records were fed (first touch depends on it).
+        stats_by_line: dict[tuple[str, int], list[LineStat]] = defaultdict(list)
+        for ls in sorted(line_stats.values(), key=lambda ls: (ls.site.key, ls.site.func, ls.kind, ls.reason)):
+            stats_by_line[ls.site.key].append(ls)
+        creations = {site.key: Creation(site, created_by[site], ended_by_creation[site], len(by_creation.get(site, ())))
+                     for site in set(by_creation) | set(ended_by_creation)}
+        return TraceEvidence(evidence, summary, dict(stats_by_line), source=source, trace_time=when, creations=creations)

@@ -333,25 +333,34 @@ def plural(n: int, word: str) -> str:
 
 
 def histogram(values: Iterable[int], buckets: int = 8) -> list[int]:
-    """Counts over log-spaced buckets between the smallest and largest value (for a sparkline:
-    over EXACT_QUANTILES_LIMIT values, the shape of an evenly spaced sample of them)."""
+    """Counts of the positive values over log-spaced buckets between the smallest and largest
+    (for a sparkline). The counts do not depend on the values' order; over
+    EXACT_QUANTILES_LIMIT values they are summed over sorted chunks, so no sorted copy of every
+    value is ever held."""
     if isinstance(values, array) and len(values) > EXACT_QUANTILES_LIMIT:
-        values = values[::-(-len(values) // EXACT_QUANTILES_LIMIT)]
-    v = sorted_ints(values, positive_only=True)
-    if not v:
+        chunks = [sorted_ints(values[i:i + _CHUNK], positive_only=True) for i in range(0, len(values), _CHUNK)]
+        chunks = [c for c in chunks if c]
+    else:
+        chunks = [sorted_ints(values, positive_only=True)]
+        chunks = [c for c in chunks if c]
+    if not chunks:
         return []
-    lo, hi = v[0], v[-1]
+    lo, hi = min(c[0] for c in chunks), max(c[-1] for c in chunks)
     if lo == hi:
-        return [len(v)]
+        return [sum(len(c) for c in chunks)]
     log_lo = math.log(lo)
     span = math.log(hi) - log_lo
 
     def bucket(x: int) -> int:
         return min(int((math.log(x) - log_lo) / span * buckets), buckets - 1)
 
-    # The bucket index grows with the value: the sorted values split at one bisection per edge.
-    edges = [0, *(bisect_left(v, i, key=bucket) for i in range(1, buckets)), len(v)]
-    return [b - a for a, b in zip(edges, edges[1:], strict=False)]
+    counts = [0] * buckets
+    for v in chunks:
+        # The bucket index grows with the value: the sorted values split at one bisection per edge.
+        edges = [0, *(bisect_left(v, i, key=bucket) for i in range(1, buckets)), len(v)]
+        for i, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+            counts[i] += b - a
+    return counts
 
 
 def rule_severity(rule_id: str) -> Severity:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, defaultdict
-from itertools import chain
+from itertools import accumulate, chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,13 @@ def is_main_goroutine(g: Goroutine) -> bool:
     return g.existed_before_trace and g.start_function == "main.main"
 
 
+# Where a goroutine's walk stands between two parts, the compiled walk's the same: the interval
+# being built (state, prev_state, start, ridx, stack, prev_stack, first), the running stretch
+# (cpu, cstart, nstops), the last interval closed (have_last, last_state, last_start, last_end,
+# last_ridx, last_stack, last_open), the last tick read, and the running stretch's stops by stack.
+_NONE = -100  # no state yet (the compiled walk's EW_NONE)
+
+
 class Walker:
     """One pass over a goroutine's packed transition records, building its intervals on the fly.
 
@@ -112,6 +119,10 @@ class Walker:
     large trace visits millions of intervals, and the namedtuple/enum objects the public
     iterators build per record cost more than everything done with them here. Unlike
     ``intervals()`` it also sees the transition that ends each interval (the unblocker's stack).
+
+    A goroutine's records can be walked in parts as a trace is read (``walk(g, csite,
+    final=False)`` on the chunks it holds, which the caller then releases); the part that ends
+    with ``final=True`` closes the interval still open at trace end.
     """
 
     def __init__(self, trace: Trace, m: Mapper, th: Thresholds, line_stats: LineStats,
@@ -129,16 +140,23 @@ class Walker:
         self.reasons = trace.reasons
         self._wait_ls: dict[int, LineStat | None] = {}  # stack ID << 8 | reason index -> its LineStat
         self._sys_ls: dict[int, LineStat | None] = {}
+        self._resume: dict[int, tuple[Any, ...]] = {}  # goroutine ID -> its walk's state between parts
         self._compiled = getattr(_speedups, "evidence_walk", None)
+        self._table_sizes = (-1, -1)
         if self._compiled is not None:
-            # The compiled walk's caches of the answers of _line_index and _has_site
-            # (-2 / -1: not asked yet), and the LineStats it refers to by index.
-            nstacks, nreasons = len(trace.stacks), len(trace.reasons)
-            self._wait_table = array("i", [-2]) * (nstacks * nreasons if nstacks * nreasons <= _WAIT_TABLE_MAX else 0)
-            self._sys_table = array("i", [-2]) * nstacks
-            self._site_table = array("b", [-1]) * nstacks
             self._lines: list[LineStat] = []
             self._line_ids: dict[int, int] = {}  # id(LineStat) -> its index in _lines
+
+    def _size_tables(self) -> None:
+        """The compiled walk's caches of the answers of _line_index and _has_site (-2 / -1: not
+        asked yet), sized by the stacks and reasons the trace has so far (it grows while read)."""
+        nstacks, nreasons = len(self.trace.stacks), len(self.trace.reasons)
+        if (nstacks, nreasons) == self._table_sizes:
+            return
+        self._table_sizes = (nstacks, nreasons)
+        self._wait_table = array("i", [-2]) * (nstacks * nreasons if nstacks * nreasons <= _WAIT_TABLE_MAX else 0)
+        self._sys_table = array("i", [-2]) * nstacks
+        self._site_table = array("b", [-1]) * nstacks
 
     def _wait_stat(self, sid: int, ridx: int) -> LineStat | None:
         key = sid << 8 | ridx
@@ -194,28 +212,31 @@ class Walker:
     def _has_site(self, sid: int) -> bool:
         return self.m.site(sid) is not None
 
-    def walk(self, g: Goroutine, csite: Site | None) -> Interval | None:
-        """Account every interval of g; returns the last one as Interval (or None)."""
+    def walk(self, g: Goroutine, csite: Site | None, final: bool = True) -> Interval | None:
+        """Account the intervals of the records g holds (after those of earlier parts); with
+        final, the trace has ended: returns g's last interval as Interval (or None)."""
         if self._compiled is not None:
             tbase, tick_ns, dts, recss = g.record_chunks()
             if isinstance(tick_ns, (int, float)):
-                return self._walk_compiled(g, csite, tbase, tick_ns, dts, recss)
-        return self._walk_python(g, csite)
+                return self._walk_compiled(g, csite, tbase, tick_ns, dts, recss, final)
+        return self._walk_python(g, csite, final)
 
     def _walk_compiled(self, g: Goroutine, csite: Site | None, tbase: int, tick_ns: int | float,
-                       dts: list[array[int]], recss: list[array[int]]) -> Interval | None:
+                       dts: list[array[int]], recss: list[array[int]], final: bool) -> Interval | None:
         """walk() through _speedups.evidence_walk: the same effects, in the same order per list."""
         tr = self.trace
         gid = g.id
         sched_list = self.sched[csite] if csite is not None else None
         sched_gs = self.sched_g[csite] if csite is not None else set()
         assert self._compiled is not None
+        self._size_tables()
         lines, sched, sys_lost, stretches, last = self._compiled(
             dts, recss, tbase, tick_ns, tr.start_ns, tr.end_ns, _LAYOUT,
             self._wait_table, lambda sid, ridx: self._line_index(self._wait_stat(sid, ridx)),
             self._sys_table, lambda sid: self._line_index(self._sys_stat(sid)),
             self._site_table, self._has_site,
-            sched_list is not None, self.th.running_min_ns, self.th.running_min_preemptions)
+            sched_list is not None, self.th.running_min_ns, self.th.running_min_preemptions,
+            self._resume.pop(gid, None), final)
         for li, durations, n_open, open_total, released, release_stacks, dep_count, dep_total in lines:
             ls = self._lines[li]
             ls.durations.frombytes(durations)
@@ -236,12 +257,15 @@ class Walker:
                 self.sys_lost_stacks[pairs[i]].append(pairs[i + 1])
         for cpu, cstart, stop, ending_stack, stops, preemptions in stretches:
             self._stretch(g, csite, cpu, cstart, stop, ending_stack, Counter(stops), preemptions)
+        if not final:
+            self._resume[gid] = last
+            return None
         if last is None:
             return None
         st, a, b, ri, sk, op = last
         return Interval(GoState(st), a, b, self.reasons[ri], sk, op)
 
-    def _walk_python(self, g: Goroutine, csite: Site | None) -> Interval | None:
+    def _walk_python(self, g: Goroutine, csite: Site | None, final: bool) -> Interval | None:
         tr = self.trace
         trace_start, trace_end = tr.start_ns, tr.end_ns
         gid = g.id
@@ -254,15 +278,32 @@ class Walker:
         running_min_ns, running_min_preemptions = self.th.running_min_ns, self.th.running_min_preemptions
         sched_list = self.sched[csite] if csite is not None else None
         sched_gs = self.sched_g[csite] if csite is not None else set()
-        state: int | None = None
-        start = ridx = stack = prev_stack = 0
-        first = True
-        prev_state: int | None = None
-        cpu = cstart = nstops = 0
-        stops: Counter[int] = Counter()  # stack ID where it was preempted -> count
-        last: tuple[int, int, int, int, int, bool] | None = None
+        tbase, tick_ns, dts, recss = g.record_chunks()
+        resume = self._resume.pop(gid, None)
+        if resume is None:
+            state: int | None = None
+            start = ridx = stack = prev_stack = 0
+            first = True
+            prev_state: int | None = None
+            cpu = cstart = nstops = 0
+            stops: Counter[int] = Counter()  # stack ID where it was preempted -> count
+            last: tuple[int, int, int, int, int, bool] | None = None
+            tick = tbase
+        else:
+            (state, prev_state, start, ridx, stack, prev_stack, first, cpu, cstart, nstops, have_last, *last_fields,
+             tick, stops) = resume
+            state = None if state == _NONE else state
+            prev_state = None if prev_state == _NONE else prev_state
+            first = bool(first)
+            stops = Counter(stops)
+            last = (*last_fields[:5], bool(last_fields[5])) if have_last else None
+        ticks = list(islice(accumulate(chain.from_iterable(dts), initial=tick), 1, None))
+        if ticks:
+            tick = ticks[-1]
+        times = map(tick_ns.__mul__, ticks) if isinstance(tick_ns, int) else (int(t * tick_ns) for t in ticks)
         # A record of -1 after the last one: the trace ended (closes the interval still open).
-        for t, r in chain(g.records(), ((0, -1),)):
+        end_marker = ((0, -1),) if final else ()
+        for t, r in chain(zip(times, chain.from_iterable(recss), strict=True), end_marker):
             if r < 0:
                 if state is None or state == _NOT_EXIST:
                     break
@@ -339,6 +380,12 @@ class Walker:
             start = t
             ridx = (r >> REASON_SHIFT) & REASON_MASK if kind in (_BLOCK, _STOP) else 0
             stack = sid if kind in _STATE_STACK else 0
+        if not final:
+            self._resume[gid] = (
+                _NONE if state is None else state, _NONE if prev_state is None else prev_state, start, ridx, stack,
+                prev_stack, int(first), cpu, cstart, nstops, int(last is not None),
+                *(last[:5] if last is not None else (0, 0, 0, 0, 0)), int(last is not None and last[5]), tick, stops)
+            return None
         if cpu >= self.th.running_min_ns and nstops >= self.th.running_min_preemptions:
             self._stretch(g, csite, cpu, cstart, trace_end, 0, stops, nstops)
         if last is None:

@@ -16,17 +16,23 @@
 
 Runtime-internal waits (GC, the runtime's own goroutines parked) are left out like the GT rules
 leave them out; the runtime's goroutines' on-CPU time stays in. Everything is measured: no value here is estimated.
+
+The per-record loop runs compiled (``aggregate_walk`` in trace/_speedups.c) when the accelerator
+was built: on a 100 MB trace it was most of the report's time in Python. The Python loop below
+stays the definition (GOLENS_TRACE_PURE=1 runs it); tests/report/test_aggregate_speedups.py
+checks that both give the same aggregate on every committed trace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from golens.evidence import Workspace
 from golens.evidence.analysis import SYSTEM, classify_wait
-from golens.trace import Goroutine, GoState, Kind, Trace
+from golens.trace import Goroutine, GoState, Kind, Trace, builder
 from golens.trace.model import KIND_BITS, KIND_TO, REASON_MASK, REASON_SHIFT, STACK_SHIFT, STATE_SHIFT
 
 RUNNING = "on CPU"
@@ -50,6 +56,13 @@ _KIND_TO = [0] * (KIND_BITS + 1)
 for _kind, _to in KIND_TO.items():
     _KIND_TO[_kind] = int(_to)
 _SYSTEM_START = ("runtime.", "runtime/trace.", "internal/")
+# What the compiled loop reads of the record packing (the same tuple as evidence_walk's).
+_LAYOUT = (KIND_BITS, STATE_SHIFT, REASON_SHIFT, REASON_MASK, STACK_SHIFT, bytes(_KIND_TO), _STATUS, _BLOCK, _STOP,
+           _SYSCALL_BEGIN, int(Kind.UNBLOCK), _NOT_EXIST, _RUNNABLE, _RUNNING, _WAITING, _SYSCALL)
+# The weights the compiled loop asks for: slot(kind, stack, reason index).
+_SLOT_WAIT, _SLOT_RUNNING, _SLOT_SYSCALL = 0, 1, 2
+# Looked up at call time so that tests can compare the compiled loop with the Python one.
+_speedups = builder._speedups
 
 
 class Weight:
@@ -119,13 +132,20 @@ class _Timeline:
     are added directly, the whole buckets between them through a difference array. Rows are
     indexed by GoState value so the hot loop needs no lookup."""
 
-    __slots__ = ("by_state", "diff_by_state")
+    __slots__ = ("by_state", "diff_by_state", "flat_parts", "flat_diffs")
 
-    def __init__(self, buckets: int) -> None:
+    def __init__(self, buckets: int, flat: bool = False) -> None:
         self.by_state = [[0.0] * buckets for _ in range(6)]
         self.diff_by_state = [[0] * (buckets + 1) for _ in range(6)]
+        # The compiled loop's form of the same rows, one buffer each (None for the Python loop).
+        self.flat_parts = array("d", bytes(6 * buckets * 8)) if flat else None
+        self.flat_diffs = array("q", bytes(6 * (buckets + 1) * 8)) if flat else None
 
     def averages(self, width: float) -> dict[str, list[float]]:
+        if self.flat_parts is not None and self.flat_diffs is not None:
+            n, m = len(self.by_state[0]), len(self.diff_by_state[0])
+            self.by_state = [self.flat_parts[s * n:(s + 1) * n].tolist() for s in range(6)]
+            self.diff_by_state = [self.flat_diffs[s * m:(s + 1) * m].tolist() for s in range(6)]
         out = {}
         for name, state in zip(STATES, _STATE_ROWS, strict=True):
             level = 0
@@ -200,6 +220,14 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
     ends_running = _ENDS_RUNNING
     has_reason, has_stack = _HAS_REASON, _HAS_STATE_STACK
 
+    compiled = getattr(_speedups, "aggregate_walk", None)
+    # Every goroutine of a trace shares its tick; the compiled loop needs a number.
+    tick_ns = next((g.record_chunks()[1] for g in trace.goroutines.values()), None)
+    if not isinstance(tick_ns, (int, float)):
+        compiled = None
+    walk_compiled = _compiled_walker(trace, compiled, blocked, syscalls, running, wait_weights, wait_weight,
+                                     weight_in, (buckets, width, per_ns)) if compiled is not None else None
+
     # Runtime goroutines have no row; their intervals land in this scratch timeline instead, so
     # that the hot loop does not test for a row.
     scratch = _Timeline(buckets)
@@ -213,13 +241,16 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _new_group(key, workspace)
-                timelines[key] = _Timeline(buckets)
+                timelines[key] = _Timeline(buckets, flat=walk_compiled is not None)
             group.goroutines += 1
             group.created += g.created_ns is not None
             group.ended += not g.alive_at_end
             group.blocked_at_end += g.final_state == GoState.WAITING
             timeline = timelines[key]
             parts, diffs = timeline.by_state, timeline.diff_by_state
+        if walk_compiled is not None:
+            walk_compiled(g, system, None if system else timelines[key])
+            continue
         fallback_stack = g.start_stack
         state = -1
         start = ridx = stack = 0
@@ -290,6 +321,47 @@ def aggregate(trace: Trace, workspace: Workspace, buckets: int = TIMELINE_BUCKET
     if syscalls:
         blocked[SYSCALL] = syscalls
     return TraceAggregate(trace, blocked, running, list(groups.values()), width)
+
+
+def _compiled_walker(trace: Trace, compiled: Callable[..., bytes], blocked: dict[str, dict[int, Weight]],
+                     syscalls: dict[int, Weight], running: dict[int, Weight],
+                     wait_weights: dict[int, Weight | None], wait_weight: Callable[[int, int], Weight | None],
+                     weight_in: Callable[[dict[int, Weight], int], Weight],
+                     timeline: tuple[int, float, float]) -> Callable[[Goroutine, bool, _Timeline | None], None]:
+    """aggregate()'s per-goroutine loop through _speedups.aggregate_walk, with the same effects:
+    the same weights, created in the same order (the compiled loop asks for each when the Python
+    loop would first touch it), and the same timeline floats."""
+    weights: list[Weight] = []
+    slot_of: dict[int, int] = {}  # id(weight) -> its index in `weights`
+
+    def slot(kind: int, sid: int, ridx: int) -> int:
+        if kind == _SLOT_WAIT:
+            w = wait_weights.get(sid << 8 | ridx, _UNSEEN)
+            if w is _UNSEEN:
+                w = wait_weight(sid, ridx)
+        else:
+            w = weight_in(running if kind == _SLOT_RUNNING else syscalls, sid)
+        if w is None:
+            return -1
+        i = slot_of.get(id(w))
+        if i is None:
+            i = slot_of[id(w)] = len(weights)
+            weights.append(w)
+        return i
+
+    def walk(g: Goroutine, system: bool, rows: _Timeline | None) -> None:
+        tbase, tick_ns, dts, recss = g.record_chunks()
+        sums = array("q", compiled(dts, recss, tbase, tick_ns, trace.start_ns, trace.end_ns, _LAYOUT, slot, system,
+                                   g.start_stack, rows.flat_parts if rows is not None else None,
+                                   rows.flat_diffs if rows is not None else None, timeline))
+        for j in range(0, len(sums), 5):
+            w = weights[sums[j]]
+            w.ns += sums[j + 1]
+            w.count += sums[j + 2]
+            w.open_ns += sums[j + 3]
+            w.open_count += sums[j + 4]
+
+    return walk
 
 
 def group_key(g: Goroutine, trace: Trace, workspace: Workspace, cache: dict[int, GroupKey]) -> GroupKey:

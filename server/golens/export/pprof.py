@@ -4,7 +4,8 @@ One profile, three sample types, as Go's block profile spells the first two:
 ``contentions/count`` and ``delay/nanoseconds`` (blocked time: every wait and syscall, labelled
 with its ``reason``, the default sample type) and ``cpu/nanoseconds`` (on-CPU stretches, at the
 stack where each ended; see golens.export.aggregate). ``go tool pprof -sample_index=cpu`` and
-``-tagfocus=reason=select`` pick them apart; speedscope opens the file as it is.
+``-tagfocus=reason=select`` pick them apart; speedscope opens the file as it is and shows the
+default sample type, blocked time (tests/report/test_speedscope.py checks its totals).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from golens.syntax.selects import (
     received_channel,
     sent_channel,
 )
-from golens.syntax.tree import FUNCTION_TYPES, enclosing_function
+from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, is_go_literal
 from golens.syntax.unit import walk_named
 
 _LOOPS = ("for_statement",)
@@ -66,28 +66,24 @@ def _close_before(function: Node, send: Node, key: bytes) -> Node | None:
 
 
 def _reachable(node: Node) -> Iterator[Node]:
-    """`node` and what it runs, entering goroutine literals but no other function literal."""
-    yield node
-    for child in node.named_children:
-        if child.type == "func_literal" and not _is_go_literal(child):
-            continue
-        yield from _reachable(child)
+    """`node` and what it runs, entering goroutine literals but no other function literal (in
+    source order, from a stack: nesting is as deep as the input's)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(child for child in reversed(current.named_children)
+                     if child.type != "func_literal" or is_go_literal(child))
 
 
 def _is_send(node: Node, key: bytes) -> bool:
     return node.type == "send_statement" and channel_key(sent_channel(node)) == key
 
 
-def _is_go_literal(literal: Node) -> bool:
-    call = literal.parent
-    return call is not None and call.type == "call_expression" and call.parent is not None \
-        and call.parent.type == "go_statement"
-
-
 def _in_goroutine(node: Node | None, top: Node) -> bool:
     while node is not None and node != top:
         if node.type == "func_literal":
-            return _is_go_literal(node)
+            return is_go_literal(node)
         node = node.parent
     return False
 

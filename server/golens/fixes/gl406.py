@@ -3,6 +3,8 @@
 
 from typing import cast
 
+from tree_sitter import Node
+
 from golens.checks.gl406_lock_not_released_on_return import GL406Data
 from golens.document import TextEdit
 from golens.fixes.context import FixContext
@@ -29,7 +31,12 @@ def fixes(ctx: FixContext):
     while lock_statement is not None and lock_statement.type != "expression_statement":
         lock_statement = lock_statement.parent
     found = []
-    if ctx.starts_line(ret) and evaluated_safely_unlocked(ctx, ret, key):
+    mismatched = _mismatched_release_before(ret, key, unlock)
+    if mismatched is not None:
+        # `mu.RLock(); ...; mu.Unlock(); return`: the release is there, with the wrong method.
+        found.append(Fix(f"Call {key}.{unlock}() instead of {key}.{mismatched.text.decode()}()",
+                         (TextEdit(mismatched.start_byte, mismatched.end_byte, unlock.encode()),), preferred=True))
+    elif ctx.starts_line(ret) and evaluated_safely_unlocked(ctx, ret, key):
         found.append(Fix(f"Call {key}.{unlock}() before this return",
                          (ctx.insert_before(ret, f"{key}.{unlock}()"),), preferred=True))
     deferred = _defer_instead(ctx, lock_statement, key, unlock) if lock_statement is not None else None
@@ -37,6 +44,22 @@ def fixes(ctx: FixContext):
         found.append(Fix(f"defer {key}.{unlock}() after the {lock_method(ctx, lock)} and drop the explicit unlocks",
                          tuple(deferred)))
     return found
+
+
+def _mismatched_release_before(ret: Node, key: str, unlock: str) -> Node | None:
+    """The method name of `key.Unlock()` (for an `RUnlock` wanted, or the other way round) when
+    that call is the statement right before the return."""
+    previous = ret.prev_named_sibling
+    while previous is not None and previous.type == "comment":
+        previous = previous.prev_named_sibling
+    call = previous.named_children[0] if previous is not None and previous.type == "expression_statement" \
+        and previous.named_children else None
+    parts = selector_parts(call.child_by_field_name("function")) if call is not None and \
+        call.type == "call_expression" else None
+    if parts is None or parts[0].text != key.encode() or parts[1] == unlock or parts[1] not in ("Unlock", "RUnlock"):
+        return None
+    function = call.child_by_field_name("function") if call is not None else None
+    return function.child_by_field_name("field") if function is not None else None
 
 
 def lock_method(ctx: FixContext, lock) -> str:

@@ -2,9 +2,22 @@
 
 A client that can pull gets only pull: answering both ways makes VS Code show every finding
 twice. Which mode is used is decided once, from the client's capabilities at initialize.
+
+Only what changed is sent where the protocol allows it: a document checked again at the same
+version (its package changed, a setting, a trace) is not pushed again when its diagnostics are
+the same, and a pull is answered `unchanged` when they are the same as under the result id the
+client holds. A new version is always pushed: a pushed list is tagged with the version it was
+computed for, and clients may drop lists of other versions.
 """
 
+import asyncio
 import functools
+import inspect
+import itertools
+import json
+import os
+import time
+from typing import NamedTuple
 
 from lsprotocol import types
 
@@ -95,14 +108,19 @@ def _span_key(doc, offset: int, exact: bool) -> tuple:
     return line, column, None if prefix.isascii() else prefix
 
 
-def _published_json(ls, opened: OpenDocument, findings: list[Finding]) -> list[dict]:
+class _Published(NamedTuple):
+    item: dict  # the diagnostic, JSON-ready
+    text: str  # and serialised
+
+
+def _published_json(ls, opened: OpenDocument, findings: list[Finding]) -> list[_Published]:
     """JSON-ready diagnostics, reusing the previous publication's for findings whose text and
-    position did not change: converting and unstructuring every diagnostic on every keystroke
-    was most of the server's time per edit on large files."""
+    position did not change: converting, unstructuring and serialising every diagnostic on every
+    keystroke was most of the server's time per edit on large files."""
     doc = opened.doc
     exact = ls.encoding == "utf-8"
     previous = opened.published_json
-    current: dict[tuple, dict] = {}
+    current: dict[tuple, _Published] = {}
     mapper = None
     items = []
     for finding in findings:
@@ -110,14 +128,35 @@ def _published_json(ls, opened: OpenDocument, findings: list[Finding]) -> list[d
                _span_key(doc, finding.start, exact), _span_key(doc, finding.end, exact),
                tuple((_span_key(doc, r.start, exact), _span_key(doc, r.end, exact), r.message, r.path)
                      for r in finding.related))
-        item = current.get(key) or previous.get(key)
-        if item is None:
+        published = current.get(key) or previous.get(key)
+        if published is None:
             mapper = mapper or opened.mapper(ls.encoding)
             item = ls.protocol._converter.unstructure(
                 to_diagnostic(finding, mapper, ls.engine.registry, opened.uri), types.Diagnostic)
-        current[key] = item
-        items.append(item)
+            published = _Published(item, json.dumps(item))
+        current[key] = published
+        items.append(published)
     opened.published_json = current
+    return items
+
+
+# Result ids are unique to this server process: a client may hold one from a server before it.
+_RESULT_ID_PREFIX = f"{os.getpid()}.{time.monotonic_ns()}"
+_result_ids = itertools.count(1)
+
+
+def current_json(ls, opened: OpenDocument) -> list[_Published]:
+    """The document's diagnostics as JSON, checked as it is now; `opened.diagnostics_id` changes
+    when they differ from the previous call's."""
+    result = ls.check(opened)
+    items = _published_json(ls, opened, result.findings if result.skipped is None else [])
+    previous = opened.diagnostics_json
+    # Unchanged diagnostics are the very objects of the previous call (_published_json reuses
+    # them), so the comparison is mostly identity.
+    if previous is None or len(previous) != len(items) or any(
+            a is not b and a.item != b.item for a, b in zip(previous, items, strict=True)):
+        opened.diagnostics_id = f"{_RESULT_ID_PREFIX}.{next(_result_ids)}"
+    opened.diagnostics_json = items
     return items
 
 
@@ -130,24 +169,33 @@ def publish(ls, uri: str) -> None:
     opened = ls.documents.get(uri)
     if opened is None:
         return
-    result = ls.check(opened)
-    findings = result.findings if result.skipped is None else []
-    send_raw = getattr(ls.protocol, "_send_data", None)
-    if send_raw is None:
+    items = current_json(ls, opened)
+    pushed = (opened.version, opened.diagnostics_id)
+    if opened.pushed == pushed:
+        return  # the client has exactly these for this version
+    opened.pushed = pushed
+    protocol = ls.protocol
+    writer = getattr(protocol, "writer", None)
+    if writer is None or not getattr(protocol, "_include_headers", False):
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, diagnostics=diagnostics_for(ls, opened), version=opened.version))
         return
-    # pygls would unstructure the typed params again; the cached items are already JSON-ready.
-    send_raw({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": {
-        "uri": uri, "version": opened.version, "diagnostics": _published_json(ls, opened, findings)}})
+    # The message is framed here, as pygls frames it, from the diagnostics' cached serialisations:
+    # json-encoding 300 diagnostics again on every keystroke was the largest cost of an edit.
+    body = "".join((
+        '{"jsonrpc": "2.0", "method": "', types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, '", "params": {"uri": ',
+        json.dumps(uri), ', "version": ', json.dumps(opened.version), ', "diagnostics": [',
+        ", ".join(published.text for published in items), "]}}",
+    )).encode(protocol.CHARSET)
+    header = (f"Content-Length: {len(body)}\r\n"
+              f"Content-Type: {protocol.CONTENT_TYPE}; charset={protocol.CHARSET}\r\n\r\n").encode(protocol.CHARSET)
+    written = writer.write(header + body)
+    if inspect.isawaitable(written):
+        asyncio.ensure_future(written)
 
 
 def clear(ls, uri: str) -> None:
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-
-
-def _result_id(ls, opened: OpenDocument) -> str:
-    return f"{opened.token}.{ls.settings.generation}"
 
 
 def _empty_report() -> types.RelatedFullDocumentDiagnosticReport:
@@ -168,7 +216,8 @@ def register_pull(ls) -> None:
         if opened is None:
             ls.log_warning(f"diagnostics requested for {params.text_document.uri}, which is not open")
             return _empty_report()
-        result_id = _result_id(ls, opened)
+        current_json(ls, opened)
+        result_id = opened.diagnostics_id
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         return types.RelatedFullDocumentDiagnosticReport(items=diagnostics_for(ls, opened), result_id=result_id)

@@ -36,6 +36,11 @@ class OpenDocument:
     logged_skip: str | None = None
     # The last publication's diagnostics as JSON, keyed by what they were computed from.
     published_json: dict = field(default_factory=dict)
+    # The current diagnostics as JSON, with an id that changes only when they do (pull result
+    # ids), and the (version, id) last pushed (golens.lsp.diagnostics).
+    diagnostics_json: list | None = None
+    diagnostics_id: str = ""
+    pushed: tuple[int, str] | None = None
 
     @property
     def path(self) -> str | None:

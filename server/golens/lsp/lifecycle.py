@@ -9,7 +9,7 @@ from pygls.uris import to_fs_path
 
 from golens.document import find_module_go_version
 from golens.document.goversion import forget_go_mod_cache
-from golens.lsp import diagnostics
+from golens.lsp import diagnostics, package_files
 from golens.lsp.config import SECTION
 from golens.lsp.guard import guarded
 
@@ -113,6 +113,7 @@ def register(ls) -> None:
                     ls.documents.rebuild(opened, opened.doc.max_bytes)
         if names & {"golens.toml", "go.mod"}:
             ls.recheck_all()
+        package_files.files_changed(ls, params.changes)
         if getattr(ls, "trace", None) is not None:
             ls.trace.files_changed(params.changes)
         if getattr(ls, "profiles", None) is not None:
@@ -129,14 +130,18 @@ async def _register_dynamic(ls) -> None:
             method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
             register_options=types.DidChangeConfigurationRegistrationOptions(section=SECTION),
         ))
-    if workspace and workspace.did_change_watched_files and workspace.did_change_watched_files.dynamic_registration:
+    watch = package_files.can_watch(ls)
+    if watch:
         registrations.append(types.Registration(
             id="golens-project-files",
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
                 types.FileSystemWatcher(glob_pattern="**/golens.toml"),
                 types.FileSystemWatcher(glob_pattern="**/go.mod"),
+                package_files.WATCHER,
             ]),
         ))
     if registrations:
         await ls.client_register_capability_async(types.RegistrationParams(registrations=registrations))
+        if watch:
+            package_files.watching(ls)

@@ -31,11 +31,12 @@ from pygls.protocol.language_server import lsp_method
 from golens import __version__
 from golens.config import Config
 from golens.engine import CheckResult, Engine
-from golens.lsp import diagnostics
+from golens.lsp import diagnostics, package_files
 from golens.lsp.config import ConfigManager
 from golens.lsp.documents import DocumentStore, OpenDocument
 from golens.lsp.positions import normalize_encoding
 from golens.package import PackageIndex
+from golens.syntax.facts import Fact
 
 log = logging.getLogger(__name__)
 
@@ -241,31 +242,35 @@ class GolensServer(LanguageServer):
         except TimeoutError:
             self.settings_loaded.set()
 
+    def _result_key(self, opened: OpenDocument) -> tuple[int, int, frozenset[Fact]]:
+        # The facts of the other files of the package are part of what was checked: when they
+        # change (another open file's edit, a file on disk), the result is stale.
+        return opened.token, self.settings.generation, self.packages.others(opened.doc)
+
     def check(self, opened: OpenDocument) -> CheckResult:
         """The findings for the document's current text under the current settings (cached)."""
-        key = (opened.token, self.settings.generation)
+        key = self._result_key(opened)
         if opened.result_key == key and opened.result is not None:
             return opened.result
         if opened.language_id not in GO_LANGUAGE_IDS and not opened.uri.endswith(".go"):
             result = CheckResult([], skipped=f"not a Go file (languageId {opened.language_id!r})")
             return self._store(opened, key, result)
         config = self._config_for(opened)
-        return self._finish(opened, key, self.engine.check(opened.doc, opened.cache, config,
-                                                           self.packages.others(opened.doc)))
+        return self._finish(opened, key, self.engine.check(opened.doc, opened.cache, config, key[2]))
 
     async def check_in_background(self, opened: OpenDocument) -> CheckResult | None:
         """`check`, with the engine running on the checker thread so that every other request
         keeps being answered while a big or pathological file is checked; None when the document
         changed meanwhile (the result would be stale: a newer check follows)."""
-        key = (opened.token, self.settings.generation)
+        key = self._result_key(opened)
         if (opened.result_key == key and opened.result is not None) or \
                 (opened.language_id not in GO_LANGUAGE_IDS and not opened.uri.endswith(".go")):
             return self.check(opened)
         config = self._config_for(opened)
         snapshot = opened.doc.snapshot()
         static = await asyncio.get_running_loop().run_in_executor(
-            self._checker, self.engine.check, snapshot, opened.cache, config, self.packages.others(snapshot))
-        if (opened.token, self.settings.generation) != key or self.documents.get(opened.uri) is not opened:
+            self._checker, self.engine.check, snapshot, opened.cache, config, key[2])
+        if (opened.token, self.settings.generation) != key[:2] or self.documents.get(opened.uri) is not opened:
             return None
         return self._finish(opened, key, static)
 
@@ -275,8 +280,9 @@ class GolensServer(LanguageServer):
             self.documents.rebuild(opened, config.max_file_bytes)
         return config
 
-    def _finish(self, opened: OpenDocument, key: tuple[int, int], result: CheckResult) -> CheckResult:
-        self.packages.set_open(opened.doc, result.facts)
+    def _finish(self, opened: OpenDocument, key: tuple, result: CheckResult) -> CheckResult:
+        if self.packages.set_open(opened.doc, result.facts):
+            package_files.facts_changed(self, opened)
         trace = getattr(self, "trace", None)
         if trace is not None:
             # Trace evidence folded into the static findings (golens.lsp.trace_state).
@@ -287,7 +293,7 @@ class GolensServer(LanguageServer):
             result = profiles.merge(opened, result)
         return self._store(opened, key, result)
 
-    def _store(self, opened: OpenDocument, key: tuple[int, int], result: CheckResult) -> CheckResult:
+    def _store(self, opened: OpenDocument, key: tuple, result: CheckResult) -> CheckResult:
         opened.result = result
         opened.result_key = key
         self._report_result(opened, result)

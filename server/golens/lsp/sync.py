@@ -2,7 +2,7 @@
 
 from lsprotocol import types
 
-from golens.lsp import diagnostics
+from golens.lsp import diagnostics, package_files
 from golens.lsp.documents import uri_to_path
 from golens.lsp.guard import guarded
 
@@ -38,6 +38,7 @@ def register(ls) -> None:
         closed = ls.documents.close(uri)
         if closed is not None and closed.doc.path is not None:
             ls.packages.close(closed.doc.path)
+            package_files.closed(ls, closed.doc.path)
         if not ls.pull_mode:
             diagnostics.clear(ls, uri)
         ls.workspace_diagnostics.closed(uri)

@@ -1,4 +1,5 @@
-"""The trace parser's child process: `python -I -m golens.lsp.trace_child FD TRACE ROOT THRESHOLDS`
+"""The trace parser's child process:
+`python -I -m golens.lsp.trace_child FD TRACE ROOT THRESHOLDS PARTIAL_EVERY_S`
 (started by golens.lsp.trace_parse through golens.childproc)."""
 
 import json
@@ -9,8 +10,8 @@ from golens.lsp.trace_parse import _parse_in_child
 
 
 def main(argv: list[str]) -> None:
-    connection, (trace_path, root, thresholds) = child_connection(argv)
-    _parse_in_child(connection, trace_path, root, json.loads(thresholds))
+    connection, (trace_path, root, thresholds, partial_every_s) = child_connection(argv)
+    _parse_in_child(connection, trace_path, root, json.loads(thresholds), float(partial_every_s))
 
 
 if __name__ == "__main__":

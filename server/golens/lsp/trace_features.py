@@ -40,7 +40,8 @@ def _trace_footer(ls) -> str:
         return ""
     s = tm.evidence.summary
     when = f", captured {s.wall_start:%Y-%m-%d %H:%M} UTC" if s.wall_start else ""
-    return f"trace `{tm.trace_path.name}` ({fmt_duration(s.duration_ns)}{when}, file written {tm.age()})"
+    partial = f"; {tm.partial_note()}" if tm.partial else ""
+    return f"trace `{tm.trace_path.name}` ({fmt_duration(s.duration_ns)}{when}, file written {tm.age()}{partial})"
 
 
 def evidence_markdown(ls, finding: Finding, markdown: bool) -> str | None:
@@ -113,6 +114,8 @@ def summary_markdown(ls) -> str:
 
     lines = summary_lines(tm.evidence, display)
     out = ["**golens trace summary**", "", *[f"- {x}" for x in lines], f"- file written {tm.age()}"]
+    if tm.partial:
+        out.append(f"- {tm.partial_note()}")
     worst = tm.evidence.worst(5)
     if worst:
         out += ["", "**Worst findings**", ""]

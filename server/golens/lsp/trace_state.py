@@ -5,8 +5,11 @@ Which trace: the `golens.trace.path` setting (absolute, or relative to the works
 the newest trace in the workspace (trace_discovery). Watched-file events for those names
 (registered dynamically) trigger a reload. Parsing runs in a child process (trace_parse); a newer
 trace terminates the running parse, and the previous evidence stays in force until a new one is
-ready. A trace that cannot be read is reported once with window/showMessage and changes nothing
-else. Evidence follows the user's edits through line_shift.
+ready. While a trace is read, the evidence of the generations read so far is installed every
+`trace.partialEverySeconds` (a partial result: the status says how much was read) and replaced
+by the final one; a parse that fails or is superseded puts back what was in force before it. A
+trace that cannot be read is reported once with window/showMessage and changes nothing else.
+Evidence follows the user's edits through line_shift.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import dataclasses
 import datetime as _dt
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -30,7 +34,7 @@ from golens.evidence.merge import DocumentEvidence, evidence_findings, merge_fin
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
 from golens.lsp.progress import Progress
 from golens.lsp.trace_discovery import WATCH_GLOBS, discover_all, is_trace_file
-from golens.lsp.trace_parse import BackgroundParse
+from golens.lsp.trace_parse import PARTIAL_EVERY_S, BackgroundParse
 from golens.lsp.trace_watch import ServerSideWatch
 from golens.safeio import read_regular
 
@@ -50,6 +54,9 @@ class TraceSettings:
     # A trace is input from the repository: in a workspace the editor does not trust, none is
     # loaded at all (VS Code's Restricted Mode sends trusted: false).
     trusted: bool = True
+    # Seconds between partial results while a trace is read (0: after every generation, negative:
+    # only the final result).
+    partial_every_s: float = PARTIAL_EVERY_S
 
     @classmethod
     def from_raw(cls, raw: Any) -> TraceSettings:
@@ -63,6 +70,9 @@ class TraceSettings:
             trace = {}
         trace = {**trace, **flat}
         path = trace.get("path")
+        every = trace.get("partialEverySeconds")
+        if not isinstance(every, (int, float)) or isinstance(every, bool) or not math.isfinite(every):
+            every = PARTIAL_EVERY_S
         return cls(
             path=path if isinstance(path, str) and path.strip() else None,
             inlay_hints=trace.get("inlayHints", True) is not False,
@@ -70,6 +80,7 @@ class TraceSettings:
             thresholds=trace.get("thresholds") if isinstance(trace.get("thresholds"), dict) else {},
             auto_load=trace.get("autoLoad", True) is not False,
             trusted=raw.get("trusted", True) is not False,
+            partial_every_s=float(every),
         )
 
 
@@ -83,6 +94,10 @@ class TraceManager:
         self.settings = TraceSettings()
         self.baselines: dict[str, bytes] = {}
         self.last_error: str | None = None
+        # (bytes read, trace size) while the evidence in force is a partial result; and what was
+        # in force before the parse's first partial result, put back if that parse fails.
+        self.partial: tuple[int, int] | None = None
+        self._before_partial: tuple[TraceEvidence | None, Path | None, bool] | None = None
         self._parse: tuple[BackgroundParse, asyncio.Future[tuple[str, Any]]] | None = None
         # Discovered traces older than the one being read, tried in turn when it cannot be read
         # (the newest is often still being written); and the newer ones skipped, with why.
@@ -104,7 +119,8 @@ class TraceManager:
     def settings_changed(self, raw: Any) -> None:
         new = TraceSettings.from_raw(raw)
         old, self.settings = self.settings, new
-        if (new.path, new.thresholds, new.auto_load, new.trusted) != (old.path, old.thresholds, old.auto_load, old.trusted):
+        if (new.path, new.thresholds, new.auto_load, new.trusted, new.partial_every_s) != \
+                (old.path, old.thresholds, old.auto_load, old.trusted, old.partial_every_s):
             self.refresh()
         elif (new.inlay_hints, new.code_lens) != (old.inlay_hints, old.code_lens):
             self.refresh_client_views()
@@ -197,7 +213,8 @@ class TraceManager:
             self._cancel_parse()
         if requested:
             self._fallbacks, self._unreadable = [], {}
-        parse = BackgroundParse(path, str(self.root or path.parent), self.settings.thresholds)
+        parse = BackgroundParse(path, str(self.root or path.parent), self.settings.thresholds,
+                                self.settings.partial_every_s)
         parse.requested = requested
         task = asyncio.ensure_future(self._await_parse(parse))
         self._parse = (parse, task)
@@ -238,13 +255,34 @@ class TraceManager:
         self._parse = None
         task.cancel()
         parse.cancel()
+        self._restore_before_partial()
+
+    def _restore_before_partial(self) -> None:
+        """A parse that published partial results did not finish: what was in force before it
+        is in force again."""
+        if self._before_partial is None:
+            return
+        (self.evidence, self.trace_path, self.by_request), self._before_partial = self._before_partial, None
+        self.partial = None
+        self._bump()
+        self.notify_status()
+
+    def _install_partial(self, parse: BackgroundParse, te: TraceEvidence, bytes_read: int, size: int) -> None:
+        if self._parse is None or self._parse[0] is not parse:
+            return  # superseded while the message was on its way
+        if self._before_partial is None:
+            self._before_partial = (self.evidence, self.trace_path, self.by_request)
+        self.by_request = parse.requested or (self.by_request and parse.path == self.trace_path)
+        self._install(parse.path, te, partial=(bytes_read, size))
 
     async def _await_parse(self, parse: BackgroundParse) -> tuple[str, Any]:
         progress = Progress(self.ls, "trace")
-        status, payload = await parse.outcome(progress)
+        status, payload = await parse.outcome(
+            progress, lambda te, bytes_read, size: self._install_partial(parse, te, bytes_read, size))
         if self._parse is not None and self._parse[0] is parse:
             self._parse = None
         if status == "ok" and isinstance(payload, TraceEvidence):
+            self._before_partial = None
             # A reload of the user's trace (it changed on disk) is still the user's choice.
             self.by_request = parse.requested or (self.by_request and parse.path == self.trace_path)
             self._install(parse.path, payload)
@@ -252,6 +290,7 @@ class TraceManager:
             self._say_which_was_skipped(parse.path)
             return status, payload
         progress.end("failed")
+        self._restore_before_partial()
         message = str(payload)
         self.ls.log_warning(message)
         if not parse.requested and self._fallbacks and parse.path != self.trace_path:
@@ -302,9 +341,10 @@ class TraceManager:
         if path == self.trace_path or is_trace_file(path):
             self.load(path, force=True)
 
-    def _install(self, path: Path, te: TraceEvidence) -> None:
+    def _install(self, path: Path, te: TraceEvidence, partial: tuple[int, int] | None = None) -> None:
         self.evidence = te
         self.trace_path = path
+        self.partial = partial
         self.loaded_at = time.time()
         self.last_error = None
         self.baselines = {}
@@ -314,7 +354,8 @@ class TraceManager:
             except OSError:
                 pass
         self._bump()
-        self.ls.log_info(f"trace evidence from {path}: {len(te.evidence)} items")
+        read = f" (partial: {partial[0] * 100 // max(partial[1], 1)}% read)" if partial else ""
+        self.ls.log_info(f"trace evidence from {path}: {len(te.evidence)} items{read}")
         self.watch.poller.settled(path)
         self._watch_files()
         self.notify_status()
@@ -323,6 +364,7 @@ class TraceManager:
         self._cancel_parse()
         self.evidence = None
         self.trace_path = None
+        self.partial = None
         self.loaded_at = None
         self.baselines = {}
         self._fallbacks, self._unreadable, self.note = [], {}, None
@@ -354,6 +396,7 @@ class TraceManager:
             "leaks": leaks,
             "stale": any(e.stale for e in self.evidence.evidence),
             **({"note": self.note} if self.note else {}),
+            **({"partial": True, "bytesRead": self.partial[0], "size": self.partial[1]} if self.partial else {}),
         }
 
     def notify_status(self) -> None:
@@ -454,6 +497,13 @@ class TraceManager:
                 if now is not None:
                     out.append((now, c))
         return sorted(out, key=lambda x: x[0])
+
+    def partial_note(self) -> str:
+        """What a partial result covers (empty for a final one)."""
+        if self.partial is None:
+            return ""
+        read, size = self.partial
+        return f"partial: the first {read * 100 // max(size, 1)}% of the file read, still reading"
 
     def age(self) -> str:
         if self.loaded_at is None or self.trace_path is None:

@@ -135,7 +135,8 @@ class WorkspaceDiagnostics:
         except OSError:
             pass  # gone or not a regular file: no findings
         else:
-            result = self.ls.engine.check(doc, None, config)
+            # With its package's other files, as `golens check` and open documents see it.
+            result = self.ls.engine.check(doc, None, config, self.ls.packages.others(doc))
             if result.skipped is None:
                 mapper = PositionMapper(doc, self.ls.encoding)
                 diagnostics = [to_diagnostic(f, mapper, self.ls.engine.registry, uri) for f in result.findings]

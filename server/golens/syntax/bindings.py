@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax.calls import call_target, package_member, selector_parts
-from golens.syntax.facts import BoolConst, EmbeddedKind, FieldKind, VarKind
+from golens.syntax.facts import BoolConst, EmbeddedKind, FieldKind, FieldType, VarKind
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import FileContext, Unit, walk_named
 
@@ -31,6 +31,7 @@ TYPE_KINDS = {
     ("sync", "Once"): "ONCE",
     ("sync", "Cond"): "COND",
     ("sync", "Pool"): "POOL",
+    ("golang.org/x/sync/errgroup", "Group"): "ERRGROUP",
 }
 # Package functions whose (first) result has a known kind.
 CONSTRUCTOR_KINDS = {
@@ -39,6 +40,7 @@ CONSTRUCTOR_KINDS = {
     ("time", "NewTicker"): "TICKER",
     ("time", "NewTimer"): "TIMER",
     ("sync", "NewCond"): "COND",
+    ("golang.org/x/sync/errgroup", "WithContext"): "ERRGROUP",
 }
 # Methods on a bound receiver whose result has a known kind.
 METHOD_KINDS = {
@@ -48,6 +50,10 @@ METHOD_KINDS = {
     ("SQLDB", "Prepare"): "SQLSTMT", ("SQLDB", "PrepareContext"): "SQLSTMT",
     ("SQLTX", "Prepare"): "SQLSTMT", ("SQLTX", "PrepareContext"): "SQLSTMT",
 }
+_PREDECLARED_TYPES = frozenset({
+    b"bool", b"byte", b"complex64", b"complex128", b"error", b"float32", b"float64", b"int", b"int8", b"int16",
+    b"int32", b"int64", b"rune", b"string", b"uint", b"uint8", b"uint16", b"uint32", b"uint64", b"uintptr", b"any",
+})
 # Package-level variables with a known kind.
 VARIABLE_KINDS = {("net/http", "DefaultClient"): "HTTPCLIENT"}
 
@@ -111,9 +117,10 @@ def expression_kind(expr: Node, unit: Unit) -> str | None:
         parts = selector_parts(expr)
         if parts is None:
             return None
-        return field_kind(parts[1], unit.file, struct_type_of(parts[0]))
+        return field_kind(parts[1], unit.file, struct_type_of(parts[0], unit.file))
     if expr.type == "parenthesized_expression" and expr.named_children:
-        return expression_kind(expr.named_children[0], unit)
+        inner = unparen(expr)  # a loop: `((((x))))` must not recurse once per parenthesis
+        return expression_kind(inner, unit) if inner.type != "parenthesized_expression" else None
     return None
 
 
@@ -129,11 +136,19 @@ def field_kind(field: str, file: FileContext, struct: str | None = None) -> str 
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def struct_type_of(operand: Node) -> str | None:
+def struct_type_of(operand: Node, file: FileContext | None = None) -> str | None:
     """The named type of `operand` when it is a receiver or parameter declared as `T` or `*T`
     of a package-local type (`s` in `func (s *Server) ...`): enough to tell one struct's `mu`
-    from another's."""
+    from another's. With the file's facts, also a field of such a struct whose type is declared
+    in the package (`r.client`, a `client *conn` field of r's struct)."""
     operand = unparen(operand)
+    if operand.type == "selector_expression" and file is not None:
+        parts = selector_parts(operand)
+        owner = struct_type_of(parts[0], file) if parts is not None else None
+        if owner is None or parts is None:
+            return None
+        types = {f.type for f in file.facts.by_name(FieldType).get(owner, ()) if f.field == parts[1]}
+        return types.pop() if len(types) == 1 else None
     if operand.type != "identifier":
         return None
     name = operand.text
@@ -228,14 +243,19 @@ def _local_kind(function: Node, name: bytes, use: Node, unit: Unit) -> str | Non
     return found
 
 
-def summarize_bindings(unit: Unit) -> Iterator[FieldKind | EmbeddedKind | VarKind | BoolConst]:
-    """Facts for package-wide lookups: struct field kinds, package-level variable kinds and
-    boolean constants."""
+def summarize_bindings(unit: Unit) -> Iterator[FieldKind | FieldType | EmbeddedKind | VarKind | BoolConst]:
+    """Facts for package-wide lookups: struct field kinds and local types, package-level
+    variable kinds and boolean constants."""
     node = unit.node
     if node.type == "type_declaration":
         for field_decl in unit.nodes("field_declaration"):
             kind = type_kind(field_decl.child_by_field_name("type"), unit.file)
             if kind is None:
+                local = _local_type_name(field_decl.child_by_field_name("type"))
+                if local is not None:
+                    struct = _struct_name(field_decl)
+                    for n in field_decl.children_by_field_name("name"):
+                        yield FieldType(struct, n.text.decode(), local)
                 continue
             struct = _struct_name(field_decl)
             names = list(field_decl.children_by_field_name("name"))
@@ -261,6 +281,15 @@ def summarize_bindings(unit: Unit) -> Iterator[FieldKind | EmbeddedKind | VarKin
             if len(names) == 1 and values is not None and len(values.named_children) == 1 and \
                     values.named_children[0].type in ("true", "false"):
                 yield BoolConst(names[0].text.decode(), values.named_children[0].type == "true")
+
+
+def _local_type_name(type_node: Node | None) -> str | None:
+    """`T` of a field typed `T` or `*T` (a type of the package: not qualified, not generic)."""
+    if type_node is not None and type_node.type == "pointer_type" and type_node.named_children:
+        type_node = type_node.named_children[0]
+    if type_node is None or type_node.type != "type_identifier" or type_node.text in _PREDECLARED_TYPES:
+        return None
+    return type_node.text.decode()
 
 
 def _struct_name(field_decl: Node) -> str:

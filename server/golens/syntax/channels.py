@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from golens.syntax.goroutines import start_of_literal
 from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, field_name, identifiers_in, is_inside
 from golens.syntax.unit import Unit
 
@@ -51,10 +52,13 @@ class ChanOp:
 
     @property
     def statement(self) -> Node | None:
-        """The go/defer statement (or the call) that runs the owning literal."""
+        """The go/defer statement (or the call) that runs the owning literal; for a literal
+        handed to a goroutine wrapper (`wg.Go(func() {...})`), the wrapper call's statement."""
         if self.owner is None:
             return None
         call = self.owner.parent
+        if call is not None and call.type == "argument_list":
+            call = call.parent
         if self.owner_kind in (GO, DEFER) and call is not None:
             return call.parent
         return call
@@ -142,7 +146,7 @@ def _find_channels(unit: Unit) -> Iterator[Channel]:
         name = name_node.text
         occurrences = [i for i in identifiers[bisect_left(starts, declaration.end_byte):bisect_left(starts, scope.end_byte)]
                        if i.end_byte - i.start_byte == len(name) and i.text == name]
-        if _collect(channel, occurrences, function, owner=None, owner_kind=SELF, depth=0):
+        if _collect(unit, channel, occurrences, function, owner=None, owner_kind=SELF, depth=0):
             yield channel
 
 
@@ -193,18 +197,19 @@ def _scope_block(declaration: Node) -> Node | None:
     return statement_list.parent
 
 
-def _collect(channel: Channel, occurrences: list[Node], function: Node, owner: Node | None,
+def _collect(unit: Unit, channel: Channel, occurrences: list[Node], function: Node, owner: Node | None,
              owner_kind: str, depth: int) -> bool:
     """Classify occurrences into ops; False when the binding is ambiguous (redeclared)."""
     # `go func(ch chan T) {...}(ch)`: inside, `ch` is the parameter, followed from the argument.
-    followed = [literal for literal in (_literal_taking(i, channel.name) for i in occurrences) if literal is not None] \
+    followed = [literal for literal in (_literal_taking(i, channel.name, unit) for i in occurrences)
+                if literal is not None] \
         if depth == 0 else []
     for ident in occurrences:
         if any(is_inside(ident, literal) for literal in followed):
             continue
         if is_declared_here(ident):
             return False
-        op_owner, op_kind, escaped = _owner_of(ident, function, owner, owner_kind)
+        op_owner, op_kind, escaped = _owner_of(unit, ident, function, owner, owner_kind)
         if escaped:
             channel.escape = channel.escape or ident
             continue
@@ -223,7 +228,7 @@ def _collect(channel: Channel, occurrences: list[Node], function: Node, owner: N
         elif parent.type == "binary_expression" and any(c.type == "nil" for c in parent.named_children):
             continue
         elif parent.type == "argument_list" and depth == 0 and _into_literal_parameter(
-                channel, ident, parent, function, depth):
+                unit, channel, ident, parent, function, depth):
             continue
         else:
             channel.escape = channel.escape or ident
@@ -247,7 +252,8 @@ def is_declared_here(ident: Node) -> bool:
     return False
 
 
-def _owner_of(ident: Node, function: Node, owner: Node | None, owner_kind: str) -> tuple[Node | None, str, bool]:
+def _owner_of(unit: Unit, ident: Node, function: Node, owner: Node | None,
+              owner_kind: str) -> tuple[Node | None, str, bool]:
     """The outermost literal between the occurrence and `function`, how it runs, and whether a
     literal on the way is stored or passed (then the channel escapes)."""
     outermost, kind = owner, owner_kind
@@ -255,7 +261,7 @@ def _owner_of(ident: Node, function: Node, owner: Node | None, owner_kind: str) 
     node = ident.parent
     while node is not None and node != function:
         if node.type == "func_literal":
-            how = _how_literal_runs(node)
+            how = _how_literal_runs(node, unit)
             if how is None:
                 return None, SELF, True
             outermost, kind = node, how
@@ -270,8 +276,12 @@ def _owner_of(ident: Node, function: Node, owner: Node | None, owner_kind: str) 
     return outermost, kind, False
 
 
-def _how_literal_runs(literal: Node) -> str | None:
+def _how_literal_runs(literal: Node, unit: Unit) -> str | None:
     call = literal.parent
+    if call is not None and call.type == "argument_list":
+        # Handed to a call: run in a goroutine when the call is a goroutine wrapper (`wg.Go`),
+        # else stored or run who knows when.
+        return GO if start_of_literal(literal, unit) is not None else None
     if call is None or call.type != "call_expression" or call.child_by_field_name("function") != literal:
         return None
     statement = call.parent
@@ -282,13 +292,13 @@ def _how_literal_runs(literal: Node) -> str | None:
     return INLINE
 
 
-def _into_literal_parameter(channel: Channel, ident: Node, args: Node, function: Node, depth: int) -> bool:
+def _into_literal_parameter(unit: Unit, channel: Channel, ident: Node, args: Node, function: Node, depth: int) -> bool:
     """`go func(c chan T) {...}(ch)`: follow ch into the parameter c."""
     call = args.parent
     literal = call.child_by_field_name("function") if call is not None else None
     if literal is None or literal.type != "func_literal":
         return False
-    how = _how_literal_runs(literal)
+    how = _how_literal_runs(literal, unit)
     if how is None or enclosing_function(call) != function:
         return False
     index = args.named_children.index(ident)
@@ -299,17 +309,17 @@ def _into_literal_parameter(channel: Channel, ident: Node, args: Node, function:
     if body is None:
         return False
     occurrences = [n for n in identifiers_in(body) if n.text == name]
-    return _collect(channel, occurrences, literal, literal, how, depth + 1)
+    return _collect(unit, channel, occurrences, literal, literal, how, depth + 1)
 
 
-def _literal_taking(ident: Node, name: str) -> Node | None:
+def _literal_taking(ident: Node, name: str, unit: Unit) -> Node | None:
     """The literal when `ident` is an argument of `func(name T){...}(ident)` at name's position."""
     args = ident.parent
     if args is None or args.type != "argument_list":
         return None
     call = args.parent
     literal = call.child_by_field_name("function") if call is not None else None
-    if literal is None or literal.type != "func_literal" or _how_literal_runs(literal) is None:
+    if literal is None or literal.type != "func_literal" or _how_literal_runs(literal, unit) is None:
         return None
     if _parameter_name(literal, args.named_children.index(ident)) != name.encode():
         return None

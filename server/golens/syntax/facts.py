@@ -8,7 +8,7 @@ compare equal, and the engine can tell which kinds a declaration's checks read, 
 one kind re-checks only the declarations that asked for it.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple, TypeVar, cast
 
 # --- the kinds of facts ------------------------------------------------------------------------
@@ -20,6 +20,15 @@ class FieldKind(NamedTuple):
     struct: str
     field: str
     kind: str
+
+
+class FieldType(NamedTuple):
+    """A named struct field (`client *conn`) whose type, pointer or not, is a type declared in
+    the package: what `r.client.mu` resolves through."""
+
+    struct: str
+    field: str
+    type: str
 
 
 class EmbeddedKind(NamedTuple):
@@ -72,6 +81,7 @@ class Acquires(NamedTuple):
     type: str
     method: str
     field: str
+    lock: str = "Lock"  # or "RLock"
 
 
 class PoolVar(NamedTuple):
@@ -177,6 +187,17 @@ class ChanFieldUse(NamedTuple):
     argument: int = -1
 
 
+class GroupDoneSite(NamedTuple):
+    """A declaration calls `x.group_field.Done()` (`lock_fields`: the mutex fields it locks,
+    `calls`: the names it calls), or takes the group's address (`escapes`: its Done calls are
+    then out of sight). Tells a Wait under a lock whether the counted goroutines need the lock."""
+
+    group_field: str
+    lock_fields: tuple[str, ...]
+    calls: tuple[str, ...]
+    escapes: bool = False
+
+
 class BoolConst(NamedTuple):
     """A package-level `const name = true` or `= false`: a branch on it is decided when compiling
     (`if debug { return }` with debug false is no path at all)."""
@@ -185,9 +206,28 @@ class BoolConst(NamedTuple):
     value: bool
 
 
-Fact = (FieldKind | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
+class CondUse(NamedTuple):
+    """A sync.Cond is signalled (`op` "signal": Signal or Broadcast, called or as a func value) or
+    handed on (`op` "escape": passed, returned, stored, its address taken) somewhere in the
+    package. `name` is the field or package-level variable ("?" for a signal on a parameter, a
+    local or an expression: some Cond of the package, which one is unknown)."""
+
+    name: str
+    op: str
+
+
+class ReleasesFirst(NamedTuple):
+    """A method of `type` unlocks the receiver's `field` ("" for the receiver itself) before it
+    locks it: it is entered with the lock held, so another method may return holding it."""
+
+    type: str
+    field: str
+
+
+Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst | ChanField | ChanFieldUse)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst | GroupDoneSite | ChanField
+        | ChanFieldUse)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
@@ -215,14 +255,16 @@ class Facts:
         # Grouping by type(fact) makes every member of the set an instance of `kind`.
         return cast("frozenset[F]", self._by_kind.get(kind, _EMPTY))
 
-    def by_name(self, kind: type[F]) -> dict[str, list[F]]:
-        """Facts of `kind` grouped by their first field (a name), built once per Facts value."""
+    def by_name(self, kind: type[F]) -> Mapping[str, list[F]]:
+        """Facts of `kind` grouped by their first field (a name), built once per Facts value.
+        Ask it for names (`.get(name, ())`): the engine re-checks a declaration that looked up a
+        name only when facts under that name change, one that listed them all on any change."""
         index = self._indexes.get(kind)
         if index is None:
             index = self._indexes[kind] = {}
             for fact in self.of(kind):
                 index.setdefault(str(fact[0]), []).append(fact)
-        return cast("dict[str, list[F]]", index)
+        return cast("Mapping[str, list[F]]", index)
 
     def kinds(self) -> dict[type, frozenset[tuple[object, ...]]]:
         return dict(self._by_kind)

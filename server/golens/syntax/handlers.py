@@ -6,8 +6,9 @@ from tree_sitter import Node
 
 from golens.syntax.bindings import type_kind
 from golens.syntax.calls import call_target, package_member, selector_parts
-from golens.syntax.tree import enclosing_function
-from golens.syntax.unit import FileContext, walk_named
+from golens.syntax.goroutines import start_of_literal
+from golens.syntax.tree import enclosing_function, is_go_literal
+from golens.syntax.unit import FileContext, Unit, walk_named
 
 CONTEXT = "context"
 CONTEXT_DERIVERS = frozenset({
@@ -47,23 +48,20 @@ def as_handler(function: Node, file: FileContext) -> Handler | None:
     return None
 
 
-def enclosing_handler(node: Node, file: FileContext) -> Handler | None:
+def enclosing_handler(node: Node, file: FileContext, unit: Unit | None = None) -> Handler | None:
     """The innermost handler around `node`, not crossing a `go` statement's function literal
-    (a goroutine started by a handler is not the handler itself)."""
+    (a goroutine started by a handler is not the handler itself) — nor, given the unit, a literal
+    started by a goroutine wrapper (`g.Go(func() error {...})`)."""
     function = enclosing_function(node)
     while function is not None:
         handler = as_handler(function, file)
         if handler is not None:
             return handler
-        if function.type == "func_literal" and _is_go_literal(function):
+        if function.type == "func_literal" and (
+                is_go_literal(function) or (unit is not None and start_of_literal(function, unit) is not None)):
             return None
         function = enclosing_function(function)
     return None
-
-
-def _is_go_literal(literal: Node) -> bool:
-    call = literal.parent
-    return call is not None and call.type == "call_expression" and call.parent is not None and call.parent.type == "go_statement"
 
 
 def is_request_context_call(node: Node, request: str | None) -> bool:
@@ -100,17 +98,21 @@ def request_context_names(handler: Handler, file: FileContext) -> set[str]:
 
 
 def _derives_from(value: Node, names: set[str], handler: Handler, file: FileContext) -> bool:
-    if value.type != "call_expression":
-        return False
-    target = call_target(value, file)
-    if target is None or target[0] != CONTEXT or target[1] not in CONTEXT_DERIVERS:
-        return False
-    args = value.child_by_field_name("arguments")
-    if args is None or not args.named_children:
-        return False
-    parent = args.named_children[0]
-    return (parent.type == "identifier" and parent.text.decode() in names) or \
-        is_request_context_call(parent, handler.request) or _derives_from(parent, names, handler, file)
+    """`context.WithX(parent, ...)` whose parent, through any number of such calls, is the
+    request context (a loop: generated code nests them deeply)."""
+    while value.type == "call_expression":
+        target = call_target(value, file)
+        if target is None or target[0] != CONTEXT or target[1] not in CONTEXT_DERIVERS:
+            return False
+        args = value.child_by_field_name("arguments")
+        if args is None or not args.named_children:
+            return False
+        parent = args.named_children[0]
+        if (parent.type == "identifier" and parent.text.decode() in names) or \
+                is_request_context_call(parent, handler.request):
+            return True
+        value = parent
+    return False
 
 
 def references_request_context(node: Node, handler: Handler, ctx_names: set[str]) -> bool:

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from golens.syntax.paths import is_terminating_call, loop_condition, once_guard_flag, statements_of
 from golens.syntax.sync import ACQUIRE, RELEASE, lock_op, method_call, releases, statement_call
 from golens.syntax.tree import FUNCTION_TYPES, constant_truth, enclosing_function, live_branches, source
-from golens.syntax.unit import Unit, walk_named
+from golens.syntax.unit import Step, Unit, descend, walk_named
 
 
 class GiveUpHeld(Exception):
@@ -38,7 +38,8 @@ def _join(states: Sequence[State | None]) -> State | None:
 @dataclass
 class HeldScan:
     """Walks one function body in source order (not into function literals) and reports each
-    event — call, send, receive, blocking select — with the locks held on *every* path reaching
+    event — lock, call, send, receive, blocking select, break, continue, the end of a loop's
+    iteration (at its body) and of the function — with the locks held on *every* path reaching
     it (must-held: branches join by intersection, so a lock released on one branch is not held
     after the join). Precision first: anything that might release a lock does."""
 
@@ -49,21 +50,30 @@ class HeldScan:
     _label: bytes | None = None  # the label of the statement about to be scanned
     _elsewhere: frozenset[str] = frozenset()
 
-    def run(self, function: Node) -> None:
+    def run(self, function: Node) -> bool:
+        """Scans the body; an "end" event carries what is held where it falls off its end. False
+        when the walk gave up (goto, fallthrough) part-way."""
         self._elsewhere = shared_locks(self.unit)
         try:
-            self.scan(statements_of(function.child_by_field_name("body")), {})
+            end = descend(self.scan(statements_of(function.child_by_field_name("body")), {}))
         except GiveUpHeld:
-            pass
+            return False
+        if end is not None:
+            self.on_event("end", function, end)
+        return True
 
-    def scan(self, statements: list[Node], held: State | None) -> State | None:
+    # The walk is written as generators run by `descend` (`result = yield sub_step`): nesting
+    # depth is the input's, and 1,000 nested blocks under a lock hit Python's recursion limit,
+    # losing the declaration's GL405/GL408/GL409 findings.
+
+    def scan(self, statements: list[Node], held: State | None) -> Step[State | None]:
         for statement in statements:
             if held is None:
                 return None
-            held = self.statement(statement, held)
+            held = yield self.statement(statement, held)
         return held
 
-    def statement(self, node: Node, held: State) -> State | None:
+    def statement(self, node: Node, held: State) -> Step[State | None]:
         kind = node.type
         if kind == "return_statement":
             self.expressions(node, held)
@@ -78,8 +88,10 @@ class HeldScan:
             if inner.type in ("for_statement", "expression_switch_statement", "type_switch_statement",
                               "select_statement"):
                 self._label = label.text if label is not None else None
-            return self.statement(inner, held)
+            after: State | None = yield self.statement(inner, held)
+            return after
         if kind in ("break_statement", "continue_statement"):
+            self.on_event(kind.removesuffix("_statement"), node, held)
             if kind == "continue_statement":
                 return None
             if node.named_children:
@@ -91,21 +103,26 @@ class HeldScan:
                 self._jumps[-1].append(held)
             return None
         if kind == "block":
-            return self.scan(statements_of(node), dict(held))
+            after = yield self.scan(statements_of(node), dict(held))
+            return after
         if kind == "if_statement":
             for part in ("initializer", "condition"):
                 child = node.child_by_field_name(part)
                 if child is not None:
                     held = self.expressions(child, held)
-            outcomes = [self.statement(branch, dict(held)) for branch in live_branches(node)]
+            outcomes = []
+            for branch in live_branches(node):
+                outcomes.append((yield self.statement(branch, dict(held))))
             if node.child_by_field_name("alternative") is None and \
                     constant_truth(node.child_by_field_name("condition")) is not True:
                 outcomes.append(held)  # the condition is false: nothing runs
             return _join(outcomes)
         if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
-            return self.cases(node, held)
+            after = yield self.cases(node, held)
+            return after
         if kind == "for_statement":
-            return self.loop(node, held)
+            after = yield self.loop(node, held)
+            return after
         if kind == "go_statement":
             # Runs elsewhere; a goroutine that receives the mutex (`go unlockLater(&mu)`) takes
             # over the responsibility for it.
@@ -134,7 +151,7 @@ class HeldScan:
                 held[key] = Held(lock.key, lock.method, lock.node, True)
         return held
 
-    def cases(self, node: Node, held: State) -> State | None:
+    def cases(self, node: Node, held: State) -> Step[State | None]:
         cases = [c for c in node.named_children if c.type in
                  ("expression_case", "default_case", "type_case", "communication_case")]
         for child in node.named_children:
@@ -153,20 +170,22 @@ class HeldScan:
                 comm = case.child_by_field_name("communication")
                 if comm is not None:
                     state = self.expressions(comm, state, in_select=True)
-            outcomes.append(self.scan(statements_of(case), state))
+            outcomes.append((yield self.scan(statements_of(case), state)))
         breaks = self._jumps.pop()
         if node.type != "select_statement" and not any(c.type == "default_case" for c in cases):
             outcomes.append(held)
         return _join([*outcomes, *breaks])
 
-    def loop(self, node: Node, held: State) -> State | None:
+    def loop(self, node: Node, held: State) -> Step[State | None]:
         body = node.child_by_field_name("body")
         for child in node.named_children:
             if child != body and child.type != "comment":
                 held = self.expressions(child, held)
         self._push_jumps()
-        end = self.scan(statements_of(body), dict(held))
+        end = yield self.scan(statements_of(body), dict(held))
         breaks = self._jumps.pop()
+        if end is not None and body is not None:
+            self.on_event("iteration", body, end)
         infinite = loop_condition(node) is None and not any(
             c.type in ("for_clause", "range_clause") for c in node.named_children)
         if infinite:

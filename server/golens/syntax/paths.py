@@ -14,7 +14,7 @@ from tree_sitter import Node
 
 from golens.syntax.calls import selector_parts
 from golens.syntax.tree import constant_truth, live_branches, source, unparen
-from golens.syntax.unit import FUNCTION_TYPES
+from golens.syntax.unit import FUNCTION_TYPES, Step, descend
 
 
 class Outcome(Enum):
@@ -146,13 +146,22 @@ class PathScan:
     goexit_is_exit: bool = False
 
     def scan(self, statements: list[Node]) -> Outcome:
+        return descend(self._scan(statements))
+
+    def statement(self, node: Node) -> Outcome:
+        return descend(self._statement(node))
+
+    # The walk proper, as generators run by `descend`: nesting depth is the input's, and 2,000
+    # nested blocks must not reach Python's recursion limit.
+
+    def _scan(self, statements: list[Node]) -> Step[Outcome]:
         for statement in statements:
-            outcome = self.statement(statement)
+            outcome = yield self._statement(statement)
             if outcome is not Outcome.OPEN:
                 return outcome
         return Outcome.OPEN
 
-    def statement(self, node: Node) -> Outcome:
+    def _statement(self, node: Node) -> Step[Outcome]:
         kind = node.type
         if kind == "return_statement":
             if not self.is_action(node):
@@ -167,31 +176,33 @@ class PathScan:
         if kind == "labeled_statement":
             raise GiveUp(kind)
         if kind == "block":
-            return self.scan(statements_of(node))
+            return (yield self._scan(statements_of(node)))
         if kind == "if_statement":
-            return self._if(node)
+            return (yield self._if(node))
         if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
-            return self._cases(node)
+            return (yield self._cases(node))
         if kind == "for_statement":
-            return self._loop(node)
+            return (yield self._loop(node))
         if is_terminating_call(node):
             if self.goexit_is_exit and ends_goroutine_only(node) and not self.is_action(node):
                 self.exits.append(node)
             return Outcome.ENDED
         return Outcome.DONE if self.is_action(node) else Outcome.OPEN
 
-    def _if(self, node: Node) -> Outcome:
+    def _if(self, node: Node) -> Step[Outcome]:
         for part in ("initializer", "condition"):
             child = node.child_by_field_name(part)
             if child is not None and self.is_action(child):
                 return Outcome.DONE
-        branches = [self.statement(branch) for branch in live_branches(node)]
+        branches = []
+        for branch in live_branches(node):
+            branches.append((yield self._statement(branch)))
         if node.child_by_field_name("alternative") is None and \
                 constant_truth(node.child_by_field_name("condition")) is not True:
             branches.append(Outcome.OPEN)  # the condition is false: nothing runs
         return _join(branches)
 
-    def _cases(self, node: Node) -> Outcome:
+    def _cases(self, node: Node) -> Step[Outcome]:
         header = [c for c in node.named_children if c.type not in _CASE_TYPES]
         if any(self.is_action(c) for c in header):
             return Outcome.DONE
@@ -202,7 +213,7 @@ class PathScan:
             if guard is not None and self.is_action(guard):
                 branches.append(Outcome.DONE)
                 continue
-            branches.append(self.scan(statements_of(case)))
+            branches.append((yield self._scan(statements_of(case))))
         has_default = any(c.type == "default_case" for c in cases)
         if not has_default and node.type != "select_statement":
             branches.append(Outcome.OPEN)
@@ -210,12 +221,12 @@ class PathScan:
             return Outcome.ENDED if node.type == "select_statement" else Outcome.OPEN  # select {} blocks forever
         return _join(branches)
 
-    def _loop(self, node: Node) -> Outcome:
+    def _loop(self, node: Node) -> Step[Outcome]:
         header = [c for c in node.named_children if c.type != "block"]
         if any(self.is_action(c) for c in header):
             return Outcome.DONE
         body = node.child_by_field_name("body")
-        self.scan(statements_of(body))
+        yield self._scan(statements_of(body))
         # Optimistic on purpose: an action anywhere in the body is taken to have happened by the
         # time the loop is left, which can only hide findings, never invent them.
         if body is not None and self.is_action(body):
@@ -266,4 +277,17 @@ def _has_unlabelled_break(body: Node | None) -> bool:
     """A `break` that leaves this loop (not one inside a nested loop, switch or select)."""
     if body is None:
         return False
-    return any(n.type == "break_statement" and not n.named_children for n in loop_exits(body))
+    # loop_exits without entering nested loops, switches and selects (a plain break there is
+    # theirs): asked once per infinite loop, the whole-body walk made nested loops quadratic.
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind in FUNCTION_TYPES or kind in _BREAKABLE:
+            continue
+        if kind == "break_statement":
+            if not node.named_children:
+                return True
+            continue
+        stack.extend(live_branches(node) if kind == "if_statement" else node.named_children)
+    return False

@@ -48,10 +48,12 @@ class FunctionIndex:
     per loop or statement 400 nested `for { select {` took 18 s. Here a query is a bisect plus,
     rarely, a few steps up the (small) tree of functions."""
 
-    __slots__ = ("_starts", "_ranges", "_nodes", "_parents")
+    __slots__ = ("_starts", "_ranges", "_nodes", "_parents", "go_literals")
 
-    def __init__(self, functions: list[Node]):
-        """`functions`: every function node of the subtree, sorted by start (they never share one)."""
+    def __init__(self, functions: list[Node], go_literals: frozenset[Node] = frozenset()):
+        """`functions`: every function node of the subtree, sorted by start (they never share one);
+        `go_literals`: those started by a go statement (see `is_go_literal`)."""
+        self.go_literals = go_literals
         nodes: list[Node] = []
         parents: list[int] = []
         open_functions: list[int] = []  # indices of the functions around the current one
@@ -85,7 +87,13 @@ def _function_index_of(unit: Any) -> FunctionIndex:
     functions = list(unit.functions)
     if unit.node.type in FUNCTION_TYPES and unit.node not in functions:
         functions.insert(0, unit.node)
-    return FunctionIndex(functions)
+    go_literals = set()
+    for go in unit.nodes("go_statement"):
+        for call in go.named_children:
+            function = call.child_by_field_name("function") if call.type == "call_expression" else None
+            if function is not None and function.type == "func_literal":
+                go_literals.add(function)
+    return FunctionIndex(functions, frozenset(go_literals))
 
 
 _function_index: ContextVar[tuple[Node, FunctionIndex] | None] = ContextVar("golens_function_index", default=None)
@@ -187,6 +195,20 @@ def enclosing_function(node: Node) -> Node | None:
             return parent
         parent = parent.parent
     return None
+
+
+def is_go_literal(literal: Node) -> bool:
+    """`literal` is the function of a `go func() { ... }()` statement."""
+    indexed = _function_index.get()
+    if indexed is not None:
+        root, index = indexed
+        if root.start_byte <= literal.start_byte and literal.end_byte <= root.end_byte:
+            # From the unit's index: `Node.parent` descends from the root, and asking it once per
+            # literal made 5,000 nested `go func() {` quadratic.
+            return literal in index.go_literals
+    call = literal.parent
+    return call is not None and call.type == "call_expression" and call.parent is not None \
+        and call.parent.type == "go_statement"
 
 
 def outermost_function(function: Node) -> Node:

@@ -58,7 +58,11 @@ GOLENS_TRACE_PURE=1; same results, see ``tests/trace/test_speedups.py``) about
 4 MB/s (~1 µs per event of a busy trace, decoding included). The evidence
 analysis (golens.evidence) uses the same accelerator and switch for its
 per-record walk (``tests/evidence/test_evidence_speedups.py``). Memory is the
-timeline arrays (8 bytes per transition) plus one generation's staging. P (proc) states and the unblocker/unblocked pairing
+timeline arrays (8 bytes per transition) plus one generation's staging; a
+reader that analyses each generation as it arrives (``read_trace(...,
+on_generation=...)``, as ``golens.evidence.load_evidence`` does) can
+``Goroutine.release_records()`` what it has folded, and then holds one
+generation's records at a time. P (proc) states and the unblocker/unblocked pairing
 across goroutines are not modelled beyond ``Transition.stack`` of UNBLOCK
 records (the waker's stack, often 0).
 """

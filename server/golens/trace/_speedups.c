@@ -690,12 +690,16 @@ done:
  * evidence_walk(dts_list, recss_list, tbase, tick_ns, trace_start, trace_end,
  *               layout, wait_table, wait_index, sys_table, sys_index,
  *               site_table, has_site, sched_on, running_min_ns,
- *               running_min_preemptions)
- *     -> (lines, sched, sys_lost, stretches, last)
+ *               running_min_preemptions, resume, final)
+ *     -> (lines, sched, sys_lost, stretches, last or state)
  *
- * The per-record loop of golens.evidence.walk.Walker.walk for one goroutine,
+ * The per-record loop of golens.evidence.walk.Walker for one goroutine,
  * which stays the reference (GOLENS_TRACE_PURE=1 runs it; tests compare the
- * two on every committed trace). Attribution stays in Python: the three
+ * two on every committed trace). The walk can be split at chunk boundaries
+ * (a trace read one generation at a time): resume is None for the first
+ * part, else the state an earlier call returned (tbase is then ignored);
+ * only with final set is the interval open at trace_end closed, and last
+ * returned instead of the state (its fields: golens.evidence.walk). Attribution stays in Python: the three
  * tables (array 'i', 'i', 'b', filled with -2/-2/-1 for "not asked yet") are
  * filled on first use by calling wait_index(stack, reason index),
  * sys_index(stack) (a LineStat index or -1) and has_site(stack) (bool).
@@ -848,8 +852,8 @@ static PyObject *
 evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 16) {
-        PyErr_SetString(PyExc_TypeError, "evidence_walk takes 16 arguments");
+    if (nargs != 18) {
+        PyErr_SetString(PyExc_TypeError, "evidence_walk takes 18 arguments");
         return NULL;
     }
     PyObject *dts_list = args[0], *recss_list = args[1];
@@ -892,8 +896,18 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     int sched_on = PyObject_IsTrue(args[13]);
     long long running_min_ns = PyLong_AsLongLong(args[14]);
     long long running_min_pre = PyLong_AsLongLong(args[15]);
-    if (sched_on < 0 || PyErr_Occurred())
+    int final = PyObject_IsTrue(args[17]);
+    if (sched_on < 0 || final < 0 || PyErr_Occurred())
         return NULL;
+    /* The state of a walk split at chunk boundaries: 18 integers and the stops dict. */
+    long long rs[18] = {0};
+    PyObject *resume_stops = NULL;
+    if (args[16] != Py_None) {
+        if (!PyArg_ParseTuple(args[16], "LLLLLLLLLLLLLLLLLLO!", &rs[0], &rs[1], &rs[2], &rs[3], &rs[4], &rs[5], &rs[6],
+                              &rs[7], &rs[8], &rs[9], &rs[10], &rs[11], &rs[12], &rs[13], &rs[14], &rs[15], &rs[16],
+                              &rs[17], &PyDict_Type, &resume_stops))
+            return NULL;
+    }
 
     Py_buffer wt, st, ht;
     if (get_int_array(args[7], &wt, 4, 1) < 0)
@@ -915,7 +929,7 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Lines lines = {0};
     Vec sched = {0}, syslost = {0};
     PyObject *stretches = PyList_New(0);
-    PyObject *stops = PyDict_New();
+    PyObject *stops = resume_stops != NULL ? Py_NewRef(resume_stops) : PyDict_New();
     PyObject *result = NULL;
     if (stretches == NULL || stops == NULL)
         goto done;
@@ -927,6 +941,26 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     int have_last = 0;
     int64_t last_state = 0, last_start = 0, last_end = 0, last_ridx = 0, last_stack = 0, last_open = 0;
     int64_t tick = tbase;
+    if (resume_stops != NULL) {
+        state = (long)rs[0];
+        prev_state = (long)rs[1];
+        start = rs[2];
+        ridx = rs[3];
+        stack = rs[4];
+        prev_stack = rs[5];
+        first = (int)rs[6];
+        cpu = rs[7];
+        cstart = rs[8];
+        nstops = rs[9];
+        have_last = (int)rs[10];
+        last_state = rs[11];
+        last_start = rs[12];
+        last_end = rs[13];
+        last_ridx = rs[14];
+        last_stack = rs[15];
+        last_open = rs[16];
+        tick = rs[17];
+    }
     Py_ssize_t nchunks = PyList_GET_SIZE(recss_list);
     Py_ssize_t ci = 0, ri = 0, chunk_len = 0;
     Py_buffer dv = {0}, rv = {0};
@@ -975,6 +1009,8 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             }
         }
         if (!have_chunk) {
+            if (!final)
+                break;
             sentinel = 1;
         } else {
             int64_t dt = dv.itemsize == 4 ? (int64_t)((uint32_t *)dv.buf)[ri] : ((int64_t *)dv.buf)[ri];
@@ -1126,7 +1162,7 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyBuffer_Release(&rv);
         have_chunk = 0;
     }
-    if (cpu >= running_min_ns && nstops >= running_min_pre)
+    if (final && cpu >= running_min_ns && nstops >= running_min_pre)
         STRETCH(trace_end, 0);
 #undef STRETCH
 
@@ -1144,10 +1180,19 @@ evidence_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         PyList_SET_ITEM(out_lines, i, item);
     }
-    PyObject *last = have_last ? Py_BuildValue("(LLLLLO)", (long long)last_state, (long long)last_start,
-                                               (long long)last_end, (long long)last_ridx, (long long)last_stack,
-                                               last_open ? Py_True : Py_False)
-                               : Py_NewRef(Py_None);
+    PyObject *last;
+    if (!final)
+        last = Py_BuildValue("(LLLLLLLLLLLLLLLLLLO)", (long long)state, (long long)prev_state, (long long)start,
+                             (long long)ridx, (long long)stack, (long long)prev_stack, (long long)first,
+                             (long long)cpu, (long long)cstart, (long long)nstops, (long long)have_last,
+                             (long long)last_state, (long long)last_start, (long long)last_end,
+                             (long long)last_ridx, (long long)last_stack, (long long)last_open, (long long)tick,
+                             stops);
+    else
+        last = have_last ? Py_BuildValue("(LLLLLO)", (long long)last_state, (long long)last_start,
+                                         (long long)last_end, (long long)last_ridx, (long long)last_stack,
+                                         last_open ? Py_True : Py_False)
+                         : Py_NewRef(Py_None);
     if (last == NULL) {
         Py_DECREF(out_lines);
         goto fail;
@@ -1271,12 +1316,569 @@ sort_int64(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSsize_t(m);
 }
 
+/* -- report aggregate walk ---------------------------------------------------
+ *
+ * aggregate_walk(dts_list, recss_list, tbase, tick_ns, trace_start, trace_end,
+ *                layout, slot, system, fallback_stack, parts, diffs, timeline)
+ *     -> bytes
+ *
+ * The per-record loop of golens.export.aggregate.aggregate for one goroutine,
+ * which stays the reference (GOLENS_TRACE_PURE=1 runs it; tests compare the
+ * two on every committed trace). Self-contained: it shares no state or helper
+ * with the evidence walk above, only the model's public record chunks
+ * (Goroutine.record_chunks) and layout (the same tuple as evidence_walk's).
+ *
+ * slot(kind, stack, reason index) -> int: the index of the weight an interval
+ *     is added to (kind 0 a wait, 1 on CPU, 2 a syscall), or -1 for none (a
+ *     runtime-internal wait); asked once per key and call, at the moment the
+ *     Python loop would first touch that weight, so that weights are created
+ *     in the same order both ways. Waits are not asked for when system.
+ * parts, diffs: the goroutine's group timeline, writable array('d') of
+ *     6 * buckets and array('q') of 6 * (buckets + 1) (rows by GoState), or
+ *     None for a goroutine without a row; timeline = (buckets, width, per_ns).
+ *     Every float operation is the Python loop's, in its order, so both give
+ *     the same bits.
+ * Returns int64 quintuples (slot, ns, count, open_ns, open_count) as native
+ * bytes, one per (kind, stack, reason) touched.
+ */
+
+typedef struct {
+    int64_t k1, k2;  /* kind << 8 | reason index, stack; k1 = -1 empty */
+    Py_ssize_t acc;  /* index into the accumulators, or -1: no weight */
+} AggKey;
+
+typedef struct {
+    AggKey *keys;
+    Py_ssize_t cap, used;
+    int64_t *accs;   /* 5 int64s each */
+    Py_ssize_t nacc, acccap;
+} AggTable;
+
+static uint64_t
+agg_hash(int64_t k1, int64_t k2)
+{
+    uint64_t h = (uint64_t)k2 * 0x9E3779B97F4A7C15ull ^ (uint64_t)k1 * 0xC2B2AE3D27D4EB4Full;
+    return h ^ (h >> 29);
+}
+
+static int
+agg_grow(AggTable *t)
+{
+    Py_ssize_t cap = t->cap ? t->cap * 2 : 64;
+    AggKey *keys = PyMem_Malloc((size_t)cap * sizeof(AggKey));
+    if (keys == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < cap; i++)
+        keys[i].k1 = -1;
+    for (Py_ssize_t i = 0; i < t->cap; i++) {
+        if (t->keys[i].k1 < 0)
+            continue;
+        Py_ssize_t j = (Py_ssize_t)(agg_hash(t->keys[i].k1, t->keys[i].k2) & (uint64_t)(cap - 1));
+        while (keys[j].k1 >= 0)
+            j = (j + 1) & (cap - 1);
+        keys[j] = t->keys[i];
+    }
+    PyMem_Free(t->keys);
+    t->keys = keys;
+    t->cap = cap;
+    return 0;
+}
+
+/* The accumulator of (kind, stack, reason index), asking slot() on first use: NULL for none
+ * (*err stays 0) or on error (*err = 1). */
+static int64_t *
+agg_weight(AggTable *t, PyObject *slot, long kind, int64_t stack, int64_t ridx, int *err)
+{
+    int64_t k1 = (int64_t)kind << 8 | ridx, k2 = stack;
+    if (t->used * 2 >= t->cap && agg_grow(t) < 0) {
+        *err = 1;
+        return NULL;
+    }
+    Py_ssize_t j = (Py_ssize_t)(agg_hash(k1, k2) & (uint64_t)(t->cap - 1));
+    while (t->keys[j].k1 >= 0) {
+        if (t->keys[j].k1 == k1 && t->keys[j].k2 == k2)
+            return t->keys[j].acc < 0 ? NULL : t->accs + 5 * t->keys[j].acc;
+        j = (j + 1) & (t->cap - 1);
+    }
+    PyObject *res = PyObject_CallFunction(slot, "lLL", kind, (long long)stack, (long long)ridx);
+    if (res == NULL) {
+        *err = 1;
+        return NULL;
+    }
+    long long s = PyLong_AsLongLong(res);
+    Py_DECREF(res);
+    if (s == -1 && PyErr_Occurred()) {
+        *err = 1;
+        return NULL;
+    }
+    Py_ssize_t acc = -1;
+    if (s >= 0) {
+        if (t->nacc == t->acccap) {
+            Py_ssize_t cap = t->acccap ? t->acccap * 2 : 16;
+            int64_t *a = PyMem_Realloc(t->accs, (size_t)cap * 5 * sizeof(int64_t));
+            if (a == NULL) {
+                PyErr_NoMemory();
+                *err = 1;
+                return NULL;
+            }
+            t->accs = a;
+            t->acccap = cap;
+        }
+        acc = t->nacc++;
+        int64_t *a = t->accs + 5 * acc;
+        a[0] = s;
+        a[1] = a[2] = a[3] = a[4] = 0;
+    }
+    t->keys[j].k1 = k1;
+    t->keys[j].k2 = k2;
+    t->keys[j].acc = acc;
+    t->used++;
+    return acc < 0 ? NULL : t->accs + 5 * acc;
+}
+
+typedef struct {
+    double *parts;   /* NULL: no timeline */
+    int64_t *diffs;
+    Py_ssize_t buckets;
+    double start_ns, width, per_ns;
+} AggTimeline;
+
+/* aggregate()'s bucket_of: the bucket t falls in and when its successor starts. */
+static void
+agg_bucket_of(const AggTimeline *tl, int64_t trace_start, int64_t t, Py_ssize_t *i, double *edge)
+{
+    double f = (double)(t - trace_start) * tl->per_ns;
+    Py_ssize_t last = tl->buckets - 1;
+    *i = f < 0 ? 0 : (f >= (double)last ? last : (Py_ssize_t)f);
+    *edge = *i < last ? tl->start_ns + (double)(*i + 1) * tl->width : INFINITY;
+}
+
+/* aggregate()'s spread: adds [a, b) to the row of state. */
+static void
+agg_spread(const AggTimeline *tl, int64_t trace_start, long state, int64_t a, int64_t b)
+{
+    if (tl->parts == NULL)
+        return;
+    double *part = tl->parts + state * tl->buckets;
+    int64_t *diff = tl->diffs + state * (tl->buckets + 1);
+    Py_ssize_t last = tl->buckets - 1;
+    double fa = (double)(a - trace_start) * tl->per_ns, fb = (double)(b - trace_start) * tl->per_ns;
+    Py_ssize_t ia = fa < 0 ? 0 : (fa >= (double)last ? last : (Py_ssize_t)fa);
+    Py_ssize_t ib = fb < 0 ? 0 : (fb >= (double)last ? last : (Py_ssize_t)fb);
+    if (ia == ib) {
+        part[ia] += (double)(b - a);
+        return;
+    }
+    part[ia] += ((double)(ia + 1) - fa) * tl->width;
+    part[ib] += (fb - (double)ib) * tl->width;
+    if (ib > ia + 1) {
+        diff[ia + 1] += 1;
+        diff[ib] -= 1;
+    }
+}
+
+static PyObject *
+aggregate_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "aggregate_walk takes 13 arguments");
+        return NULL;
+    }
+    PyObject *dts_list = args[0], *recss_list = args[1], *slot = args[7];
+    if (!PyList_Check(dts_list) || !PyList_Check(recss_list) || PyList_GET_SIZE(dts_list) != PyList_GET_SIZE(recss_list)) {
+        PyErr_SetString(PyExc_TypeError, "aggregate_walk: dts and records must be lists of equal length");
+        return NULL;
+    }
+    long long tbase = PyLong_AsLongLong(args[2]);
+    if (tbase == -1 && PyErr_Occurred())
+        return NULL;
+    int tick_is_int = PyLong_Check(args[3]);
+    long long tick_i = 0;
+    double tick_f = 0;
+    if (tick_is_int)
+        tick_i = PyLong_AsLongLong(args[3]);
+    else
+        tick_f = PyFloat_AsDouble(args[3]);
+    long long trace_start = PyLong_AsLongLong(args[4]);
+    long long trace_end = PyLong_AsLongLong(args[5]);
+    int system = PyObject_IsTrue(args[8]);
+    long long fallback_stack = PyLong_AsLongLong(args[9]);
+    if (system < 0 || PyErr_Occurred())
+        return NULL;
+    long kind_bits, state_shift, reason_shift, reason_mask, stack_shift;
+    long K_STATUS, K_BLOCK, K_STOP, K_SYSCALL, K_UNBLOCK, S_NOT_EXIST, S_RUNNABLE, S_RUNNING, S_WAITING, S_SYSCALL;
+    const char *kind_to;
+    Py_ssize_t kind_to_len;
+    if (!PyArg_ParseTuple(args[6], "lllllz#llllllllll", &kind_bits, &state_shift, &reason_shift, &reason_mask,
+                          &stack_shift, &kind_to, &kind_to_len, &K_STATUS, &K_BLOCK, &K_STOP, &K_SYSCALL, &K_UNBLOCK,
+                          &S_NOT_EXIST, &S_RUNNABLE, &S_RUNNING, &S_WAITING, &S_SYSCALL))
+        return NULL;
+    (void)K_UNBLOCK;
+    if (kind_to == NULL || kind_to_len <= kind_bits || S_SYSCALL > 5 || S_RUNNABLE < 0) {
+        PyErr_SetString(PyExc_ValueError, "aggregate_walk: kind_to must cover every kind, states fit 6 rows");
+        return NULL;
+    }
+    AggTimeline tl = {0};
+    if (!PyArg_ParseTuple(args[12], "ndd", &tl.buckets, &tl.width, &tl.per_ns))
+        return NULL;
+    if (tl.buckets < 1) {
+        PyErr_SetString(PyExc_ValueError, "aggregate_walk: at least one bucket");
+        return NULL;
+    }
+    tl.start_ns = (double)trace_start;
+    Py_buffer pv = {0}, fv = {0};
+    int have_timeline = args[10] != Py_None;
+    if (have_timeline) {
+        if (get_int_array(args[10], &pv, 8, 1) < 0)
+            return NULL;
+        if (get_int_array(args[11], &fv, 8, 1) < 0) {
+            PyBuffer_Release(&pv);
+            return NULL;
+        }
+        if (pv.len < 6 * tl.buckets * 8 || fv.len < 6 * (tl.buckets + 1) * 8 || pv.format == NULL
+            || strcmp(pv.format, "d") != 0) {
+            PyBuffer_Release(&pv);
+            PyBuffer_Release(&fv);
+            PyErr_SetString(PyExc_ValueError, "aggregate_walk: timeline buffers too small or not float64/int64");
+            return NULL;
+        }
+        tl.parts = pv.buf;
+        tl.diffs = fv.buf;
+    }
+
+    AggTable table = {0};
+    PyObject *result = NULL;
+    int err = 0;
+    long state = -1;
+    int64_t start = 0, ridx = 0, stack = 0;
+    int first = 1;
+    Py_ssize_t bi = 0;
+    double edge = tl.buckets > 1 ? tl.start_ns + tl.width : INFINITY;
+    int64_t tick = tbase;
+    Py_ssize_t nchunks = PyList_GET_SIZE(recss_list);
+    Py_buffer dv = {0}, rv = {0};
+
+    for (Py_ssize_t ci = 0; ci < nchunks; ci++) {
+        if (get_int_array(PyList_GET_ITEM(dts_list, ci), &dv, 0, 0) < 0)
+            goto fail;
+        if (get_int_array(PyList_GET_ITEM(recss_list, ci), &rv, 0, 0) < 0) {
+            PyBuffer_Release(&dv);
+            goto fail;
+        }
+        Py_ssize_t n = rv.len / rv.itemsize;
+        if ((dv.itemsize != 4 && dv.itemsize != 8) || (rv.itemsize != 4 && rv.itemsize != 8)
+            || dv.len / dv.itemsize != n) {
+            PyErr_SetString(PyExc_ValueError, "aggregate_walk: malformed record chunk");
+            goto fail_chunk;
+        }
+        for (Py_ssize_t ri = 0; ri < n; ri++) {
+            int64_t dt = dv.itemsize == 4 ? (int64_t)((uint32_t *)dv.buf)[ri] : ((int64_t *)dv.buf)[ri];
+            int64_t r = rv.itemsize == 4 ? (int64_t)((uint32_t *)rv.buf)[ri] : ((int64_t *)rv.buf)[ri];
+            tick += dt;
+            int64_t t = tick_is_int ? tick * tick_i : (int64_t)((double)tick * tick_f);
+            long kind = (long)(r & kind_bits), to;
+            if (kind == K_STATUS) {
+                to = (long)((r >> state_shift) & 7);
+                if (to == state) {
+                    if (!stack)
+                        stack = r >> stack_shift;
+                    continue;
+                }
+            } else {
+                to = (long)(unsigned char)kind_to[kind];
+            }
+            if (to > 5) {
+                PyErr_SetString(PyExc_ValueError, "aggregate_walk: state out of range");
+                goto fail_chunk;
+            }
+            if (state >= S_RUNNABLE) {
+                int64_t d = t > start ? t - start : 0;
+                int64_t *w = NULL;
+                if (state == S_WAITING) {
+                    if (!system)
+                        w = agg_weight(&table, slot, 0, stack, ridx, &err);
+                } else if (state == S_RUNNING) {
+                    int64_t sid = r >> stack_shift;
+                    if (!(sid && (kind == K_BLOCK || kind == K_STOP || kind == K_SYSCALL)))
+                        sid = fallback_stack;
+                    w = agg_weight(&table, slot, 1, sid, 0, &err);
+                } else if (state == S_SYSCALL) {
+                    w = agg_weight(&table, slot, 2, stack, 0, &err);
+                }
+                if (err)
+                    goto fail_chunk;
+                if (w != NULL) {
+                    w[1] += d;
+                    w[2] += 1;
+                }
+                if ((double)t < edge) {
+                    if (tl.parts != NULL)
+                        tl.parts[state * tl.buckets + bi] += (double)d;
+                } else {
+                    agg_spread(&tl, trace_start, state, start, start + d);
+                    agg_bucket_of(&tl, trace_start, t, &bi, &edge);
+                }
+            } else if ((double)t >= edge) {
+                agg_bucket_of(&tl, trace_start, t, &bi, &edge);
+            }
+            if (first && kind == K_STATUS && trace_start && t > trace_start) {
+                t = trace_start;
+                agg_bucket_of(&tl, trace_start, t, &bi, &edge);
+            }
+            first = 0;
+            state = to;
+            start = t;
+            ridx = (kind == K_BLOCK || kind == K_STOP) ? (int64_t)((r >> reason_shift) & reason_mask) : 0;
+            stack = (kind == K_BLOCK || kind == K_STOP || kind == K_SYSCALL || kind == K_STATUS) ? r >> stack_shift : 0;
+        }
+        PyBuffer_Release(&dv);
+        PyBuffer_Release(&rv);
+    }
+    if (state >= S_RUNNABLE) {
+        int64_t end = trace_end > start ? trace_end : start;
+        int64_t *w = NULL;
+        if (state == S_WAITING) {
+            if (!system)
+                w = agg_weight(&table, slot, 0, stack, ridx, &err);
+        } else if (state == S_RUNNING) {
+            w = agg_weight(&table, slot, 1, fallback_stack, 0, &err);
+        } else if (state == S_SYSCALL) {
+            w = agg_weight(&table, slot, 2, stack, 0, &err);
+        }
+        if (err)
+            goto fail;
+        if (w != NULL) {
+            w[3] += end - start;
+            w[4] += 1;
+        }
+        agg_spread(&tl, trace_start, state, start, end);
+    }
+    result = PyBytes_FromStringAndSize((const char *)table.accs, table.nacc * 5 * (Py_ssize_t)sizeof(int64_t));
+    goto done;
+fail_chunk:
+    PyBuffer_Release(&dv);
+    PyBuffer_Release(&rv);
+fail:
+done:
+    PyMem_Free(table.keys);
+    PyMem_Free(table.accs);
+    if (have_timeline) {
+        PyBuffer_Release(&pv);
+        PyBuffer_Release(&fv);
+    }
+    return result;
+}
+
+/* -- Perfetto export walk -------------------------------------------------------
+ *
+ * state_runs(dts_list, recss_list, tbase, tick_ns, trace_start, trace_end, layout, res)
+ *     -> list
+ *
+ * One goroutine's state intervals as Goroutine.intervals() yields them (which stays the
+ * reference: golens.export.perfetto runs it without the accelerator, and tests compare the two
+ * files on every committed trace), with every run of two or more consecutive intervals shorter
+ * than res ns folded into one item:
+ *   (0, state, start, end, reason index or -1, stack, open)   an interval;
+ *   (1, start, end, count, open, ns in state 0, ..., ns in state 5)   a run.
+ * The reason index is the record's for BLOCK and STOP, -1 (no reason) otherwise. Self-contained:
+ * it reads only the model's public record chunks and layout (evidence_walk's tuple).
+ */
+
+typedef struct {
+    int have, open;
+    long state;
+    int64_t start, end, ridx, stack;
+} SrInterval;
+
+static int
+sr_append_interval(PyObject *out, const SrInterval *iv)
+{
+    PyObject *item = Py_BuildValue("(ilLLLLO)", 0, iv->state, (long long)iv->start, (long long)iv->end,
+                                   (long long)iv->ridx, (long long)iv->stack, iv->open ? Py_True : Py_False);
+    if (item == NULL)
+        return -1;
+    int rc = PyList_Append(out, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+typedef struct {
+    SrInterval first;
+    int64_t n, end, ns[6];
+    int open;
+} SrRun;
+
+static int
+sr_flush(PyObject *out, SrRun *run)
+{
+    int rc = 0;
+    if (run->n == 1) {
+        rc = sr_append_interval(out, &run->first);
+    } else if (run->n > 1) {
+        PyObject *item = Py_BuildValue("(iLLLOLLLLLL)", 1, (long long)run->first.start, (long long)run->end,
+                                       (long long)run->n, run->open ? Py_True : Py_False, (long long)run->ns[0],
+                                       (long long)run->ns[1], (long long)run->ns[2], (long long)run->ns[3],
+                                       (long long)run->ns[4], (long long)run->ns[5]);
+        if (item == NULL)
+            return -1;
+        rc = PyList_Append(out, item);
+        Py_DECREF(item);
+    }
+    memset(run, 0, sizeof(*run));
+    return rc;
+}
+
+/* An interval ends: into the run when shorter than res, else the run (if any) and then it. */
+static int
+sr_take(PyObject *out, SrRun *run, const SrInterval *iv, int64_t res)
+{
+    int64_t d = iv->end - iv->start;
+    if (d < res) {
+        if (run->n == 0)
+            run->first = *iv;
+        run->n += 1;
+        run->end = iv->end;
+        run->open = iv->open;
+        run->ns[iv->state] += d;
+        return 0;
+    }
+    if (sr_flush(out, run) < 0)
+        return -1;
+    return sr_append_interval(out, iv);
+}
+
+static PyObject *
+state_runs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "state_runs takes 8 arguments");
+        return NULL;
+    }
+    PyObject *dts_list = args[0], *recss_list = args[1];
+    if (!PyList_Check(dts_list) || !PyList_Check(recss_list) || PyList_GET_SIZE(dts_list) != PyList_GET_SIZE(recss_list)) {
+        PyErr_SetString(PyExc_TypeError, "state_runs: dts and records must be lists of equal length");
+        return NULL;
+    }
+    long long tbase = PyLong_AsLongLong(args[2]);
+    if (tbase == -1 && PyErr_Occurred())
+        return NULL;
+    int tick_is_int = PyLong_Check(args[3]);
+    long long tick_i = 0;
+    double tick_f = 0;
+    if (tick_is_int)
+        tick_i = PyLong_AsLongLong(args[3]);
+    else
+        tick_f = PyFloat_AsDouble(args[3]);
+    long long trace_start = PyLong_AsLongLong(args[4]);
+    long long trace_end = PyLong_AsLongLong(args[5]);
+    long long res = PyLong_AsLongLong(args[7]);
+    if (PyErr_Occurred())
+        return NULL;
+    long kind_bits, state_shift, reason_shift, reason_mask, stack_shift;
+    long K_STATUS, K_BLOCK, K_STOP, K_SYSCALL, K_UNBLOCK, S_NOT_EXIST, S_RUNNABLE, S_RUNNING, S_WAITING, S_SYSCALL;
+    const char *kind_to;
+    Py_ssize_t kind_to_len;
+    if (!PyArg_ParseTuple(args[6], "lllllz#llllllllll", &kind_bits, &state_shift, &reason_shift, &reason_mask,
+                          &stack_shift, &kind_to, &kind_to_len, &K_STATUS, &K_BLOCK, &K_STOP, &K_SYSCALL, &K_UNBLOCK,
+                          &S_NOT_EXIST, &S_RUNNABLE, &S_RUNNING, &S_WAITING, &S_SYSCALL))
+        return NULL;
+    (void)K_UNBLOCK;
+    (void)S_RUNNABLE;
+    (void)S_RUNNING;
+    (void)S_WAITING;
+    (void)S_SYSCALL;
+    if (kind_to == NULL || kind_to_len <= kind_bits) {
+        PyErr_SetString(PyExc_ValueError, "state_runs: kind_to must cover every kind");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    SrRun run;
+    memset(&run, 0, sizeof(run));
+    SrInterval cur = {0};  /* cur.have: a state is open (Python's state is not None) */
+    int first = 1;
+    int64_t tick = tbase;
+    Py_ssize_t nchunks = PyList_GET_SIZE(recss_list);
+    Py_buffer dv = {0}, rv = {0};
+    for (Py_ssize_t ci = 0; ci < nchunks; ci++) {
+        if (get_int_array(PyList_GET_ITEM(dts_list, ci), &dv, 0, 0) < 0)
+            goto fail;
+        if (get_int_array(PyList_GET_ITEM(recss_list, ci), &rv, 0, 0) < 0) {
+            PyBuffer_Release(&dv);
+            goto fail;
+        }
+        Py_ssize_t n = rv.len / rv.itemsize;
+        if ((dv.itemsize != 4 && dv.itemsize != 8) || (rv.itemsize != 4 && rv.itemsize != 8)
+            || dv.len / dv.itemsize != n) {
+            PyErr_SetString(PyExc_ValueError, "state_runs: malformed record chunk");
+            goto fail_chunk;
+        }
+        for (Py_ssize_t ri = 0; ri < n; ri++) {
+            int64_t dt = dv.itemsize == 4 ? (int64_t)((uint32_t *)dv.buf)[ri] : ((int64_t *)dv.buf)[ri];
+            int64_t r = rv.itemsize == 4 ? (int64_t)((uint32_t *)rv.buf)[ri] : ((int64_t *)rv.buf)[ri];
+            tick += dt;
+            int64_t t = tick_is_int ? tick * tick_i : (int64_t)((double)tick * tick_f);
+            long kind = (long)(r & kind_bits);
+            long to = kind == K_STATUS ? (long)((r >> state_shift) & 7) : (long)(unsigned char)kind_to[kind];
+            int64_t sid = r >> stack_shift;
+            if (to > 5) {
+                PyErr_SetString(PyExc_ValueError, "state_runs: state out of range");
+                goto fail_chunk;
+            }
+            if (kind == K_STATUS && cur.have && to == cur.state) {
+                if (!cur.stack)
+                    cur.stack = sid;
+                continue;
+            }
+            if (cur.have && cur.state != S_NOT_EXIST) {
+                cur.end = t > cur.start ? t : cur.start;
+                cur.open = 0;
+                if (sr_take(out, &run, &cur, res) < 0)
+                    goto fail_chunk;
+            }
+            if (first && kind == K_STATUS && trace_start)
+                t = t < trace_start ? t : trace_start;
+            first = 0;
+            cur.have = 1;
+            cur.state = to;
+            cur.start = t;
+            cur.ridx = (kind == K_BLOCK || kind == K_STOP) ? (int64_t)((r >> reason_shift) & reason_mask) : -1;
+            cur.stack = (kind == K_BLOCK || kind == K_STOP || kind == K_SYSCALL || kind == K_STATUS) ? sid : 0;
+        }
+        PyBuffer_Release(&dv);
+        PyBuffer_Release(&rv);
+    }
+    if (cur.have && cur.state != S_NOT_EXIST) {
+        cur.end = trace_end > cur.start ? trace_end : cur.start;
+        cur.open = 1;
+        if (sr_take(out, &run, &cur, res) < 0)
+            goto fail;
+    }
+    if (sr_flush(out, &run) < 0)
+        goto fail;
+    return out;
+fail_chunk:
+    PyBuffer_Release(&dv);
+    PyBuffer_Release(&rv);
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+
 static PyMethodDef methods[] = {
     {"order", (PyCFunction)(void (*)(void))order, METH_FASTCALL, "Sort and compact one goroutine's records (see source)."},
     {"decode", decode, METH_O, "The varints of a batch payload as native uint64 bytes, or None if malformed."},
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL, "Walk the common events of one batch (see module source)."},
     {"sort_int64", (PyCFunction)(void (*)(void))sort_int64, METH_FASTCALL, "Sort a buffer of int64s in place (see source)."},
     {"evidence_walk", (PyCFunction)(void (*)(void))evidence_walk, METH_FASTCALL, "One goroutine's evidence walk (see module source)."},
+    {"aggregate_walk", (PyCFunction)(void (*)(void))aggregate_walk, METH_FASTCALL, "One goroutine's walk for the report's aggregates (see module source)."},
+    {"state_runs", (PyCFunction)(void (*)(void))state_runs, METH_FASTCALL, "One goroutine's intervals, short runs folded (see module source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -163,6 +163,9 @@ class Goroutine:
     _tbase: int = field(default=0, repr=False)
     _tlast: int = field(default=0, repr=False)
     _trace: Trace | None = field(default=None, repr=False)
+    # After release_records(): what the released records said (their last record, last real
+    # stack, and the start function they showed, "" for none).
+    _released: tuple[int, int, str] | None = field(default=None, repr=False)
 
     def _append_chunk(self, first: int, last: int, dts: array, recs: array) -> None:
         """Append one generation's records: ``dts[0]`` is relative to the previous last tick."""
@@ -175,12 +178,31 @@ class Goroutine:
 
     @property
     def _recs(self) -> Iterator[int]:
+        if self._released is not None:
+            raise RuntimeError(f"goroutine {self.id}: its records were released (read with a streaming analysis)")
         return chain.from_iterable(self._recss)
 
     def _last_rec(self) -> int:
-        return self._recss[-1][-1]
+        return self._recss[-1][-1] if self._recss else self._released[0] if self._released else 0
+
+    def release_records(self) -> None:
+        """Free the records held so far, once a streaming analysis has folded them into its own
+        accumulators (the records of later generations still arrive). The derived facts below
+        stay right; records(), transitions() and intervals() raise from then on, and
+        record_chunks() holds only the records that arrived since."""
+        if not self._recss:
+            return
+        self._released = (self._last_rec(), self.last_stack, self.start_function)
+        self._dts = []
+        self._recss = []
+
+    @property
+    def records_released(self) -> bool:
+        return self._released is not None
 
     def _ticks(self) -> Iterator[int]:
+        if self._released is not None:
+            raise RuntimeError(f"goroutine {self.id}: its records were released (read with a streaming analysis)")
         return islice(accumulate(chain.from_iterable(self._dts), initial=self._tbase), 1, None)
 
     def times(self) -> Iterator[int]:
@@ -201,7 +223,9 @@ class Goroutine:
     def record_chunks(self) -> tuple[int, int | float | None, list[array], list[array]]:
         """What ``records()`` is computed from, for compiled readers: (first tick, ns per tick,
         one tick-delta array and one record array per generation). A record's time is
-        ``(first tick + its delta and every earlier one) * ns per tick``, truncated."""
+        ``(first tick + its delta and every earlier one) * ns per tick``, truncated. After
+        release_records(), only the chunks that arrived since, the first delta counted from the
+        last tick released."""
         f = self._trace._tick_ns if self._trace else 1
         return self._tbase, f, self._dts, self._recss
 
@@ -252,7 +276,7 @@ class Goroutine:
                 sid = r >> STACK_SHIFT
                 if sid and (stacks is None or not stacks[sid].is_bogus):
                     return sid
-        return 0
+        return self._released[1] if self._released else 0
 
     @property
     def start_function(self) -> str:
@@ -264,7 +288,9 @@ class Goroutine:
             leaf = stacks[self.start_stack].leaf
             if leaf:
                 return leaf.func
-        for r in self._recs:
+        if self._released and self._released[2]:
+            return self._released[2]
+        for r in chain.from_iterable(self._recss):
             sid = r >> STACK_SHIFT
             if sid and (r & KIND_BITS) != Kind.UNBLOCK and (r & KIND_BITS) not in _CREATE_KINDS:
                 root = stacks[sid].root

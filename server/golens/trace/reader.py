@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from typing import BinaryIO
 
 from golens.safeio import open_regular
@@ -13,8 +14,13 @@ from .builder import Builder, Generation, _Truncatable
 from .errors import EmptyTraceError, TraceError
 from .model import Trace
 
+# Called after each generation is committed to the model: (the trace so far, the byte offset
+# where that generation ends).
+OnGeneration = Callable[[Trace, int], None]
 
-def read_trace(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO) -> Trace:
+
+def read_trace(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO,
+               on_generation: OnGeneration | None = None) -> Trace:
     """Read a Go execution trace (format go 1.22 … go 1.26) into a Trace.
 
     ``source`` is a path, the trace bytes, or a binary file object. Only one
@@ -22,23 +28,28 @@ def read_trace(source: str | os.PathLike[str] | bytes | bytearray | memoryview |
     input that is not a readable trace. A trace cut short (program killed,
     download interrupted) yields the complete generations, with
     ``Trace.truncated`` set and a message in ``Trace.warnings``.
+
+    ``on_generation(trace, end)`` runs after each generation is in the model,
+    for readers that analyse the trace read so far: the model is then what
+    reading the file's first ``end`` bytes would give (except ``event_counts``,
+    set at the end).
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        return _read(io.BytesIO(data), len(data))
+        return _read(io.BytesIO(data), len(data), on_generation)
     if isinstance(source, (str, os.PathLike)):
         # open_regular: a FIFO or device named like a trace would block or never end.
         with open_regular(source) as f:
             size = os.fstat(f.fileno()).st_size
-            return _read(f, size)
+            return _read(f, size, on_generation)
     try:
         size = os.fstat(source.fileno()).st_size
     except (AttributeError, OSError, io.UnsupportedOperation):
         size = 0
-    return _read(source, size)
+    return _read(source, size, on_generation)
 
 
-def _read(f: BinaryIO, size: int) -> Trace:
+def _read(f: BinaryIO, size: int, on_generation: OnGeneration | None = None) -> Trace:
     header = f.read(wire.HEADER_LEN)
     version = wire.parse_header(header)
     builder = Builder(version, size)
@@ -48,8 +59,9 @@ def _read(f: BinaryIO, size: int) -> Trace:
     truncated_at: int | None = None
     truncated_why = ""
 
-    def finish_gen(g: Generation, at_eof: bool) -> bool:
-        """Process g; at EOF of pre-26 formats a generation missing tables was cut short."""
+    def finish_gen(g: Generation, at_eof: bool, end: int) -> bool:
+        """Process g (which ends at byte offset `end`); at EOF of pre-26 formats a generation
+        missing tables was cut short."""
         nonlocal truncated_at, truncated_why
         try:
             builder.process(g)
@@ -59,6 +71,8 @@ def _read(f: BinaryIO, size: int) -> Trace:
                 truncated_why = f"the last generation ({g.gen}) is incomplete: {e.message}"
                 return False
             raise TraceError(e.message, e.offset) from None
+        if on_generation is not None:
+            on_generation(builder.trace, end)
         return True
 
     while True:
@@ -77,12 +91,12 @@ def _read(f: BinaryIO, size: int) -> Trace:
                     truncated_at = reader.pos
                     truncated_why = f"generation {gen.gen} has no end-of-generation marker"
                 else:
-                    finish_gen(gen, at_eof=True)
+                    finish_gen(gen, at_eof=True, end=reader.pos)
             break
         if isinstance(b, wire.EndOfGeneration):
             if gen is None:
                 raise TraceError("end-of-generation marker outside a generation", b.offset)
-            finish_gen(gen, at_eof=False)
+            finish_gen(gen, at_eof=False, end=reader.pos)
             gen = None
             continue
         if gen is None:
@@ -93,7 +107,7 @@ def _read(f: BinaryIO, size: int) -> Trace:
                     f"batch of generation {b.gen} inside generation {gen.gen} (missing end-of-generation marker)",
                     b.offset,
                 )
-            finish_gen(gen, at_eof=False)
+            finish_gen(gen, at_eof=False, end=b.offset)  # b, the next generation's first batch
             gen = None
             pending = b
             continue
