@@ -77,7 +77,8 @@ def check(unit: Unit) -> Iterator[Report]:
                 if kind in ("break", "end") and _handed_to_another_method(function, key, unit):
                     continue
                 if kind == "end":
-                    report = _end(unit, function, lock) if lock.node.start_byte not in broken else None
+                    report = _end(unit, function, lock) if lock.node.start_byte not in broken and \
+                        not _deferred_release(function, key) else None
                 else:
                     report = _jump(unit, function, kind, node, lock)
                     if report is not None and kind == "break":
@@ -227,5 +228,12 @@ def _released_after(function: Node, loop: Node, key: str) -> bool:
                 return True
             sibling = sibling.next_named_sibling
         node = node.parent
+    return _deferred_release(function, key)
+
+
+def _deferred_release(function: Node, key: str) -> bool:
+    """A deferred call of the function releases the lock: a re-acquisition after an earlier
+    `defer mu.Unlock()` (unlock, sleep, lock again) is released at return too."""
+    body = function.child_by_field_name("body")
     return any(n.type == "defer_statement" and releases(n, key)
                for n in walk_named(body, skip_function_literals=True)) if body is not None else False
