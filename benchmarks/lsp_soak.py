@@ -13,7 +13,8 @@ memory      didChange notifications (insert, then delete, a character) through t
 check       the engine alone on each pathological file below: seconds, findings and rule
             crashes (target: well under 2 s each, 0 crashes).
 stall       the real `golens serve` over stdio: a pathological file (N nested `for { select {`,
-            N nested `go func() {`, N nested blocks under a held lock) is opened and, while it
+            N nested `go func() {`, N functions, N nested blocks under a held lock; the functions
+            take longer than the default per-file budget and are stopped) is opened and, while it
             is checked, hover requests on another file are sent every 10 ms; prints the worst
             latency of those unrelated requests (target < 100 ms) and whether the file's check
             lost findings to a crash.
@@ -140,6 +141,10 @@ PATHOLOGICAL = {
     "nested for/select": lambda n: "package p\n\nfunc f(c chan int) {\n" + "for {\nselect {\ncase <-c:\n" * n
     + "}\n}\n" * n + "}\n",
     "nested go func": lambda n: "package p\n\nfunc f() {\n" + "go func() {\n" * n + "}()\n" * n + "}\n",
+    "many functions": lambda n: "package p\n\nimport (\n\t\"context\"\n\t\"sync\"\n)\n\n" + "".join(
+        f"func f{i}(ctx context.Context, c chan int, mu *sync.Mutex) {{\n\tmu.Lock()\n\tdefer mu.Unlock()\n\tfor {{\n"
+        "\t\tselect {\n\t\tcase <-ctx.Done():\n\t\t\treturn\n\t\tcase v := <-c:\n\t\t\tgo func() { c <- v }()\n"
+        "\t\t}\n\t}\n}\n\n" for i in range(n)),
     "nested blocks under a lock": lambda n: (
         "package p\n\nimport (\n\t\"context\"\n\t\"sync\"\n)\n\nvar mu sync.Mutex\n\nfunc f(ch chan int) {\n\tmu.Lock()\n"
         + "{\n" * n + "ctx, _ := context.WithCancel(context.Background())\n_ = ctx\nch <- 1\nmu.Lock()\n" + "}\n" * n + "}\n"),
@@ -202,33 +207,38 @@ async def stall(name: str, nesting: int) -> dict:
             started = time.perf_counter()
             client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
                 uri=big.as_uri(), language_id="go", version=1, text=big.read_text())))
-            worst = 0.0
+            worst = first = 0.0
             hovers = 0
             while not done.done():
                 sent = time.perf_counter()
                 await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
                     text_document=types.TextDocumentIdentifier(uri=small.as_uri()),
                     position=types.Position(line=8, character=30))), 600)
-                worst = max(worst, time.perf_counter() - sent)
+                if hovers == 0:
+                    # Queued behind the didOpen, which parses the whole file on the event loop.
+                    first = time.perf_counter() - sent
+                else:
+                    worst = max(worst, time.perf_counter() - sent)
                 hovers += 1
                 await asyncio.sleep(0.01)
             check_seconds = time.perf_counter() - started
             crashed = [line for line in client.logs if "crashed" in line or "failed" in line]
+            stopped = any("checkBudgetMs" in line for line in client.logs)
             await client.shutdown_async(None)
             client.exit(None)
         finally:
             await client.stop()
     return {"file": name, "nesting": nesting, "bytes": len(PATHOLOGICAL[name](nesting)),
-            "check_s": check_seconds, "hovers": hovers, "worst_hover_ms": worst * 1000,
-            "rules_crashed": len(crashed)}
+            "check_s": check_seconds, "hovers": hovers, "worst_hover_ms": worst * 1000, "first_hover_ms": first * 1000,
+            "rules_crashed": len(crashed), "stopped": stopped}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=100_000)
-    parser.add_argument("--nesting", type=int, nargs=3, default=[400, 5000, 2000],
-                        metavar=("SELECT", "GO", "LOCK"))
+    parser.add_argument("--nesting", type=int, nargs=4, default=[400, 5000, 8000, 2000],
+                        metavar=("SELECT", "GO", "FUNCTIONS", "LOCK"))
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--only", choices=("edits", "memory", "check", "stall"))
     args = parser.parse_args()
@@ -255,8 +265,10 @@ def main() -> int:
         for name, nesting in zip(PATHOLOGICAL, args.nesting, strict=True):
             r = asyncio.run(stall(name, nesting))
             print(f"stall: {r['file']} x{r['nesting']} ({r['bytes'] // 1024} KB): checked in {r['check_s']:.2f} s; "
-                  f"worst unrelated hover {r['worst_hover_ms']:.0f} ms over {r['hovers']} (target < 100); "
-                  f"{r['rules_crashed']} rule crashes")
+                  f"worst unrelated hover during the check {r['worst_hover_ms']:.0f} ms over {r['hovers'] - 1} "
+                  f"(target < 100), the first one, behind the open's parse, {r['first_hover_ms']:.0f} ms; "
+                  f"{r['rules_crashed']} rule crashes"
+                  f"{'; stopped at the per-file budget' if r['stopped'] else ''}")
     return int(status)
 
 

@@ -9,7 +9,7 @@ units that asked about something that changed.
 """
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple, TypeVar
 
@@ -37,6 +37,10 @@ def _loggable(exc: Exception) -> Exception | bool:
     return False if isinstance(exc, RecursionError) else exc
 
 _NOT_UNITS = frozenset({"package_clause", "import_declaration", "comment"})
+
+
+class CheckStopped(Exception):
+    """A check ended at a cancellation point because its caller's `stop` said so."""
 
 
 @dataclass
@@ -249,8 +253,12 @@ class Engine:
         return own
 
     def check(self, doc: Document, cache: UnitCache | None = None, config: Config | None = None,
-              package: frozenset[Fact] = frozenset()) -> CheckResult:
-        """Findings for `doc`; `package` holds the facts of the other files of its package."""
+              package: frozenset[Fact] = frozenset(), stop: Callable[[], bool] | None = None) -> CheckResult:
+        """Findings for `doc`; `package` holds the facts of the other files of its package.
+
+        `stop` is asked before each declaration is summarised or checked; when it says yes the
+        check ends with CheckStopped (the editor's newer text, or its time budget). What was done
+        stays in the cache, each entry whole, for the next check to reuse."""
         config = config or self.config
         if doc.skip_reason is not None or doc.tree is None:
             return CheckResult([], skipped=doc.skip_reason or "not parsed")
@@ -258,7 +266,7 @@ class Engine:
         rules = self.static_rules
         base_context = FileContext.of(doc, config.go_wrappers)
         failures: list[RuleFailure] = []
-        keyed, walked, own = self._units(doc, cache, base_context, failures)
+        keyed, walked, own = self._units(doc, cache, base_context, failures, stop)
         if cache.walked is not None:
             if cache.walked[0] is doc.tree:
                 walked = {**cache.walked[1], **walked}
@@ -299,12 +307,14 @@ class Engine:
         for node, entry in keyed:
             if entry.reports is None or entry.context_key is not context_key or \
                     (changes is not None and changes.touch(entry.reads)):
+                if stop is not None and stop():
+                    raise CheckStopped
                 unit = walked.get(node.start_byte)
                 if unit is None:
                     unit = Unit(node, context)
                 unit.file = context
                 recorder.start()
-                entry.reports = self._run_checks(unit, rules, failures)
+                entry.reports = self._run_checks(unit, rules, failures, stop)
                 entry.reads = recorder.taken()
                 entry.context_key = context_key
                 entry.findings = None
@@ -346,7 +356,7 @@ class Engine:
         return CheckResult(findings, failures=failures, facts=own, checked_units=checked)
 
     def _units(self, doc: Document, cache: UnitCache, base_context: FileContext,
-               failures: list[RuleFailure]) -> tuple[list[tuple[Node, _UnitResult]], dict[int, Unit], frozenset[Fact]]:
+               failures: list[RuleFailure], stop: Callable[[], bool] | None = None) -> tuple[list[tuple[Node, _UnitResult]], dict[int, Unit], frozenset[Fact]]:
         """Every top-level declaration with its cached (or fresh) summary, the units walked for
         the fresh ones, and the union of the summaries: the file's own facts."""
         assert doc.tree is not None
@@ -372,6 +382,8 @@ class Engine:
                    source[key_start:node.start_byte] if key_start != node.start_byte else b"")
             entry = cached.get(key) or fresh.get(key)
             if entry is None:
+                if stop is not None and stop():
+                    raise CheckStopped
                 unit = walked[node.start_byte] = Unit(node, base_context)
                 entry = _UnitResult(self._summarize(unit, rules, failures))
             fresh[key] = entry
@@ -403,11 +415,18 @@ class Engine:
         return frozenset(facts)
 
     @staticmethod
-    def _run_checks(unit: Unit, rules: list[Rule], failures: list[RuleFailure]) -> dict[str, tuple[Report, ...]]:
+    def _run_checks(unit: Unit, rules: list[Rule], failures: list[RuleFailure],
+                    stop: Callable[[], bool] | None = None) -> dict[str, tuple[Report, ...]]:
         base = unit.node.start_byte
         results: dict[str, tuple[Report, ...]] = {}
+        found = []
         with indexed_functions(unit):
-            found = [(rule.id, Engine._reports_of(unit, rule, failures)) for rule in rules if rule.check is not None]
+            for rule in rules:
+                if rule.check is None:
+                    continue
+                if stop is not None and stop():  # one huge declaration: stop between its rules too
+                    raise CheckStopped
+                found.append((rule.id, Engine._reports_of(unit, rule, failures)))
         for rule_id, reports in found:
             if reports:
                 results[rule_id] = tuple(

@@ -7,6 +7,16 @@ an open that cannot block (O_NONBLOCK, then fstat to catch a file swapped in bet
 bounded read. Every file golens writes goes through `atomic_output` (outputs: reports, exports)
 or `replace_atomically` (source files it fixes, which must still hold what was read): never
 through a link, never leaving a truncated file behind.
+
+Links, decided once for all callers:
+- reads follow a link (or a chain of them) when it ends at a regular file, wherever that is: a
+  workspace may link shared sources in, as monorepos do, and reading one leaks nothing the user
+  could not read anyway. A link ending at a device, FIFO, socket or directory is refused like
+  the thing itself; a dangling link or a loop is an OSError, never a hang;
+- whether a path may leave the tree is decided where there is a tree: trace frames and `go.work`
+  entries go through `within(root, path)`, which resolves links and `..` first;
+- writes never follow a link, inside the tree or out of it: `atomic_output` and
+  `replace_atomically` refuse a link at the target (reported, not written through).
 """
 
 from __future__ import annotations

@@ -96,8 +96,8 @@ def _one_message(result: subprocess.CompletedProcess) -> str:
 
 @pytest.mark.parametrize(("output", "reason"), [
     ("missing/report.txt", "No such file or directory"),
-    (".", "Is a directory"),
-    ("/dev/full", "No space left on device"),
+    (".", "a directory, not a regular file; not written"),
+    ("/dev/full", "a character device, not a regular file; not written"),
 ])
 def test_output_that_cannot_be_written(tree, output, reason):
     message = _one_message(golens("check", "--output", output, ".", cwd=tree))
@@ -158,3 +158,14 @@ def test_unreadable_subdirectory_is_reported(tree, monkeypatch):
     found = list(workspace_files.go_files([str(tree)], errors.append))
     assert found == [tree / "leaky.go"]
     assert errors == [f"{tree / 'secret'}: cannot list the directory: Permission denied"]
+
+
+def test_sarif_uris_of_odd_file_names_are_percent_encoded(tree):
+    name = os.fsdecode(b"caf\xe9 #1%.go")
+    (tree / name).write_text(LEAKY)
+    result = golens("check", "--format", "sarif", ".", cwd=tree)
+    assert result.returncode == 1, result.stderr
+    sarif = json.loads(result.stdout)
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["runs"][0]["results"] for loc in r["locations"]}
+    assert uris == {"caf%E9%20%231%25.go", "leaky.go"}

@@ -3,6 +3,7 @@ analysis of the generations read so far, and the final result is the one read wi
 
 from __future__ import annotations
 
+import random
 from array import array
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from test_evidence_speedups import plain
 
-from golens.evidence import TraceEvidence, Workspace, analyze, fmt_duration, load_evidence
+from golens.evidence import Stats, TraceEvidence, Workspace, analyze, fmt_duration, load_evidence, results
 from golens.evidence import walk as evidence_walk
 from golens.evidence.load import Streaming
 from golens.trace import read_trace
@@ -69,7 +70,8 @@ def canonical(te: TraceEvidence) -> Any:
     waits are recorded in another order (no statistic depends on it)."""
     for stats in te.line_stats.values():
         for ls in stats:
-            ls.durations, ls.released = array("q", sorted(ls.durations)), array("q", sorted(ls.released))
+            for waits in (ls.durations, ls.released):
+                waits.values = array("q", sorted(waits.values))
     return plain(te)
 
 
@@ -81,3 +83,28 @@ def test_folding_each_generation_as_it_is_read_changes_no_evidence(path: Path, c
     folded = load_evidence(path, workspace=WS)  # its records released as they are analysed
     whole = analyze(read_trace(path), WS, source=str(path))
     assert canonical(folded) == canonical(whole)
+
+
+def test_waits_spilled_into_buckets_give_the_statistics_of_all_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past EXACT_QUANTILES_LIMIT a line's waits are folded into log buckets as a trace is read:
+    Stats.of and histogram give what they give for the same values held in one array."""
+    monkeypatch.setattr(results, "EXACT_QUANTILES_LIMIT", 1000)
+    monkeypatch.setattr(results, "_CHUNK", 256)
+    rng = random.Random(18)
+    values = array("q", (int(rng.lognormvariate(11, 2)) for _ in range(4321)))
+    values[7] = values[4000] = 0  # zero-length waits count, but not in the histogram
+    waits = results.Waits()
+    for i in range(0, len(values), 700):  # a generation at a time
+        waits.frombytes(values[i:i + 700].tobytes())
+        waits.spill()
+    assert waits.spilled is not None and len(waits.values) <= 1000 and len(waits) == len(values)
+    assert Stats.of(waits) == Stats.of(values)
+    assert results.histogram(waits) == results.histogram(values) and sum(results.histogram(values)) == len(values) - 2
+    exact = sorted(values)
+    st = Stats.of(waits)
+    assert (st.count, st.total, st.min, st.max) == (len(exact), sum(exact), exact[0], exact[-1])
+    assert abs(st.p95 - results.percentile(exact, 95)) <= 0.003 * results.percentile(exact, 95)
+    few = results.Waits()
+    few.frombytes(values[:1000].tobytes())
+    few.spill()  # not past the limit: every value kept, statistics exact
+    assert few.spilled is None and Stats.of(few) == Stats.of(list(values[:1000]))

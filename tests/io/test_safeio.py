@@ -164,3 +164,40 @@ def test_a_failed_write_leaves_the_original_intact(tmp_path, monkeypatch):
     assert raised.value.errno == errno.ENOSPC
     assert target.read_bytes() == b"original content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.go"]
+
+
+# -- links on the read side: what read_regular follows, and what it refuses ---------------------
+
+def test_reads_follow_a_link_to_a_regular_file_even_out_of_the_tree(tmp_path):
+    # The documented policy: a workspace may link shared sources in (monorepos do); what may not
+    # leave the tree is decided where there is a tree (safeio.within), and writes never follow.
+    shared = tmp_path / "shared.go"
+    shared.write_bytes(b"package shared\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "x.go").symlink_to(shared)
+    (tree / "y.go").symlink_to(tree / "x.go")  # a chain of links ends at the same regular file
+    assert read_regular(tree / "x.go") == read_regular(tree / "y.go") == b"package shared\n"
+    assert within(tree, "x.go") is None  # ...but it is not inside the tree
+
+
+@pytest.mark.parametrize("layout", ["chain to a device", "loop", "dangling", "directory"])
+def test_hostile_links_are_refused_without_blocking(tmp_path, layout):
+    link = tmp_path / "x.go"
+    if layout == "chain to a device":
+        (tmp_path / "hop").symlink_to("/dev/zero")
+        link.symlink_to(tmp_path / "hop")
+    elif layout == "loop":
+        (tmp_path / "a.go").symlink_to(tmp_path / "b.go")
+        (tmp_path / "b.go").symlink_to(tmp_path / "a.go")
+        link = tmp_path / "a.go"
+    elif layout == "dangling":
+        link.symlink_to(tmp_path / "gone.go")
+    else:
+        (tmp_path / "dir").mkdir()
+        link.symlink_to(tmp_path / "dir")
+    outcome = _in_thread(read_regular, link)
+    error = outcome.get("error")
+    assert isinstance(error, OSError), outcome
+    if layout in ("chain to a device", "directory"):
+        assert isinstance(error, UnsafeFileError)

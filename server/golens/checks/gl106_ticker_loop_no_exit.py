@@ -7,7 +7,7 @@ from golens.syntax import Report, Unit
 from golens.syntax.bindings import expression_kind
 from golens.syntax.calls import function_name, is_package_call, selector_parts
 from golens.syntax.facts import Fact, GoStarted, StopCalled
-from golens.syntax.goroutines import goroutine_starts, start_of_literal
+from golens.syntax.goroutines import bound_name, goroutine_starts, start_of_literal
 from golens.syntax.lifetime import ENTRY_POINTS, PROCESS_LIFETIME_METHODS, is_process_lifetime, started_once
 from golens.syntax.paths import is_terminating_call, loop_condition, loop_exits, statements_of
 from golens.syntax.tree import enclosing_function
@@ -148,16 +148,17 @@ def _loop_can_exit(loop: Node) -> bool:
 
 
 def _runs_in_goroutine(function: Node, unit: Unit) -> bool:
-    if function.type == "func_literal":
-        return start_of_literal(function, unit) is not None
-    name = function_name(function)
-    return any(f.name == name for f in unit.file.facts.of(GoStarted))
+    if function.type == "func_literal" and start_of_literal(function, unit) is not None:
+        return True
+    # A function, or a literal bound to a name (`var poll = func() {...}`), that `go` starts.
+    name = bound_name(function) if function.type == "func_literal" else function_name(function)
+    return name is not None and any(f.name == name for f in unit.file.facts.of(GoStarted))
 
 
 def _only_started_from(function: Node, unit: Unit, starters: frozenset[str]) -> bool:
-    if function.type == "func_literal":
+    name = bound_name(function) if function.type == "func_literal" else function_name(function)
+    if name is None:
         return False
-    name = function_name(function)
     callers = {f.caller for f in unit.file.facts.of(GoStarted) if f.name == name}
     return bool(callers) and callers <= starters
 

@@ -4,7 +4,7 @@ from typing import TypedDict
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import identifiers, is_shadowed, local_declarations, mentions, selector_parts
+from golens.syntax.calls import declared_names, identifiers, is_shadowed, local_declarations, mentions, selector_parts
 from golens.syntax.goroutines import WAITGROUP_GO, GoStart, goroutine_starts
 from golens.syntax.paths import GiveUp, PathScan, statements_of
 from golens.syntax.summaries import callees, reaches
@@ -76,10 +76,11 @@ def check(unit: Unit) -> Iterator[Report]:
 def _function_value(start: GoStart, add: Node, name: str, unit: Unit) -> Iterator[Report]:
     """`var wg sync.WaitGroup; wg.Add(1); go worker()`: a named function (or method value) sees
     no local of the caller, so unless the group is handed over — an argument, its address taken,
-    stored, captured by a literal — nothing the goroutine runs can call Done on it."""
+    stored, captured by a literal — or the function calls Done itself, nothing can balance it."""
     function = enclosing_function(start.statement)
-    if "." in name or function is None or name.encode() not in local_declarations(function, unit.file):
-        return  # a field or package-level group: the function may reach it (its summary decides nothing)
+    if "." in name or function is None or name.encode() not in local_declarations(function, unit.file) \
+            or name in declared_names(function):
+        return  # a field, parameter or package-level group: others may reach it
     value = start.function
     root = value if value.type == "identifier" else unparen(selector_parts(value)[0]) \
         if selector_parts(value) is not None else None
@@ -89,9 +90,9 @@ def _function_value(start: GoStart, add: Node, name: str, unit: Unit) -> Iterato
         if enclosing_function(use) != function:
             return  # a literal captures the group: whatever runs it may call Done
         parts = method_call(use.parent.parent) if use.parent is not None and use.parent.parent is not None else None
-        if parts is None or parts[0] != use or parts[1] not in ("Add", "Wait", "Done"):
+        if parts is None or parts[0] != use or parts[1] not in ("Add", "Wait"):
             if not _is_declaration(use):
-                return  # handed over somewhere: whoever receives it may call Done
+                return  # handed over, or Done here: the count may be balanced elsewhere
     yield unit.report(
         add,
         f"{name}.Add(1) counts a goroutine that cannot call {name}.Done(): {unit.text(start.function)} is not "

@@ -3,7 +3,9 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.facts import Fact, Facts, LocalType
+from golens.syntax.bindings import struct_type_of
+from golens.syntax.calls import selector_parts
+from golens.syntax.facts import ElementType, Fact, Facts, LocalType
 from golens.syntax.sync import NO_COPY_TYPES, receiver, struct_has_lock, summarize_sync
 from golens.syntax.tree import enclosing_function, unparen
 from golens.syntax.unit import walk_named
@@ -12,7 +14,29 @@ SYNC = "sync"
 
 
 def summarize(unit: Unit) -> set[Fact]:
-    return summarize_sync(unit)
+    return summarize_sync(unit) | set(_element_types(unit))
+
+
+def _element_types(unit: Unit) -> Iterator[ElementType]:
+    if unit.node.type != "type_declaration":
+        return
+    for spec in unit.nodes("type_spec"):
+        name, struct = spec.child_by_field_name("name"), spec.child_by_field_name("type")
+        fields = next((c for c in struct.named_children if c.type == "field_declaration_list"), None) \
+            if struct is not None and struct.type == "struct_type" else None
+        for decl in fields.named_children if fields is not None and name is not None else ():
+            collection = decl.child_by_field_name("type") if decl.type == "field_declaration" else None
+            element = _element_of(collection)
+            if element is not None and element.type == "type_identifier":
+                for field in decl.children_by_field_name("name"):
+                    yield ElementType(unit.text(name), unit.text(field), unit.text(element))
+
+
+def _element_of(collection: Node | None) -> Node | None:
+    """The element type of `[]T`, `[N]T` or `map[K]T`."""
+    if collection is None or collection.type not in ("slice_type", "array_type", "map_type"):
+        return None
+    return collection.child_by_field_name("value" if collection.type == "map_type" else "element")
 
 
 def check(unit: Unit) -> Iterator[Report]:
@@ -77,24 +101,25 @@ def _range_copies(unit: Unit) -> Iterator[Report]:
     for clause in unit.nodes("range_clause"):
         left = clause.child_by_field_name("left")
         right = unparen(clause.child_by_field_name("right"))
-        if left is None or right is None or right.type != "identifier":
+        if left is None or right is None or right.type not in ("identifier", "selector_expression"):
             continue
         targets = left.named_children if left.type == "expression_list" else [left]
         if len(targets) != 2 or targets[1].type != "identifier" or unit.text(targets[1]) == "_":
             continue
-        collection = _declared_type(right)
-        element = collection.child_by_field_name("value" if collection.type == "map_type" else "element") \
-            if collection is not None and collection.type in ("slice_type", "array_type", "map_type") else None
         function = enclosing_function(clause)
-        struct = _package_struct(element, function) if element is not None and function is not None else None
+        if right.type == "selector_expression":
+            struct = _field_element(right, unit)
+        else:
+            element = _element_of(_declared_type(right))
+            struct = _package_struct(element, function) if element is not None and function is not None else None
         lock = _lock_held_by(struct, unit.file.facts)
         if struct is None or lock is None:
             continue
         yield unit.report(
             targets[1],
             f"range copies each {struct} into {unit.text(targets[1])}, and {struct} holds a lock "
-            f"({_via(lock)}): locking the copy excludes nobody; range over the indexes and use "
-            f"&{unit.text(right)}[i], or store pointers",
+            f"({_via(lock)}): locking the copy excludes nobody; store *{struct} in "
+            f"{unit.text(right)}, or (for a slice or array) range over its indexes and use &{unit.text(right)}[i]",
             data={"variant": "range", "name": unit.text(targets[1]), "type": struct},
         )
 
@@ -105,6 +130,17 @@ def _lock_held_by(struct: str | None, facts: Facts) -> tuple[str, str] | None:
     if struct is None or not facts.by_name(LocalType).get(struct):
         return None
     return struct_has_lock(struct, facts)
+
+
+def _field_element(selector: Node, unit: Unit) -> str | None:
+    """The element type of `x.items` when x's struct declares `items` as a slice, array or map of
+    a package type."""
+    parts = selector_parts(selector)
+    owner = struct_type_of(parts[0], unit.file) if parts is not None else None
+    if owner is None or parts is None:
+        return None
+    types = {f.type for f in unit.file.facts.by_name(ElementType).get(owner, ()) if f.field == parts[1]}
+    return types.pop() if len(types) == 1 else None
 
 
 def _via(lock: tuple[str, str]) -> str:

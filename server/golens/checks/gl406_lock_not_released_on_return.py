@@ -1,13 +1,11 @@
-import re
 from collections.abc import Iterator
 from typing import TypedDict
 
 from tree_sitter import Node
 
 from golens.syntax import Report, Unit
-from golens.syntax.calls import function_name
 from golens.syntax.facts import Fact
-from golens.syntax.held import functions_with_locks, shared_locks
+from golens.syntax.held import functions_with_locks, hands_off, shared_locks
 from golens.syntax.paths import GiveUp, PathScan
 from golens.syntax.sync import RELEASE_OF, Releases, lock_op, releases, summarize_sync
 from golens.syntax.unit import walk_named
@@ -20,16 +18,13 @@ class GL406Data(TypedDict, total=False):
     unlock: str  # Unlock or RUnlock
 
 
-_HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)
-
-
 def summarize(unit: Unit) -> set[Fact]:
     return summarize_sync(unit)
 
 
 def check(unit: Unit) -> Iterator[Report]:
     for function, locks in functions_with_locks(unit):
-        if function.has_error or _hands_off(function, unit):
+        if function.has_error or hands_off(function, unit):
             continue
         for lock in locks:
             statement = lock.parent
@@ -87,16 +82,3 @@ def _unlocks_somewhere(function: Node, key: str, unit: Unit) -> bool:
             if op is not None and op[0] == key and op[1] in RELEASE_OF.values():
                 return True
     return False
-
-
-def _hands_off(function: Node, unit: Unit) -> bool:
-    """Functions that lock for their caller: `lockX`, documented hand-offs, or `return mu.Unlock`."""
-    name = function_name(function) or ""
-    if name.lower().startswith("lock") or name.lower().startswith("rlock"):
-        return True
-    comment = function.prev_named_sibling
-    doc = []
-    while comment is not None and comment.type == "comment" and function.type != "func_literal":
-        doc.append(unit.text(comment))
-        comment = comment.prev_named_sibling
-    return bool(doc) and _HANDS_OFF.search(" ".join(doc)) is not None

@@ -19,6 +19,24 @@ UNKNOWN = "?"
 
 
 def summarize(unit: Unit) -> Iterator[CondUse]:
+    own = source(unit.node)
+    if b"Signal" in own or b"Broadcast" in own:
+        yield from _signals(unit)
+    names = (_operands_of(unit.nodes("selector_expression")) if b".Wait" in own or b".L." in own else set()) | \
+        unit.file.memo.get(_declared_conds, lambda: _declared_conds(unit.node))
+    if not names:
+        return
+    for node in (*unit.nodes("selector_expression"), *unit.nodes("identifier")):
+        named = node.child_by_field_name("field") if node.type == "selector_expression" else node
+        if named is None or named.text not in names or not _escapes(node):
+            continue
+        name = source(named).decode()
+        if node.type == "identifier" and is_shadowed(node, name, unit.file):
+            continue
+        yield CondUse(name, "escape")
+
+
+def _signals(unit: Unit) -> Iterator[CondUse]:
     for selector in unit.nodes("selector_expression"):
         field = selector.child_by_field_name("field")
         operand = selector.child_by_field_name("operand")
@@ -32,21 +50,11 @@ def summarize(unit: Unit) -> Iterator[CondUse]:
         name = _signalled(unparen(operand), unit)
         if name is not None:
             yield CondUse(name, "signal")
-    names = _operands_of(unit.nodes("selector_expression")) | unit.file.memo.get(_declared_conds,
-                                                                                 lambda: _declared_conds(unit.node))
-    if not names:
-        return
-    for node in (*unit.nodes("selector_expression"), *unit.nodes("identifier")):
-        named = node.child_by_field_name("field") if node.type == "selector_expression" else node
-        if named is None or named.text not in names or not _escapes(node):
-            continue
-        name = source(named).decode()
-        if node.type == "identifier" and is_shadowed(node, name, unit.file):
-            continue
-        yield CondUse(name, "escape")
 
 
 def check(unit: Unit) -> Iterator[Report]:
+    if b".Wait()" not in source(unit.node):
+        return
     for call in unit.nodes("call_expression"):
         parts = method_call(call)
         arguments = call.child_by_field_name("arguments")
@@ -180,10 +188,9 @@ def _declared_conds(node: Node) -> frozenset[bytes]:
     root = node
     while root.parent is not None:
         root = root.parent
-    if b"sync.Cond" not in source(root):
-        return frozenset()  # the common case, decided without walking the file
     names: set[bytes] = set()
     for declaration in root.named_children:
+        # Only type and var declarations are read: the file as a whole is never copied.
         if declaration.type not in ("type_declaration", "var_declaration") or b"sync.Cond" not in source(declaration):
             continue
         for found in walk_named(declaration):

@@ -9,11 +9,10 @@ from typing import TypedDict
 
 from tree_sitter import Node
 
-from golens.checks.gl406_lock_not_released_on_return import _hands_off
 from golens.syntax import Report, Unit
 from golens.syntax.calls import function_name, selector_parts
 from golens.syntax.facts import Fact, ReleasesFirst
-from golens.syntax.held import Held, HeldScan, State, declared_in, functions_with_locks, runs_once_in
+from golens.syntax.held import Held, HeldScan, State, declared_in, functions_with_locks, hands_off, runs_once_in
 from golens.syntax.sync import RELEASE, RELEASE_OF, lock_op, method_call, receiver, releases, summarize_sync
 from golens.syntax.tree import FUNCTION_TYPES, closing_brace, enclosing_function, is_inside, source, unparen
 from golens.syntax.unit import walk_named
@@ -39,10 +38,10 @@ def _releases_first(unit: Unit) -> Iterator[ReleasesFirst]:
     if found is None or found.name in ("", "_"):
         return
     first: dict[str, str] = {}
-    body = unit.node.child_by_field_name("body")
-    for call in walk_named(body, skip_function_literals=True) if body is not None else ():
+    for call in unit.nodes("call_expression"):
         parts = method_call(call)
-        if parts is None or parts[1] not in RELEASE_OF and parts[1] not in RELEASE:
+        if parts is None or parts[1] not in RELEASE_OF and parts[1] not in RELEASE or \
+                enclosing_function(call) != unit.node:
             continue
         target = unparen(parts[0])
         if target.type == "identifier" and target.text == found.name.encode():
@@ -60,7 +59,7 @@ def _releases_first(unit: Unit) -> Iterator[ReleasesFirst]:
 
 def check(unit: Unit) -> Iterator[Report]:
     for function, _ in functions_with_locks(unit):
-        if function.has_error or _hands_off(function, unit) or _named_for_holding(function):
+        if function.has_error or hands_off(function, unit) or _named_for_holding(function):
             continue
         events: list[tuple[str, Node, State]] = []
 
@@ -78,7 +77,8 @@ def check(unit: Unit) -> Iterator[Report]:
                 if kind in ("break", "end") and _handed_to_another_method(function, key, unit):
                     continue
                 if kind == "end":
-                    report = _end(unit, function, lock) if lock.node.start_byte not in broken else None
+                    report = _end(unit, function, lock) if lock.node.start_byte not in broken and \
+                        not _deferred_release(function, key) else None
                 else:
                     report = _jump(unit, function, kind, node, lock)
                     if report is not None and kind == "break":
@@ -228,5 +228,12 @@ def _released_after(function: Node, loop: Node, key: str) -> bool:
                 return True
             sibling = sibling.next_named_sibling
         node = node.parent
+    return _deferred_release(function, key)
+
+
+def _deferred_release(function: Node, key: str) -> bool:
+    """A deferred call of the function releases the lock: a re-acquisition after an earlier
+    `defer mu.Unlock()` (unlock, sleep, lock again) is released at return too."""
+    body = function.child_by_field_name("body")
     return any(n.type == "defer_statement" and releases(n, key)
                for n in walk_named(body, skip_function_literals=True)) if body is not None else False

@@ -1,5 +1,6 @@
 """Where a `golens` command's report goes, and what happens when writing it fails."""
 
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -7,6 +8,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
+from golens.safeio import atomic_output
 from golens.workspace_files import printable
 
 
@@ -18,8 +20,14 @@ def write_report(output: Path | None, write: Callable[[TextIO], None]) -> str | 
             write(sys.stdout)
             sys.stdout.flush()
         else:
-            with open(output, "w", encoding="utf-8") as out:
+            # Atomically, and never through a link or onto a device: an `-o` that fails half-way
+            # leaves the previous report (or none), and `report.txt -> ~/.bashrc` planted in a
+            # repository is refused instead of overwritten.
+            with atomic_output(output) as raw:
+                out = io.TextIOWrapper(raw, encoding="utf-8")
                 write(out)
+                out.flush()
+                out.detach()  # atomic_output syncs and closes the file itself
         return None
     except OSError as exc:
         if output is None:

@@ -61,6 +61,7 @@ from .results import (
     Summary,
     Thresholds,
     TraceEvidence,
+    Waits,
     fmt_duration,
     histogram,
     percentile,
@@ -115,7 +116,7 @@ class Accumulation:
         self.th = thresholds or Thresholds()
         self.trace_time = trace_time
         self.line_stats: dict[tuple[Any, ...], LineStat] = {}
-        self.sched: dict[Site, array[int]] = defaultdict(lambda: array("q"))
+        self.sched: dict[Site, Waits] = defaultdict(Waits)
         self.sched_g: dict[Site, set[int]] = defaultdict(set)
         self.sys_lost: dict[Site, array[int]] = defaultdict(lambda: array("q"))
         # (on-CPU ns, wall ns, goroutine, preemptions and yields)
@@ -146,6 +147,13 @@ class Accumulation:
                 else:
                     self.walker.walk(g, self._creation_site(g), final=False)
             g.release_records()
+        # Memory grows with lines, not events: a line's waits beyond EXACT_QUANTILES_LIMIT go
+        # into the log buckets Stats.of would read them into anyway.
+        for ls in self.line_stats.values():
+            ls.durations.spill()
+            ls.released.spill()
+        for waits in self.sched.values():
+            waits.spill()
 
     def result(self, source: str = "") -> TraceEvidence:
         trace, th, m = self.trace, self.th, self.m

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from array import array
-
-from .results import Evidence, Site, Stats, Thresholds, fmt_duration, histogram, plural, severity_at, stale_note
+from .results import Evidence, Site, Stats, Thresholds, Waits, fmt_duration, histogram, plural, severity_at, stale_note
 
 
-def scheduling_latency(sched: dict[Site, array[int]], sched_g: dict[Site, set[int]], th: Thresholds) -> list[Evidence]:
+def scheduling_latency(sched: dict[Site, Waits], sched_g: dict[Site, set[int]], th: Thresholds) -> list[Evidence]:
     out = []
     for site, values in sched.items():
         st = Stats.of(values)

@@ -110,42 +110,33 @@ class Stats:
     min: int
 
     @classmethod
-    def of(cls, values: Iterable[int]) -> Stats:
+    def of(cls, values: Iterable[int] | Waits) -> Stats:
+        if isinstance(values, Waits):
+            if values.spilled is None:
+                return cls.of(values.values)
+            return cls._of_spill(values.spill_with_held())
         if isinstance(values, array) and len(values) > EXACT_QUANTILES_LIMIT:
-            return cls._of_many(values)
+            return cls._of_spill(_Spill().add(values))
         v = sorted_ints(values)
         if not v:
             return cls(0, 0, 0, 0, 0, 0)
         return cls(len(v), sum(v), percentile(v, 50), percentile(v, 95), v[-1], v[0])
 
     @classmethod
-    def _of_many(cls, values: array[int]) -> Stats:
-        """Count, total, min and max exact; p50 and p95 from log buckets (within 0.3%), filled a
-        sorted chunk at a time so no sorted copy of every value is ever held."""
-        buckets: Counter[int] = Counter()
-        total, lo, hi = 0, values[0], values[0]
-        for i in range(0, len(values), _CHUNK):
-            chunk = sorted_ints(values[i:i + _CHUNK])
-            total += sum(chunk)
-            lo, hi = min(lo, chunk[0]), max(hi, chunk[-1])
-            j = 0
-            while j < len(chunk):
-                b = _bucket(chunk[j])
-                k = bisect_left(chunk, _bucket_start(b + 1), j)
-                buckets[b] += k - j
-                j = k
-        order = sorted(buckets)
+    def _of_spill(cls, sp: _Spill) -> Stats:
+        """Count, total, min and max exact; p50 and p95 from log buckets (within 0.3%)."""
+        order = sorted(sp.buckets)
 
         def quantile(p: float) -> int:
-            rank = -(-len(values) * p // 100)  # nearest rank, 1-based
+            rank = -(-sp.count * p // 100)  # nearest rank, 1-based
             seen = 0
             for b in order:
-                seen += buckets[b]
+                seen += sp.buckets[b]
                 if seen >= rank:
-                    return min(hi, max(lo, _bucket_middle(b)))
-            return hi
+                    return min(sp.hi, max(sp.lo, _bucket_middle(b)))
+            return sp.hi
 
-        return cls(len(values), total, quantile(50), quantile(95), hi, lo)
+        return cls(sp.count, sp.total, quantile(50), quantile(95), sp.hi, sp.lo)
 
     def as_dict(self) -> dict[str, int]:
         return {"count": self.count, "total_ns": self.total, "p50_ns": self.p50, "p95_ns": self.p95,
@@ -158,6 +149,79 @@ class Stats:
 EXACT_QUANTILES_LIMIT = 1 << 20
 _CHUNK = 1 << 18
 _BUCKETS_PER_DOUBLING = 256  # bucket width 2^(1/256) - 1 = 0.27% of the value
+
+
+class _Spill:
+    """Many durations as log buckets: count, total, min, max and smallest positive value exact,
+    the rest to within a bucket's width. Filled a sorted chunk at a time, so no sorted copy of
+    every value is ever held; the same buckets whatever the order the values came in."""
+
+    def __init__(self) -> None:
+        self.buckets: Counter[int] = Counter()
+        self.count = self.total = self.lo = self.hi = 0
+        self.lo_positive = 0  # 0: none yet
+
+    def add(self, values: array[int]) -> _Spill:
+        for i in range(0, len(values), _CHUNK):
+            chunk = sorted_ints(values[i:i + _CHUNK])
+            if not chunk:
+                continue
+            self.lo = chunk[0] if not self.count else min(self.lo, chunk[0])
+            self.hi = chunk[-1] if not self.count else max(self.hi, chunk[-1])
+            self.count += len(chunk)
+            self.total += sum(chunk)
+            j = bisect_left(chunk, 1)
+            if j < len(chunk) and (not self.lo_positive or chunk[j] < self.lo_positive):
+                self.lo_positive = chunk[j]
+            j = 0
+            while j < len(chunk):
+                b = _bucket(chunk[j])
+                k = bisect_left(chunk, _bucket_start(b + 1), j)
+                self.buckets[b] += k - j
+                j = k
+        return self
+
+    def copy(self) -> _Spill:
+        sp = _Spill()
+        sp.buckets = Counter(self.buckets)
+        sp.count, sp.total, sp.lo, sp.hi, sp.lo_positive = self.count, self.total, self.lo, self.hi, self.lo_positive
+        return sp
+
+
+class Waits:
+    """Durations recorded at a line or a go statement, for Stats.of and histogram: every value
+    while there are at most EXACT_QUANTILES_LIMIT (statistics exact), then, once spill() is
+    called, log buckets (statistics as Stats.of gives them for that many values anyway): a
+    trace analysed as it is read holds at most that many values per line, however long it is."""
+
+    __slots__ = ("spilled", "values")
+
+    def __init__(self) -> None:
+        self.values: array[int] = array("q")
+        self.spilled: _Spill | None = None
+
+    def append(self, value: int) -> None:
+        self.values.append(value)
+
+    def frombytes(self, data: bytes) -> None:
+        self.values.frombytes(data)
+
+    def __len__(self) -> int:
+        return len(self.values) + (self.spilled.count if self.spilled is not None else 0)
+
+    def spill(self) -> None:
+        """Fold the values held into buckets if they are more than EXACT_QUANTILES_LIMIT."""
+        if len(self) > EXACT_QUANTILES_LIMIT:
+            self.spilled = (self.spilled or _Spill()).add(self.values)
+            self.values = array("q")
+
+    def __repr__(self) -> str:
+        spilled = None if self.spilled is None else (self.spilled.count, self.spilled.total, sorted(self.spilled.buckets.items()))
+        return f"Waits({self.values.tolist()!r}, spilled={spilled!r})"
+
+    def spill_with_held(self) -> _Spill:
+        assert self.spilled is not None
+        return self.spilled.copy().add(self.values)
 
 
 def _bucket(x: int) -> int:
@@ -216,16 +280,16 @@ class LineStat:
     site: Site
     kind: str  # "blocked" | "syscall"
     reason: str
-    # Every duration, as machine integers: a big trace has millions of waits, and a list of
-    # Python ints costs four to five times the memory.
-    durations: array[int] = field(default_factory=lambda: array("q"))
+    # Every duration, as machine integers (a big trace has millions of waits, and a list of
+    # Python ints costs four to five times the memory); past EXACT_QUANTILES_LIMIT, log buckets.
+    durations: Waits = field(default_factory=Waits)
     goroutines: set[int] = field(default_factory=set)
     open: int = 0  # waits still going at trace end
     open_total: int = 0  # time those waits had lasted when the trace ended
     # Waits a goroutine running workspace code ended (a channel op, Unlock, Done, Signal), as
     # opposed to a timer, the network poller, a status change or the standard library's own
     # goroutines: only these are contention between the program's goroutines.
-    released: array[int] = field(default_factory=lambda: array("q"))
+    released: Waits = field(default_factory=Waits)
     releasers: Counter[Site] = field(default_factory=Counter)  # Site of the releasing goroutine -> count
     # Stack ID of the release -> count while walking (int keys hash fast); folded into releasers.
     release_stacks: Counter[int] = field(default_factory=Counter, repr=False)
@@ -251,7 +315,7 @@ class LineStat:
     def freeze(self) -> None:
         """Keep the statistics, drop the per-wait lists (to ship the result across processes)."""
         self._frozen = (self.stats, self.released_stats, self.histogram)
-        self.durations, self.released = array("q"), array("q")
+        self.durations, self.released = Waits(), Waits()
 
 
 @dataclass(frozen=True)
@@ -332,34 +396,50 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def histogram(values: Iterable[int], buckets: int = 8) -> list[int]:
+def histogram(values: Iterable[int] | Waits, buckets: int = 8) -> list[int]:
     """Counts of the positive values over log-spaced buckets between the smallest and largest
-    (for a sparkline). The counts do not depend on the values' order; over
-    EXACT_QUANTILES_LIMIT values they are summed over sorted chunks, so no sorted copy of every
-    value is ever held."""
+    (for a sparkline). Over EXACT_QUANTILES_LIMIT values, each of Stats.of's log buckets counts
+    in the bucket of its middle value; the counts never depend on the values' order."""
+    if isinstance(values, Waits):
+        if values.spilled is not None:
+            return _histogram_of_spill(values.spill_with_held(), buckets)
+        values = values.values
     if isinstance(values, array) and len(values) > EXACT_QUANTILES_LIMIT:
-        chunks = [sorted_ints(values[i:i + _CHUNK], positive_only=True) for i in range(0, len(values), _CHUNK)]
-        chunks = [c for c in chunks if c]
-    else:
-        chunks = [sorted_ints(values, positive_only=True)]
-        chunks = [c for c in chunks if c]
-    if not chunks:
+        return _histogram_of_spill(_Spill().add(values), buckets)
+    v = sorted_ints(values, positive_only=True)
+    if not v:
         return []
-    lo, hi = min(c[0] for c in chunks), max(c[-1] for c in chunks)
+    lo, hi = v[0], v[-1]
     if lo == hi:
-        return [sum(len(c) for c in chunks)]
+        return [len(v)]
+    bucket = _log_bucket(lo, hi, buckets)
+    # The bucket index grows with the value: the sorted values split at one bisection per edge.
+    edges = [0, *(bisect_left(v, i, key=bucket) for i in range(1, buckets)), len(v)]
+    return [b - a for a, b in zip(edges, edges[1:], strict=False)]
+
+
+def _log_bucket(lo: int, hi: int, buckets: int) -> Callable[[int], int]:
     log_lo = math.log(lo)
     span = math.log(hi) - log_lo
 
     def bucket(x: int) -> int:
         return min(int((math.log(x) - log_lo) / span * buckets), buckets - 1)
 
+    return bucket
+
+
+def _histogram_of_spill(sp: _Spill, buckets: int) -> list[int]:
+    if not sp.lo_positive:
+        return []
+    lo, hi = sp.lo_positive, sp.hi
+    positive = sum(n for b, n in sp.buckets.items() if b >= 0)
+    if lo == hi:
+        return [positive]
+    bucket = _log_bucket(lo, hi, buckets)
     counts = [0] * buckets
-    for v in chunks:
-        # The bucket index grows with the value: the sorted values split at one bisection per edge.
-        edges = [0, *(bisect_left(v, i, key=bucket) for i in range(1, buckets)), len(v)]
-        for i, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
-            counts[i] += b - a
+    for b, n in sp.buckets.items():
+        if b >= 0:
+            counts[bucket(min(hi, max(lo, _bucket_middle(b))))] += n
     return counts
 
 

@@ -14,7 +14,7 @@ from golens.trace import Frame, GoState, Interval, Kind, Trace, builder
 from golens.trace.model import KIND_BITS, KIND_TO, REASON_MASK, REASON_SHIFT, STACK_SHIFT, STATE_SHIFT, Goroutine
 
 from .mapping import Resolution, TraceTime, Where, Workspace, stale_reason
-from .results import LineStat, LineStats, Site, Thresholds
+from .results import LineStat, LineStats, Site, Thresholds, Waits
 from .waits import SYSTEM, classify_wait
 
 _TO_BY_KIND = {int(k): int(v) for k, v in KIND_TO.items()}
@@ -126,7 +126,7 @@ class Walker:
     """
 
     def __init__(self, trace: Trace, m: Mapper, th: Thresholds, line_stats: LineStats,
-                 sched: dict[Site, array[int]], sched_g: dict[Site, set[int]], sys_lost: dict[Site, array[int]],
+                 sched: dict[Site, Waits], sched_g: dict[Site, set[int]], sys_lost: dict[Site, array[int]],
                  running: dict[Site, list[tuple[int, int, int, int]]]):
         self.trace = trace
         self.m = m

@@ -20,14 +20,18 @@ def fixes(ctx: FixContext) -> list[Fix]:
         return []
     literal = _enclosing_literal(statement)
     call = literal.parent if literal is not None else None
+    wrapped = call is not None and call.type == "argument_list"  # `g.Go(func() error {...})`
+    if wrapped and call is not None:
+        call = call.parent
     go = call.parent if call is not None else None
-    if literal is None or call is None or go is None or go.type != "go_statement" or not ctx.starts_line(go):
+    if literal is None or call is None or go is None or not ctx.starts_line(go) or \
+            go.type != ("expression_statement" if wrapped else "go_statement"):
         return []
     body = statements_of(literal.child_by_field_name("body"))
     if not body or body[0] != statement:
         return []
     found: list[Fix] = []
-    if ctx.data.get("variant") == "wg-go":
+    if ctx.data.get("variant") == "wg-go" and not wrapped:
         rewrite = _wg_go(ctx, go, call, literal, body, name)
         if rewrite is not None:
             found.append(Fix(f"Start the goroutine with {name}.Go", tuple(rewrite), preferred=True))
@@ -35,7 +39,8 @@ def fixes(ctx: FixContext) -> list[Fix]:
     if moved is not None:
         # On Go 1.25+ the wg.Go form is the idiomatic one (gopls' waitgroupgo modernizer would
         # flag the moved Add next), so only one of the two is preferred.
-        found.append(Fix(f"Call {name}.Add before the go statement", tuple(moved), preferred=not found))
+        where = "the call that starts the goroutine" if wrapped else "the go statement"
+        found.append(Fix(f"Call {name}.Add before {where}", tuple(moved), preferred=not found))
     return found
 
 

@@ -29,11 +29,11 @@ def fixes(ctx: FixContext):
     else:
         literal = enclosing_function(ctx.node)
         go = literal.parent.parent if literal is not None and literal.parent is not None else None
-    if go is None or go.type != "go_statement":
-        return []
-    literal = go.named_children[0].child_by_field_name("function")
+        if go is not None and go.type == "call_expression":  # the literal is a wrapper's argument
+            go = go.parent
+    literal = _started_literal(go) if go is not None else None
     body = literal.child_by_field_name("body") if literal is not None else None
-    if body is None:
+    if go is None or body is None:
         return []
     encoded = name.encode()
     dones = [n for n in walk_named(body) if n.type == "call_expression" and _is_done(n, encoded)]
@@ -60,6 +60,21 @@ def fixes(ctx: FixContext):
         preferred = all(_final(s, body) for s in deleted)
     return [Fix(f"Call {name}.Done() when the goroutine returns (defer {name}.Done())", tuple(edits),
                 preferred=preferred)]
+
+
+def _started_literal(statement):
+    """The literal a `go func() {...}()` statement runs, or the one a goroutine wrapper the check
+    recognised runs (`g.Go(func() error {...})`: its last argument)."""
+    call = statement.named_children[0] if statement.type in ("go_statement", "expression_statement") and \
+        statement.named_children else None
+    if call is None or call.type != "call_expression":
+        return None
+    if statement.type == "go_statement":
+        function = call.child_by_field_name("function")
+        return function if function is not None and function.type == "func_literal" else None
+    arguments = call.child_by_field_name("arguments")
+    last = arguments.named_children[-1] if arguments is not None and arguments.named_children else None
+    return last if last is not None and last.type == "func_literal" else None
 
 
 def _is_done(call, encoded: bytes) -> bool:

@@ -4,7 +4,7 @@ may not expect (it may wait for a result the goroutine no longer sends)."""
 
 from typing import cast
 
-from golens.checks.gl702_fatal_in_test_goroutine import GL702Data, started_by_go
+from golens.checks.gl702_fatal_in_test_goroutine import GL702Data
 from golens.document import TextEdit
 from golens.fixes import Fix
 from golens.fixes.context import FixContext
@@ -19,8 +19,8 @@ def fixes(ctx: FixContext) -> list[Fix]:
     replacement = data.get("replacement")
     statement = call.parent if call is not None else None
     function = enclosing_function(call) if call is not None else None
-    if call is None or not replacement or statement is None or statement.type != "expression_statement" \
-            or function is None or started_by_go(function) is None \
+    if call is None or not replacement or not data.get("direct") or statement is None \
+            or statement.type != "expression_statement" or function is None \
             or function.child_by_field_name("result") is not None \
             or not ctx.starts_line(statement) or not ctx.ends_line(statement):
         return []  # only where a bare `return` ends the goroutine the way the call did

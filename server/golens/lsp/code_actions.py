@@ -7,19 +7,27 @@ versioned when the client supports it, so an edit computed for an older text is 
 client instead of landing in the wrong place.
 """
 
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
 from lsprotocol import types
 
+from golens.document import TextEdit
 from golens.findings import Finding
 from golens.fixes import Fix, fix_all, fixes_for, suppress_fix
 from golens.lsp.diagnostics import to_diagnostic
 from golens.lsp.documents import OpenDocument
 from golens.lsp.guard import guarded
 
+if TYPE_CHECKING:
+    from golens.lsp.server import GolensServer
+
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.golens"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL]
 
 
-def _requested(only, kind: str) -> bool:
+def _requested(only: Sequence[str] | None, kind: str) -> bool:
     """LSP kinds are hierarchical: asking for `source.fixAll` includes `source.fixAll.golens`."""
     if not only:
         return True
@@ -30,21 +38,21 @@ def _overlaps(finding: Finding, start: int, end: int) -> bool:
     return finding.start <= end and start <= finding.end
 
 
-def _client_supports(ls, *path: str) -> bool:
-    node = ls.client_capabilities
+def _client_supports(ls: "GolensServer", *path: str) -> bool:
+    node: Any = ls.client_capabilities
     for name in path:
         node = getattr(node, name, None) if node is not None else None
     return bool(node)
 
 
-def _resolve_supports_edit(ls) -> bool:
+def _resolve_supports_edit(ls: "GolensServer") -> bool:
     text_document = ls.client_capabilities.text_document
     code_action = text_document and text_document.code_action
     support = code_action and code_action.resolve_support
     return bool(support and "edit" in (support.properties or []))
 
 
-def workspace_edit(ls, opened: OpenDocument, edits) -> types.WorkspaceEdit:
+def workspace_edit(ls: "GolensServer", opened: OpenDocument, edits: Iterable[TextEdit]) -> types.WorkspaceEdit:
     mapper = opened.mapper(ls.encoding)
     text_edits = [types.TextEdit(range=mapper.range(e.start, e.end), new_text=e.new_text.decode("utf-8", "surrogatepass"))
                   for e in edits]
@@ -56,13 +64,17 @@ def workspace_edit(ls, opened: OpenDocument, edits) -> types.WorkspaceEdit:
     return types.WorkspaceEdit(changes={opened.uri: text_edits})
 
 
-def _fix_all_edits(ls, opened: OpenDocument):
-    """One edit spanning the changed region of the whole-file fix-all result."""
-    from golens.document import TextEdit
-
+async def _fix_all_edits(ls: "GolensServer", opened: OpenDocument) -> list[TextEdit] | None:
+    """One edit spanning the changed region of the whole-file fix-all result (None when the text
+    changed while it was computed)."""
     config = ls.settings.config_for(opened.path)
-    fixed = fix_all(opened.doc, ls.engine, config)
-    source = opened.doc.source
+    snapshot, token = opened.doc.snapshot(), opened.token
+    # Fix-all re-checks the file after each round of fixes: on the checker thread, like every
+    # check, so that the event loop keeps answering.
+    fixed = await asyncio.get_running_loop().run_in_executor(ls._checker, fix_all, snapshot, ls.engine, config)
+    if opened.token != token:
+        return None
+    source = snapshot.source
     if fixed == source:
         return []
     prefix = 0
@@ -85,7 +97,7 @@ def _has_preferred_fix(opened: OpenDocument, findings: list[Finding]) -> bool:
     return any(fix.preferred for finding in findings for fix in fixes_for(opened.doc, finding))
 
 
-def _action(ls, opened: OpenDocument, finding: Finding, fix: Fix) -> types.CodeAction:
+def _action(ls: "GolensServer", opened: OpenDocument, finding: Finding, fix: Fix) -> types.CodeAction:
     mapper = opened.mapper(ls.encoding)
     return types.CodeAction(
         title=fix.title,
@@ -96,16 +108,16 @@ def _action(ls, opened: OpenDocument, finding: Finding, fix: Fix) -> types.CodeA
     )
 
 
-def register(ls) -> None:
+def register(ls: "GolensServer") -> None:
     @ls.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True))
     @guarded(fallback=list)
-    def code_action(ls, params: types.CodeActionParams):
+    async def code_action(ls: "GolensServer", params: types.CodeActionParams) -> list[types.CodeAction]:
         opened = ls.documents.get(params.text_document.uri)
         if opened is None:
             return []
         only = params.context.only if params.context else None
-        result = ls.check(opened)
+        result = await ls.current_result(opened)
         actions: list[types.CodeAction] = []
         if _requested(only, types.CodeActionKind.QuickFix.value):
             mapper = opened.mapper(ls.encoding)
@@ -126,7 +138,7 @@ def register(ls) -> None:
             if _resolve_supports_edit(ls):
                 actions.append(action)
             else:
-                edits = _fix_all_edits(ls, opened)
+                edits = await _fix_all_edits(ls, opened)
                 if edits:
                     action.edit = workspace_edit(ls, opened, edits)
                     actions.append(action)
@@ -134,12 +146,12 @@ def register(ls) -> None:
 
     @ls.feature(types.CODE_ACTION_RESOLVE)
     @guarded(fallback=lambda: None)
-    def resolve(ls, action: types.CodeAction):
+    async def resolve(ls: "GolensServer", action: types.CodeAction) -> types.CodeAction:
         data = action.data or {}
         opened = ls.documents.get(data.get("uri", ""))
         if opened is None or opened.version != data.get("version"):
             return action  # the text moved on: no edit rather than a misplaced one
-        edits = _fix_all_edits(ls, opened)
+        edits = await _fix_all_edits(ls, opened)
         if edits:
             action.edit = workspace_edit(ls, opened, edits)
         return action

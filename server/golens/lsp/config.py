@@ -3,7 +3,7 @@
 Editor settings use the keys of `golens.toml` plus LSP-only ones:
 
     {"golens": {"disable": ["GL201"], "severity": {"GL202": "error"},
-                "diagnostics": {"debounceMs": 0}}}
+                "diagnostics": {"debounceMs": 0, "checkBudgetMs": 3000}}}
 
 Settings are checked key by key (golens.config.Config.from_mapping): a bad key keeps its
 default with a warning instead of rejecting the whole section, so that a settings file shared
@@ -24,12 +24,17 @@ log = logging.getLogger(__name__)
 
 SECTION = "golens"
 MAX_DEBOUNCE_MS = 5000
+# How long one file's check may run before it is abandoned with a message for that file: long
+# enough for any real file (a 20k-line file checks in well under a second), short enough that a
+# pathological one does not keep the other files' checks waiting behind it on the checker thread.
+DEFAULT_CHECK_BUDGET_MS = 3000
 
 
 @dataclass
 class EditorSettings:
     config: Config = field(default_factory=Config)
     debounce_ms: int = 0
+    check_budget_ms: int = DEFAULT_CHECK_BUDGET_MS
 
 
 def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
@@ -75,7 +80,14 @@ def parse_editor_settings(raw: Any, registry: Registry, warn) -> EditorSettings:
             debounce_ms = int(min(debounce, MAX_DEBOUNCE_MS))
         else:
             warn("golens.diagnostics.debounceMs must be a non-negative number; using 0")
-    return EditorSettings(config, debounce_ms)
+    budget = _lookup(raw, "diagnostics.checkBudgetMs")
+    check_budget_ms = DEFAULT_CHECK_BUDGET_MS
+    if budget is not None:
+        if isinstance(budget, (int, float)) and not isinstance(budget, bool) and budget > 0:
+            check_budget_ms = int(budget)
+        else:
+            warn(f"golens.diagnostics.checkBudgetMs must be a positive number; using {DEFAULT_CHECK_BUDGET_MS}")
+    return EditorSettings(config, debounce_ms, check_budget_ms)
 
 
 class ConfigManager:
@@ -116,6 +128,10 @@ class ConfigManager:
     @property
     def debounce_ms(self) -> int:
         return self.editor.debounce_ms
+
+    @property
+    def check_budget_ms(self) -> int:
+        return self.editor.check_budget_ms
 
     def _project_config(self, directory: Path | None) -> Config:
         if directory in self._project:

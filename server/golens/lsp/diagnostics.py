@@ -216,6 +216,7 @@ def register_pull(ls) -> None:
         if opened is None:
             ls.log_warning(f"diagnostics requested for {params.text_document.uri}, which is not open")
             return _empty_report()
+        await ls.current_result(opened)  # a stale document is checked on the checker thread
         current_json(ls, opened)
         result_id = opened.diagnostics_id
         if params.previous_result_id == result_id:

@@ -2,38 +2,45 @@
 harmless fallback, never raised into pygls (which would turn it into an error popup or, for a
 notification, a dropped edit without any trace in the editor's log)."""
 
+from __future__ import annotations
+
 import asyncio
 import functools
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from golens.lsp.server import GolensServer
+
+H = TypeVar("H", bound=Callable[..., Any])
 
 
-def guarded(fallback: Callable[[], Any] | None = None):
+def guarded(fallback: Callable[[], Any] | None = None) -> Callable[[H], H]:
     """Wrap a `(ls, params)` handler; `fallback()` builds the answer when the handler fails."""
 
-    def decorate(handler):
-        def recover(ls, params):
+    def decorate(handler: H) -> H:
+        def recover(ls: GolensServer) -> Any:
             ls.report_handler_error(handler.__name__, traceback.format_exc())
             return fallback() if fallback is not None else None
 
         if asyncio.iscoroutinefunction(handler):
             @functools.wraps(handler)
-            async def async_wrapper(ls, params):
+            async def async_wrapper(ls: GolensServer, params: Any) -> Any:
                 try:
                     return await handler(ls, params)
                 except Exception:
-                    return recover(ls, params)
+                    return recover(ls)
 
-            return async_wrapper
+            return cast(H, async_wrapper)
 
         @functools.wraps(handler)
-        def wrapper(ls, params):
+        def wrapper(ls: GolensServer, params: Any) -> Any:
             try:
                 return handler(ls, params)
             except Exception:
-                return recover(ls, params)
+                return recover(ls)
 
-        return wrapper
+        return cast(H, wrapper)
 
     return decorate

@@ -3,11 +3,16 @@ to the rule's page for the rest. The finding's own message is not repeated: the 
 next to the hover already (VS Code's hover, Neovim's diagnostic float)."""
 
 import re
+from typing import Any
 
 from lsprotocol import types
 
 from golens.findings import Finding
 from golens.lsp.guard import guarded
+
+# At run time, not only for mypy: pygls reads the explain command's annotations to convert its
+# arguments.
+from golens.lsp.server import GolensServer
 from golens.registry import Registry
 
 FIX_SECTIONS = ("Fix", "Use instead")
@@ -69,7 +74,7 @@ def rule_page(registry: Registry, key: str) -> str | None:
             f"severity: {rule.severity.label}, category: {rule.category}, since {rule.since}\n\n{rule.body}")
 
 
-def _wants_markdown(ls) -> bool:
+def _wants_markdown(ls: GolensServer) -> bool:
     text_document = ls.client_capabilities.text_document
     hover = text_document and text_document.hover
     formats = (hover and hover.content_format) or ()
@@ -77,9 +82,9 @@ def _wants_markdown(ls) -> bool:
     return bool(formats) and formats[0] == types.MarkupKind.Markdown
 
 
-def register(ls) -> None:
+def register(ls: GolensServer) -> None:
     @ls.command(EXPLAIN)
-    def explain(ls, *args):
+    def explain(ls: GolensServer, *args: Any) -> str | dict[str, str]:
         key = args[0] if args else None
         page = rule_page(ls.engine.registry, key) if isinstance(key, str) else None
         if page is None:
@@ -88,13 +93,15 @@ def register(ls) -> None:
 
     @ls.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded()
-    def hover(ls, params: types.HoverParams):
+    async def hover(ls: GolensServer, params: types.HoverParams) -> types.Hover | None:
         opened = ls.documents.get(params.text_document.uri)
         if opened is None:
             return None
+        # Awaited before the position is mapped: the text is the one the findings are for.
+        findings = (await ls.current_result(opened)).findings
         mapper = opened.mapper(ls.encoding)
         offset = mapper.offset(params.position)
-        hits = findings_at(ls.check(opened).findings, offset)
+        hits = findings_at(findings, offset)
         markdown = _wants_markdown(ls)
         kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
         trace = getattr(ls, "trace", None)

@@ -3,6 +3,7 @@ watched project files (golens.toml, go.mod)."""
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -13,6 +14,9 @@ from golens.lsp import diagnostics, package_files
 from golens.lsp.config import SECTION
 from golens.lsp.guard import guarded
 
+if TYPE_CHECKING:
+    from golens.lsp.server import GolensServer
+
 CONFIGURATION_TIMEOUT_SECONDS = 5.0
 
 
@@ -21,18 +25,19 @@ def _workspace_root(params: types.InitializeParams) -> Path | None:
     if uri is None and params.workspace_folders:
         uri = params.workspace_folders[0].uri
     if uri is not None and uri.startswith("file:"):
-        return Path(to_fs_path(uri))
+        path = to_fs_path(uri)
+        return Path(path) if path is not None else None
     if params.root_path:
         return Path(params.root_path)
     return None
 
 
-def _can_pull_configuration(ls) -> bool:
+def _can_pull_configuration(ls: "GolensServer") -> bool:
     workspace = ls.client_capabilities.workspace
     return bool(workspace and workspace.configuration)
 
 
-async def refresh_settings(ls) -> None:
+async def refresh_settings(ls: "GolensServer") -> None:
     """Ask the client for the `golens` section (pull model: the notification carries nothing)."""
     result = await asyncio.wait_for(
         ls.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])),
@@ -41,10 +46,10 @@ async def refresh_settings(ls) -> None:
     ls.settings.set_editor_settings(result[0] if result else None)
 
 
-def register(ls) -> None:
+def register(ls: "GolensServer") -> None:
     @ls.feature(types.INITIALIZE)
     @guarded()
-    def initialize(ls, params: types.InitializeParams):
+    def initialize(ls: "GolensServer", params: types.InitializeParams) -> None:
         # Registering the pull handler here is what makes pygls advertise diagnosticProvider,
         # and only to clients that can pull.
         ls.pull_mode = diagnostics.client_can_pull(params.capabilities)
@@ -60,7 +65,7 @@ def register(ls) -> None:
 
     @ls.feature(types.INITIALIZED)
     @guarded()
-    async def initialized(ls, params: types.InitializedParams):
+    async def initialized(ls: "GolensServer", params: types.InitializedParams) -> None:
         try:
             if _can_pull_configuration(ls):
                 try:
@@ -83,7 +88,7 @@ def register(ls) -> None:
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()
-    async def did_change_configuration(ls, params: types.DidChangeConfigurationParams):
+    async def did_change_configuration(ls: "GolensServer", params: types.DidChangeConfigurationParams) -> None:
         settings = params.settings
         if isinstance(settings, dict) and isinstance(settings.get(SECTION), dict):
             ls.settings.set_editor_settings(settings)
@@ -100,7 +105,7 @@ def register(ls) -> None:
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded()
-    def did_change_watched_files(ls, params: types.DidChangeWatchedFilesParams):
+    def did_change_watched_files(ls: "GolensServer", params: types.DidChangeWatchedFilesParams) -> None:
         names = {Path(change.uri).name for change in params.changes}
         if "golens.toml" in names:
             ls.settings.project_files_changed()
@@ -115,12 +120,12 @@ def register(ls) -> None:
             ls.recheck_all()
         package_files.files_changed(ls, params.changes)
         if getattr(ls, "trace", None) is not None:
-            ls.trace.files_changed(params.changes)
+            ls.trace.files_changed(list(params.changes))
         if getattr(ls, "profiles", None) is not None:
             ls.profiles.files_changed(params.changes)
 
 
-async def _register_dynamic(ls) -> None:
+async def _register_dynamic(ls: "GolensServer") -> None:
     """Ask for the notifications that clients send only after dynamic registration."""
     workspace = ls.client_capabilities.workspace
     registrations = []

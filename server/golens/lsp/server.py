@@ -11,9 +11,10 @@ import importlib
 import inspect
 import logging
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cattrs import Converter
 from lsprotocol import types
@@ -30,13 +31,18 @@ from pygls.protocol.language_server import lsp_method
 
 from golens import __version__
 from golens.config import Config
-from golens.engine import CheckResult, Engine
+from golens.engine import CheckResult, CheckStopped, Engine
 from golens.lsp import diagnostics, package_files
 from golens.lsp.config import ConfigManager
 from golens.lsp.documents import DocumentStore, OpenDocument
 from golens.lsp.positions import normalize_encoding
 from golens.package import PackageIndex
 from golens.syntax.facts import Fact
+
+if TYPE_CHECKING:
+    from golens.lsp.profile_state import ProfileManager
+    from golens.lsp.trace_state import TraceManager
+    from golens.lsp.workspace_diagnostics import WorkspaceDiagnostics
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +186,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 class GolensServer(LanguageServer):
+    # Set by the feature modules when they register (golens.lsp.workspace_diagnostics,
+    # trace_features, profile_state); a server made without them has no such attribute.
+    workspace_diagnostics: "WorkspaceDiagnostics"
+    trace: "TraceManager"
+    profiles: "ProfileManager"
+
     def __init__(self, engine: Engine | None = None):
         super().__init__("golens", __version__, protocol_cls=GolensProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
@@ -195,6 +207,7 @@ class GolensServer(LanguageServer):
         # event loop keeps its share (the interpreter switches threads every few ms).
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="golens-check")
         self._reported_failures: set[tuple[str, str]] = set()
+        self._over_budget_shown: set[str] = set()  # documents whose check ran out of time
 
     # -- client log ------------------------------------------------------------------------------
 
@@ -268,11 +281,51 @@ class GolensServer(LanguageServer):
             return self.check(opened)
         config = self._config_for(opened)
         snapshot = opened.doc.snapshot()
-        static = await asyncio.get_running_loop().run_in_executor(
-            self._checker, self.engine.check, snapshot, opened.cache, config, key[2])
+        token = opened.token
+        budget_ms = self.settings.check_budget_ms
+
+        def run() -> CheckResult:
+            # The budget counts from when the checker thread starts this check, not from the
+            # queue; the engine asks `stop` between declarations and between rules, so an edit
+            # (a newer text) or the budget ends it there.
+            deadline = time.monotonic() + budget_ms / 1000
+            return self.engine.check(snapshot, opened.cache, config, key[2], stop=lambda: (
+                opened.token != token or time.monotonic() > deadline
+                or self.documents.get(opened.uri) is not opened))
+
+        try:
+            static = await asyncio.get_running_loop().run_in_executor(self._checker, run)
+        except CheckStopped:
+            static = None
         if (opened.token, self.settings.generation) != key[:2] or self.documents.get(opened.uri) is not opened:
             return None
+        if static is None:
+            return self._over_budget(opened, key, budget_ms)
+        self._over_budget_shown.discard(opened.uri)
         return self._finish(opened, key, static)
+
+    async def current_result(self, opened: OpenDocument) -> CheckResult:
+        """The findings for the document's text as it is when this returns. Requests (hover, code
+        actions, pulled diagnostics) await this instead of checking on the event loop: a stale
+        document is checked on the checker thread like a published one, and every other request
+        is answered meanwhile."""
+        while self.documents.get(opened.uri) is opened:
+            result = await self.check_in_background(opened)
+            if result is not None:
+                return result
+        return CheckResult([], skipped="closed while it was being checked")
+
+    def _over_budget(self, opened: OpenDocument, key: tuple, budget_ms: int) -> CheckResult:
+        # A window/showMessage, once per file until a check finishes in time again: the file's
+        # diagnostics are cleared, and a user looking at a file without squiggles must learn
+        # why. Not a diagnostic: it would have to point at some line, and no line is at fault.
+        message = (f"checking {opened.path or opened.uri} took longer than {budget_ms} ms "
+                   "(golens.diagnostics.checkBudgetMs) and was stopped, so its findings are not shown; "
+                   "an edit checks it again, and other files are not affected")
+        if opened.uri not in self._over_budget_shown:
+            self._over_budget_shown.add(opened.uri)
+            self.show_warning(message)
+        return self._store(opened, key, CheckResult([], skipped=message))
 
     def _config_for(self, opened: OpenDocument) -> Config:
         config = self.settings.config_for(opened.path)
@@ -378,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     # A crash in a native extension (tree-sitter) would otherwise end the server without a word;
     # the editor shows the server's stderr, so leave the Python stack there.
     faulthandler.enable(sys.stderr)
+    # The checker thread runs pure Python for as long as a check takes; a request waits for the
+    # GIL up to a switch interval at every step of its way through the event loop. 1 ms instead
+    # of 5 ms keeps requests answered quickly during a long check, at a few percent of its speed.
+    sys.setswitchinterval(0.001)
     server = create_server()
     server.start_io()
     # pygls swallows the SystemExit of its `exit` handler; the spec's exit code is 0 only when

@@ -1,16 +1,21 @@
 """Text synchronisation: didOpen / didChange / didClose keep our documents and schedule checks."""
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
 from golens.lsp import diagnostics, package_files
 from golens.lsp.documents import uri_to_path
 from golens.lsp.guard import guarded
 
+if TYPE_CHECKING:
+    from golens.lsp.server import GolensServer
 
-def register(ls) -> None:
+
+def register(ls: "GolensServer") -> None:
     @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded()
-    def did_open(ls, params: types.DidOpenTextDocumentParams):
+    def did_open(ls: "GolensServer", params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         config = ls.settings.config_for(uri_to_path(item.uri))
         ls.documents.open(item, max_bytes=config.max_file_bytes)
@@ -19,7 +24,7 @@ def register(ls) -> None:
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded()
-    def did_change(ls, params: types.DidChangeTextDocumentParams):
+    def did_change(ls: "GolensServer", params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         if uri not in ls.documents:
             ls.log_warning(f"didChange for {uri}, which is not open; ignored")
@@ -32,7 +37,7 @@ def register(ls) -> None:
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded()
-    def did_close(ls, params: types.DidCloseTextDocumentParams):
+    def did_close(ls: "GolensServer", params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.cancel_diagnostics(uri)
         closed = ls.documents.close(uri)

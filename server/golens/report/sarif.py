@@ -1,9 +1,12 @@
 """SARIF 2.1.0, as GitHub code scanning and other viewers read it."""
 
 import json
+import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote_from_bytes
 
 from golens import __version__
 from golens.registry import Registry, Rule
@@ -26,7 +29,27 @@ def _artifact(path: str) -> dict[str, str]:
     p = Path(path)
     if p.is_absolute():
         return {"uri": p.as_uri()}
-    return {"uri": p.as_posix(), "uriBaseId": "SRCROOT"}
+    # A URI reference (RFC 3986): the file name's bytes percent-encoded, so that a name that is
+    # not UTF-8, a space, `#` or `%` still names the file.
+    return {"uri": quote_from_bytes(_name_bytes(p.as_posix()), safe="/"), "uriBaseId": "SRCROOT"}
+
+
+_ESCAPED = re.compile(r"\\(x[0-9a-f]{2}|[ntr])")
+_NAMED = {"n": 0x0A, "t": 0x09, "r": 0x0D}
+
+
+def _name_bytes(shown: str) -> bytes:
+    """The bytes of a file name as `workspace_files.printable` shows it: its `\\xNN` are the
+    bytes that are not UTF-8 (or control characters), `\\n`/`\\t`/`\\r` control characters."""
+    parts: list[bytes] = []
+    last = 0
+    for match in _ESCAPED.finditer(shown):
+        parts.append(os.fsencode(shown[last:match.start()]))
+        code = match[1]
+        parts.append(bytes([_NAMED[code] if code in _NAMED else int(code[1:], 16)]))
+        last = match.end()
+    parts.append(os.fsencode(shown[last:]))
+    return b"".join(parts)
 
 
 def _fix(path: str, fix: LocatedFix) -> dict[str, Any]:

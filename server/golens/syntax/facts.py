@@ -216,6 +216,15 @@ class CondUse(NamedTuple):
     op: str
 
 
+class ElementType(NamedTuple):
+    """A struct field that holds values of a package-local named type in a slice, an array or
+    a map (`items []Item`, `byName map[string]Item`): ranging over it copies them."""
+
+    struct: str
+    field: str
+    type: str
+
+
 class ReleasesFirst(NamedTuple):
     """A method of `type` unlocks the receiver's `field` ("" for the receiver itself) before it
     locks it: it is entered with the lock held, so another method may return holding it."""
@@ -226,8 +235,8 @@ class ReleasesFirst(NamedTuple):
 
 Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst | GroupDoneSite | ChanField
-        | ChanFieldUse)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst | GroupDoneSite | ElementType
+        | ChanField | ChanFieldUse)
 
 F = TypeVar("F", bound=tuple[object, ...])
 

@@ -69,27 +69,54 @@ def start_at(statement: Node, unit: Unit) -> GoStart | None:
 
 class _Found:
     """The starts of one declaration. Whether `x.Go(f)` is a start depends on the package's
-    facts (x's type), which summaries are made without: kept for one fact set at a time."""
+    facts (x's type), which summaries are made without: a declaration with such a call keeps its
+    starts for one fact set at a time."""
 
     def __init__(self, unit: Unit) -> None:
         self.facts: Facts | None = None
+        self.asks_facts = True  # recompute under other facts (until a computation says no)
         self.starts: list[GoStart] = []
         self.by_literal: dict[tuple[int, int], GoStart] = {}
         self.by_statement: dict[tuple[int, int], GoStart] = {}
 
 
+def bound_name(literal: Node) -> str | None:
+    """The name a func literal is bound to where it is written, so that `go name()` (or
+    `go x.name()`) elsewhere runs it: `var name = func...`, `name := func...`, `name = func...`,
+    `x.name = func...`."""
+    values = literal.parent
+    holder = values.parent if values is not None and values.type == "expression_list" else None
+    if holder is None or values is None:
+        return None
+    if holder.type == "var_spec":
+        names = list(holder.children_by_field_name("name"))
+    elif holder.type in ("short_var_declaration", "assignment_statement") and holder.child_by_field_name("right") == values:
+        left = holder.child_by_field_name("left")
+        names = list(left.named_children) if left is not None else []
+    else:
+        return None
+    if len(names) != len(values.named_children):
+        return None
+    target = names[values.named_children.index(literal)]
+    if target.type == "identifier":
+        return text(target)
+    parts = selector_parts(target)
+    return parts[1] if parts is not None else None
+
+
 def _found(unit: Unit) -> _Found:
     found = unit.derived(_Found)
-    if found.facts is not unit.file.facts:
+    if found.asks_facts and found.facts is not unit.file.facts:
         found.facts = unit.file.facts
-        found.starts = _starts(unit)
+        found.starts, found.asks_facts = _starts(unit)
         found.by_literal = {(s.function.start_byte, s.function.end_byte): s for s in found.starts
                             if s.literal is not None}
         found.by_statement = {(s.statement.start_byte, s.statement.end_byte): s for s in found.starts}
     return found
 
 
-def _starts(unit: Unit) -> list[GoStart]:
+def _starts(unit: Unit) -> tuple[list[GoStart], bool]:
+    """The starts, and whether telling them needed a receiver's type."""
     found: list[GoStart] = []
     for go in unit.nodes("go_statement"):
         call = go.named_children[0] if go.named_children else None
@@ -100,39 +127,54 @@ def _starts(unit: Unit) -> list[GoStart]:
         arguments = call.child_by_field_name("arguments")
         found.append(GoStart(go, call, function, tuple(arguments.named_children) if arguments is not None else (),
                              "", None))
-    # Wrapper calls are plain expression statements; found from the statements down, because
-    # `call.parent` descends from the root, and asking it per call made 5,000 nested
-    # `go func() {` take 15 s.
+    asks_facts = False
+    wrappers = unit.file.go_wrappers
+    # From the statements down, because `call.parent` descends from the root: asking it per call
+    # made 5,000 nested `go func() {` take 15 s.
     for statement in unit.nodes("expression_statement"):
-        for call in statement.named_children:
-            start = _wrapper_start(call, statement, unit) if call.type == "call_expression" else None
-            if start is not None:
-                found.append(start)
+        call = statement.named_children[0] if statement.named_children else None
+        function = call.child(0) if call is not None and call.type == "call_expression" else None
+        if call is None or function is None:
+            continue
+        if function.type == "selector_expression":
+            field = function.child_by_field_name("field")
+            go_method = field is not None and field.text == b"Go"
+            if not go_method and not wrappers:
+                continue
+        elif function.type != "identifier" or not wrappers:
+            continue
+        else:
+            go_method = False
+        arguments = call.child_by_field_name("arguments")
+        if arguments is None or not arguments.named_children:
+            continue
+        last = unparen(arguments.named_children[-1])
+        if last.type not in _FUNCTION_VALUES:
+            continue
+        start = None
+        if go_method and len(arguments.named_children) == 1:
+            asks_facts = True
+            start = _group_start(statement, call, function, last, unit)
+        if start is None:
+            name = _configured(function, unit)
+            start = GoStart(statement, call, last, (), name, None) if name is not None else None
+        if start is not None:
+            found.append(start)
     found.sort(key=lambda s: s.statement.start_byte)
-    return found
+    return found, asks_facts
 
 
-def _wrapper_start(call: Node, statement: Node, unit: Unit) -> GoStart | None:
-    """`call`, the whole of the expression statement `statement`, as a wrapper start (a wrapper's
-    result used, or a deferred one, is not the plain start it names)."""
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None or not arguments.named_children:
-        return None
-    last = unparen(arguments.named_children[-1])
-    if last.type not in _FUNCTION_VALUES:
-        return None
-    function = call.child_by_field_name("function")
-    if function is None:
-        return None
+def _group_start(statement: Node, call: Node, function: Node, last: Node, unit: Unit) -> GoStart | None:
+    """`wg.Go(f)` on a sync.WaitGroup or `g.Go(f)` on an errgroup.Group."""
     parts = selector_parts(function)
-    if parts is not None and parts[1] == "Go" and len(arguments.named_children) == 1:
-        group = unparen(parts[0])
-        if sync_kind(group, unit) == "WAITGROUP":
-            return GoStart(statement, call, last, (), WAITGROUP_GO, group)
-        if expression_kind(group, unit) == "ERRGROUP":
-            return GoStart(statement, call, last, (), ERRGROUP_GO, group)
-    name = _configured(function, unit)
-    return GoStart(statement, call, last, (), name, None) if name is not None else None
+    if parts is None:
+        return None
+    group = unparen(parts[0])
+    if sync_kind(group, unit) == "WAITGROUP":
+        return GoStart(statement, call, last, (), WAITGROUP_GO, group)
+    if expression_kind(group, unit) == "ERRGROUP":
+        return GoStart(statement, call, last, (), ERRGROUP_GO, group)
+    return None
 
 
 def _configured(function: Node, unit: Unit) -> str | None:

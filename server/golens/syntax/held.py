@@ -1,11 +1,13 @@
 """Which locks are certainly held at each statement of a function (must-held, branches joined by
 intersection), and the loop/scope helpers the lock rules share."""
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from golens.syntax.calls import function_name
 from golens.syntax.paths import is_terminating_call, loop_condition, once_guard_flag, statements_of
 from golens.syntax.sync import ACQUIRE, RELEASE, lock_op, method_call, releases, statement_call
 from golens.syntax.tree import FUNCTION_TYPES, constant_truth, enclosing_function, live_branches, source
@@ -341,3 +343,19 @@ def _resets(loop: Node, flag: bytes) -> bool:
         if any(source(target) == flag and value.type != "true" for target, value in zip(targets, values, strict=True)):
             return True
     return False
+
+
+_HANDS_OFF = re.compile(r"locked|caller must (?:unlock|release)|unlocks?\b|with .* held|returns with", re.IGNORECASE)
+
+
+def hands_off(function: Node, unit: Unit) -> bool:
+    """Functions that lock for their caller: `lockX`, documented hand-offs, or `return mu.Unlock`."""
+    name = function_name(function) or ""
+    if name.lower().startswith("lock") or name.lower().startswith("rlock"):
+        return True
+    comment = function.prev_named_sibling
+    doc = []
+    while comment is not None and comment.type == "comment" and function.type != "func_literal":
+        doc.append(unit.text(comment))
+        comment = comment.prev_named_sibling
+    return bool(doc) and _HANDS_OFF.search(" ".join(doc)) is not None

@@ -75,7 +75,7 @@ test('server settings: the golens section without client-only keys, everything e
   const sent = currentServerSettings();
   assert.deepEqual(sent.disable, ['GL106', 'lost-cancel']);
   assert.deepEqual(sent.severity, { GL202: 'error' });
-  assert.deepEqual(sent.diagnostics, { debounceMs: 150, scope: 'openFiles' });
+  assert.deepEqual(sent.diagnostics, { debounceMs: 150, checkBudgetMs: 3000, scope: 'openFiles' });
   assert.equal((sent.trace as Record<string, unknown>).path, '${workspaceFolder}/trace.out');
   assert.equal((sent.trace as Record<string, unknown>).autoLoad, true);
   // Unset thresholds stay the server's; set ones go as the server spells them.
