@@ -79,3 +79,22 @@ def test_snapshot_keeps_its_text_and_tree_through_later_edits():
     assert snapshot.source == b"package p\n\nfunc f() {}\n"
     assert snapshot.tree.root_node.text == tree_text and snapshot.tree.root_node.end_byte == len(snapshot.source)
     assert doc.source.startswith(b"// c\n")
+
+
+async def test_the_workspace_scan_stops_a_file_past_its_budget_and_keeps_answering(workspace):
+    (workspace / "small.go").write_text(LOST_CANCEL)
+    big = workspace / "big.go"
+    big.write_text(PATHOLOGICAL["many functions"](4000))
+    settings = {"diagnostics": {"scope": "workspace", "checkBudgetMs": 100}}
+    async with session("vscode", workspace, settings=settings) as client:
+        # The scan checks small.go (published) and stops at big.go (logged, nothing published)
+        # on the checker thread; the event loop answers meanwhile.
+        await client.wait_for(lambda: "workspace's findings" in client.log_text(), "big.go stopped", timeout=60)
+        assert "big.go" in client.log_text()
+        small = (workspace / "small.go").resolve().as_uri()
+        await client.wait_for(lambda: client.last_published(small) is not None, "small.go's findings")
+        assert client.last_published(big.resolve().as_uri()) is None
+        hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=big.as_uri()),
+            position=types.Position(line=0, character=0))), 10)
+        assert hover is None  # not open: nothing to say, but an answer

@@ -12,6 +12,8 @@ is closed its findings are recomputed from disk.
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 from lsprotocol import types
 
 from golens.document import Document, find_module_go_version
+from golens.engine import CheckResult, CheckStopped
 from golens.lsp.diagnostics import to_diagnostic
 from golens.lsp.documents import uri_to_path
 from golens.lsp.positions import PositionMapper
@@ -50,6 +53,7 @@ class WorkspaceDiagnostics:
         self.scope = "openFiles"
         self.published: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._rechecks: set[asyncio.Future[None]] = set()  # closed files back to their disk text
         self.scans_completed = 0
 
     @property
@@ -82,7 +86,9 @@ class WorkspaceDiagnostics:
         if self.active:
             path = uri_to_path(uri)
             if path is not None and path.endswith(".go"):
-                self._check_file(Path(path))
+                task = asyncio.ensure_future(self._check_file(Path(path)))
+                self._rechecks.add(task)
+                task.add_done_callback(self._rechecks.discard)
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -106,7 +112,7 @@ class WorkspaceDiagnostics:
         done = False
         try:
             for i, path in enumerate(files):
-                self._check_file(path)
+                await self._check_file(path)
                 progress.report(f"{i}/{len(files)} files", int(100 * i / max(1, len(files))))
                 await asyncio.sleep(0)  # let the editor's requests through between files
             done = True
@@ -123,7 +129,7 @@ class WorkspaceDiagnostics:
                 break
         return found
 
-    def _check_file(self, path: Path) -> None:
+    async def _check_file(self, path: Path) -> None:
         uri = path.resolve().as_uri()
         if uri in self.ls.documents or path.as_uri() in self.ls.documents:
             return  # open: the per-document diagnostics have it
@@ -135,8 +141,21 @@ class WorkspaceDiagnostics:
         except OSError:
             pass  # gone or not a regular file: no findings
         else:
-            # With its package's other files, as `golens check` and open documents see it.
-            result = self.ls.engine.check(doc, None, config, self.ls.packages.others(doc))
+            # With its package's other files, as `golens check` and open documents see it; on the
+            # checker thread and within the per-file budget, like an open document: a
+            # pathological file of the workspace must not stop the server answering.
+            package = self.ls.packages.others(doc)
+            deadline = time.monotonic() + self.ls.settings.check_budget_ms / 1000
+            try:
+                result = await asyncio.get_running_loop().run_in_executor(
+                    self.ls._checker, functools.partial(self.ls.engine.check, doc, None, config, package,
+                                                        stop=lambda: time.monotonic() > deadline))
+            except CheckStopped:
+                result = CheckResult([], skipped="over the check budget")
+                self.ls.log_info(f"not checking {uri} for the workspace's findings: it took longer than "
+                                 f"{self.ls.settings.check_budget_ms} ms (golens.diagnostics.checkBudgetMs)")
+            if uri in self.ls.documents:
+                return  # opened meanwhile: the per-document diagnostics have it
             if result.skipped is None:
                 mapper = PositionMapper(doc, self.ls.encoding)
                 diagnostics = [to_diagnostic(f, mapper, self.ls.engine.registry, uri) for f in result.findings]

@@ -207,7 +207,7 @@ def _collect(unit: Unit, channel: Channel, occurrences: list[Node], function: No
     for ident in occurrences:
         if any(is_inside(ident, literal) for literal in followed):
             continue
-        if _is_declared_here(ident):
+        if is_declared_here(ident):
             return False
         op_owner, op_kind, escaped = _owner_of(unit, ident, function, owner, owner_kind)
         if escaped:
@@ -235,7 +235,7 @@ def _collect(unit: Unit, channel: Channel, occurrences: list[Node], function: No
     return True
 
 
-def _is_declared_here(ident: Node) -> bool:
+def is_declared_here(ident: Node) -> bool:
     """Is this occurrence a (re)declaration or an assignment target of the name?"""
     parent = ident.parent
     if parent is None:

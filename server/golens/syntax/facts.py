@@ -130,6 +130,16 @@ class ChanMakeVar(NamedTuple):
     buffering: str
 
 
+class ChanUse(NamedTuple):
+    """What a function does with a channel it was handed: its parameter at `param`, or (`param`
+    -1) the field `field` of its receiver. `op` is send, recv, range, close or escape (anything
+    else that lets other code reach the channel: stored, returned, passed on)."""
+
+    param: int
+    field: str
+    op: str
+
+
 class FuncSummary(NamedTuple):
     """What a package-level function or method does, from its own body (not nested literals):
     the checks follow `calls` through other summaries (`golens.syntax.summaries`)."""
@@ -142,6 +152,9 @@ class FuncSummary(NamedTuple):
     blocks: str  # what blocks in it ("time.Sleep", "wg.Wait()", ...); "" when nothing does
     locks: tuple[str, ...]  # receiver fields it locks ("" for a receiver that embeds the mutex)
     ends: bool  # it never returns normally: panic, t.Fatal*/FailNow, os.Exit, runtime.Goexit
+    # the channels among its parameters and receiver fields it uses, function literals included
+    # (a goroutine it starts that receives from one still receives from it)
+    channels: tuple[ChanUse, ...] = ()
 
 
 class FieldLockGroupUses(NamedTuple):
@@ -150,6 +163,28 @@ class FieldLockGroupUses(NamedTuple):
 
     lock_field: str
     group_uses: tuple[str, ...]
+
+
+class ChanField(NamedTuple):
+    """A field of channel type of a named struct (`results chan T`, `<-chan T`, `chan<- T`)."""
+
+    struct: str
+    field: str
+
+
+class ChanFieldUse(NamedTuple):
+    """Somewhere in the package, `x.field` is used as a channel: `op` is send, recv, range, close,
+    escape (stored, returned, passed to code that is not followed, assigned from another channel,
+    its address taken) or arg (passed as argument number `argument` to the package-level function `call`,
+    whose summary says what it does). `struct` is x's type when the syntax shows it (a receiver or
+    parameter), "" when it does not: then the use may be any struct's `field`. An escape is
+    always recorded under "", and a struct literal that fills fields by position as (T, "")."""
+
+    struct: str
+    field: str
+    op: str
+    call: str = ""
+    argument: int = -1
 
 
 class GroupDoneSite(NamedTuple):
@@ -200,7 +235,8 @@ class ReleasesFirst(NamedTuple):
 
 Fact = (FieldKind | FieldType | EmbeddedKind | VarKind | SyncField | StructFieldType | LocalType | ResetMethod | Acquires
         | PoolVar | PoolNewSet | GoStarted | StopCalled | FuncDecl | ChanMakeField | ChanMakeVar
-        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst | GroupDoneSite | ElementType)
+        | FieldLockGroupUses | FuncSummary | BoolConst | CondUse | ReleasesFirst | GroupDoneSite | ElementType
+        | ChanField | ChanFieldUse)
 
 F = TypeVar("F", bound=tuple[object, ...])
 
