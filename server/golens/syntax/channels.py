@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from golens.syntax.goroutines import start_of_literal
+from golens.syntax.goroutines import start_at, start_of_literal
 from golens.syntax.tree import FUNCTION_TYPES, enclosing_function, field_name, identifiers_in, is_inside
 from golens.syntax.unit import Unit
 
@@ -230,6 +230,8 @@ def _collect(unit: Unit, channel: Channel, occurrences: list[Node], function: No
         elif parent.type == "argument_list" and depth == 0 and _into_literal_parameter(
                 unit, channel, ident, parent, function, depth):
             continue
+        elif parent.type == "argument_list" and op_owner is None and _into_started_function(unit, channel, ident, parent):
+            continue
         else:
             channel.escape = channel.escape or ident
     return True
@@ -310,6 +312,35 @@ def _into_literal_parameter(unit: Unit, channel: Channel, ident: Node, args: Nod
         return False
     occurrences = [n for n in identifiers_in(body) if n.text == name]
     return _collect(unit, channel, occurrences, literal, literal, how, depth + 1)
+
+
+# What a function started with `go f(ch)` may do with the channel, as its summary says, for the
+# model to take as that goroutine's operations. Sends and receives are not among them: a summary
+# does not say whether a select lets the goroutine give up on one, and the leak rules need that.
+_FOLLOWED_IN_CALLEES = frozenset({RANGE, CLOSE})
+
+
+def _into_started_function(unit: Unit, channel: Channel, ident: Node, args: Node) -> bool:
+    """`go worker(ch)` with worker a function of the package whose summary shows it only ranges
+    over or closes that parameter: the goroutine's operations, at the argument."""
+    # Imported here: summaries reads this module's operation names.
+    from golens.syntax.summaries import callees
+
+    call = args.parent
+    statement = call.parent if call is not None else None
+    start = start_at(statement, unit) if statement is not None and statement.type == "go_statement" else None
+    if start is None or start.literal is not None or call is None:
+        return False
+    started = callees(call, unit)
+    if len(started) != 1:
+        return False
+    index = args.named_children.index(ident)
+    ops = {use.op for use in started[0].channels if use.param == index}
+    if not ops or not ops <= _FOLLOWED_IN_CALLEES:
+        return False
+    for kind in sorted(ops):
+        channel.ops.append(ChanOp(kind, ident, ident, start.function, GO, None))
+    return True
 
 
 def _literal_taking(ident: Node, name: str, unit: Unit) -> Node | None:
