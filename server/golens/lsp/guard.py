@@ -44,3 +44,32 @@ def guarded(fallback: Callable[[], Any] | None = None) -> Callable[[H], H]:
         return cast(H, wrapper)
 
     return decorate
+
+
+def guarded_command(name: str) -> Callable[[H], H]:
+    """Wrap a `(ls, *args)` workspace command the same way; a failure answers `None` and is
+    reported under the command's name (what the user invoked), not the Python function's."""
+
+    def decorate(handler: H) -> H:
+        if asyncio.iscoroutinefunction(handler):
+            @functools.wraps(handler)
+            async def async_wrapper(ls: GolensServer, *args: Any) -> Any:
+                try:
+                    return await handler(ls, *args)
+                except Exception:
+                    ls.report_handler_error(name, traceback.format_exc())
+                    return None
+
+            return cast(H, async_wrapper)
+
+        @functools.wraps(handler)
+        def wrapper(ls: GolensServer, *args: Any) -> Any:
+            try:
+                return handler(ls, *args)
+            except Exception:
+                ls.report_handler_error(name, traceback.format_exc())
+                return None
+
+        return cast(H, wrapper)
+
+    return decorate

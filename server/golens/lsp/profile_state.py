@@ -28,6 +28,7 @@ from golens.engine import CheckResult
 from golens.evidence import fmt_duration
 from golens.evidence.mapping import Workspace
 from golens.evidence.merge import PROFILE_SOURCE, DocumentEvidence, evidence_findings, merge_findings
+from golens.lsp.guard import guarded_command
 from golens.lsp.line_shift import current_line, line_map, shift_evidence
 from golens.lsp.trace_discovery import candidates
 from golens.lsp.trace_watch import ServerSideWatch
@@ -436,30 +437,20 @@ def register(ls: LanguageServer) -> None:
 
     # Arguments come positionally (*args), as for the trace commands.
     @ls.command(LOAD)
+    @guarded_command(LOAD)
     async def load_profile(ls: Any, *args: Any) -> dict[str, Any] | None:
-        try:
-            return await _load_command(ls, args)
-        except Exception:
-            import traceback
-
-            ls.report_handler_error(LOAD, traceback.format_exc())
-            return None
+        return await _load_command(ls, args)
 
     @ls.command(CLEAR)
     def clear_profiles(ls: Any, *args: Any) -> None:
         ls.profiles.clear()
 
     @ls.command(BASELINE)
+    @guarded_command(BASELINE)
     async def set_baseline(ls: Any, *args: Any) -> dict[str, Any] | None:
         """Argument: a trace or profile of an earlier run (a path), or nothing to clear it."""
-        try:
-            path = _path_argument(ls, args)
-            return await ls.profiles.set_baseline(path)  # type: ignore[no-any-return]
-        except Exception:
-            import traceback
-
-            ls.report_handler_error(BASELINE, traceback.format_exc())
-            return None
+        path = _path_argument(ls, args)
+        return await ls.profiles.set_baseline(path)  # type: ignore[no-any-return]
 
 
 def _path_argument(ls: Any, args: Sequence[Any]) -> Path | None:

@@ -11,7 +11,7 @@ from lsprotocol import types
 from golens.evidence.analysis import LineStat, fmt_duration
 from golens.evidence.merge import SOURCE, summary_lines
 from golens.findings import Finding
-from golens.lsp.guard import guarded
+from golens.lsp.guard import guarded, guarded_command
 from golens.lsp.trace_state import WATCH_GLOBS, TraceManager
 
 LOAD = "golens.loadTrace"
@@ -272,14 +272,9 @@ def register(ls) -> None:
     # Commands take their arguments positionally (*args): pygls maps executeCommand arguments
     # onto the handler's signature.
     @ls.command(LOAD)
+    @guarded_command(LOAD)
     async def load_trace(ls, *args):
-        try:
-            return await _load_command(ls, args)
-        except Exception:
-            import traceback
-
-            ls.report_handler_error(LOAD, traceback.format_exc())
-            return None
+        return await _load_command(ls, args)
 
     @ls.command(CLEAR)
     def clear_trace(ls, *args):
@@ -287,14 +282,9 @@ def register(ls) -> None:
         return None
 
     @ls.command(SUMMARY)
+    @guarded_command(SUMMARY)
     def show_summary(ls, *args):
-        try:
-            return summary_markdown(ls)
-        except Exception:
-            import traceback
-
-            ls.report_handler_error(SUMMARY, traceback.format_exc())
-            return None
+        return summary_markdown(ls)
 
 
 async def _load_command(ls, args) -> dict:
